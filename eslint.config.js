@@ -1,0 +1,80 @@
+// Lint, including the layering rules of docs/architecture.md: who may import whom.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const drivers = ['better-sqlite3', 'pg', 'imapflow', 'smtp-server', 'nodemailer'];
+const ioModules = [
+  'fs', 'node:fs', 'fs/promises', 'node:fs/promises',
+  'net', 'node:net', 'tls', 'node:tls', 'dns', 'node:dns', 'dns/promises', 'node:dns/promises',
+  'http', 'node:http', 'https', 'node:https', 'child_process', 'node:child_process',
+  'worker_threads', 'node:worker_threads', 'process', 'node:process', 'os', 'node:os',
+];
+const upperLayers = ['**/cli/**', '**/server/**'];
+const adapterLayers = ['**/store/**', '**/ingest/**', '**/notify/**', '**/dns/**'];
+const analysisLayers = ['**/evaluate/**', '**/analysis/**'];
+
+/** no-restricted-imports options for one layer. */
+function layer(paths, patterns, why) {
+  return {
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: paths.map((name) => ({ name, message: why })),
+        patterns: patterns.length ? [{ group: patterns, message: why }] : [],
+      },
+    ],
+  };
+}
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'bench/out/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'scripts/*.mjs', 'bin/*.js', 'bench/*.js'] }, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      // `KnownWord | string` documents the expected values while keeping unknown ones.
+      '@typescript-eslint/no-redundant-type-constituents': 'off',
+      'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'Use a literal union or `as const`, not enum (docs/architecture.md).' }],
+    },
+  },
+  {
+    // node:test's test() returns a promise the runner tracks itself.
+    files: ['**/*.test.ts', 'test/**/*.ts'],
+    rules: { '@typescript-eslint/no-floating-promises': 'off' },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  // 1. core imports nothing from src/ outside itself, and does no I/O.
+  {
+    files: ['src/core/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: layer([...ioModules, ...drivers], ['**/records/**', '**/reports/**', ...analysisLayers, ...adapterLayers, ...upperLayers], 'core depends on nothing else in src/ and does no I/O (docs/architecture.md, layering 1).'),
+  },
+  // 2. records/ and reports/ are pure: no fs, net, dns, process, workers or drivers.
+  //    node:zlib and node:buffer are computation, not I/O, and are allowed (unpacking).
+  {
+    files: ['src/records/**/*.ts', 'src/reports/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: layer([...ioModules, ...drivers], [...analysisLayers, ...adapterLayers, ...upperLayers], 'records/ and reports/ are pure: no I/O, no drivers, no upper layers (docs/architecture.md, layering 2).'),
+  },
+  // 3. evaluate/ and analysis/ see interfaces only.
+  {
+    files: ['src/evaluate/**/*.ts', 'src/analysis/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: layer([...ioModules, ...drivers], [...adapterLayers, ...upperLayers], 'evaluate/ and analysis/ see only interfaces (Resolver, Clock, Store), never a driver (docs/architecture.md, layering 3).'),
+  },
+  // 4/5. adapters never import the composition roots.
+  {
+    files: ['src/store/**/*.ts', 'src/ingest/**/*.ts', 'src/notify/**/*.ts', 'src/dns/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: layer([], upperLayers, 'adapters must not import cli/ or server/ (docs/architecture.md, layering 5).'),
+  },
+);
