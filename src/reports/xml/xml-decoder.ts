@@ -1,0 +1,152 @@
+/**
+ * Bytes to text for XML documents (XML 1.0 §4.3.3, App. F): a byte-order mark or the encoding
+ * declaration picks the decoder; UTF-8 is the default and is decoded strictly, so invalid
+ * bytes are refused (`invalid-utf8`, with the offset of the first bad byte) rather than
+ * silently replaced. Declared single-byte encodings such as ISO-8859-1 are honoured (warning
+ * `declared-encoding`).
+ */
+import type { DiagnosticLog, Rejection } from '../../core/diagnostic.js';
+import { rejection } from '../../core/diagnostic.js';
+
+/** Bytes needed to see a BOM and an encoding declaration. */
+const DECLARATION_WINDOW = 1024;
+
+export class XmlDecoder {
+  #decoder: InstanceType<typeof TextDecoder> | undefined;
+  #label = 'utf-8';
+  #pending: Uint8Array | undefined;
+  #bytesDecoded = 0;
+  readonly #log: DiagnosticLog;
+  rejection: Rejection | undefined;
+
+  constructor(log: DiagnosticLog) {
+    this.#log = log;
+  }
+
+  /** Text of `chunk`, or '' while the declaration window is still filling. Undefined once rejected. */
+  decode(chunk: Uint8Array): string | undefined {
+    if (this.rejection) return undefined;
+    if (!this.#decoder) {
+      const head = this.#pending ? concat(this.#pending, chunk) : chunk;
+      if (head.length < DECLARATION_WINDOW) {
+        this.#pending = head;
+        return '';
+      }
+      this.#pending = undefined;
+      return this.#start(head, false);
+    }
+    return this.#run(chunk, true);
+  }
+
+  /** The rest of the text at the end of input. */
+  end(): string | undefined {
+    if (this.rejection) return undefined;
+    if (!this.#decoder) {
+      const head = this.#pending ?? new Uint8Array(0);
+      this.#pending = undefined;
+      return this.#start(head, true);
+    }
+    return this.#run(new Uint8Array(0), false);
+  }
+
+  #start(head: Uint8Array, final: boolean): string | undefined {
+    let offset = 0;
+    if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) {
+      this.#log.warn('bom', 'The report starts with a UTF-8 byte-order mark.');
+      offset = 3;
+    } else if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {
+      this.#label = head[0] === 0xff ? 'utf-16le' : 'utf-16be';
+      this.#log.warn('bom', `The report is ${this.#label.toUpperCase()} with a byte-order mark.`);
+      offset = 2;
+    } else {
+      const declared = readDeclaredEncoding(head);
+      if (declared !== undefined && !/^utf-?8$/i.test(declared)) {
+        let decoder: InstanceType<typeof TextDecoder>;
+        try {
+          decoder = new TextDecoder(declared);
+        } catch {
+          this.rejection = rejection('unsupported-encoding', `The XML declaration names the encoding "${declared}", which is not supported.`);
+          return undefined;
+        }
+        if (decoder.encoding === 'utf-16le' || decoder.encoding === 'utf-16be') {
+          // A UTF-16 document without a BOM cannot have an ASCII-readable declaration (XML 1.0 App. F).
+          this.rejection = rejection('unsupported-encoding', `The XML declaration names "${declared}" but the bytes are not UTF-16.`);
+          return undefined;
+        }
+        this.#label = decoder.encoding;
+        this.#log.warn('declared-encoding', `The report declares encoding="${declared}"; decoded as ${decoder.encoding}.`);
+      }
+    }
+    this.#decoder = new TextDecoder(this.#label, { fatal: true, ignoreBOM: true });
+    return this.#run(offset === 0 ? head : head.subarray(offset), !final, offset);
+  }
+
+  #run(bytes: Uint8Array, stream: boolean, skipped = 0): string | undefined {
+    const decoder = this.#decoder as InstanceType<typeof TextDecoder>;
+    try {
+      const text = decoder.decode(bytes, { stream });
+      this.#bytesDecoded += bytes.length + skipped;
+      return text;
+    } catch {
+      const at = this.#bytesDecoded + skipped + firstInvalidUtf8(bytes);
+      this.rejection = rejection('invalid-utf8', `The report is not valid ${this.#label.toUpperCase()}: bad byte sequence at byte offset ${at}.`, `byte ${at}`);
+      return undefined;
+    }
+  }
+}
+
+/** The `encoding` of an XML declaration at the start of `head`, read as ASCII. */
+function readDeclaredEncoding(head: Uint8Array): string | undefined {
+  let text = '';
+  const limit = Math.min(head.length, 200);
+  for (let i = 0; i < limit; i++) {
+    const byte = head[i] as number;
+    if (byte === 0x3e) break; // '>'
+    text += String.fromCharCode(byte);
+  }
+  if (!/^\s*<\?xml\s/.test(text)) return undefined;
+  const match = /\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']/.exec(text);
+  return match?.[1];
+}
+
+/** Index of the first byte that starts an invalid UTF-8 sequence (RFC 3629 §4); `bytes.length` if none. */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i] as number;
+    let need: number;
+    let min: number;
+    if (b < 0x80) {
+      i++;
+      continue;
+    } else if (b >= 0xc2 && b <= 0xdf) {
+      need = 1;
+      min = 0x80;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      min = 0x800;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+    } else {
+      return i;
+    }
+    if (i + need >= bytes.length + 1) return i; // cut short at the end of input
+    let value = b & (0x3f >> need);
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) return i;
+      value = (value << 6) | (c & 0x3f);
+    }
+    if (value < min || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff)) return i;
+    i += need + 1;
+  }
+  return bytes.length;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
