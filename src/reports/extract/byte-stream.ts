@@ -1,0 +1,87 @@
+/**
+ * Small tools over byte streams (async iterables of Uint8Array): look at the head without
+ * consuming it, read a whole stream under a size cap, and re-chunk an in-memory buffer.
+ */
+import { InputRejectedError } from '../../core/input-rejected.js';
+import { rejection } from '../../core/diagnostic.js';
+
+export type ByteStream = AsyncIterable<Uint8Array>;
+
+/**
+ * The first `size` bytes (or fewer at the end) and a stream that still yields everything.
+ * Call `close` when the stream will not be read, so the source releases what it holds.
+ */
+export async function peekStream(source: ByteStream, size: number): Promise<{ head: Uint8Array; stream: ByteStream; close: () => Promise<void> }> {
+  const iterator = source[Symbol.asyncIterator]();
+  const taken: Uint8Array[] = [];
+  let length = 0;
+  let done = false;
+  while (length < size) {
+    const next = await iterator.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    if (next.value.length === 0) continue;
+    taken.push(next.value);
+    length += next.value.length;
+  }
+  const joined = taken.length === 1 ? (taken[0] as Uint8Array) : concatBytes(taken, length);
+  const head = joined.subarray(0, Math.min(size, joined.length));
+  const stream: ByteStream = {
+    async *[Symbol.asyncIterator]() {
+      try {
+        if (joined.length > 0) yield joined;
+        if (done) return;
+        for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+      } finally {
+        if (!done) await iterator.return?.();
+      }
+    },
+  };
+  const close = async (): Promise<void> => {
+    if (!done) await iterator.return?.();
+  };
+  return { head, stream, close };
+}
+
+/** The whole stream in one buffer; refuses (`input-too-large`) past `limit` bytes. */
+export async function readAll(source: ByteStream, limit: number, what: string): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of source) {
+    length += chunk.length;
+    if (length > limit) {
+      throw new InputRejectedError(rejection('input-too-large', `${what} is larger than ${formatBytes(limit)}, the most read into memory (--max-buffered).`));
+    }
+    parts.push(chunk);
+  }
+  return parts.length === 1 ? (parts[0] as Uint8Array) : concatBytes(parts, length);
+}
+
+/** An in-memory buffer as a stream of chunks of at most `chunkSize` bytes. */
+export function streamBytes(bytes: Uint8Array, chunkSize = 1 << 20): ByteStream {
+  return {
+    async *[Symbol.asyncIterator]() {
+      for (let i = 0; i < bytes.length; i += chunkSize) yield await Promise.resolve(bytes.subarray(i, i + chunkSize));
+    },
+  };
+}
+
+export function concatBytes(parts: readonly Uint8Array[], length?: number): Uint8Array {
+  const total = length ?? parts.reduce((n, p) => n + p.length, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1 << 30) return `${(bytes / (1 << 30)).toFixed(1)} GiB`;
+  if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
+  if (bytes >= 1 << 10) return `${(bytes / (1 << 10)).toFixed(1)} KiB`;
+  return `${bytes} bytes`;
+}
