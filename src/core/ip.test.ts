@@ -24,6 +24,17 @@ const cases: [string, string | undefined, boolean?][] = [
   ['fe80::1%eth0', undefined],
   ['1:2:3:4:5:6:7:8:9', undefined],
   ['', undefined],
+  ['1::', '1::', true],
+  [':1', undefined],
+  [':::', undefined],
+  ['1:2:3:4:5:6:192.0.2.1', '1:2:3:4:5:6:c000:201', false],
+  ['1:2:3:4:5:6:7:192.0.2.1', undefined],
+  ['2001:db8::192.0.2.300', undefined],
+  ['12345::1', undefined],
+  ['2001:db8::1 ', undefined],
+  ['1.2.3.04', '1.2.3.4', false],
+  ['1.2.3.0004', undefined],
+  ['1..2.3', undefined],
 ];
 
 for (const [input, expected, canonical] of cases) {

@@ -12,8 +12,29 @@ export interface CanonicalIp {
   readonly wasCanonical: boolean;
 }
 
+/** Results remembered, since reports repeat their sources; cleared when full. */
+const MEMO_SIZE = 65_536;
+const memo = new Map<string, CanonicalIp | null>();
+
 /** The canonical form of `text`, or undefined when it is not an IPv4 or IPv6 address. */
 export function canonicalizeIp(text: string): CanonicalIp | undefined {
+  const known = memo.get(text);
+  if (known !== undefined) return known ?? undefined;
+  const result = canonicalizeUncached(text);
+  if (memo.size >= MEMO_SIZE) memo.clear();
+  memo.set(detach(text), result ?? null);
+  return result;
+}
+
+/**
+ * A copy of `text` that does not keep a larger string alive: V8 makes substrings of 13 or more
+ * characters views into their parent, so a remembered key cut from a megabyte of XML would pin it.
+ */
+function detach(text: string): string {
+  return (` ${text}`).slice(1);
+}
+
+function canonicalizeUncached(text: string): CanonicalIp | undefined {
   if (text.includes(':')) {
     const groups = parseIpv6(text);
     if (!groups) return undefined;
@@ -26,65 +47,75 @@ export function canonicalizeIp(text: string): CanonicalIp | undefined {
   return { ip, version: 4, wasCanonical: ip === text };
 }
 
-function parseIpv4(text: string): number[] | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
+/** Four octets of a dotted-quad, or undefined. */
+function parseIpv4(text: string, from = 0): number[] | undefined {
   const octets: number[] = [];
-  for (const part of parts) {
-    if (part.length === 0 || part.length > 3) return undefined;
-    let value = 0;
-    for (let i = 0; i < part.length; i++) {
-      const digit = part.charCodeAt(i) - 48;
-      if (digit < 0 || digit > 9) return undefined;
-      value = value * 10 + digit;
+  let value = 0;
+  let digits = 0;
+  for (let i = from; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 46; // a '.' ends the last octet
+    if (c === 46) {
+      if (digits === 0 || value > 255) return undefined;
+      octets.push(value);
+      value = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      value = value * 10 + (c - 48);
+      digits++;
+    } else {
+      return undefined;
     }
-    if (value > 255) return undefined;
-    octets.push(value);
   }
-  return octets;
+  return octets.length === 4 ? octets : undefined;
 }
 
 /** Eight 16-bit groups, or undefined. Zone identifiers (`%eth0`) are not addresses in reports. */
 function parseIpv6(text: string): number[] | undefined {
-  if (text.length > 45 || text.includes('%')) return undefined;
-  let tail: number[] = [];
-  let body = text;
-  const lastColon = text.lastIndexOf(':');
-  if (text.indexOf('.', lastColon) !== -1) {
-    const v4 = parseIpv4(text.slice(lastColon + 1));
-    if (!v4) return undefined;
-    tail = [((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0)];
-    body = text.slice(0, lastColon + 1);
-    if (!body.endsWith('::')) body = body.slice(0, -1); // `::ffff:1.2.3.4` keeps its `::`
+  if (text.length > 45) return undefined;
+  const head: number[] = [];
+  const tail: number[] = [];
+  let groups = head;
+  let compressed = false;
+  let value = 0;
+  let digits = 0;
+  let i = 0;
+  if (text.startsWith('::')) {
+    compressed = true;
+    groups = tail;
+    i = 2;
+    if (text.length === 2) return new Array<number>(8).fill(0);
   }
-  const doubleColon = body.indexOf('::');
-  if (doubleColon !== -1 && body.indexOf('::', doubleColon + 1) !== -1) return undefined;
-  const parseGroups = (part: string): number[] | undefined => {
-    if (part === '') return [];
-    const out: number[] = [];
-    for (const group of part.split(':')) {
-      if (group.length === 0 || group.length > 4) return undefined;
-      const value = Number.parseInt(group, 16);
-      if (!/^[0-9a-fA-F]+$/.test(group) || Number.isNaN(value)) return undefined;
-      out.push(value);
+  for (; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 58;
+    if (c === 58) {
+      if (digits === 0) return undefined;
+      groups.push(value);
+      value = 0;
+      digits = 0;
+      if (i + 1 < text.length && text.charCodeAt(i + 1) === 58) {
+        if (compressed) return undefined;
+        compressed = true;
+        groups = tail;
+        i++;
+        if (i + 1 === text.length) break;
+      }
+    } else if (c === 46) {
+      // An embedded IPv4 tail: it takes the place of the last two groups.
+      const start = i - digits;
+      const v4 = parseIpv4(text, start);
+      if (!v4) return undefined;
+      groups.push(((v4[0] as number) << 8) | (v4[1] as number), ((v4[2] as number) << 8) | (v4[3] as number));
+      break;
+    } else {
+      const nibble = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+      if (nibble < 0 || digits === 4) return undefined;
+      value = value * 16 + nibble;
+      digits++;
     }
-    return out;
-  };
-  let groups: number[];
-  if (doubleColon === -1) {
-    const head = parseGroups(body);
-    if (!head) return undefined;
-    groups = [...head, ...tail];
-    if (groups.length !== 8) return undefined;
-  } else {
-    const head = parseGroups(body.slice(0, doubleColon));
-    const rest = parseGroups(body.slice(doubleColon + 2));
-    if (!head || !rest) return undefined;
-    const known = head.length + rest.length + tail.length;
-    if (known > 7) return undefined;
-    groups = [...head, ...new Array<number>(8 - known).fill(0), ...rest, ...tail];
   }
-  return groups;
+  const known = head.length + tail.length;
+  if (compressed ? known > 7 : known !== 8) return undefined;
+  return compressed ? [...head, ...new Array<number>(8 - known).fill(0), ...tail] : head;
 }
 
 function formatIpv6(groups: number[]): string {

@@ -39,6 +39,7 @@ export class XmlScanner {
   /** Characters consumed before `#buffer[0]`, for error locations. */
   #offset = 0;
   readonly #stack: string[] = [];
+  readonly #names = new Map<number, string>();
   #rootSeen = false;
   #rootClosed = false;
   #stopped = false;
@@ -147,10 +148,11 @@ export class XmlScanner {
       } else {
         // Start tag: the name, then '>', '/>' or attributes.
         let i = lt + 1;
-        while (i < length && isNameChar(buffer.charCodeAt(i))) i++;
+        let hash = 0;
+        for (let c = buffer.charCodeAt(i); i < length && isNameChar(c); c = buffer.charCodeAt(++i)) hash = (hash * 31 + c) | 0;
         if (i >= length) break;
         const after = buffer.charCodeAt(i);
-        const name = buffer.slice(lt + 1, i);
+        const name = this.#internName(buffer, lt + 1, i, hash);
         if (i === lt + 1 || !isNameStart(next)) {
           return this.#fail('xml-malformed', `"<${truncate(buffer.slice(lt + 1, lt + 40))}" is not a valid start tag (an unescaped "<" in a value?).`, lt);
         }
@@ -182,6 +184,19 @@ export class XmlScanner {
     if (length - pos > this.#maxToken) return this.#tooLarge('markup', pos);
     this.#offset += pos;
     this.#buffer = pos === 0 ? buffer : buffer.slice(pos);
+  }
+
+  /**
+   * The element name at buffer[start, end): the same string object each time a name recurs, so
+   * the hot path allocates nothing per tag and later Map lookups hit a cached hash.
+   */
+  #internName(buffer: string, start: number, end: number, hash: number): string {
+    const known = this.#names.get(hash);
+    if (known !== undefined && known.length === end - start && buffer.startsWith(known, start)) return known;
+    const name = buffer.slice(start, end);
+    // A copy, not a view: a long substring would keep the whole input chunk alive.
+    if (this.#names.size < MAX_INTERNED_NAMES) this.#names.set(hash, (` ${name}`).slice(1));
+    return name;
   }
 
   #openTag(name: string, attributes: string, selfClosing: boolean, at: number): void {
@@ -254,6 +269,9 @@ export class XmlScanner {
     this.stop();
   }
 }
+
+/** Distinct element names remembered per document (report schemas have about 60). */
+const MAX_INTERNED_NAMES = 512;
 
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
