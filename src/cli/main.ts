@@ -1,0 +1,24 @@
+/**
+ * The `dmarcpilot` command line: argument parsing only, one file per command. Exit status:
+ * 0 success, 1 some input was refused or something was found wrong, 2 bad usage.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerParseCommand } from './parse-command.js';
+import { readVersion } from './version.js';
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let status = 0;
+  const program = new Command('dmarcpilot')
+    .description('Take mail domains from "anyone can send as us" to DMARC enforcement without losing legitimate mail.')
+    .version(readVersion(), '-V, --version')
+    .showHelpAfterError('(run `dmarcpilot --help` for usage)')
+    .exitOverride();
+  registerParseCommand(program, (code) => (status = code));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (caught) {
+    if (caught instanceof CommanderError) return caught.exitCode === 0 ? 0 : 2;
+    throw caught;
+  }
+  return status;
+}

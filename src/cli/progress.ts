@@ -1,0 +1,38 @@
+/**
+ * A one-line progress display on standard error, shown only when standard error is a terminal
+ * and the work takes more than a moment. Redrawn at most five times a second.
+ */
+import type { PrintCounts } from '../reports/output/report-printer.js';
+
+export interface Progress {
+  update(done: number, counts: PrintCounts): void;
+  clear(): void;
+}
+
+const REDRAW_MS = 200;
+const SHOW_AFTER_MS = 500;
+
+export function createProgress(total: number, stream: NodeJS.WriteStream = process.stderr, now: () => number = Date.now): Progress | undefined {
+  if (!stream.isTTY) return undefined;
+  const started = now();
+  let lastDraw = 0;
+  let shown = false;
+  const n = (value: number): string => value.toLocaleString('en-GB');
+  return {
+    update(done, counts) {
+      const time = now();
+      if (time - started < SHOW_AFTER_MS || (time - lastDraw < REDRAW_MS && done < total)) return;
+      lastDraw = time;
+      shown = true;
+      const width = 24;
+      const filled = total > 0 ? Math.round((done / total) * width) : width;
+      const bar = `${'#'.repeat(filled)}${'.'.repeat(width - filled)}`;
+      const rate = counts.records / Math.max(0.001, (time - started) / 1000);
+      stream.write(`\r[${bar}] ${n(done)}/${n(total)} inputs · ${n(counts.records)} records (${n(Math.round(rate))}/s) · ${n(counts.rejected)} refused\x1b[K`);
+    },
+    clear() {
+      if (shown) stream.write('\r\x1b[K');
+      shown = false;
+    },
+  };
+}
