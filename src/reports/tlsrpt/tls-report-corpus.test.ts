@@ -6,9 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Buffer } from 'node:buffer';
 import { defaultLimits } from '../../core/limits.js';
 import { decodeBase64Text } from '../unpack/base64.js';
@@ -18,9 +17,10 @@ import { gunzipChunks } from '../unpack/gunzip.js';
 import { sniffContent } from '../unpack/sniff.js';
 import { isTlsReportJson, parseTlsReport } from './parse-tls-report.js';
 import type { TlsReport } from './tls-report.js';
+import { corpusDir, corpusSkip } from '../../../test/helpers/corpus.js';
 
-const corpus = process.env['DMARCPILOT_CORPUS'] ?? fileURLToPath(new URL('../../../../shared/corpus/', import.meta.url));
-const skip = existsSync(corpus) ? false : `corpus not found at ${corpus} (set DMARCPILOT_CORPUS)`;
+const corpus = corpusDir;
+const skip = corpusSkip;
 
 interface Expectation {
   readonly org: string;

@@ -5,9 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Buffer } from 'node:buffer';
 import type { Diagnostic } from '../../core/diagnostic.js';
 import { defaultLimits } from '../../core/limits.js';
@@ -17,9 +16,10 @@ import { DecompressionBudget } from './decompression-budget.js';
 import { gunzipChunks } from './gunzip.js';
 import { sniffContent } from './sniff.js';
 import { inflateZipMember, listZipMembers } from './unzip.js';
+import { corpusDir, corpusSkip } from '../../../test/helpers/corpus.js';
 
-const corpus = process.env['DMARCPILOT_CORPUS'] ?? fileURLToPath(new URL('../../../../shared/corpus/', import.meta.url));
-const skip = existsSync(corpus) ? false : `corpus not found at ${corpus} (set DMARCPILOT_CORPUS)`;
+const corpus = corpusDir;
+const skip = corpusSkip;
 
 interface Payload {
   readonly location: string;
