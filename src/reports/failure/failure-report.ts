@@ -2,7 +2,7 @@
  * The normalised DMARC failure report (ruf): one model for ARF reports (RFC 5965 format, RFC 6591
  * auth-failure fields, the DMARC extensions of RFC 7489 §7.3.1 and RFC 9991 §4) and for the
  * text-only reports some gateways send instead (Exim/cPanel "A message claiming to be from you
- * has failed the published DMARC policy"). README-fields.md documents every field.
+ * has failed the published DMARC policy"). docs/formats.md documents every field.
  */
 
 /** `arf`: a message/feedback-report part was read; `text`: a human-readable report without one. */
