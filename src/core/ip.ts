@@ -12,29 +12,8 @@ export interface CanonicalIp {
   readonly wasCanonical: boolean;
 }
 
-/** Results remembered, since reports repeat their sources; cleared when full. */
-const MEMO_SIZE = 65_536;
-const memo = new Map<string, CanonicalIp | null>();
-
 /** The canonical form of `text`, or undefined when it is not an IPv4 or IPv6 address. */
 export function canonicalizeIp(text: string): CanonicalIp | undefined {
-  const known = memo.get(text);
-  if (known !== undefined) return known ?? undefined;
-  const result = canonicalizeUncached(text);
-  if (memo.size >= MEMO_SIZE) memo.clear();
-  memo.set(detach(text), result ?? null);
-  return result;
-}
-
-/**
- * A copy of `text` that does not keep a larger string alive: V8 makes substrings of 13 or more
- * characters views into their parent, so a remembered key cut from a megabyte of XML would pin it.
- */
-function detach(text: string): string {
-  return (` ${text}`).slice(1);
-}
-
-function canonicalizeUncached(text: string): CanonicalIp | undefined {
   if (text.includes(':')) {
     const groups = parseIpv6(text);
     if (!groups) return undefined;
