@@ -2,9 +2,10 @@
  * Inputs named on the command line: files, directories (walked recursively, in name order) and
  * `-` for standard input. Unreadable paths are reported, not fatal.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { streamBytes } from '../reports/extract/byte-stream.js';
 import type { ExtractInput } from '../reports/extract/extract-reports.js';
 
 export interface InputFile {
@@ -21,6 +22,8 @@ export interface ListedInputs {
 
 /** Files are read in chunks of this size. */
 export const READ_CHUNK_BYTES = 1 << 20;
+/** Files up to this size are read in one call (most reports are small); larger ones are streamed. */
+const READ_WHOLE_BYTES = 4 << 20;
 
 export async function listInputs(paths: readonly string[]): Promise<ListedInputs> {
   const files: InputFile[] = [];
@@ -60,7 +63,15 @@ export async function listInputs(paths: readonly string[]): Promise<ListedInputs
   return { files, stdin, problems };
 }
 
-export function openFileInput(file: InputFile): ExtractInput {
+/**
+ * A file as extraction input. `blocking` reads small files synchronously: right for worker
+ * threads, which have nothing else to do meanwhile, and it saves a thread-pool round trip per file.
+ */
+export function openFileInput(file: InputFile, blocking = false): ExtractInput {
+  if (blocking && file.size <= READ_WHOLE_BYTES) {
+    const bytes = readFileSync(file.path);
+    return { name: file.path, chunks: streamBytes(bytes), size: bytes.length };
+  }
   return { name: file.path, chunks: createReadStream(file.path, { highWaterMark: READ_CHUNK_BYTES }), size: file.size };
 }
 

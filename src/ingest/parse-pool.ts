@@ -26,6 +26,8 @@ export interface ParseRun {
 }
 
 const MAX_HELD_BYTES = 64 * 1024 * 1024;
+/** Files a worker holds at once, so it starts the next without waiting for the main thread. */
+const FILES_QUEUED_PER_WORKER = 2;
 
 /** Parse inputs on the main thread, one after another. */
 export async function parseSequentially(inputs: Iterable<ExtractInput>, run: ParseRun): Promise<PrintCounts> {
@@ -48,6 +50,11 @@ export async function parseSequentially(inputs: Iterable<ExtractInput>, run: Par
   return counts;
 }
 
+/** Each file opened only when its turn comes (small files are read whole when opened). */
+function* openEach(files: readonly InputFile[]): Generator<ExtractInput> {
+  for (const file of files) yield openFileInput(file, true);
+}
+
 interface Slot {
   readonly id: number;
   readonly chunks: Uint8Array[];
@@ -58,7 +65,7 @@ interface Slot {
 
 export async function parseInParallel(files: readonly InputFile[], run: ParseRun): Promise<PrintCounts> {
   const jobs = Math.max(1, Math.min(run.jobs, files.length));
-  if (jobs === 1) return parseSequentially(files.map(openFileInput), run);
+  if (jobs === 1) return parseSequentially(openEach(files), run);
 
   const counts = emptyCounts();
   const slots = new Map<number, Slot>();
@@ -142,7 +149,7 @@ export async function parseInParallel(files: readonly InputFile[], run: ParseRun
         reject(caught);
       });
       workers.push(worker);
-      sendNext(worker);
+      for (let queued = 0; queued < FILES_QUEUED_PER_WORKER; queued++) sendNext(worker);
     }
   });
 }

@@ -53,9 +53,26 @@ async function parseFile(id: number, path: string, size: number): Promise<void> 
     undefined,
     () => (pendingBytes >= BATCH_BYTES ? flush(id) : waiting),
   );
-  await extractReports(openFileInput({ path, size }), printer, { limits });
+  await extractReports(openFileInput({ path, size }, true), printer, { limits });
   await flush(id);
   send({ type: 'done', id, counts: printer.counts });
+}
+
+/** Files given to this worker, parsed one after another (the pool keeps two here so no time is lost between files). */
+const queue: { id: number; path: string; size: number }[] = [];
+let busy = false;
+
+async function work(): Promise<void> {
+  if (busy) return;
+  busy = true;
+  for (let file = queue.shift(); file; file = queue.shift()) {
+    const { id, path, size } = file;
+    await parseFile(id, path, size).catch((caught: unknown) => {
+      send({ type: 'error', id, line: `${path}: internal-error: ${caught instanceof Error ? caught.message : String(caught)}` });
+      send({ type: 'done', id, counts: undefined });
+    });
+  }
+  busy = false;
 }
 
 port.on('message', (message: ToWorker) => {
@@ -63,9 +80,7 @@ port.on('message', (message: ToWorker) => {
     waiting = undefined;
     acknowledged?.();
   } else if (message.type === 'file') {
-    parseFile(message.id, message.path, message.size).catch((caught: unknown) => {
-      send({ type: 'error', id: message.id, line: `${message.path}: internal-error: ${caught instanceof Error ? caught.message : String(caught)}` });
-      send({ type: 'done', id: message.id, counts: undefined });
-    });
+    queue.push(message);
+    void work();
   }
 });
