@@ -113,7 +113,7 @@ export class AggregateParser implements XmlHandler {
   readonly #raw: RawHeader = { errors: [], metadataSeen: false, policySeen: false };
   #header: AggregateHeader | undefined;
   readonly #early: AggregateRecord[] = [];
-  readonly #record = new RecordBuilder();
+  readonly #record = new RecordBuilder(this.#clean);
   #recordIndex = 0;
   #recordCount = 0;
   #messageCount = 0;
@@ -194,9 +194,9 @@ export class AggregateParser implements XmlHandler {
       if (child === RECORD) {
         this.#record.reset();
         this.#recordIndex++;
-      } else if (child === REASON) this.#record.reasons.push({});
-      else if (child === AUTH_DKIM) this.#record.authDkim.push({});
-      else if (child === AUTH_SPF) this.#record.authSpf.push({});
+      } else if (child === REASON) this.#record.openReason();
+      else if (child === AUTH_DKIM) this.#record.openDkim();
+      else if (child === AUTH_SPF) this.#record.openSpf();
       return this.#enter(child);
     }
     if ((state === FEEDBACK && local === 'extension') || (state === RECORD && isNamespaced(name, attributes))) {
@@ -231,6 +231,7 @@ export class AggregateParser implements XmlHandler {
       this.#captureStack.pop();
       if (this.#captureStack.length > 0) return;
     } else if (state === RECORD) this.#closeRecord();
+    else if (state === REASON) this.#record.closeReason();
     else if (state === METADATA) this.#raw.metadataSeen = true;
     else if (state === POLICY) this.#raw.policySeen = true;
     else if (state === FEEDBACK) {
@@ -288,8 +289,7 @@ export class AggregateParser implements XmlHandler {
         else record.spf ??= text;
         return;
       case REASON:
-        if (name === 'type') record.currentReason.type = text;
-        else record.currentReason.comment = text;
+        record.setReason(name, text);
         return;
       case IDENTIFIERS:
         if (name === 'header_from') record.headerFrom ??= text;
@@ -297,17 +297,16 @@ export class AggregateParser implements XmlHandler {
         else record.envelopeTo ??= text;
         return;
       case AUTH_DKIM:
-      case AUTH_SPF: {
-        const auth = parent === AUTH_DKIM ? record.currentDkim : record.currentSpf;
-        if (name === 'human_result') auth.humanResult = text;
-        else auth[name as 'domain' | 'selector' | 'scope' | 'result'] = text;
+        record.setDkim(name, text);
         return;
-      }
+      case AUTH_SPF:
+        record.setSpf(name, text);
+        return;
     }
   }
 
   #closeRecord(): void {
-    const record = this.#record.build(this.#recordIndex, this.#clean, this.#warnings, this.#recordErrors);
+    const record = this.#record.build(this.#recordIndex, this.#warnings, this.#recordErrors);
     if (!record) return;
     if (!this.#header && this.#raw.metadataSeen && this.#raw.policySeen) this.#emitHeader();
     if (this.rejected) return;

@@ -5,31 +5,24 @@
  */
 import type { DiagnosticLog } from '../../core/diagnostic.js';
 import { canonicalizeIp } from '../../core/ip.js';
-import type {
-  AggregateRecord,
-  DkimAuthResult,
-  Disposition,
-  EvaluatedResult,
-  PolicyOverrideReason,
-  SpfAuthResult,
-  XmlElement,
-} from './aggregate-report.js';
+import type { AggregateRecord, DkimAuthResult, Disposition, EvaluatedResult, PolicyOverrideReason, SpfAuthResult, XmlElement } from './aggregate-report.js';
 import { DISPOSITIONS, DKIM_RESULTS, EVALUATED, MAX_COUNT, REASON_TYPES, SPF_RESULTS, parseDecimalInteger } from './aggregate-values.js';
 import type { ValueCleaner } from './aggregate-values.js';
 
-interface RawAuth {
-  domain?: string;
-  selector?: string;
-  scope?: string;
-  result?: string;
-  humanResult?: string;
+type MutableDkim = { -readonly [K in keyof DkimAuthResult]: DkimAuthResult[K] };
+type MutableSpf = { -readonly [K in keyof SpfAuthResult]: SpfAuthResult[K] };
+interface MutableReason {
+  type: string | null;
+  comment: string | null;
 }
 
-interface RawReason {
-  type?: string;
-  comment?: string;
-}
+const SCOPES = new Set(['mfrom', 'helo']);
 
+/**
+ * Row, evaluated-policy and identifier values are kept as sent and cleaned when the record
+ * closes; reasons and auth results are cleaned as each value closes, straight into the objects
+ * the record keeps (no second copy per record).
+ */
 export class RecordBuilder {
   sourceIp: string | undefined;
   count: string | undefined;
@@ -39,10 +32,15 @@ export class RecordBuilder {
   headerFrom: string | undefined;
   envelopeFrom: string | undefined;
   envelopeTo: string | undefined;
-  reasons: RawReason[] = [];
-  authDkim: RawAuth[] = [];
-  authSpf: RawAuth[] = [];
+  reasons: MutableReason[] = [];
+  authDkim: MutableDkim[] = [];
+  authSpf: MutableSpf[] = [];
   extensions: XmlElement[] = [];
+  readonly #clean: ValueCleaner;
+
+  constructor(clean: ValueCleaner) {
+    this.#clean = clean;
+  }
 
   reset(): void {
     this.sourceIp = this.count = this.disposition = this.dkim = this.spf = undefined;
@@ -53,85 +51,94 @@ export class RecordBuilder {
     this.extensions = [];
   }
 
-  get currentReason(): RawReason {
-    return this.reasons[this.reasons.length - 1] ?? this.#push(this.reasons);
+  openReason(): void {
+    this.reasons.push({ type: null, comment: null });
   }
 
-  get currentDkim(): RawAuth {
-    return this.authDkim[this.authDkim.length - 1] ?? this.#push(this.authDkim);
+  setReason(name: string, text: string): void {
+    const reason = this.reasons[this.reasons.length - 1];
+    if (!reason) return;
+    if (name === 'type') reason.type = this.#clean.word(text, 'policy_evaluated/reason/type', REASON_TYPES);
+    else reason.comment = this.#clean.optional(text, 'policy_evaluated/reason/comment');
   }
 
-  get currentSpf(): RawAuth {
-    return this.authSpf[this.authSpf.length - 1] ?? this.#push(this.authSpf);
+  /** An empty `<reason/>` says nothing and is dropped; a comment without a type is `other`. */
+  closeReason(): void {
+    const reason = this.reasons[this.reasons.length - 1];
+    if (!reason) return;
+    if (reason.type === null && reason.comment === null) this.reasons.pop();
+    else reason.type ??= 'other';
   }
 
-  #push<T extends object>(list: T[]): T {
-    const item = {} as T;
-    list.push(item);
-    return item;
+  openDkim(): void {
+    this.authDkim.push({ domain: '', selector: null, result: 'none', humanResult: null });
+  }
+
+  setDkim(name: string, text: string): void {
+    const auth = this.authDkim[this.authDkim.length - 1];
+    if (!auth) return;
+    const clean = this.#clean;
+    if (name === 'domain') auth.domain = clean.domain(text, 'auth_results/dkim/domain') ?? '';
+    else if (name === 'selector') auth.selector = clean.optional(text, 'auth_results/dkim/selector');
+    else if (name === 'result') auth.result = clean.word(text, 'auth_results/dkim/result', DKIM_RESULTS) ?? 'none';
+    else auth.humanResult = clean.optional(text, 'auth_results/dkim/human_result');
+  }
+
+  openSpf(): void {
+    this.authSpf.push({ domain: '', scope: 'mfrom', result: 'none', humanResult: null });
+  }
+
+  setSpf(name: string, text: string): void {
+    const auth = this.authSpf[this.authSpf.length - 1];
+    if (!auth) return;
+    const clean = this.#clean;
+    if (name === 'domain') auth.domain = clean.domain(text, 'auth_results/spf/domain') ?? '';
+    else if (name === 'scope') auth.scope = clean.word(text, 'auth_results/spf/scope', SCOPES) ?? 'mfrom';
+    else if (name === 'result') auth.result = clean.word(text, 'auth_results/spf/result', SPF_RESULTS) ?? 'none';
+    else auth.humanResult = clean.optional(text, 'auth_results/spf/human_result');
   }
 
   /** The finished record, or undefined after logging why it was dropped. */
-  build(index: number, clean: ValueCleaner, warnings: DiagnosticLog, recordErrors: DiagnosticLog): AggregateRecord | undefined {
-    const where = `record[${index}]`;
+  build(index: number, warnings: DiagnosticLog, recordErrors: DiagnosticLog): AggregateRecord | undefined {
+    const clean = this.#clean;
+    const where = (): string => `record[${index}]`;
     const ipText = clean.optional(this.sourceIp, 'row/source_ip');
     if (ipText === null) {
-      recordErrors.fail('record-missing-field', `A record has no row/source_ip; the record was dropped.`, where);
+      recordErrors.fail('record-missing-field', `A record has no row/source_ip; the record was dropped.`, where());
       return undefined;
     }
     const ip = canonicalizeIp(ipText);
     if (!ip) {
-      recordErrors.fail('record-invalid-ip', `"${ipText}" in row/source_ip is not an IP address; the record was dropped.`, where);
+      recordErrors.fail('record-invalid-ip', `"${ipText}" in row/source_ip is not an IP address; the record was dropped.`, where());
       return undefined;
     }
-    if (!ip.wasCanonical) warnings.warn('ip-not-canonical', `Source IP "${ipText}" was rewritten as "${ip.ip}" (RFC 5952).`, where);
+    if (!ip.wasCanonical) warnings.warn('ip-not-canonical', `Source IP "${ipText}" was rewritten as "${ip.ip}" (RFC 5952).`, where());
     const countText = clean.optional(this.count, 'row/count');
     if (countText === null) {
-      recordErrors.fail('record-missing-field', `A record has no row/count; the record was dropped.`, where);
+      recordErrors.fail('record-missing-field', `A record has no row/count; the record was dropped.`, where());
       return undefined;
     }
     const count = parseDecimalInteger(countText);
     if (count === undefined || count > MAX_COUNT) {
-      recordErrors.fail('record-impossible-value', `"${countText}" in row/count is not a message count; the record was dropped.`, where);
+      recordErrors.fail('record-impossible-value', `"${countText}" in row/count is not a message count; the record was dropped.`, where());
       return undefined;
     }
-    if (count === 0) warnings.warn('zero-count', 'A record has count 0.', where);
+    if (count === 0) warnings.warn('zero-count', 'A record has count 0.', where());
     const headerFrom = clean.domain(this.headerFrom, 'identifiers/header_from');
-    if (headerFrom === null) warnings.warn('missing-header-from', 'A record has no identifiers/header_from.', where);
+    if (headerFrom === null) warnings.warn('missing-header-from', 'A record has no identifiers/header_from.', where());
     const record: AggregateRecord = {
       sourceIp: ip.ip,
       count,
       disposition: clean.word(this.disposition, 'policy_evaluated/disposition', DISPOSITIONS) as Disposition | null,
       dkim: clean.word(this.dkim, 'policy_evaluated/dkim', EVALUATED) as EvaluatedResult | null,
       spf: clean.word(this.spf, 'policy_evaluated/spf', EVALUATED) as EvaluatedResult | null,
-      reasons: this.reasons.flatMap((reason): PolicyOverrideReason[] => {
-        const type = clean.word(reason.type, 'policy_evaluated/reason/type', REASON_TYPES);
-        const comment = clean.optional(reason.comment, 'policy_evaluated/reason/comment');
-        if (type === null && comment === null) return [];
-        return [{ type: type ?? 'other', comment }];
-      }),
+      reasons: this.reasons as PolicyOverrideReason[],
       headerFrom,
       envelopeFrom: clean.domain(this.envelopeFrom, 'identifiers/envelope_from'),
       envelopeTo: clean.domain(this.envelopeTo, 'identifiers/envelope_to'),
-      authDkim: this.authDkim.map(
-        (auth): DkimAuthResult => ({
-          domain: clean.domain(auth.domain, 'auth_results/dkim/domain') ?? '',
-          selector: clean.optional(auth.selector, 'auth_results/dkim/selector'),
-          result: clean.word(auth.result, 'auth_results/dkim/result', DKIM_RESULTS) ?? 'none',
-          humanResult: clean.optional(auth.humanResult, 'auth_results/dkim/human_result'),
-        }),
-      ),
-      authSpf: this.authSpf.map(
-        (auth): SpfAuthResult => ({
-          domain: clean.domain(auth.domain, 'auth_results/spf/domain') ?? '',
-          scope: clean.word(auth.scope, 'auth_results/spf/scope', SCOPES) ?? 'mfrom',
-          result: clean.word(auth.result, 'auth_results/spf/result', SPF_RESULTS) ?? 'none',
-          humanResult: clean.optional(auth.humanResult, 'auth_results/spf/human_result'),
-        }),
-      ),
+      authDkim: this.authDkim,
+      authSpf: this.authSpf,
     };
     return this.extensions.length > 0 ? { ...record, extensions: this.extensions } : record;
   }
 }
-
-const SCOPES = new Set(['mfrom', 'helo']);
