@@ -3,12 +3,19 @@
  * so they die young instead of piling up on the JavaScript heap, and the chunks can be handed to
  * another thread without copying (their buffers are never shared).
  */
+import { Buffer } from 'node:buffer';
+
 const CHUNK_BYTES = 256 * 1024;
 const encoder = new TextEncoder();
 
+/** A chunk that owns its memory (never a slice of Node's shared pool), so it can be transferred. */
+function newChunk(): Buffer {
+  return Buffer.allocUnsafeSlow(CHUNK_BYTES);
+}
+
 export class ByteSink {
   #chunks: Uint8Array[] = [];
-  #current = new Uint8Array(CHUNK_BYTES);
+  #current = newChunk();
   #used = 0;
   #size = 0;
 
@@ -28,7 +35,8 @@ export class ByteSink {
         return;
       }
     }
-    const { written } = encoder.encodeInto(text, this.#current.subarray(this.#used));
+    // Buffer#write takes an offset; TextEncoder#encodeInto would need a new view per call.
+    const written = this.#current.write(text, this.#used, 'utf8');
     this.#used += written;
     this.#size += written;
   }
@@ -52,7 +60,7 @@ export class ByteSink {
   #seal(): void {
     if (this.#used === 0) return;
     this.#chunks.push(this.#current.subarray(0, this.#used));
-    this.#current = new Uint8Array(CHUNK_BYTES);
+    this.#current = newChunk();
     this.#used = 0;
   }
 }

@@ -4,6 +4,7 @@
  * and XML with byte-order marks.
  */
 import { Buffer } from 'node:buffer';
+import { looksLikeMbox } from '../mbox/split-mbox.js';
 
 export type ContentKind = 'gzip' | 'zip' | 'xml' | 'json' | 'email' | 'mbox' | 'base64' | 'empty' | 'unknown';
 
@@ -57,13 +58,6 @@ function sniffUtf16(head: Uint8Array): ContentKind | undefined {
 
 function isSpace(byte: number): boolean {
   return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
-}
-
-/** `From ` at byte 0 (the mbox separator line), then at least one more line. */
-function looksLikeMbox(head: Uint8Array): boolean {
-  if (head[0] !== 0x46 || head[1] !== 0x72 || head[2] !== 0x6f || head[3] !== 0x6d || head[4] !== 0x20) return false;
-  const newline = head.indexOf(0x0a, 5);
-  return newline !== -1 && newline + 1 < head.length;
 }
 
 /** RFC 5322 §2.2 header fields: `Name:` on the first line, and a header or a folded line next. */
