@@ -1,6 +1,6 @@
 /**
- * Inputs named on the command line: files, directories (walked recursively, in name order) and
- * `-` for standard input. Unreadable paths are reported, not fatal.
+ * Inputs named on the command line: files, directories (walked recursively, in name order,
+ * skipping hidden files) and `-` for standard input. Unreadable paths are reported, not fatal.
  */
 import { createReadStream, readFileSync } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
@@ -50,7 +50,9 @@ export async function listInputs(paths: readonly string[]): Promise<ListedInputs
         problems.push({ path, message: describeFsError(caught) });
         return;
       }
-      for (const name of names) await visit(join(path, name));
+      // Hidden files (.DS_Store, .gitattributes, editor swap files) are not reports; a path named
+      // on the command line is always read.
+      for (const name of names) if (!name.startsWith('.')) await visit(join(path, name));
     } else if (info.isFile()) {
       files.push({ path, size: info.size });
     }
