@@ -136,6 +136,9 @@ async function dispatch(chunks: ByteStream, size: number | undefined, context: P
       } catch {
         throw new InputRejectedError(rejection('invalid-utf8', 'The JSON report is not valid UTF-8.'));
       }
+      if (!mayBeTlsReport(text)) {
+        throw new InputRejectedError(rejection('unrecognised-content', 'JSON, but not an SMTP TLS report (RFC 8460): it has neither "organization-name" nor "policies".'));
+      }
       const parsed = parseTlsReport(text);
       if (!parsed.report) throw new InputRejectedError(parsed.rejection ?? rejection('tlsrpt-invalid', 'Not a TLS report.'));
       context.sink.tlsReport(parsed.report, context.location, [...context.warnings, ...parsed.warnings]);
@@ -197,4 +200,15 @@ async function extractAggregate(stream: ByteStream, context: PayloadContext): Pr
   }
   if (started) sink.aggregateAbandoned();
   sink.rejected(outcome.rejection, context.location);
+}
+
+/** False for valid JSON that has none of a TLS report's top-level members (so it is some other document). */
+function mayBeTlsReport(text: string): boolean {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return true; // let the TLS parser say where the JSON is broken
+  }
+  return typeof value === 'object' && value !== null && ('organization-name' in value || 'policies' in value);
 }
