@@ -26,7 +26,7 @@ export async function peekStream(source: ByteStream, size: number): Promise<{ he
     taken.push(next.value);
     length += next.value.length;
   }
-  const joined = taken.length === 1 ? (taken[0] as Uint8Array) : concatBytes(taken, length);
+  const joined = concatBytes(taken, length);
   const head = joined.subarray(0, Math.min(size, joined.length));
   const stream: ByteStream = {
     async *[Symbol.asyncIterator]() {
@@ -56,7 +56,7 @@ export async function readAll(source: ByteStream, limit: number, what: string): 
     }
     parts.push(chunk);
   }
-  return parts.length === 1 ? (parts[0] as Uint8Array) : concatBytes(parts, length);
+  return concatBytes(parts, length);
 }
 
 /** An in-memory buffer as a stream of chunks of at most `chunkSize` bytes. */
@@ -68,7 +68,9 @@ export function streamBytes(bytes: Uint8Array, chunkSize = 1 << 20): ByteStream 
   };
 }
 
+/** The parts joined into one buffer (the part itself when there is only one). */
 export function concatBytes(parts: readonly Uint8Array[], length?: number): Uint8Array {
+  if (parts.length === 1) return parts[0] as Uint8Array;
   const total = length ?? parts.reduce((n, p) => n + p.length, 0);
   const out = new Uint8Array(total);
   let offset = 0;

@@ -12,6 +12,7 @@ import { Buffer } from 'node:buffer';
 import { rejection } from '../../core/diagnostic.js';
 import { InputRejectedError } from '../../core/input-rejected.js';
 import type { Limits } from '../../core/limits.js';
+import { concatBytes } from '../extract/byte-stream.js';
 
 export interface MboxMessage {
   /** 0-based position of the message in the file. */
@@ -48,7 +49,7 @@ export async function* splitMbox(chunks: AsyncIterable<Uint8Array>, limits: Limi
     pieces.push(piece);
   };
   const finish = (): MboxMessage | undefined => {
-    const bytes = trimFinalLineBreak(join(pieces, size));
+    const bytes = trimFinalLineBreak(concatBytes(pieces, size));
     pieces = [];
     size = 0;
     if (isBlank(bytes)) return undefined; // nothing before the first separator, or an empty message
@@ -123,16 +124,6 @@ function classifyLineStart(data: Uint8Array, at: number): LineStart {
   return quotes === 0 ? 'separator' : 'quoted';
 }
 
-function join(pieces: Uint8Array[], size: number): Uint8Array {
-  if (pieces.length === 1) return pieces[0] as Uint8Array;
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const piece of pieces) {
-    out.set(piece, offset);
-    offset += piece.length;
-  }
-  return out;
-}
 
 /** The blank line before a separator belongs to the mbox format, not the message (RFC 4155 §2). */
 function trimFinalLineBreak(bytes: Uint8Array): Uint8Array {

@@ -124,21 +124,21 @@ export class ReportPrinter implements ReportSink {
 
   failureReport(report: FailureReport, source: string, warnings: readonly Diagnostic[]): void {
     this.counts.failureReports++;
-    if (this.#format !== 'json') {
-      this.counts.notShown++;
-      return;
-    }
-    this.#hold(`,\n${JSON.stringify({ ...failureReportJson(report), source, warnings: warnings.map(diagnosticJson) })}`);
-    this.#release();
+    this.#printWhole(failureReportJson(report), source, warnings);
   }
 
   tlsReport(report: TlsReport, source: string, warnings: readonly Diagnostic[]): void {
     this.counts.tlsReports++;
+    this.#printWhole(tlsReportJson(report), source, warnings);
+  }
+
+  /** A failure or TLS report: printed whole in `json`; the record formats list aggregate records only. */
+  #printWhole(json: Record<string, unknown>, source: string, warnings: readonly Diagnostic[]): void {
     if (this.#format !== 'json') {
       this.counts.notShown++;
       return;
     }
-    this.#hold(`,\n${JSON.stringify({ ...tlsReportJson(report), source, warnings: warnings.map(diagnosticJson) })}`);
+    this.#hold(`,\n${JSON.stringify({ ...json, source, warnings: warnings.map(diagnosticJson) })}`);
     this.#release();
   }
 
