@@ -44,7 +44,7 @@ export default tseslint.config(
   },
   {
     // node:test's test() returns a promise the runner tracks itself.
-    files: ['**/*.test.ts', 'test/**/*.ts'],
+    files: ['**/*.test.ts', 'test/**/*.ts', 'src/**/*-contract.ts'],
     rules: { '@typescript-eslint/no-floating-promises': 'off' },
   },
   {

@@ -1,0 +1,118 @@
+/**
+ * The Store: everything dmarcpilot keeps, in domain words. Two implementations share this
+ * interface and one contract test suite (store-contract.ts): embedded SQLite (the default) and
+ * PostgreSQL. Analysis and the CLI see only this interface, never a driver.
+ *
+ * Guarantees every implementation gives:
+ * - An aggregate report is stored once, keyed on (reporting organisation, report ID, policy
+ *   domain): the same report re-sent in another container, another e-mail or years later is a
+ *   `duplicate`, and nothing changes. Failure and TLS reports likewise, on their own keys.
+ * - A report and all its records are committed together or not at all (a writer that is
+ *   aborted, or a process killed mid-way, leaves nothing behind).
+ * - The raw bytes of every input are kept, content-addressed (SHA-256) and compressed, once.
+ * - Reports are stored as sent; a report covering several days is spread over them only when
+ *   a query groups by day.
+ */
+import type { Rejection } from '../core/diagnostic.js';
+import type { AggregateHeader, AggregateRecord, AggregateTrailer } from '../reports/aggregate/aggregate-report.js';
+import type { FailureReport } from '../reports/failure/failure-report.js';
+import type { TlsReport } from '../reports/tlsrpt/tls-report.js';
+
+/** A kept input, by the SHA-256 of its bytes (hex). */
+export interface RawInputRef {
+  readonly sha256: string;
+  readonly size: number;
+}
+
+export type SaveOutcome = { readonly status: 'new'; readonly id: number } | { readonly status: 'duplicate'; readonly id: number };
+
+/** Where a report came from: the raw input that held it and the path into it. */
+export interface Provenance {
+  readonly raw: RawInputRef;
+  /** e.g. `reports.mbox > message 3 > report.zip > a.xml`, or `imap://host/INBOX#uid=42`. */
+  readonly source: string;
+  /** When dmarcpilot received it. */
+  readonly receivedAt: Date;
+}
+
+/** Streams the records of one aggregate report into the store inside one transaction. */
+export interface AggregateWriter {
+  /** `duplicate` when the report is already stored: records given afterwards are ignored. */
+  readonly outcome: SaveOutcome;
+  addRecords(records: readonly AggregateRecord[]): Promise<void>;
+  /** Commits the report with its totals and warnings. */
+  commit(trailer: AggregateTrailer): Promise<SaveOutcome>;
+  /** Discards everything given so far. */
+  abort(): Promise<void>;
+}
+
+export interface FailureStoreOptions {
+  /** Keep the reported message's full headers (privacy: off by default; only hashes and auth data are kept). */
+  readonly keepFullHeaders: boolean;
+}
+
+export interface QuarantineEntry {
+  readonly id: number;
+  readonly raw: RawInputRef;
+  readonly source: string;
+  readonly code: string;
+  readonly message: string;
+  readonly receivedAt: Date;
+  /** `open` until it is retried successfully or dismissed. */
+  readonly state: 'open' | 'resolved' | 'dismissed';
+}
+
+export interface IngestLogEntry {
+  readonly at: Date;
+  /** The input as named by its source (path, mailbox message, SMTP envelope). */
+  readonly input: string;
+  readonly raw: RawInputRef | null;
+  readonly newReports: number;
+  readonly duplicateReports: number;
+  readonly rejected: number;
+  readonly records: number;
+}
+
+export interface RecordFilter {
+  /** Policy domain (exact, lower case). */
+  readonly domain?: string;
+  /** Reports whose period ends at or after this time. */
+  readonly since?: Date;
+  /** Reports whose period begins before this time. */
+  readonly until?: Date;
+}
+
+/** One stored aggregate record with its report's identity and published policy (the `parse --format jsonl` fields). */
+export interface StoredRecord {
+  readonly header: AggregateHeader;
+  readonly record: AggregateRecord;
+  readonly source: string;
+}
+
+export interface Store {
+  /** Keeps the bytes of an input (compressed), once per content. */
+  saveRawInput(bytes: Uint8Array): Promise<RawInputRef>;
+  /** The bytes of a kept input, or undefined. */
+  readRawInput(sha256: string): Promise<Uint8Array | undefined>;
+
+  /** Starts storing an aggregate report; see AggregateWriter. */
+  beginAggregateReport(header: AggregateHeader, provenance: Provenance): Promise<AggregateWriter>;
+  saveFailureReport(report: FailureReport, provenance: Provenance, options: FailureStoreOptions): Promise<SaveOutcome>;
+  saveTlsReport(report: TlsReport, provenance: Provenance): Promise<SaveOutcome>;
+
+  /** Keeps a refused input (or part of one) with its reason, for a person to inspect and retry. */
+  quarantine(rejection: Rejection, provenance: Provenance): Promise<number>;
+  listQuarantine(state?: QuarantineEntry['state']): Promise<QuarantineEntry[]>;
+  getQuarantine(id: number): Promise<QuarantineEntry | undefined>;
+  setQuarantineState(id: number, state: QuarantineEntry['state']): Promise<void>;
+
+  logIngest(entry: IngestLogEntry): Promise<void>;
+  listIngestLog(limit: number): Promise<IngestLogEntry[]>;
+
+  /** Stored aggregate records matching the filter, report by report, in insertion order. */
+  streamRecords(filter: RecordFilter): AsyncIterable<StoredRecord>;
+  /** Counts, for tests and `dmarcpilot summary`. */
+  countReports(): Promise<{ aggregate: number; records: number; failure: number; tls: number; raw: number; quarantine: number }>;
+
+  close(): Promise<void>;
+}
