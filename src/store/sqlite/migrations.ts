@@ -1,0 +1,176 @@
+/**
+ * The SQLite schema as numbered migrations, applied in order on open, each recorded in
+ * `schema_migrations`. A migration, once released, is never edited: changes go in a new one.
+ * The PostgreSQL store keeps the same tables and columns with its own column types.
+ *
+ * Dates are ISO 8601 UTC text (`toISOString()`), which sorts as time; report periods are epoch
+ * seconds (INTEGER is 64-bit in SQLite, so counts above 2^31 are safe).
+ */
+import type { SqliteDatabase } from './sqlite-driver.js';
+
+export interface Migration {
+  /** 1, 2, 3, ... in the order they are applied. */
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+const INITIAL_SCHEMA = `
+CREATE TABLE raw_inputs (
+  sha256 TEXT PRIMARY KEY NOT NULL,
+  size INTEGER NOT NULL,
+  compressed BLOB NOT NULL,
+  created_at TEXT NOT NULL
+);
+
+CREATE TABLE aggregate_reports (
+  id INTEGER PRIMARY KEY,
+  org_name TEXT NOT NULL,
+  report_id TEXT NOT NULL,
+  policy_domain TEXT NOT NULL,
+  begin_ts INTEGER NOT NULL,
+  end_ts INTEGER NOT NULL,
+  schema TEXT NOT NULL,
+  version TEXT,
+  namespace TEXT,
+  email TEXT,
+  extra_contact_info TEXT,
+  errors_json TEXT NOT NULL,
+  generator TEXT,
+  adkim TEXT NOT NULL,
+  aspf TEXT NOT NULL,
+  p TEXT,
+  sp TEXT,
+  np TEXT,
+  pct INTEGER,
+  fo TEXT,
+  testing TEXT,
+  discovery_method TEXT,
+  record_count INTEGER,
+  message_count INTEGER,
+  warnings_json TEXT,
+  record_errors_json TEXT,
+  extensions_json TEXT,
+  raw_sha256 TEXT NOT NULL REFERENCES raw_inputs (sha256),
+  source TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  UNIQUE (org_name, report_id, policy_domain)
+);
+-- streamRecords pages by (policy_domain = ? AND id > ?): this index is (policy_domain, rowid).
+CREATE INDEX aggregate_reports_domain ON aggregate_reports (policy_domain);
+CREATE INDEX aggregate_reports_period ON aggregate_reports (end_ts, begin_ts);
+
+CREATE TABLE aggregate_records (
+  id INTEGER PRIMARY KEY,
+  report INTEGER NOT NULL REFERENCES aggregate_reports (id) ON DELETE CASCADE,
+  source_ip TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  disposition TEXT,
+  dkim TEXT,
+  spf TEXT,
+  header_from TEXT,
+  envelope_from TEXT,
+  envelope_to TEXT,
+  reasons_json TEXT NOT NULL,
+  auth_dkim_json TEXT NOT NULL,
+  auth_spf_json TEXT NOT NULL,
+  extensions_json TEXT
+);
+CREATE INDEX aggregate_records_report ON aggregate_records (report);
+
+CREATE TABLE failure_reports (
+  id INTEGER PRIMARY KEY,
+  dedupe_key TEXT NOT NULL UNIQUE,
+  format TEXT NOT NULL,
+  feedback_type TEXT NOT NULL,
+  reported_domain TEXT,
+  source_ip TEXT,
+  arrival_date TEXT,
+  auth_failure_json TEXT NOT NULL,
+  identity_alignment_json TEXT,
+  delivery_result TEXT,
+  dkim_domain TEXT,
+  dkim_selector TEXT,
+  spf_domain TEXT,
+  original_mail_from TEXT,
+  subject_sha256 TEXT,
+  message_id TEXT,
+  headers TEXT,
+  raw_sha256 TEXT NOT NULL REFERENCES raw_inputs (sha256),
+  source TEXT NOT NULL,
+  received_at TEXT NOT NULL
+);
+CREATE INDEX failure_reports_domain_arrival ON failure_reports (reported_domain, arrival_date);
+
+CREATE TABLE tls_reports (
+  id INTEGER PRIMARY KEY,
+  organization_name TEXT NOT NULL,
+  report_id TEXT NOT NULL,
+  begin_ts TEXT NOT NULL,
+  end_ts TEXT NOT NULL,
+  report_json TEXT NOT NULL,
+  raw_sha256 TEXT NOT NULL REFERENCES raw_inputs (sha256),
+  source TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  UNIQUE (organization_name, report_id)
+);
+
+CREATE TABLE quarantine (
+  id INTEGER PRIMARY KEY,
+  raw_sha256 TEXT NOT NULL REFERENCES raw_inputs (sha256),
+  source TEXT NOT NULL,
+  code TEXT NOT NULL,
+  message TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'resolved', 'dismissed'))
+);
+CREATE INDEX quarantine_state ON quarantine (state, id);
+
+CREATE TABLE ingest_log (
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  input TEXT NOT NULL,
+  raw_sha256 TEXT REFERENCES raw_inputs (sha256),
+  new_reports INTEGER NOT NULL,
+  duplicate_reports INTEGER NOT NULL,
+  rejected INTEGER NOT NULL,
+  records INTEGER NOT NULL
+);
+CREATE INDEX ingest_log_at ON ingest_log (at, id);
+`;
+
+/** Every migration, oldest first. */
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial schema', sql: INITIAL_SCHEMA }];
+
+const CREATE_VERSION_TABLE = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL)';
+
+/**
+ * Applies the migrations the database does not have yet, all in one IMMEDIATE transaction (two
+ * processes opening a new file at once cannot both apply them; a failure applies none). Refuses a
+ * database written by a newer dmarcpilot. Returns the versions applied (empty when up to date).
+ */
+export function migrateSqlite(db: SqliteDatabase, now: Date, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.exec(CREATE_VERSION_TABLE);
+    const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number | null };
+    const current = row.version ?? 0;
+    const newest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+    if (current > newest) {
+      throw new Error(`The database is at schema version ${current}, newer than this dmarcpilot knows (${newest}); upgrade dmarcpilot.`);
+    }
+    const record = db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)');
+    const applied: number[] = [];
+    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (migration.version <= current) continue;
+      db.exec(migration.sql);
+      record.run(migration.version, now.toISOString());
+      applied.push(migration.version);
+    }
+    db.exec('COMMIT');
+    return applied;
+  } catch (err) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw err;
+  }
+}

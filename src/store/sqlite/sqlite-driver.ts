@@ -1,0 +1,63 @@
+/**
+ * The few better-sqlite3 methods the SQLite store uses, declared structurally so the driver can
+ * be swapped or faked (docs/architecture.md, "Structural driver interfaces"), and the opening of
+ * a real database with the settings that make a commit durable.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** What `run` reports (better-sqlite3 `RunResult`). */
+export interface SqliteRunResult {
+  readonly changes: number;
+  readonly lastInsertRowid: number | bigint;
+}
+
+/** A prepared statement (better-sqlite3 `Statement`); positional parameters only. */
+export interface SqliteStatement {
+  run(...params: unknown[]): SqliteRunResult;
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+}
+
+/** A connection (better-sqlite3 `Database`). Every call is synchronous. */
+export interface SqliteDatabase {
+  readonly inTransaction: boolean;
+  prepare(sql: string): SqliteStatement;
+  exec(sql: string): unknown;
+  pragma(source: string, options?: { readonly simple?: boolean }): unknown;
+  close(): unknown;
+}
+
+/** How long a connection waits for another process's write lock before failing (SQLITE_BUSY). */
+export const BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * Opens (creating if needed) the database file at `path`, or an in-memory one for `:memory:`,
+ * and applies the durability settings. The driver is loaded here, not at import time, so that
+ * a PostgreSQL-only installation never loads the native SQLite module.
+ */
+export async function openSqliteDatabase(path: string): Promise<SqliteDatabase> {
+  if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
+  const { default: Database } = await import('better-sqlite3');
+  const db: SqliteDatabase = new Database(path);
+  try {
+    applyDurabilitySettings(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+/**
+ * WAL journal (readers do not block the writer; a crash mid-transaction leaves nothing),
+ * synchronous=FULL (in WAL mode NORMAL may lose the last commits on power loss; FULL syncs the
+ * WAL at every commit, so a committed report is never lost), foreign keys enforced, and a busy
+ * timeout so a second process (e.g. `dmarcpilot summary` during an ingest) waits instead of failing.
+ */
+export function applyDurabilitySettings(db: SqliteDatabase): void {
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+}
