@@ -3,6 +3,7 @@
  * 0 success, 1 some input was refused or something was found wrong, 2 bad usage.
  */
 import { Command, CommanderError } from 'commander';
+import { registerDbCommand } from './db-command.js';
 import { registerParseCommand } from './parse-command.js';
 import { readVersion } from './version.js';
 
@@ -14,6 +15,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError('(run `dmarcpilot --help` for usage)')
     .exitOverride();
   registerParseCommand(program, (code) => (status = code));
+  registerDbCommand(program, (code) => (status = code));
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (caught) {

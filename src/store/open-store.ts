@@ -1,0 +1,31 @@
+/**
+ * Opens the store a location names: a `postgres://` or `postgresql://` URL opens PostgreSQL,
+ * anything else is the path of an embedded SQLite file (created with its folder if missing).
+ * Migrations run on open.
+ */
+import { openPostgresStore } from './postgres/postgres-store.js';
+import { openSqliteStore } from './sqlite/sqlite-store.js';
+import type { Store } from './store.js';
+
+/** The embedded default: zero set-up, one file under ./data. */
+export const DEFAULT_STORE_LOCATION = 'data/dmarcpilot.sqlite';
+
+export function isPostgresLocation(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
+/** The location as it may be shown: a PostgreSQL URL without its password. */
+export function describeStoreLocation(location: string): string {
+  if (!isPostgresLocation(location)) return `SQLite ${location}`;
+  try {
+    const url = new URL(location);
+    if (url.password) url.password = '***';
+    return `PostgreSQL ${url.toString()}`;
+  } catch {
+    return 'PostgreSQL (unparsable URL)';
+  }
+}
+
+export function openStore(location: string): Promise<Store> {
+  return isPostgresLocation(location) ? openPostgresStore(location) : openSqliteStore(location);
+}

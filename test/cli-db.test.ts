@@ -1,0 +1,57 @@
+/**
+ * `dmarcpilot db status` as a user runs it, against an embedded SQLite file and a real
+ * PostgreSQL server on loopback (skipped with the reason when there is none, unless CI
+ * requires it).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { postgresForTests } from './helpers/postgres.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = join(root, 'bin/dmarcpilot.js');
+const skip = existsSync(join(root, 'dist/cli/main.js')) ? false : 'dist/ is not built: run `npm run build` (npm test does)';
+
+function run(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+test('db status creates an embedded SQLite store (folder too), then opens it again', { skip }, () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'dmarcpilot-db-')), 'sub', 'store.sqlite');
+  const first = run(['db', 'status', '--db', path]);
+  assert.equal(first.status, 0, first.stderr);
+  assert.ok(existsSync(path));
+  assert.match(first.stdout, new RegExp(`store: SQLite ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  assert.match(first.stdout, /aggregate reports: 0 \(0 records\)/);
+  const again = run(['db', 'status', '--json'], { DMARCPILOT_DB: path });
+  assert.equal(again.status, 0, again.stderr);
+  assert.deepEqual(JSON.parse(again.stdout), { store: `SQLite ${path}`, aggregate: 0, records: 0, failure: 0, tls: 0, raw: 0, quarantine: 0 });
+});
+
+test('db status on PostgreSQL: migrations run, the password is never printed', { skip }, async (t) => {
+  const pg = await postgresForTests();
+  if ('skip' in pg) return t.skip(pg.skip);
+  try {
+    const result = run(['db', 'status', '--db', pg.url]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /store: PostgreSQL postgres:\/\//);
+    assert.match(result.stdout, /quarantined: 0/);
+    const withPassword = new URL(pg.url);
+    withPassword.password = 'secret-value';
+    const shown = run(['db', 'status', '--db', withPassword.toString()]);
+    assert.doesNotMatch(shown.stdout + shown.stderr, /secret-value/);
+  } finally {
+    await pg.drop();
+  }
+});
+
+test('db status on an unreachable server fails with the reason and exit 1', { skip }, () => {
+  const result = run(['db', 'status', '--db', 'postgres://postgres@127.0.0.1:1/nothing']);
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /^dmarcpilot db: cannot open PostgreSQL postgres:\/\/postgres@127\.0\.0\.1:1\/nothing: /);
+});
