@@ -58,7 +58,7 @@ export async function beginAggregateWriter(pool: PgPool, header: AggregateHeader
     // The existing row can vanish between the conflict and the SELECT only if it is deleted
     // meanwhile; then the insert is tried again.
     for (let attempt = 1; ; attempt++) {
-      const inserted = await client.query<{ id: string }>({ text: INSERT_REPORT_SQL, values: reportParams(header, provenance) });
+      const inserted = await client.query<{ id: string }>({ text: INSERT_REPORT_SQL, values: reportParams(header, provenance, provenance.receivedAt) });
       const newRow = inserted.rows[0];
       if (newRow !== undefined) return new TransactionWriter(client, Number(newRow.id));
       const existing = (await client.query<{ id: string }>({ text: FIND_REPORT_SQL, values: key })).rows[0];

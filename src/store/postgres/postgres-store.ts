@@ -27,7 +27,8 @@ import type {
   StoredRecord,
 } from '../store.js';
 import { beginAggregateWriter } from './aggregate-writer.js';
-import { FAILURE_COLUMNS, failureDedupeKey, failureParams } from './failure-rows.js';
+import { failureDedupeKey } from '../failure-dedupe-key.js';
+import { FAILURE_COLUMNS, failureParams } from '../failure-rows.js';
 import { migratePostgres } from './migrations.js';
 import type { PgPool, PgPoolOptions, PgQuery } from './pg-driver.js';
 import { createPgPool } from './pg-driver.js';
@@ -158,7 +159,7 @@ class PostgresStore implements Store {
         text:
           `INSERT INTO failure_reports (${FAILURE_COLUMNS.join(', ')}) VALUES (${FAILURE_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')}) ` +
           'ON CONFLICT (dedupe_key) DO NOTHING RETURNING id',
-        values: failureParams(key, report, provenance, options),
+        values: failureParams(key, report, provenance, options, provenance.receivedAt),
       },
       { text: 'SELECT id FROM failure_reports WHERE dedupe_key = $1', values: [key] },
     );

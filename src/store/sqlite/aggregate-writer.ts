@@ -64,7 +64,7 @@ export function beginAggregateWriter(
   gate.opened();
   db.exec('BEGIN IMMEDIATE');
   try {
-    const result = statements.insertReport.run(...reportParams(header, provenance.raw.sha256, provenance.source, provenance.receivedAt));
+    const result = statements.insertReport.run(...reportParams(header, provenance, provenance.receivedAt.toISOString()));
     if (result.changes === 0) {
       const existing = statements.findReport.get(...key) as { id: number };
       db.exec('ROLLBACK');

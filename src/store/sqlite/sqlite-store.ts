@@ -26,7 +26,7 @@ import type {
 } from '../store.js';
 import { AggregateStatements, beginAggregateWriter } from './aggregate-writer.js';
 import { failureDedupeKey } from '../failure-dedupe-key.js';
-import { failureParams, FAILURE_COLUMNS } from './failure-rows.js';
+import { failureParams, FAILURE_COLUMNS } from '../failure-rows.js';
 import { migrateSqlite } from './migrations.js';
 import { settle } from './settle.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-driver.js';
@@ -159,7 +159,7 @@ class SqliteStore implements Store {
       const sql =
         `INSERT INTO failure_reports (${FAILURE_COLUMNS.join(', ')}) VALUES (${FAILURE_COLUMNS.map(() => '?').join(', ')}) ` +
         'ON CONFLICT (dedupe_key) DO NOTHING';
-      const result = this.#prepare(sql).run(...failureParams(key, report, provenance, options));
+      const result = this.#prepare(sql).run(...failureParams(key, report, provenance, options, provenance.receivedAt.toISOString()));
       if (result.changes > 0) return { status: 'new', id: Number(result.lastInsertRowid) };
       const row = this.#prepare('SELECT id FROM failure_reports WHERE dedupe_key = ?').get(key) as { id: number };
       return { status: 'duplicate', id: row.id };

@@ -1,10 +1,12 @@
 /**
- * Failure reports to failure_reports rows. Privacy: the original subject is kept only as its
- * SHA-256, and the original headers only when the operator asked for them (keepFullHeaders).
+ * Failure reports to failure_reports rows, for every Store. Privacy: the original subject is
+ * kept only as its SHA-256, and the original headers only when the operator asked for them
+ * (keepFullHeaders).
  */
-import type { FailureReport } from '../../reports/failure/failure-report.js';
-import type { FailureStoreOptions, Provenance } from '../store.js';
-import { sha256Hex } from '../failure-dedupe-key.js';
+import type { FailureReport } from '../reports/failure/failure-report.js';
+import type { FailureStoreOptions, Provenance } from './store.js';
+
+import { sha256Hex } from './failure-dedupe-key.js';
 
 /** Columns of failure_reports, in the order failureParams fills them. */
 export const FAILURE_COLUMNS = [
@@ -13,9 +15,11 @@ export const FAILURE_COLUMNS = [
   'subject_sha256', 'message_id', 'headers', 'raw_sha256', 'source', 'received_at',
 ] as const;
 
-
-/** Parameters for FAILURE_COLUMNS. */
-export function failureParams(key: string, report: FailureReport, provenance: Provenance, options: FailureStoreOptions): unknown[] {
+/**
+ * Parameters for FAILURE_COLUMNS. `receivedAt` is the receipt time in the driver's form (ISO text
+ * for SQLite, a Date for PostgreSQL); `arrival_date` is the report's ISO 8601 text.
+ */
+export function failureParams(key: string, report: FailureReport, provenance: Provenance, options: FailureStoreOptions, receivedAt: unknown): unknown[] {
   const original = report.original;
   return [
     key,
@@ -36,6 +40,6 @@ export function failureParams(key: string, report: FailureReport, provenance: Pr
     options.keepFullHeaders ? (original?.headers ?? null) : null,
     provenance.raw.sha256,
     provenance.source,
-    provenance.receivedAt.toISOString(),
+    receivedAt,
   ];
 }
