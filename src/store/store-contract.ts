@@ -187,6 +187,8 @@ export function runStoreContract(name: string, open: OpenStore): void {
     assert.deepEqual({ ...listed[0], receivedAt: undefined }, { id, raw: prov.raw, source: 'bad.xml', code: 'xml-malformed', message: 'truncated', receivedAt: undefined, state: 'open' });
     assert.equal(listed[0]?.receivedAt.toISOString(), '2026-11-20T10:00:00.000Z');
     assert.deepEqual(await store.readRawInput(prov.raw.sha256), new TextEncoder().encode('<feedback>'));
+    assert.equal(await store.quarantine({ code: 'xml-malformed', message: 'truncated' }, prov), id, 'the same refusal again is the same entry');
+    assert.equal((await store.countReports()).quarantine, 1);
     await store.setQuarantineState(id, 'resolved');
     assert.deepEqual(await store.listQuarantine('open'), []);
     assert.equal((await store.getQuarantine(id))?.state, 'resolved');

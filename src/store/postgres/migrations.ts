@@ -140,7 +140,16 @@ CREATE INDEX ingest_log_at ON ingest_log (at, id);
 `;
 
 /** Every migration, oldest first. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial schema', sql: INITIAL_SCHEMA }];
+/** 002: a refused input is quarantined once per (raw input, path into it, code), so ingesting it again changes nothing. */
+const QUARANTINE_ONCE = `
+DELETE FROM quarantine WHERE id NOT IN (SELECT MIN(id) FROM quarantine GROUP BY raw_sha256, source, code);
+CREATE UNIQUE INDEX quarantine_once ON quarantine (raw_sha256, source, code);
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial schema', sql: INITIAL_SCHEMA },
+  { version: 2, name: 'quarantine each refusal once', sql: QUARANTINE_ONCE },
+];
 
 /**
  * Key of the transaction-level advisory lock that serialises migrations. Advisory locks are per

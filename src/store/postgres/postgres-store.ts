@@ -188,10 +188,17 @@ class PostgresStore implements Store {
 
   async quarantine(rejection: Rejection, provenance: Provenance): Promise<number> {
     const rows = await this.#rows<{ id: string }>({
-      text: 'INSERT INTO quarantine (raw_sha256, source, code, message, received_at) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+      text:
+        'INSERT INTO quarantine (raw_sha256, source, code, message, received_at) VALUES ($1, $2, $3, $4, $5) ' +
+        'ON CONFLICT (raw_sha256, source, code) DO NOTHING RETURNING id',
       values: [provenance.raw.sha256, provenance.source, rejection.code, rejection.message, provenance.receivedAt],
     });
-    return Number(rows[0]?.id);
+    if (rows[0]) return Number(rows[0].id);
+    const existing = await this.#rows<{ id: string }>({
+      text: 'SELECT id FROM quarantine WHERE raw_sha256 = $1 AND source = $2 AND code = $3',
+      values: [provenance.raw.sha256, provenance.source, rejection.code],
+    });
+    return Number(existing[0]?.id);
   }
 
   async listQuarantine(state?: QuarantineEntry['state']): Promise<QuarantineEntry[]> {

@@ -68,12 +68,15 @@ function readDb<T>(path: string, read: (db: SqliteDatabase) => T): Promise<T> {
   });
 }
 
-test('sqlite: opening creates the missing parent folders and applies migration 1, recorded in schema_migrations', async () => {
+test('sqlite: opening creates the missing parent folders and applies the migrations, recorded in schema_migrations', async () => {
   await withFile(async (path) => {
     const store = await openSqliteStore(path, { now: () => new Date('2026-11-20T10:00:00Z') });
     await store.close();
     const rows = await readDb(path, (db) => db.prepare('SELECT version, applied_at FROM schema_migrations').all());
-    assert.deepEqual(rows, [{ version: 1, applied_at: '2026-11-20T10:00:00.000Z' }]);
+    assert.deepEqual(rows, [
+      { version: 1, applied_at: '2026-11-20T10:00:00.000Z' },
+      { version: 2, applied_at: '2026-11-20T10:00:00.000Z' },
+    ]);
   });
 });
 
@@ -87,7 +90,10 @@ test('sqlite: opening twice applies nothing the second time and keeps the data',
     assert.deepEqual(await second.readRawInput(raw.sha256), new TextEncoder().encode('kept'));
     await second.close();
     const rows = await readDb(path, (db) => db.prepare('SELECT version, applied_at FROM schema_migrations').all());
-    assert.deepEqual(rows, [{ version: 1, applied_at: '2026-11-20T10:00:00.000Z' }]);
+    assert.deepEqual(rows, [
+      { version: 1, applied_at: '2026-11-20T10:00:00.000Z' },
+      { version: 2, applied_at: '2026-11-20T10:00:00.000Z' },
+    ]);
   });
 });
 

@@ -191,9 +191,12 @@ class SqliteStore implements Store {
 
   quarantine(rejection: Rejection, provenance: Provenance): Promise<number> {
     return settle(() => {
-      const result = this.#prepare('INSERT INTO quarantine (raw_sha256, source, code, message, received_at) VALUES (?, ?, ?, ?, ?)')
-        .run(provenance.raw.sha256, provenance.source, rejection.code, rejection.message, provenance.receivedAt.toISOString());
-      return Number(result.lastInsertRowid);
+      const result = this.#prepare(
+        'INSERT INTO quarantine (raw_sha256, source, code, message, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (raw_sha256, source, code) DO NOTHING',
+      ).run(provenance.raw.sha256, provenance.source, rejection.code, rejection.message, provenance.receivedAt.toISOString());
+      if (result.changes > 0) return Number(result.lastInsertRowid);
+      const existing = this.#prepare('SELECT id FROM quarantine WHERE raw_sha256 = ? AND source = ? AND code = ?').get(provenance.raw.sha256, provenance.source, rejection.code) as { id: number };
+      return existing.id;
     });
   }
 
