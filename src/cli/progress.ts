@@ -2,10 +2,15 @@
  * A one-line progress display on standard error, shown only when standard error is a terminal
  * and the work takes more than a moment. Redrawn at most five times a second.
  */
-import type { PrintCounts } from '../reports/output/report-printer.js';
+
+/** What the progress line shows besides inputs done. */
+export interface ProgressCounts {
+  readonly records: number;
+  readonly rejected: number;
+}
 
 export interface Progress {
-  update(done: number, counts: PrintCounts): void;
+  update(done: number, counts: ProgressCounts): void;
   clear(): void;
 }
 

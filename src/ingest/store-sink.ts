@@ -1,0 +1,127 @@
+/**
+ * A ReportSink that saves what extraction finds into a Store: aggregate reports through a
+ * writer (records in batches, the whole report in one transaction), failure and TLS reports,
+ * and refusals into the quarantine with the raw input they came from.
+ *
+ * Extraction calls the sink synchronously; the store is asynchronous. Every store call is
+ * chained on one promise, and `drain` returns it, so extraction waits for the database
+ * between chunks of input (memory stays bounded) and operations happen in order.
+ */
+import type { Diagnostic, Rejection } from '../core/diagnostic.js';
+import type { AggregateHeader, AggregateRecord, AggregateTrailer } from '../reports/aggregate/aggregate-report.js';
+import type { ReportSink } from '../reports/extract/report-sink.js';
+import type { FailureReport } from '../reports/failure/failure-report.js';
+import type { TlsReport } from '../reports/tlsrpt/tls-report.js';
+import type { AggregateWriter, FailureStoreOptions, Provenance, SaveOutcome, Store } from '../store/store.js';
+
+/** Records handed to the store at once. */
+const BATCH_RECORDS = 1000;
+
+export interface IngestCounts {
+  newReports: number;
+  duplicateReports: number;
+  rejected: number;
+  /** Records of the new aggregate reports. */
+  records: number;
+}
+
+export function emptyIngestCounts(): IngestCounts {
+  return { newReports: 0, duplicateReports: 0, rejected: 0, records: 0 };
+}
+
+export class StoreSink implements ReportSink {
+  readonly counts = emptyIngestCounts();
+  readonly #store: Store;
+  readonly #provenance: Provenance;
+  readonly #options: FailureStoreOptions;
+  readonly #onRejected: (rejection: Rejection, source: string) => void;
+  readonly #quarantine: boolean;
+  #chain: Promise<void> = Promise.resolve();
+  #writer: Promise<AggregateWriter> | undefined;
+  #batch: AggregateRecord[] = [];
+
+  /** `quarantine` false: refusals are only reported (retrying an input that is already quarantined). */
+  constructor(store: Store, provenance: Provenance, options: FailureStoreOptions, onRejected: (rejection: Rejection, source: string) => void, quarantine = true) {
+    this.#store = store;
+    this.#provenance = provenance;
+    this.#options = options;
+    this.#onRejected = onRejected;
+    this.#quarantine = quarantine;
+  }
+
+  aggregateStart(header: AggregateHeader, source: string): void {
+    const writer = this.#then(() => this.#store.beginAggregateReport(header, { ...this.#provenance, source }));
+    this.#writer = writer;
+    this.#batch = [];
+  }
+
+  aggregateRecord(record: AggregateRecord): void {
+    this.#batch.push(record);
+    if (this.#batch.length >= BATCH_RECORDS) this.#flush();
+  }
+
+  aggregateEnd(trailer: AggregateTrailer): void {
+    this.#flush();
+    const writer = this.#writer;
+    this.#writer = undefined;
+    if (!writer) return;
+    void this.#then(async () => this.#count(await (await writer).commit(trailer), trailer.recordCount));
+  }
+
+  aggregateAbandoned(): void {
+    const writer = this.#writer;
+    this.#writer = undefined;
+    this.#batch = [];
+    if (writer) void this.#then(async () => (await writer).abort());
+  }
+
+  failureReport(report: FailureReport, source: string, _warnings: readonly Diagnostic[]): void {
+    void this.#then(async () => this.#count(await this.#store.saveFailureReport(report, { ...this.#provenance, source }, this.#options), 0));
+  }
+
+  tlsReport(report: TlsReport, source: string, _warnings: readonly Diagnostic[]): void {
+    void this.#then(async () => this.#count(await this.#store.saveTlsReport(report, { ...this.#provenance, source }), 0));
+  }
+
+  rejected(rejection: Rejection, source: string): void {
+    this.counts.rejected++;
+    this.#onRejected(rejection, source);
+    if (this.#quarantine) void this.#then(async () => void (await this.#store.quarantine(rejection, { ...this.#provenance, source })));
+  }
+
+  drain(): Promise<void> {
+    return this.#chain;
+  }
+
+  /** Everything given so far, stored (or the first store error). */
+  async finish(): Promise<void> {
+    this.#flush();
+    await this.#chain;
+  }
+
+  #flush(): void {
+    const writer = this.#writer;
+    const batch = this.#batch;
+    if (!writer || batch.length === 0) return;
+    this.#batch = [];
+    void this.#then(async () => (await writer).addRecords(batch));
+  }
+
+  #count(outcome: SaveOutcome, records: number): void {
+    if (outcome.status === 'new') {
+      this.counts.newReports++;
+      this.counts.records += records;
+    } else {
+      this.counts.duplicateReports++;
+    }
+  }
+
+  /** Runs `step` after everything before it; a failure stops the chain and surfaces in finish(). */
+  #then<T>(step: () => Promise<T>): Promise<T> {
+    const result = this.#chain.then(step);
+    this.#chain = result.then(() => undefined);
+    // Callers may drop `result`; the chain carries the error to drain() and finish().
+    result.catch(() => undefined);
+    return result;
+  }
+}
