@@ -4,10 +4,18 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerDbCommand } from './db-command.js';
+import { registerExportCommand } from './export-command.js';
+import { registerIngestCommand } from './ingest-command.js';
 import { registerParseCommand } from './parse-command.js';
+import { registerQuarantineCommand } from './quarantine-command.js';
 import { readVersion } from './version.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // A closed pipe (`dmarcpilot ... | head`) ends the process quietly, as Unix tools do.
+  process.stdout.on('error', (caught: NodeJS.ErrnoException) => {
+    if (caught.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw caught;
+  });
   let status = 0;
   const program = new Command('dmarcpilot')
     .description('Take mail domains from "anyone can send as us" to DMARC enforcement without losing legitimate mail.')
@@ -15,6 +23,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError('(run `dmarcpilot --help` for usage)')
     .exitOverride();
   registerParseCommand(program, (code) => (status = code));
+  registerIngestCommand(program, (code) => (status = code));
+  registerExportCommand(program, (code) => (status = code));
+  registerQuarantineCommand(program, (code) => (status = code));
   registerDbCommand(program, (code) => (status = code));
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,6 +1,6 @@
 /**
  * Writes to standard output with back-pressure: `write` returns a promise while the pipe is
- * full. A closed pipe (`dmarcpilot parse ... | head`) ends the process quietly, as Unix tools do.
+ * full. (A closed pipe is handled once for every command, in main.ts.)
  */
 export interface StdoutWriter {
   write(data: string | Uint8Array): Promise<void> | void;
@@ -9,10 +9,6 @@ export interface StdoutWriter {
 
 export function createStdoutWriter(stream: NodeJS.WriteStream = process.stdout): StdoutWriter {
   let blocked: Promise<void> | undefined;
-  stream.on('error', (caught: NodeJS.ErrnoException) => {
-    if (caught.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw caught;
-  });
   return {
     write(data: string | Uint8Array): Promise<void> | void {
       if (data.length === 0) return blocked;
