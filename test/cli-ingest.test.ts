@@ -1,0 +1,110 @@
+/**
+ * `dmarcpilot ingest`, `export records` and `quarantine` as a user runs them, on an embedded
+ * SQLite file and on a real PostgreSQL server: nothing lost, nothing counted twice.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { postgresForTests } from './helpers/postgres.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = join(root, 'bin/dmarcpilot.js');
+const fixtures = join(root, 'test/fixtures');
+const skip = existsSync(join(root, 'dist/cli/main.js')) ? false : 'dist/ is not built: run `npm run build` (npm test does)';
+
+function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const status = (db: string): Record<string, unknown> => JSON.parse(run(['db', 'status', '--json', '--db', db]).stdout) as Record<string, unknown>;
+
+/** A folder of good reports only: a few aggregate fixtures, two report e-mails and an mbox. */
+function goodInputs(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-in-'));
+  for (const name of ['google-relaxed-dkim-pass.xml', 'microsoft-envelope-to.xml', 'gmx-ipv6-source.xml', 'comcast-large-300-records.xml']) {
+    copyFileSync(join(fixtures, 'aggregate', name), join(dir, name));
+  }
+  mkdirSync(join(dir, 'mail'));
+  for (const name of ['google-zip-attachment.eml', 'amazonses-octet-stream-gzip.eml', 'three-messages.mbox']) {
+    copyFileSync(join(fixtures, 'email', name), join(dir, 'mail', name));
+  }
+  return dir;
+}
+
+function checkIngest(db: string): void {
+  const inputs = goodInputs();
+  const first = run(['ingest', '--db', db, inputs]);
+  assert.equal(first.status, 0, first.stderr);
+  assert.match(first.stderr, /dmarcpilot ingest: 9 inputs into .*: 8 new reports \(\d+ records\), 1 already stored, 0 refused/);
+  const stored = status(db);
+  assert.equal(stored['aggregate'], 7);
+  assert.equal(stored['tls'], 1);
+
+  // The same inputs again, and the same report in another container: nothing changes.
+  const again = run(['ingest', '--db', db, inputs]);
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stderr, /: 0 new reports \(0 records\), 9 already stored, 0 refused/);
+  const gz = join(inputs, 'again.xml.gz');
+  writeFileSync(gz, gzipSync(readFileSync(join(inputs, 'google-relaxed-dkim-pass.xml'))));
+  assert.match(run(['ingest', '--db', db, gz]).stderr, /0 new reports \(0 records\), 1 already stored/);
+  const after = status(db);
+  assert.deepEqual({ ...after, raw: 0 }, { ...stored, raw: 0 });
+
+  // Export gives exactly what parse prints for the same reports (the mbox's duplicate aside).
+  const exported = run(['export', 'records', '--db', db]).stdout.trimEnd().split('\n');
+  assert.equal(exported.length, stored['records']);
+  const parsed = run(['parse', '-q', '--format', 'jsonl', join(inputs, 'google-relaxed-dkim-pass.xml'), join(inputs, 'comcast-large-300-records.xml')]).stdout.trimEnd().split('\n');
+  for (const line of parsed) assert.ok(exported.includes(line), `export lacks ${line.slice(0, 80)}`);
+  const oneDomain = run(['export', 'records', '--db', db, '--domain', 'example.org', '--format', 'csv']).stdout.trimEnd().split('\r\n');
+  assert.ok(oneDomain.length > 1);
+  assert.ok(oneDomain.slice(1).every((row) => row.split(',')[2] === 'example.org'));
+}
+
+test('ingest into SQLite: stored once, re-ingest changes nothing, export matches parse', { skip }, () => {
+  checkIngest(join(mkdtempSync(join(tmpdir(), 'dmarcpilot-db-')), 'store.sqlite'));
+});
+
+test('ingest into PostgreSQL: the same guarantees', { skip }, async (t) => {
+  const pg = await postgresForTests();
+  if ('skip' in pg) return t.skip(pg.skip);
+  try {
+    checkIngest(pg.url);
+  } finally {
+    await pg.drop();
+  }
+});
+
+test('refused inputs are quarantined once, can be shown with their bytes, and retried', { skip }, () => {
+  const db = join(mkdtempSync(join(tmpdir(), 'dmarcpilot-db-')), 'store.sqlite');
+  const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-q-'));
+  copyFileSync(join(fixtures, 'aggregate', 'hostile-xxe-external-entity.xml'), join(dir, 'xxe.xml'));
+  const padded = `${readFileSync(join(fixtures, 'aggregate', 'google-relaxed-dkim-pass.xml'), 'utf8').replace('<record>', `${' '.repeat(6 * 1024 * 1024)}<record>`)}`;
+  writeFileSync(join(dir, 'padded.xml.gz'), gzipSync(padded));
+
+  // A strict ratio refuses the compressible report; the XXE is refused whatever the limits.
+  const strict = run(['ingest', '--db', db, '--max-ratio', '50', dir]);
+  assert.equal(strict.status, 1);
+  assert.match(strict.stderr, /padded\.xml\.gz: decompression-ratio-exceeded: /);
+  assert.match(strict.stderr, /xxe\.xml: xml-dtd-forbidden: /);
+  assert.equal(run(['ingest', '--db', db, '--max-ratio', '50', dir]).status, 1);
+  const listed = run(['quarantine', 'list', '--db', db]).stdout.trimEnd().split('\n');
+  assert.equal(listed.length, 2, 'each refusal is kept once, however often it is ingested');
+  const xxeId = (listed.find((line) => line.includes('xml-dtd-forbidden')) ?? '').split('\t')[0] ?? '';
+  const shown = run(['quarantine', 'show', xxeId, '--db', db]);
+  assert.match(shown.stdout, /code: xml-dtd-forbidden/);
+  assert.equal(run(['quarantine', 'show', xxeId, '--raw', '--db', db]).stdout, readFileSync(join(dir, 'xxe.xml'), 'utf8'));
+
+  // Retried with a ratio limit raised for it, the padded report goes through; the XXE stays refused.
+  const retry = run(['quarantine', 'retry', '--max-ratio', '5000', '--db', db]);
+  assert.equal(retry.status, 1);
+  assert.match(retry.stdout, /^\d+: resolved$/m);
+  assert.match(retry.stderr, /still refused: .*xxe\.xml: xml-dtd-forbidden/);
+  assert.equal(status(db)['aggregate'], 1);
+  assert.deepEqual(run(['quarantine', 'list', '--db', db]).stdout.trimEnd().split('\n').length, 1);
+});
