@@ -7,6 +7,7 @@
  * seconds (INTEGER is 64-bit in SQLite, so counts above 2^31 are safe).
  */
 import type { SqliteDatabase } from './sqlite-driver.js';
+import { QUARANTINE_ONCE } from '../common-migrations.js';
 
 export interface Migration {
   /** 1, 2, 3, ... in the order they are applied. */
@@ -140,11 +141,6 @@ CREATE INDEX ingest_log_at ON ingest_log (at, id);
 `;
 
 /** Every migration, oldest first. */
-/** 002: a refused input is quarantined once per (raw input, path into it, code), so ingesting it again changes nothing. */
-const QUARANTINE_ONCE = `
-DELETE FROM quarantine WHERE id NOT IN (SELECT MIN(id) FROM quarantine GROUP BY raw_sha256, source, code);
-CREATE UNIQUE INDEX quarantine_once ON quarantine (raw_sha256, source, code);
-`;
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: INITIAL_SCHEMA },
