@@ -108,3 +108,20 @@ test('refused inputs are quarantined once, can be shown with their bytes, and re
   assert.equal(status(db)['aggregate'], 1);
   assert.deepEqual(run(['quarantine', 'list', '--db', db]).stdout.trimEnd().split('\n').length, 1);
 });
+
+test('summary counts only the days of a multi-day report inside the window, exactly', { skip }, () => {
+  const db = join(mkdtempSync(join(tmpdir(), 'dmarcpilot-db-')), 'store.sqlite');
+  // 2025-03-03 to 2025-03-09 (7 whole days), records of 12 and 3 messages. Spread by largest
+  // remainder: 12 -> 2,2,2,2,2,1,1 and 3 -> 1,1,1,0,0,0,0; from 2025-03-07 on: 2+1+1 + 0 = 4.
+  assert.equal(run(['ingest', '-q', '--db', db, join(fixtures, 'aggregate', 'quirk-seven-day-range.xml')]).status, 0);
+  const summary = (since: string, extra: string[] = []) =>
+    JSON.parse(run(['summary', '--json', '--since', since, '--db', db, ...extra]).stdout) as { since: string; domains: { domain: string; messages: number; passShare: number }[] };
+  assert.deepEqual(summary('2025-03-07').domains.map((d) => d.messages), [4]);
+  const whole = summary('2025-03-03');
+  assert.equal(whole.since, '2025-03-03');
+  assert.deepEqual(whole.domains.map((d) => d.messages), [15]);
+  assert.deepEqual(summary('2025-03-03', ['--domain', 'example.net']).domains, []);
+  const text = run(['summary', '--since', '2025-03-03', '--db', db]).stdout;
+  assert.match(text, /^\S+: 15 messages since 2025-03-03, \d+\.\d% pass DMARC$/m);
+  assert.match(text, /top reporters: .+ \(15\)/);
+});

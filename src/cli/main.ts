@@ -8,6 +8,7 @@ import { registerExportCommand } from './export-command.js';
 import { registerIngestCommand } from './ingest-command.js';
 import { registerParseCommand } from './parse-command.js';
 import { registerQuarantineCommand } from './quarantine-command.js';
+import { registerSummaryCommand } from './summary-command.js';
 import { readVersion } from './version.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -24,6 +25,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride();
   registerParseCommand(program, (code) => (status = code));
   registerIngestCommand(program, (code) => (status = code));
+  registerSummaryCommand(program, (code) => (status = code));
   registerExportCommand(program, (code) => (status = code));
   registerQuarantineCommand(program, (code) => (status = code));
   registerDbCommand(program, (code) => (status = code));
