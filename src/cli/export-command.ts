@@ -7,9 +7,8 @@ import type { Command } from 'commander';
 import type { AggregateHeader, AggregateRecord } from '../reports/aggregate/aggregate-report.js';
 import { CSV_HEADER, RecordCsvFormatter } from '../reports/output/aggregate-csv.js';
 import { RecordLineFormatter } from '../reports/output/aggregate-json.js';
-import { describeStoreLocation, openStore } from '../store/open-store.js';
-import { storeLocationFrom } from './db-command.js';
 import { createStdoutWriter } from './stdout-writer.js';
+import { addDbOption, withStore } from './store-options.js';
 import { parseTimeOption } from './time-options.js';
 
 interface ExportOptions {
@@ -22,26 +21,16 @@ interface ExportOptions {
 
 export function registerExportCommand(program: Command, setStatus: (code: number) => void): void {
   const exporter = program.command('export').description('Export stored data.');
-  exporter
+  const records = exporter
     .command('records')
     .description('One row per stored aggregate record, with the fields of `parse --format jsonl`.')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
     .option('--domain <domain>', 'only this policy domain')
     .option('--since <time>', 'only reports ending at or after this time: 30d, 12h, 2w or a date', (text) => parseTimeOption(text))
-    .option('--until <time>', 'only reports beginning before this time', (text) => parseTimeOption(text))
-    .option('--db <location>', 'SQLite file or postgres:// URL (default: $DMARCPILOT_DB, else data/dmarcpilot.sqlite)')
-    .action(async (options: ExportOptions) => {
-      const location = storeLocationFrom(options);
-      let store;
-      try {
-        store = await openStore(location);
-      } catch (caught) {
-        process.stderr.write(`dmarcpilot export: cannot open ${describeStoreLocation(location)}: ${caught instanceof Error ? caught.message : String(caught)}\n`);
-        setStatus(1);
-        return;
-      }
+    .option('--until <time>', 'only reports beginning before this time', (text) => parseTimeOption(text));
+  addDbOption(records).action((options: ExportOptions) =>
+    withStore('export', options, setStatus, async (store) => {
       const writer = createStdoutWriter();
-      try {
         if (options.format === 'csv') await writer.write(CSV_HEADER);
         let lastHeader: AggregateHeader | undefined;
         let line: (record: AggregateRecord) => string = () => '';
@@ -56,8 +45,7 @@ export function registerExportCommand(program: Command, setStatus: (code: number
           if (pending) await pending;
         }
         await writer.end();
-      } finally {
-        await store.close();
-      }
-    });
+      return 0;
+    }),
+  );
 }

@@ -8,11 +8,13 @@ import type { Command } from 'commander';
 import { listInputs } from '../ingest/file-inputs.js';
 import type { IngestRun } from '../ingest/ingest-files.js';
 import { ingestBytes, ingestFiles } from '../ingest/ingest-files.js';
+import { addIngestCounts } from '../ingest/store-sink.js';
 import { readAll } from '../reports/extract/byte-stream.js';
-import { describeStoreLocation, openStore } from '../store/open-store.js';
-import { storeLocationFrom } from './db-command.js';
+import { describeStoreLocation } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
 import { addLimitOptions, limitsFromOptions } from './limit-options.js';
 import { createProgress } from './progress.js';
+import { DB_OPTION, withStore } from './store-options.js';
 
 interface IngestOptions {
   db?: string;
@@ -26,26 +28,16 @@ export function registerIngestCommand(program: Command, setStatus: (code: number
     .command('ingest')
     .description('Store the reports found in files, directories, mbox files, maildirs or standard input (-). Duplicates are recognised; refused inputs are quarantined.')
     .argument('<paths...>', 'files, directories (read recursively), mbox files, or - for standard input')
-    .option('--db <location>', 'SQLite file or postgres:// URL (default: $DMARCPILOT_DB, else data/dmarcpilot.sqlite)')
+    .option(...DB_OPTION)
     .option('--keep-failure-headers', "keep failure reports' original message headers (off by default, for privacy)")
     .option('-q, --quiet', 'no progress and no summary on standard error');
   addLimitOptions(command);
-  command.action(async (paths: string[], options: IngestOptions) => {
-    setStatus(await runIngest(paths, options));
-  });
+  command.action((paths: string[], options: IngestOptions) => withStore('ingest', options, setStatus, (store, location) => runIngest(paths, options, store, location)));
 }
 
-async function runIngest(paths: string[], options: IngestOptions): Promise<number> {
-  const location = storeLocationFrom(options);
+async function runIngest(paths: string[], options: IngestOptions, store: Store, location: string): Promise<number> {
   const listed = await listInputs(paths);
   for (const problem of listed.problems) process.stderr.write(`${problem.path}: unreadable: ${problem.message}\n`);
-  let store;
-  try {
-    store = await openStore(location);
-  } catch (caught) {
-    process.stderr.write(`dmarcpilot ingest: cannot open ${describeStoreLocation(location)}: ${caught instanceof Error ? caught.message : String(caught)}\n`);
-    return 1;
-  }
   const progress = options.quiet ? undefined : createProgress(listed.files.length + (listed.stdin ? 1 : 0));
   const limits = limitsFromOptions(options);
   const run: IngestRun = {
@@ -62,12 +54,8 @@ async function runIngest(paths: string[], options: IngestOptions): Promise<numbe
   try {
     const summary = await ingestFiles(listed.files, run);
     if (listed.stdin) {
-      const counts = await ingestBytes(await readAll(process.stdin, limits.maxBufferedBytes, 'Standard input'), '-', run);
+      addIngestCounts(summary, await ingestBytes(await readAll(process.stdin, limits.maxBufferedBytes, 'Standard input'), '-', run));
       summary.inputs++;
-      summary.newReports += counts.newReports;
-      summary.duplicateReports += counts.duplicateReports;
-      summary.rejected += counts.rejected;
-      summary.records += counts.records;
     }
     progress?.clear();
     if (!options.quiet) {
@@ -83,7 +71,5 @@ async function runIngest(paths: string[], options: IngestOptions): Promise<numbe
     progress?.clear();
     process.stderr.write(`dmarcpilot ingest: stopped: ${caught instanceof Error ? caught.message : String(caught)}\n`);
     return 1;
-  } finally {
-    await store.close();
   }
 }

@@ -5,31 +5,13 @@
  */
 import type { Command } from 'commander';
 import { ingestBytes } from '../ingest/ingest-files.js';
-import { describeStoreLocation, openStore } from '../store/open-store.js';
-import type { QuarantineEntry, Store } from '../store/store.js';
-import { storeLocationFrom } from './db-command.js';
+import type { QuarantineEntry } from '../store/store.js';
 import { addLimitOptions, limitsFromOptions, parsePositiveInteger } from './limit-options.js';
+import { DB_OPTION, withStore } from './store-options.js';
 
 interface StoreOptions {
   db?: string;
   [key: string]: unknown;
-}
-
-async function withStore(options: StoreOptions, setStatus: (code: number) => void, body: (store: Store) => Promise<number>): Promise<void> {
-  const location = storeLocationFrom(options);
-  let store;
-  try {
-    store = await openStore(location);
-  } catch (caught) {
-    process.stderr.write(`dmarcpilot quarantine: cannot open ${describeStoreLocation(location)}: ${caught instanceof Error ? caught.message : String(caught)}\n`);
-    setStatus(1);
-    return;
-  }
-  try {
-    setStatus(await body(store));
-  } finally {
-    await store.close();
-  }
 }
 
 /**
@@ -49,16 +31,15 @@ function describeEntry(e: QuarantineEntry): string {
 
 export function registerQuarantineCommand(program: Command, setStatus: (code: number) => void): void {
   const quarantine = program.command('quarantine').description('Refused inputs, kept with their raw bytes and the reason.');
-  const dbOption = ['--db <location>', 'SQLite file or postgres:// URL (default: $DMARCPILOT_DB, else data/dmarcpilot.sqlite)'] as const;
 
   quarantine
     .command('list')
     .description('List quarantined inputs (open ones unless --all): id, state, received, code, source.')
     .option('--all', 'include resolved and dismissed entries')
     .option('--json', 'print JSON')
-    .option(...dbOption)
+    .option(...DB_OPTION)
     .action((options: StoreOptions & { all?: boolean; json?: boolean }) =>
-      withStore(options, setStatus, async (store) => {
+      withStore('quarantine', options, setStatus, async (store) => {
         const entries = await store.listQuarantine(options.all ? undefined : 'open');
         if (options.json) process.stdout.write(`${JSON.stringify(entries)}\n`);
         else for (const entry of entries) process.stdout.write(`${describeEntry(entry)}\n`);
@@ -71,9 +52,9 @@ export function registerQuarantineCommand(program: Command, setStatus: (code: nu
     .description('Show one entry and its reason; --raw writes the kept bytes to standard output instead.')
     .argument('<id>', 'entry id (from quarantine list)', parsePositiveInteger)
     .option('--raw', 'write the raw input to standard output')
-    .option(...dbOption)
+    .option(...DB_OPTION)
     .action((id: number, options: StoreOptions & { raw?: boolean }) =>
-      withStore(options, setStatus, async (store) => {
+      withStore('quarantine', options, setStatus, async (store) => {
         const entry = await store.getQuarantine(id);
         if (!entry) {
           process.stderr.write(`dmarcpilot quarantine: no entry ${id}\n`);
@@ -95,10 +76,10 @@ export function registerQuarantineCommand(program: Command, setStatus: (code: nu
     .command('retry')
     .description('Read quarantined inputs again; entries that now go through are marked resolved.')
     .argument('[ids...]', 'entry ids (default: every open entry)')
-    .option(...dbOption);
+    .option(...DB_OPTION);
   addLimitOptions(retry);
   retry.action((ids: string[], options: StoreOptions) =>
-    withStore(options, setStatus, async (store) => {
+    withStore('quarantine', options, setStatus, async (store) => {
       const open = await store.listQuarantine('open');
       const wanted = ids.length > 0 ? open.filter((e) => ids.includes(String(e.id))) : open;
       let stillRefused = 0;

@@ -5,8 +5,7 @@
 import type { Command } from 'commander';
 import type { DomainSummary } from '../analysis/summarize-domains.js';
 import { summarizeDomains } from '../analysis/summarize-domains.js';
-import { describeStoreLocation, openStore } from '../store/open-store.js';
-import { storeLocationFrom } from './db-command.js';
+import { addDbOption, withStore } from './store-options.js';
 import { parseTimeOption } from './time-options.js';
 
 const DAY = 86400;
@@ -34,32 +33,21 @@ function render(summaries: readonly DomainSummary[], from: string): string {
 }
 
 export function registerSummaryCommand(program: Command, setStatus: (code: number) => void): void {
-  program
+  const summary = program
     .command('summary')
     .description('Per policy domain over a window: messages, DMARC pass share, dispositions, top sources and reporters.')
     .option('--domain <domain>', 'only this policy domain')
     .option('--since <time>', 'window start: 30d, 12h, 2w or a date (whole UTC days)', '30d')
-    .option('--json', 'print JSON')
-    .option('--db <location>', 'SQLite file or postgres:// URL (default: $DMARCPILOT_DB, else data/dmarcpilot.sqlite)')
-    .action(async (options: SummaryOptions) => {
-      const since = parseTimeOption(options.since);
-      const fromDay = Math.floor(since.getTime() / 1000 / DAY) * DAY;
-      const location = storeLocationFrom(options);
-      let store;
-      try {
-        store = await openStore(location);
-      } catch (caught) {
-        process.stderr.write(`dmarcpilot summary: cannot open ${describeStoreLocation(location)}: ${caught instanceof Error ? caught.message : String(caught)}\n`);
-        setStatus(1);
-        return;
-      }
-      try {
+    .option('--json', 'print JSON');
+  addDbOption(summary).action((options: SummaryOptions) => {
+    const since = parseTimeOption(options.since);
+    const fromDay = Math.floor(since.getTime() / 1000 / DAY) * DAY;
+    return withStore('summary', options, setStatus, async (store) => {
         const filter = { since: new Date(fromDay * 1000), ...(options.domain ? { domain: options.domain.toLowerCase() } : {}) };
         const summaries = await summarizeDomains(store.streamRecords(filter), { fromDay, toDay: Number.MAX_SAFE_INTEGER });
         const from = new Date(fromDay * 1000).toISOString().slice(0, 10);
         process.stdout.write(options.json ? `${JSON.stringify({ since: from, domains: summaries })}\n` : render(summaries, from));
-      } finally {
-        await store.close();
-      }
+      return 0;
     });
+  });
 }

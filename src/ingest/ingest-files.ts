@@ -18,7 +18,7 @@ import { sniffContent } from '../reports/unpack/sniff.js';
 import type { Store } from '../store/store.js';
 import type { InputFile } from './file-inputs.js';
 import type { IngestCounts } from './store-sink.js';
-import { StoreSink, emptyIngestCounts } from './store-sink.js';
+import { StoreSink, addIngestCounts, emptyIngestCounts } from './store-sink.js';
 
 export interface IngestRun {
   readonly store: Store;
@@ -53,10 +53,7 @@ export async function ingestFiles(files: readonly InputFile[], run: IngestRun): 
   const summary: IngestSummary = { ...emptyIngestCounts(), inputs: 0 };
   const add = (counts: IngestCounts): void => {
     summary.inputs++;
-    summary.newReports += counts.newReports;
-    summary.duplicateReports += counts.duplicateReports;
-    summary.rejected += counts.rejected;
-    summary.records += counts.records;
+    addIngestCounts(summary, counts);
   };
   let done = 0;
   for (const file of files) {

@@ -29,6 +29,13 @@ export function emptyIngestCounts(): IngestCounts {
   return { newReports: 0, duplicateReports: 0, rejected: 0, records: 0 };
 }
 
+export function addIngestCounts(into: IngestCounts, from: IngestCounts): void {
+  into.newReports += from.newReports;
+  into.duplicateReports += from.duplicateReports;
+  into.rejected += from.rejected;
+  into.records += from.records;
+}
+
 export class StoreSink implements ReportSink {
   readonly counts = emptyIngestCounts();
   readonly #store: Store;
