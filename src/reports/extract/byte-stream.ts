@@ -4,6 +4,7 @@
  */
 import { InputRejectedError } from '../../core/input-rejected.js';
 import { rejection } from '../../core/diagnostic.js';
+import { formatByteSize } from '../unpack/decompression-budget.js';
 
 export type ByteStream = AsyncIterable<Uint8Array>;
 
@@ -52,7 +53,7 @@ export async function readAll(source: ByteStream, limit: number, what: string): 
   for await (const chunk of source) {
     length += chunk.length;
     if (length > limit) {
-      throw new InputRejectedError(rejection('input-too-large', `${what} is larger than ${formatBytes(limit)}, the most read into memory (--max-buffered).`));
+      throw new InputRejectedError(rejection('input-too-large', `${what} is larger than ${formatByteSize(limit)}, the most read into memory (--max-buffered).`));
     }
     parts.push(chunk);
   }
@@ -79,11 +80,4 @@ export function concatBytes(parts: readonly Uint8Array[], length?: number): Uint
     offset += part.length;
   }
   return out;
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1 << 30) return `${(bytes / (1 << 30)).toFixed(1)} GiB`;
-  if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
-  if (bytes >= 1 << 10) return `${(bytes / (1 << 10)).toFixed(1)} KiB`;
-  return `${bytes} bytes`;
 }
