@@ -205,6 +205,18 @@ export function runStoreContract(name: string, open: OpenStore): void {
     assert.equal(log[0]?.at.toISOString(), '2026-11-20T10:02:00.000Z');
   });
 
+  withStore('DNS checks are kept per domain, newest first, with their whole result', async (store) => {
+    for (let i = 0; i < 3; i++) {
+      await store.saveDomainCheck({ domain: 'example.com', checkedAt: new Date(Date.UTC(2026, 11, 1, 9, i)), errors: i, warnings: 1, result: { run: i, findings: [{ code: 'dmarc-ok' }] } });
+    }
+    await store.saveDomainCheck({ domain: 'example.org', checkedAt: new Date(Date.UTC(2026, 11, 1, 10)), errors: 0, warnings: 0, result: {} });
+    const checks = await store.listDomainChecks('example.com', 2);
+    assert.deepEqual(checks.map((c) => c.errors), [2, 1]);
+    assert.equal(checks[0]?.checkedAt.toISOString(), '2026-12-01T09:02:00.000Z');
+    assert.deepEqual(checks[0]?.result, { run: 2, findings: [{ code: 'dmarc-ok' }] });
+    assert.deepEqual(await store.listDomainChecks('example.net', 5), []);
+  });
+
   withStore('large counts and many records survive (bigint counts, batches)', async (store) => {
     const records = Array.from({ length: 2_500 }, (_, i) => record(i, { count: i === 0 ? 4_000_000_000 : 1 }));
     await saveAggregate(store, header('big'), records);

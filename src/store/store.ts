@@ -89,6 +89,16 @@ export interface StoredRecord {
   readonly source: string;
 }
 
+/** One saved run of `dmarcpilot check` for a domain: when, how bad, and the whole result (JSON). */
+export interface DomainCheckEntry {
+  readonly domain: string;
+  readonly checkedAt: Date;
+  readonly errors: number;
+  readonly warnings: number;
+  /** The check result as `dmarcpilot check --json` prints it for the domain. */
+  readonly result: unknown;
+}
+
 export interface Store {
   /** Keeps the bytes of an input (compressed), once per content. */
   saveRawInput(bytes: Uint8Array): Promise<RawInputRef>;
@@ -108,6 +118,11 @@ export interface Store {
 
   logIngest(entry: IngestLogEntry): Promise<void>;
   listIngestLog(limit: number): Promise<IngestLogEntry[]>;
+
+  /** Keeps a DNS posture check, so later runs can show history and changes. */
+  saveDomainCheck(entry: DomainCheckEntry): Promise<void>;
+  /** The domain's saved checks, newest first. */
+  listDomainChecks(domain: string, limit: number): Promise<DomainCheckEntry[]>;
 
   /** Stored aggregate records matching the filter, report by report, in insertion order. */
   streamRecords(filter: RecordFilter): AsyncIterable<StoredRecord>;

@@ -15,6 +15,7 @@ import type { AggregateHeader } from '../../reports/aggregate/aggregate-report.j
 import type { FailureReport } from '../../reports/failure/failure-report.js';
 import type { TlsReport } from '../../reports/tlsrpt/tls-report.js';
 import type {
+  DomainCheckEntry,
   AggregateWriter,
   FailureStoreOptions,
   IngestLogEntry,
@@ -241,6 +242,21 @@ class PostgresStore implements Store {
       rejected: row.rejected,
       records: Number(row.records),
     }));
+  }
+
+  async saveDomainCheck(entry: DomainCheckEntry): Promise<void> {
+    await this.#pool.query({
+      text: 'INSERT INTO domain_checks (domain, checked_at, errors, warnings, result_json) VALUES ($1, $2, $3, $4, $5)',
+      values: [entry.domain, entry.checkedAt, entry.errors, entry.warnings, JSON.stringify(entry.result)],
+    });
+  }
+
+  async listDomainChecks(domain: string, limit: number): Promise<DomainCheckEntry[]> {
+    const rows = await this.#rows<{ domain: string; checked_at: Date; errors: number; warnings: number; result_json: string }>({
+      text: 'SELECT domain, checked_at, errors, warnings, result_json FROM domain_checks WHERE domain = $1 ORDER BY checked_at DESC, id DESC LIMIT $2',
+      values: [domain, limit],
+    });
+    return rows.map((row) => ({ domain: row.domain, checkedAt: row.checked_at, errors: row.errors, warnings: row.warnings, result: JSON.parse(row.result_json) as unknown }));
   }
 
   streamRecords(filter: RecordFilter): AsyncIterable<StoredRecord> {

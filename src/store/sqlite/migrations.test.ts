@@ -30,9 +30,9 @@ test('migrations: numbered 1, 2, 3, ... without gaps, each with SQL', () => {
 
 test('migrations: the schema migrations create every table', async () => {
   await withMemoryDb((db) => {
-    assert.deepEqual(migrateSqlite(db, day(1)), [1, 2]);
+    assert.deepEqual(migrateSqlite(db, day(1)), [1, 2, 3]);
     assert.deepEqual(tables(db), [
-      'aggregate_records', 'aggregate_reports', 'failure_reports', 'ingest_log', 'quarantine', 'raw_inputs', 'schema_migrations', 'tls_reports',
+      'aggregate_records', 'aggregate_reports', 'domain_checks', 'failure_reports', 'ingest_log', 'quarantine', 'raw_inputs', 'schema_migrations', 'tls_reports',
     ]);
   });
 });

@@ -7,7 +7,7 @@
  * seconds (INTEGER is 64-bit in SQLite, so counts above 2^31 are safe).
  */
 import type { SqliteDatabase } from './sqlite-driver.js';
-import { QUARANTINE_ONCE } from '../common-migrations.js';
+import { QUARANTINE_ONCE, domainChecksTable } from '../common-migrations.js';
 
 export interface Migration {
   /** 1, 2, 3, ... in the order they are applied. */
@@ -145,6 +145,7 @@ CREATE INDEX ingest_log_at ON ingest_log (at, id);
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: INITIAL_SCHEMA },
   { version: 2, name: 'quarantine each refusal once', sql: QUARANTINE_ONCE },
+  { version: 3, name: 'saved DNS checks', sql: domainChecksTable({ id: 'INTEGER PRIMARY KEY', time: 'TEXT' }) },
 ];
 
 const CREATE_VERSION_TABLE = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL)';

@@ -76,6 +76,7 @@ test('sqlite: opening creates the missing parent folders and applies the migrati
     assert.deepEqual(rows, [
       { version: 1, applied_at: '2026-11-20T10:00:00.000Z' },
       { version: 2, applied_at: '2026-11-20T10:00:00.000Z' },
+      { version: 3, applied_at: '2026-11-20T10:00:00.000Z' },
     ]);
   });
 });
@@ -93,6 +94,7 @@ test('sqlite: opening twice applies nothing the second time and keeps the data',
     assert.deepEqual(rows, [
       { version: 1, applied_at: '2026-11-20T10:00:00.000Z' },
       { version: 2, applied_at: '2026-11-20T10:00:00.000Z' },
+      { version: 3, applied_at: '2026-11-20T10:00:00.000Z' },
     ]);
   });
 });

@@ -13,6 +13,7 @@ import type { AggregateHeader } from '../../reports/aggregate/aggregate-report.j
 import type { FailureReport } from '../../reports/failure/failure-report.js';
 import type { TlsReport } from '../../reports/tlsrpt/tls-report.js';
 import type {
+  DomainCheckEntry,
   AggregateWriter,
   FailureStoreOptions,
   IngestLogEntry,
@@ -249,6 +250,21 @@ class SqliteStore implements Store {
         rejected: row.rejected,
         records: row.records,
       }));
+    });
+  }
+
+  saveDomainCheck(entry: DomainCheckEntry): Promise<void> {
+    return settle(() => {
+      this.#prepare('INSERT INTO domain_checks (domain, checked_at, errors, warnings, result_json) VALUES (?, ?, ?, ?, ?)')
+        .run(entry.domain, entry.checkedAt.toISOString(), entry.errors, entry.warnings, JSON.stringify(entry.result));
+    });
+  }
+
+  listDomainChecks(domain: string, limit: number): Promise<DomainCheckEntry[]> {
+    return settle(() => {
+      const rows = this.#prepare('SELECT domain, checked_at, errors, warnings, result_json FROM domain_checks WHERE domain = ? ORDER BY checked_at DESC, id DESC LIMIT ?')
+        .all(domain, limit) as { domain: string; checked_at: string; errors: number; warnings: number; result_json: string }[];
+      return rows.map((row) => ({ domain: row.domain, checkedAt: new Date(row.checked_at), errors: row.errors, warnings: row.warnings, result: JSON.parse(row.result_json) as unknown }));
     });
   }
 
