@@ -43,8 +43,13 @@ export async function ingestBytes(bytes: Uint8Array, name: string, run: IngestRu
   const receivedAt = run.now();
   const onRejected = run.onRejected;
   const sink = new StoreSink(store, { raw, source: name, receivedAt }, { keepFullHeaders: run.keepFailureHeaders }, onRejected, quarantine);
-  await extractReports({ name, chunks: streamBytes(bytes), size: bytes.length }, sink, { limits: run.limits });
-  await sink.finish();
+  try {
+    await extractReports({ name, chunks: streamBytes(bytes), size: bytes.length }, sink, { limits: run.limits });
+    await sink.finish();
+  } catch (err) {
+    await sink.abandon();
+    throw err;
+  }
   await store.logIngest({ at: run.now(), input: name, raw, ...sink.counts });
   return sink.counts;
 }

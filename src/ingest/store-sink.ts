@@ -45,6 +45,8 @@ export class StoreSink implements ReportSink {
   readonly #quarantine: boolean;
   #chain: Promise<void> = Promise.resolve();
   #writer: Promise<AggregateWriter> | undefined;
+  /** The writer begun and not yet committed or aborted, for abandon(). */
+  #unfinished: Promise<AggregateWriter> | undefined;
   #batch: AggregateRecord[] = [];
 
   /** `quarantine` false: refusals are only reported (retrying an input that is already quarantined). */
@@ -59,6 +61,7 @@ export class StoreSink implements ReportSink {
   aggregateStart(header: AggregateHeader, source: string): void {
     const writer = this.#then(() => this.#store.beginAggregateReport(header, { ...this.#provenance, source }));
     this.#writer = writer;
+    this.#unfinished = writer;
     this.#batch = [];
   }
 
@@ -72,14 +75,22 @@ export class StoreSink implements ReportSink {
     const writer = this.#writer;
     this.#writer = undefined;
     if (!writer) return;
-    void this.#then(async () => this.#count(await (await writer).commit(trailer), trailer.recordCount));
+    void this.#then(async () => {
+      this.#count(await (await writer).commit(trailer), trailer.recordCount);
+      if (this.#unfinished === writer) this.#unfinished = undefined;
+    });
   }
 
   aggregateAbandoned(): void {
     const writer = this.#writer;
     this.#writer = undefined;
     this.#batch = [];
-    if (writer) void this.#then(async () => (await writer).abort());
+    if (writer) {
+      void this.#then(async () => {
+        await (await writer).abort();
+        if (this.#unfinished === writer) this.#unfinished = undefined;
+      });
+    }
   }
 
   failureReport(report: FailureReport, source: string, _warnings: readonly Diagnostic[]): void {
@@ -104,6 +115,19 @@ export class StoreSink implements ReportSink {
   async finish(): Promise<void> {
     this.#flush();
     await this.#chain;
+  }
+
+  /**
+   * After a store error: rolls back the report being written, so that a long-running source
+   * (SMTP, IMAP) can go on with the next input instead of finding the store's writer still open.
+   */
+  async abandon(): Promise<void> {
+    await this.#chain.catch(() => undefined);
+    const writer = this.#unfinished;
+    this.#unfinished = undefined;
+    this.#writer = undefined;
+    this.#batch = [];
+    if (writer) await writer.then((w) => w.abort()).catch(() => undefined);
   }
 
   #flush(): void {

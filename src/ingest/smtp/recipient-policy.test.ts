@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isRecipientAllowed, parseRecipientPolicy } from './recipient-policy.js';
+
+test('recipient entries: addresses and whole domains, in any case, with or without @', () => {
+  const parsed = parseRecipientPolicy(['DMARC@Reports.Example', '@tlsrpt.example.', 'whole.example']);
+  assert.deepEqual(parsed.problems, []);
+  assert.deepEqual([...(parsed.policy?.addresses ?? [])], ['dmarc@reports.example']);
+  assert.deepEqual([...(parsed.policy?.domains ?? [])], ['tlsrpt.example', 'whole.example']);
+});
+
+test('recipient entries: an empty list and malformed entries are problems, not a policy', () => {
+  const rows: { entries: string[]; problem: RegExp }[] = [
+    { entries: [], problem: /no recipients/ },
+    { entries: ['not a domain'], problem: /neither an address/ },
+    { entries: ['dmarc@'], problem: /not a valid address/ },
+    { entries: ['a b@reports.example'], problem: /not a valid address/ },
+    { entries: ['@'], problem: /neither an address/ },
+  ];
+  for (const row of rows) {
+    const parsed = parseRecipientPolicy(row.entries);
+    assert.equal(parsed.policy, undefined, JSON.stringify(row.entries));
+    assert.match(parsed.problems.join(' '), row.problem);
+  }
+});
+
+test('RCPT TO matching (RFC 5321 §2.4 case, §4.1.2 paths): exact address, exact domain, never a subdomain', () => {
+  const { policy } = parseRecipientPolicy(['dmarc@reports.example', 'tlsrpt.example']);
+  assert.ok(policy);
+  const rows: [string, boolean][] = [
+    ['dmarc@reports.example', true],
+    ['DMARC@REPORTS.EXAMPLE', true],
+    ['dmarc@reports.example.', true],
+    ['other@reports.example', false],
+    ['anyone@tlsrpt.example', true],
+    ['Anyone@TLSRPT.example', true],
+    ['anyone@sub.tlsrpt.example', false],
+    ['dmarc@reports.example.evil.example', false],
+    ['"dmarc@reports.example"@evil.example', false],
+    ['reports.example', false],
+    ['', false],
+  ];
+  for (const [address, allowed] of rows) assert.equal(isRecipientAllowed(policy, address), allowed, address);
+});

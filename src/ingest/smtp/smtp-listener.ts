@@ -1,0 +1,210 @@
+/**
+ * The SMTP listener: report senders deliver `rua=mailto:` / `ruf=mailto:` mail straight to
+ * dmarcpilot. Built on smtp-server; this file decides what is accepted and when "250" is said.
+ *
+ * - Recipients are checked at RCPT TO (recipient-policy.ts): the listener is never a relay.
+ * - A message is read up to the size limit (SIZE is announced; over it: 552 5.3.4, bytes dropped).
+ * - 250 is answered only once `ingestBytes` has resolved: the raw message is in the store (SQLite
+ *   commits with synchronous=FULL, so resolved means on disk) and its reports stored, or the
+ *   input quarantined. A message that holds no report, or one that fails to parse, is kept in
+ *   quarantine and still gets 250: the sender must not retry what will never parse.
+ * - When the store fails (disk full, database down), the reply is 451 4.3.0 so the sender keeps
+ *   the message and retries later; nothing is half-stored (a report is one transaction).
+ * - No AUTH, no relaying, no reverse DNS lookups; STARTTLS only when a certificate is given.
+ */
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import type { SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
+import type { IngestRun } from '../ingest-files.js';
+import { ingestBytes } from '../ingest-files.js';
+import type { IngestCounts } from '../store-sink.js';
+import type { IngestQueue } from './ingest-queue.js';
+import { createIngestQueue } from './ingest-queue.js';
+import { readMessage } from './read-message.js';
+import { isRecipientAllowed } from './recipient-policy.js';
+import type { ResolvedSmtpListenerConfig, SmtpListenerConfig } from './smtp-listener-config.js';
+import { resolveSmtpListenerConfig } from './smtp-listener-config.js';
+
+export type { SmtpListenerConfig } from './smtp-listener-config.js';
+
+/** One stored message, for the integrator's log and metrics. */
+export interface SmtpMessageSummary extends IngestCounts {
+  /** The input name in the store's ingest log and quarantine (`smtp:<session> from … to … via …`). */
+  readonly input: string;
+  /** MAIL FROM, `<>` for the null sender. */
+  readonly from: string;
+  readonly recipients: readonly string[];
+  /** The client's IP address. */
+  readonly client: string;
+  /** Size of the message as received. */
+  readonly bytes: number;
+  /** Whether the message came over TLS (STARTTLS). */
+  readonly tls: boolean;
+}
+
+/** Where the listener reports what happens; all optional, none may throw. */
+export interface SmtpListenerHooks {
+  /** A message was stored and answered 250. */
+  readonly onMessage?: (summary: SmtpMessageSummary) => void;
+  /** Something failed: a store error (the message was answered 451), a TLS or socket error. */
+  readonly onError?: (error: unknown, context: string) => void;
+  /** A line for the operator: listening, a refused recipient or connection, an oversized message, closing. */
+  readonly onEvent?: (text: string) => void;
+  /** Share one queue with the other sources writing to the same store (default: a queue of `ingestConcurrency`). */
+  readonly queue?: IngestQueue;
+}
+
+/** A running listener. */
+export interface SmtpListener {
+  /** Where it listens (the real port when 0 was asked). */
+  address(): { host: string; port: number };
+  /**
+   * Stops accepting connections, lets messages in flight be stored and answered, and resolves
+   * once they are (sessions still open after `closeTimeoutMs` get 421; ingests still running
+   * are waited for up to `closeTimeoutMs` more). The store can be closed afterwards.
+   */
+  close(): Promise<void>;
+}
+
+/** Thrown for a configuration that cannot be used; `problems` lists every mistake. */
+export class SmtpConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`invalid SMTP listener configuration: ${problems.join(' ')}`);
+    this.name = 'SmtpConfigError';
+    this.problems = problems;
+  }
+}
+
+/** An error whose responseCode smtp-server sends; the enhanced code follows from the reply code. */
+function smtpError(responseCode: number, message: string): Error & { responseCode: number } {
+  return Object.assign(new Error(message), { responseCode });
+}
+
+/**
+ * Starts listening; resolves once the port is open. Rejects with SmtpConfigError for a bad
+ * configuration, or with the system error when the port cannot be opened or a TLS file read.
+ */
+export async function startSmtpListener(config: SmtpListenerConfig, run: IngestRun, hooks: SmtpListenerHooks = {}): Promise<SmtpListener> {
+  const resolved = resolveSmtpListenerConfig(config, run.limits);
+  if (!resolved.config) throw new SmtpConfigError(resolved.problems);
+  const settings = resolved.config;
+  const queue = hooks.queue ?? createIngestQueue(settings.ingestConcurrency);
+  const tlsOptions = settings.tls ? { key: await readFile(settings.tls.keyFile), cert: await readFile(settings.tls.certFile), minVersion: 'TLSv1.2' as const } : {};
+  const event = (text: string): void => hooks.onEvent?.(text);
+  /** Messages being read or stored, so close() can wait for them. */
+  const inFlight = new Set<Promise<unknown>>();
+
+  const server: SMTPServer = new SMTPServer({
+    ...tlsOptions,
+    ...(settings.hostname === undefined ? {} : { name: settings.hostname }),
+    banner: 'dmarcpilot report receiver',
+    size: settings.maxMessageBytes,
+    rejectOversized: true,
+    disabledCommands: settings.tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+    authOptional: true,
+    hideENHANCEDSTATUSCODES: false,
+    disableReverseLookup: true,
+    socketTimeout: settings.socketTimeoutMs,
+    closeTimeout: settings.closeTimeoutMs,
+    logger: false,
+    onConnect(session, callback) {
+      // `connections` includes this one; smtp-server's own maxClients reply has no enhanced code.
+      if (server.connections.size > settings.maxConnections) {
+        event(`smtp: refused a connection from ${session.remoteAddress}: ${settings.maxConnections} connections already open`);
+        callback(smtpError(421, `4.7.0 ${settings.hostname ?? 'dmarcpilot'} too many connections, try again later`));
+        return;
+      }
+      callback();
+    },
+    onMailFrom(_address, session, callback) {
+      if (settings.requireTls && !session.secure) callback(smtpError(530, 'Must issue a STARTTLS command first'));
+      else callback();
+    },
+    onRcptTo(address, session, callback) {
+      if (isRecipientAllowed(settings.recipients, address.address)) {
+        callback();
+        return;
+      }
+      event(`smtp: refused recipient <${address.address}> from ${session.remoteAddress}`);
+      callback(smtpError(550, `<${address.address}>: no such recipient here`));
+    },
+    onData(stream, session, callback) {
+      const received = receiveMessage(stream, session, settings, run, queue, hooks).then(
+        (reply) => callback(null, reply),
+        (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
+      );
+      inFlight.add(received);
+      void received.finally(() => inFlight.delete(received));
+    },
+  } satisfies SMTPServerOptions);
+  server.on('error', (err: Error) => hooks.onError?.(err, 'smtp: connection'));
+
+  await new Promise<void>((resolve, reject) => {
+    server.server.once('error', reject);
+    server.listen(settings.port, settings.host, () => {
+      server.server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = server.server.address() as AddressInfo;
+  const address = { host: bound.address, port: bound.port };
+  event(`smtp: listening on ${address.host}:${address.port}${settings.tls ? ' (STARTTLS offered)' : ''}`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    address: () => ({ ...address }),
+    close(): Promise<void> {
+      closing ??= closeListener(server, inFlight, settings.closeTimeoutMs, event);
+      return closing;
+    },
+  };
+}
+
+/** Reads, stores and answers one message; resolves with the 250 text or rejects with the SMTP error. */
+async function receiveMessage(
+  stream: SMTPServerDataStream,
+  session: SMTPServerSession,
+  settings: ResolvedSmtpListenerConfig,
+  run: IngestRun,
+  queue: IngestQueue,
+  hooks: SmtpListenerHooks,
+): Promise<string> {
+  const message = await readMessage(stream, settings.maxMessageBytes);
+  const from = session.envelope.mailFrom === false || session.envelope.mailFrom.address === '' ? '<>' : session.envelope.mailFrom.address;
+  const recipients = session.envelope.rcptTo.map((r) => r.address);
+  if (message.oversized) {
+    // smtp-server answers 552 5.3.4 itself (rejectOversized); this error is for consistency only.
+    hooks.onEvent?.(`smtp: refused a message of ${message.size} bytes from ${from} via ${session.remoteAddress} (limit ${settings.maxMessageBytes})`);
+    throw smtpError(552, `Message exceeds fixed maximum message size ${settings.maxMessageBytes}`);
+  }
+  const input = `smtp:${session.id} from ${from} to ${recipients[0] ?? ''} via ${session.remoteAddress}`;
+  let counts: IngestCounts;
+  try {
+    counts = await queue.run(() => ingestBytes(message.bytes, input, run));
+  } catch (err) {
+    hooks.onError?.(err, input);
+    throw smtpError(451, 'Could not store the message now, try again later');
+  }
+  try {
+    hooks.onMessage?.({ ...counts, input, from, recipients, client: session.remoteAddress, bytes: message.bytes.length, tls: session.secure });
+  } catch (err) {
+    // The message is stored: a failing hook must not turn the 250 into a retry.
+    hooks.onError?.(err, `${input}: onMessage hook`);
+  }
+  const kept = counts.rejected > 0 ? `, ${counts.rejected} kept in quarantine` : '';
+  return `Stored: ${counts.newReports} new reports, ${counts.duplicateReports} already stored${kept}`;
+}
+
+async function closeListener(server: SMTPServer, inFlight: ReadonlySet<Promise<unknown>>, timeoutMs: number, event: (text: string) => void): Promise<void> {
+  event('smtp: closing');
+  await new Promise<void>((resolve) => server.close(resolve));
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), timeoutMs);
+  });
+  const late = await Promise.race([Promise.allSettled([...inFlight]).then(() => false), timedOut]);
+  clearTimeout(timer);
+  if (late) event(`smtp: closed with ${inFlight.size} messages still being stored`);
+}
