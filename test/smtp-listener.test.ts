@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { createIngestQueue } from '../src/ingest/smtp/ingest-queue.js';
+import { createIngestQueue } from '../src/ingest/ingest-queue.js';
 import { SmtpConfigError, startSmtpListener } from '../src/ingest/smtp/smtp-listener.js';
 import { defaultLimits } from '../src/core/limits.js';
 import type { Store } from '../src/store/store.js';

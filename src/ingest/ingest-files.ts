@@ -17,6 +17,7 @@ import { splitMbox } from '../reports/mbox/split-mbox.js';
 import { sniffContent } from '../reports/unpack/sniff.js';
 import type { Store } from '../store/store.js';
 import type { InputFile } from './file-inputs.js';
+import type { IngestQueue } from './ingest-queue.js';
 import type { IngestCounts } from './store-sink.js';
 import { StoreSink, addIngestCounts, emptyIngestCounts } from './store-sink.js';
 
@@ -29,6 +30,11 @@ export interface IngestRun {
   /** A refusal, for the user (`source: code: message`). */
   readonly onRejected: (rejection: Rejection, source: string) => void;
   readonly progress?: (done: number, counts: IngestSummary) => void;
+  /**
+   * Shared by every source writing to the same store at once (`serve`: SMTP and IMAP): both
+   * stores take one aggregate-report writer at a time, so inputs are stored one after another.
+   */
+  readonly queue?: IngestQueue;
 }
 
 export interface IngestSummary extends IngestCounts {
@@ -37,7 +43,11 @@ export interface IngestSummary extends IngestCounts {
 }
 
 /** Ingests the bytes of one input under `name`; also used to retry a quarantined input. */
-export async function ingestBytes(bytes: Uint8Array, name: string, run: IngestRun, quarantine = true): Promise<IngestCounts> {
+export function ingestBytes(bytes: Uint8Array, name: string, run: IngestRun, quarantine = true): Promise<IngestCounts> {
+  return run.queue ? run.queue.run(() => storeInput(bytes, name, run, quarantine)) : storeInput(bytes, name, run, quarantine);
+}
+
+async function storeInput(bytes: Uint8Array, name: string, run: IngestRun, quarantine: boolean): Promise<IngestCounts> {
   const { store } = run;
   const raw = await store.saveRawInput(bytes);
   const receivedAt = run.now();

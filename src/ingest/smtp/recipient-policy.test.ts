@@ -42,3 +42,11 @@ test('RCPT TO matching (RFC 5321 §2.4 case, §4.1.2 paths): exact address, exac
   ];
   for (const [address, allowed] of rows) assert.equal(isRecipientAllowed(policy, address), allowed, address);
 });
+
+test('recipient entry "*": any recipient with a valid address (a loopback trial listener)', () => {
+  const { policy } = parseRecipientPolicy(['*']);
+  assert.ok(policy);
+  assert.equal(isRecipientAllowed(policy, 'anyone@anywhere.example'), true);
+  assert.equal(isRecipientAllowed(policy, 'no-domain'), false);
+  assert.equal(isRecipientAllowed(parseRecipientPolicy(['dmarc@reports.example']).policy!, 'anyone@anywhere.example'), false);
+});

@@ -15,6 +15,8 @@ export interface RecipientPolicy {
   readonly addresses: ReadonlySet<string>;
   /** Whole domains, e.g. `reports.example` (from `reports.example` or `@reports.example`). */
   readonly domains: ReadonlySet<string>;
+  /** `*`: any recipient. Only for a listener on loopback (`serve` refuses it elsewhere), e.g. a first trial run. */
+  readonly any?: boolean;
 }
 
 /** The policy, or what is wrong with the configured list (one sentence per bad entry). */
@@ -30,8 +32,13 @@ export function parseRecipientPolicy(entries: readonly string[]): ParsedRecipien
   const addresses = new Set<string>();
   const domains = new Set<string>();
   const problems: string[] = [];
+  let any = false;
   for (const entry of entries) {
     const value = entry.trim().toLowerCase();
+    if (value === '*') {
+      any = true;
+      continue;
+    }
     const at = value.lastIndexOf('@');
     if (at <= 0) {
       const domain = normaliseDomain(at === 0 ? value.slice(1) : value);
@@ -45,7 +52,7 @@ export function parseRecipientPolicy(entries: readonly string[]): ParsedRecipien
     else addresses.add(`${local}@${domain}`);
   }
   if (entries.length === 0) problems.push('no recipients are configured: give the addresses or domains that reports are sent to.');
-  return problems.length > 0 ? { problems } : { policy: { addresses, domains }, problems };
+  return problems.length > 0 ? { problems } : { policy: { addresses, domains, any }, problems };
 }
 
 /** Whether mail for `address` (an RCPT TO path, any case) is accepted. */
@@ -55,7 +62,7 @@ export function isRecipientAllowed(policy: RecipientPolicy, address: string): bo
   if (at <= 0) return false;
   const domain = normaliseDomain(value.slice(at + 1));
   if (domain === undefined) return false;
-  return policy.domains.has(domain) || policy.addresses.has(`${value.slice(0, at)}@${domain}`);
+  return policy.any === true || policy.domains.has(domain) || policy.addresses.has(`${value.slice(0, at)}@${domain}`);
 }
 
 /** Lower case without a trailing dot, or undefined when it is not a host name. */

@@ -19,8 +19,8 @@ import type { SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 
 import type { IngestRun } from '../ingest-files.js';
 import { ingestBytes } from '../ingest-files.js';
 import type { IngestCounts } from '../store-sink.js';
-import type { IngestQueue } from './ingest-queue.js';
-import { createIngestQueue } from './ingest-queue.js';
+import type { IngestQueue } from '../ingest-queue.js';
+import { createIngestQueue } from '../ingest-queue.js';
 import { readMessage } from './read-message.js';
 import { isRecipientAllowed } from './recipient-policy.js';
 import type { ResolvedSmtpListenerConfig, SmtpListenerConfig } from './smtp-listener-config.js';
