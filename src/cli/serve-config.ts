@@ -103,6 +103,10 @@ function smtpSettings(value: unknown, env: Env, override: string | undefined, re
   const fromEnv = env['DMARCPILOT_SMTP_RECIPIENTS'];
   const recipients = fromEnv !== undefined ? splitList(fromEnv) : (read.stringList(section, 'recipients', 'smtp.') ?? []);
   for (const recipient of recipients) {
+    if (recipient === '*') {
+      if (!isLoopback(host)) read.fail(`smtp.recipients: "*" (any recipient) is only allowed on a loopback listener, not on ${host}`);
+      continue;
+    }
     if (!/^(@?[a-z0-9.-]+\.[a-z0-9-]+|[^@\s]+@[a-z0-9.-]+\.[a-z0-9-]+)$/i.test(recipient)) read.fail(`smtp.recipients: "${recipient}" is neither an address nor a domain`);
   }
   if (recipients.length === 0 && !isLoopback(host)) {
