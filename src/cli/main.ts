@@ -3,11 +3,13 @@
  * 0 success, 1 some input was refused or something was found wrong, 2 bad usage.
  */
 import { Command, CommanderError } from 'commander';
+import { registerCheckCommand } from './check-command.js';
 import { registerDbCommand } from './db-command.js';
 import { registerExportCommand } from './export-command.js';
 import { registerIngestCommand } from './ingest-command.js';
 import { registerParseCommand } from './parse-command.js';
 import { registerQuarantineCommand } from './quarantine-command.js';
+import { registerRecordCommand } from './record-command.js';
 import { registerSummaryCommand } from './summary-command.js';
 import { readVersion } from './version.js';
 
@@ -29,6 +31,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerExportCommand(program, (code) => (status = code));
   registerQuarantineCommand(program, (code) => (status = code));
   registerDbCommand(program, (code) => (status = code));
+  registerRecordCommand(program, (code) => (status = code));
+  registerCheckCommand(program, (code) => (status = code));
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (caught) {

@@ -41,3 +41,33 @@ export function createProgress(total: number, stream: NodeJS.WriteStream = proce
     },
   };
 }
+
+/** A progress line for work counted in items of one kind (`domains`), with a free note after the rate. */
+export interface CountProgress {
+  update(done: number, note: string): void;
+  clear(): void;
+}
+
+export function createCountProgress(total: number, noun: string, stream: NodeJS.WriteStream = process.stderr, now: () => number = Date.now): CountProgress | undefined {
+  if (!stream.isTTY) return undefined;
+  const started = now();
+  let lastDraw = 0;
+  let shown = false;
+  const n = (value: number): string => value.toLocaleString('en-GB');
+  return {
+    update(done, note) {
+      const time = now();
+      if (time - started < SHOW_AFTER_MS || (time - lastDraw < REDRAW_MS && done < total)) return;
+      lastDraw = time;
+      shown = true;
+      const width = 24;
+      const filled = total > 0 ? Math.round((done / total) * width) : width;
+      const rate = done / Math.max(0.001, (time - started) / 1000);
+      stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${n(done)}/${n(total)} ${noun} (${rate.toFixed(1)}/s) · ${note}\x1b[K`);
+    },
+    clear() {
+      if (shown) stream.write('\r\x1b[K');
+      shown = false;
+    },
+  };
+}
