@@ -10,6 +10,7 @@ import { registerIngestCommand } from './ingest-command.js';
 import { registerParseCommand } from './parse-command.js';
 import { registerQuarantineCommand } from './quarantine-command.js';
 import { registerRecordCommand } from './record-command.js';
+import { registerServeCommand } from './serve-command.js';
 import { registerSummaryCommand } from './summary-command.js';
 import { readVersion } from './version.js';
 
@@ -31,6 +32,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerExportCommand(program, (code) => (status = code));
   registerQuarantineCommand(program, (code) => (status = code));
   registerDbCommand(program, (code) => (status = code));
+  registerServeCommand(program, (code) => (status = code));
   registerRecordCommand(program, (code) => (status = code));
   registerCheckCommand(program, (code) => (status = code));
   try {

@@ -81,3 +81,13 @@ test('serve config: the documented example file is valid', () => {
   assert.equal(config?.imap.length, 1);
   assert.ok(config?.smtp?.tls);
 });
+
+test('serve config: requireTls needs a certificate; timeouts are bounded', () => {
+  const { errors } = resolveServeConfig(file({ smtp: { requireTls: true, socketTimeoutMs: 5 } }), {});
+  const text = errors?.join('\n') ?? '';
+  assert.match(text, /smtp\.requireTls: needs smtp\.tls/);
+  assert.match(text, /smtp\.socketTimeoutMs: expected a whole number from 1000/);
+  const { config } = resolveServeConfig(file({ smtp: { requireTls: true, tls: { keyFile: 'k', certFile: 'c' }, closeTimeoutMs: 2000 } }), {});
+  assert.equal(config?.smtp?.requireTls, true);
+  assert.equal(config?.smtp?.closeTimeoutMs, 2000);
+});

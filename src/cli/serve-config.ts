@@ -19,6 +19,10 @@ export interface SmtpSettings {
   readonly maxMessageBytes: number;
   readonly maxConnections: number;
   readonly tls: { readonly keyFile: string; readonly certFile: string } | undefined;
+  /** Refuse MAIL FROM before STARTTLS. */
+  readonly requireTls: boolean;
+  readonly socketTimeoutMs: number | undefined;
+  readonly closeTimeoutMs: number | undefined;
 }
 
 export interface ImapSettings {
@@ -90,7 +94,7 @@ export function resolveServeConfig(file: { path: string; text: string } | undefi
 function smtpSettings(value: unknown, env: Env, override: string | undefined, read: Reader): SmtpSettings | undefined {
   const section = value === undefined ? {} : read.object(value, 'smtp');
   if (section === undefined) return undefined;
-  read.known(section, 'smtp.', ['enabled', 'host', 'port', 'hostname', 'recipients', 'maxMessageBytes', 'maxConnections', 'tls']);
+  read.known(section, 'smtp.', ['enabled', 'host', 'port', 'hostname', 'recipients', 'maxMessageBytes', 'maxConnections', 'tls', 'requireTls', 'socketTimeoutMs', 'closeTimeoutMs']);
   const listen = override ?? env['DMARCPILOT_SMTP'];
   if (listen?.toLowerCase() === 'off' || (listen === undefined && read.boolean(section, 'enabled', 'smtp.') === false)) return undefined;
   let host = read.string(section, 'host', 'smtp.') ?? SMTP_DEFAULTS.host;
@@ -117,6 +121,8 @@ function smtpSettings(value: unknown, env: Env, override: string | undefined, re
   const keyFile = env['DMARCPILOT_SMTP_TLS_KEY'] ?? (tlsSection && read.string(tlsSection, 'keyFile', 'smtp.tls.'));
   const certFile = env['DMARCPILOT_SMTP_TLS_CERT'] ?? (tlsSection && read.string(tlsSection, 'certFile', 'smtp.tls.'));
   if ((keyFile === undefined) !== (certFile === undefined)) read.fail('smtp.tls: give both keyFile and certFile (or DMARCPILOT_SMTP_TLS_KEY and DMARCPILOT_SMTP_TLS_CERT)');
+  const requireTls = read.boolean(section, 'requireTls', 'smtp.') ?? false;
+  if (requireTls && keyFile === undefined) read.fail('smtp.requireTls: needs smtp.tls (keyFile and certFile)');
   return {
     host,
     port,
@@ -125,6 +131,9 @@ function smtpSettings(value: unknown, env: Env, override: string | undefined, re
     maxMessageBytes: read.integer(section, 'maxMessageBytes', 1024, 2 ** 40, 'smtp.') ?? SMTP_DEFAULTS.maxMessageBytes,
     maxConnections: read.integer(section, 'maxConnections', 1, 10_000, 'smtp.') ?? SMTP_DEFAULTS.maxConnections,
     tls: keyFile !== undefined && certFile !== undefined ? { keyFile, certFile } : undefined,
+    requireTls,
+    socketTimeoutMs: read.integer(section, 'socketTimeoutMs', 1000, 3_600_000, 'smtp.'),
+    closeTimeoutMs: read.integer(section, 'closeTimeoutMs', 100, 600_000, 'smtp.'),
   };
 }
 
@@ -238,7 +247,7 @@ class Reader {
   stringList(section: Record<string, unknown>, key: string, path = ''): string[] | undefined {
     const value = section[key];
     if (value === undefined) return undefined;
-    if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value as string[];
+    if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value;
     this.fail(`${path}${key}: expected a list of strings`);
     return undefined;
   }

@@ -1,0 +1,135 @@
+/**
+ * `dmarcpilot serve` as an operator runs it: the built CLI with a configuration file, a real SMTP
+ * client sending to its listener and a real Dovecot mailbox it watches, both storing into one
+ * SQLite file; SIGTERM stops it cleanly. Also the defaults of `npm start` and configuration errors.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { appendMessages, countMessages, dovecotForTests } from './helpers/dovecot.js';
+import { readEmail } from './helpers/imap-seed.js';
+import { send, smtpClient } from './helpers/smtp.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = join(root, 'bin/dmarcpilot.js');
+const skip = existsSync(join(root, 'dist/cli/main.js')) ? false : 'dist/ is not built: run `npm run build` (npm test does)';
+
+/** A running `dmarcpilot serve` whose standard error is collected line by line. */
+class ServeProcess {
+  readonly child: ChildProcess;
+  log = '';
+  readonly #exited: Promise<number | null>;
+
+  constructor(args: string[], env: Record<string, string> = {}) {
+    this.child = spawn(process.execPath, [bin, 'serve', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.log += chunk));
+    this.#exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+  }
+
+  /** Waits until the log matches (polling), or fails with the log so far. */
+  async waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const match = pattern.exec(this.log);
+      if (match) return match;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(pattern)}; log:\n${this.log}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  exit(): Promise<number | null> {
+    return this.#exited;
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    this.child.kill(signal);
+    return this.#exited;
+  }
+}
+
+function dbStatus(db: string): Record<string, number> {
+  const result = spawnSync(process.execPath, [bin, 'db', 'status', '--json', '--db', db], { cwd: root, encoding: 'utf8' });
+  return JSON.parse(result.stdout) as Record<string, number>;
+}
+
+test('serve: SMTP listener and IMAP watcher from one configuration file store into one database; SIGTERM stops cleanly', { skip }, async (t) => {
+  const dovecot = await dovecotForTests('serve');
+  if ('skip' in dovecot) return t.skip(dovecot.skip);
+  const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-serve-'));
+  const db = join(dir, 'reports.sqlite');
+  await appendMessages(dovecot, 'INBOX', [readEmail('google-multipart-gzip.eml'), readEmail('microsoft-tlsrpt-json.eml')]);
+  writeFileSync(
+    join(dir, 'serve.json'),
+    JSON.stringify({ db, smtp: { host: '127.0.0.1', port: 0, recipients: ['dmarc@reports.example'] }, imap: [{ url: dovecot.url('INBOX'), archiveFolder: 'Done' }] }),
+  );
+  const server = new ServeProcess(['--config', join(dir, 'serve.json')], { DMARCPILOT_IMAP_PASSWORD: dovecot.password });
+  try {
+    const [, port] = await server.waitFor(/smtp: listening on 127\.0\.0\.1:(\d+)/);
+    assert.match(server.log, /accepting mail for dmarc@reports\.example/);
+    const client = smtpClient(Number(port));
+    const reply = await send(client, { envelope: { from: 'noreply@reporter.example', to: ['dmarc@reports.example'] }, raw: readEmail('amazonses-octet-stream-gzip.eml') });
+    client.close();
+    assert.equal(reply.code, 250, reply.response);
+    const refused = await send(smtpClient(Number(port)), { envelope: { from: 'a@b.example', to: ['postmaster@elsewhere.example'] }, raw: readEmail('amazonses-octet-stream-gzip.eml') });
+    assert.equal(refused.code, 550, refused.response);
+    await server.waitFor(/imap: .*UID=2.*archived/);
+    assert.deepEqual(await countMessages(dovecot, ['INBOX', 'Done']), { INBOX: 0, Done: 2 });
+    // A message arriving while the watcher waits is picked up too.
+    await appendMessages(dovecot, 'INBOX', [readEmail('mimecast-single-part-gzip.eml')]);
+    await server.waitFor(/imap: .*UID=3.*archived/);
+    assert.equal(await server.stop(), 0, server.log);
+    assert.match(server.log, /SIGTERM received[\s\S]*stopped/);
+    const counts = dbStatus(db);
+    assert.equal(counts['aggregate'], 3, JSON.stringify(counts));
+    assert.equal(counts['tls'], 1, JSON.stringify(counts));
+  } finally {
+    if (server.child.exitCode === null) await server.stop('SIGKILL');
+    await dovecot.stop();
+  }
+});
+
+test('serve: with no configuration it listens on loopback for any recipient (what `npm start` runs)', { skip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-serve-'));
+  const db = join(dir, 'default.sqlite');
+  const server = new ServeProcess(['--smtp', '127.0.0.1:0'], { DMARCPILOT_DB: db });
+  try {
+    const [, port] = await server.waitFor(/smtp: listening on 127\.0\.0\.1:(\d+)[^]*smtp: accepting mail for any recipient/);
+    const reply = await send(smtpClient(Number(port)), { envelope: { from: 'a@reporter.example', to: ['whoever@example.org'] }, raw: readEmail('google-zip-attachment.eml') });
+    assert.equal(reply.code, 250, reply.response);
+    assert.equal(await server.stop('SIGINT'), 0, server.log);
+    assert.equal(dbStatus(db)['aggregate'], 1);
+  } finally {
+    if (server.child.exitCode === null) await server.stop('SIGKILL');
+  }
+});
+
+test('serve: configuration mistakes are all reported with their setting, and nothing starts (exit 2)', { skip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-serve-'));
+  writeFileSync(join(dir, 'bad.json'), JSON.stringify({ smtp: { host: '0.0.0.0', prot: 25 }, imap: [{ url: 'pop3://x' }] }));
+  const server = new ServeProcess(['--config', join(dir, 'bad.json')]);
+  assert.equal(await server.exit(), 2);
+  assert.match(server.log, /smtp\.prot: unknown setting/);
+  assert.match(server.log, /smtp\.recipients .*required when the listener is on 0\.0\.0\.0/);
+  assert.match(server.log, /imap\[0\]\.url: "pop3:\/\/x" is not imap/);
+  const missing = new ServeProcess(['--config', join(dir, 'missing.json')]);
+  assert.equal(await missing.exit(), 2);
+  assert.match(missing.log, /cannot read the configuration .*missing\.json/);
+});
+
+test('serve: a port already in use is a clear error, exit 1', { skip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-serve-'));
+  const first = new ServeProcess(['--smtp', '127.0.0.1:0', '--db', join(dir, 'a.sqlite')]);
+  try {
+    const [, port] = await first.waitFor(/listening on 127\.0\.0\.1:(\d+)/);
+    const second = new ServeProcess(['--smtp', `127.0.0.1:${port}`, '--db', join(dir, 'b.sqlite')]);
+    assert.equal(await second.exit(), 1, second.log);
+    assert.match(second.log, /cannot start: .*(in use|EADDRINUSE)/i);
+  } finally {
+    await first.stop();
+  }
+});
