@@ -1,0 +1,111 @@
+/**
+ * The vocabulary of sender intelligence, shared by the source enrichment, the catalogue of known
+ * sending services, the sender grouping and classification, and the rollout planner. Plain
+ * JSON-serialisable data: `dmarcpilot senders --json` and `plan --json` print it as it is.
+ */
+
+/** What DNS says about one source IP (forward-confirmed reverse DNS, RFC 8601 §3 "iprev"). */
+export interface SourceEnrichment {
+  readonly ip: string;
+  /** PTR names found, lower case, no trailing dot. */
+  readonly ptrNames: readonly string[];
+  /** The first PTR name whose A/AAAA records include the IP; null when none does. */
+  readonly confirmedName: string | null;
+  /** confirmed: a PTR name resolves back to the IP; unconfirmed: PTR names exist but none resolves back; none: no PTR; unresolved: a DNS failure or offline. */
+  readonly fcrdns: 'confirmed' | 'unconfirmed' | 'none' | 'unresolved';
+  /** Organisational domain of the confirmed name (public suffix list), null without one. */
+  readonly organizationalDomain: string | null;
+  /** From an offline network database when one is installed; absent otherwise. */
+  readonly network?: { readonly asn: number; readonly organization: string; readonly country?: string; readonly prefix?: string };
+  /** When this was looked up (ISO 8601); the cache expires entries by it. */
+  readonly resolvedAt: string;
+}
+
+export type ServiceCategory =
+  | 'mailbox-provider'
+  | 'marketing'
+  | 'transactional'
+  | 'crm'
+  | 'helpdesk'
+  | 'security-gateway'
+  | 'forwarder'
+  | 'mailing-list'
+  | 'public-sector'
+  | 'hosting'
+  | 'other';
+
+/** One known sending service of the catalogue (data/sending-services.json). */
+export interface SendingService {
+  /** Stable id, kebab-case: `google-workspace`, `mailchimp`. */
+  readonly id: string;
+  readonly name: string;
+  readonly category: ServiceCategory;
+  /** How it is recognised; any one match identifies it. */
+  readonly recognise: {
+    /** Suffixes of confirmed reverse-DNS names, e.g. `.outbound.protection.outlook.com`. */
+    readonly ptrSuffixes?: readonly string[];
+    /** SPF include targets customers add, e.g. `_spf.google.com`. */
+    readonly spfIncludes?: readonly string[];
+    /** DKIM d= domains the service signs with by default (its own, not the customer's), suffix match. */
+    readonly dkimDomains?: readonly string[];
+    /** Envelope-from / SPF-authenticated domains of its bounces (return path), suffix match. */
+    readonly returnPathDomains?: readonly string[];
+    /** CIDR networks (documentation or published ranges). */
+    readonly networks?: readonly string[];
+  };
+  /** Can it sign with the customer's own DKIM domain (CNAME or key delegation)? */
+  readonly customDkim: boolean;
+  /** Can the bounce address (envelope from) be moved to a subdomain of the customer's domain? */
+  readonly customReturnPath: boolean;
+  /** Concrete steps to make its mail pass DMARC for the customer's domain, in order. */
+  readonly alignSteps: readonly string[];
+  /** The vendor's documentation page for the steps, when known. */
+  readonly documentation?: string;
+}
+
+/** Why a source was recognised as a service. */
+export interface ServiceMatch {
+  readonly serviceId: string;
+  readonly by: 'ptr' | 'dkim-domain' | 'return-path' | 'network' | 'spf-include';
+  /** The value that matched, e.g. `mail-sor-f41.google.com`. */
+  readonly evidence: string;
+}
+
+export type SenderClass = 'aligned' | 'legitimate-unaligned' | 'forwarded' | 'suspicious' | 'unknown';
+
+/** The owner's decision about a sender; it wins over the automatic class. */
+export type SenderDecision = 'approved' | 'rejected';
+
+/** Where a sender is in its life: unknown → approved → fixed (config changed) → verified (reports show it aligned). */
+export type SenderState = 'new' | 'unknown' | 'approved' | 'rejected' | 'fixed' | 'verified';
+
+/** Aggregated evidence about one sender over a window, from stored aggregate records. */
+export interface SenderSummary {
+  /** Stable key: `service:<id>`, `domain:<organisational domain of its rDNS>` or `net:<ip /24 or /48>`. */
+  readonly key: string;
+  /** For people: the service name, the rDNS organisational domain or the network. */
+  readonly label: string;
+  readonly serviceId: string | null;
+  readonly matches: readonly ServiceMatch[];
+  readonly sourceIps: readonly string[];
+  readonly messages: number;
+  /** Messages passing DMARC (an aligned DKIM or SPF pass as evaluated by the receiver). */
+  readonly dmarcPass: number;
+  readonly dkimAlignedPass: number;
+  readonly spfAlignedPass: number;
+  /** DKIM d= domains and SPF (envelope) domains seen, with their message counts and results. */
+  readonly dkimDomains: readonly { readonly domain: string; readonly selector: string | null; readonly result: string; readonly messages: number }[];
+  readonly spfDomains: readonly { readonly domain: string; readonly result: string; readonly messages: number }[];
+  /** Receiver overrides seen (`forwarded`, `mailing_list`, `local_policy`, …) with counts. */
+  readonly overrides: readonly { readonly type: string; readonly messages: number }[];
+  /** First and last day seen, ISO dates (`2026-11-03`), over all stored history, not just the window. */
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  readonly class: SenderClass;
+  readonly decision: SenderDecision | null;
+  readonly state: SenderState;
+  /** Why it fails DMARC, from the evidence, in sentences; empty when it passes. */
+  readonly diagnosis: readonly string[];
+  /** The exact fix: DNS records to add or the service setting to change. */
+  readonly fix: readonly string[];
+}
