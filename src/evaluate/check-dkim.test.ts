@@ -78,3 +78,14 @@ test('records are JSON-serialisable and name the key found', async () => {
   assert.deepEqual(json.selectors[0]?.keys[0]?.keyBits, 1024);
   assert.equal(json.domain, 'example.com');
 });
+
+test('DKIM: a failing resolver gives one dkim-dns-error for all guessed default selectors, one per given selector', async () => {
+  const zone: Record<string, 'timeout'> = {};
+  for (const { selector } of defaultSelectorProbes()) zone[`${selector}._domainkey.example.com`] = 'timeout';
+  zone['mine._domainkey.example.com'] = 'timeout';
+  const { findings } = await checkDkim('example.com', [{ selector: 'mine', origin: 'given' }, ...defaultSelectorProbes()], { resolver: new MemoryResolver(zone) });
+  const errors = findings.filter((f) => f.code === 'dkim-dns-error');
+  assert.equal(errors.length, 2);
+  assert.ok(errors.some((f) => f.message.includes(`${DEFAULT_DKIM_SELECTORS.length} common provider selectors`)), JSON.stringify(errors));
+  assert.ok(!findings.some((f) => f.code === 'dkim-no-selectors' || f.code === 'dkim-key-missing'));
+});

@@ -84,7 +84,16 @@ export async function checkDkim(domain: string, selectors: readonly DkimSelector
   const ascii = normalizeDomainName(domain) ?? domain;
   const wanted = dedupeSelectors(selectors);
   const results = await Promise.all(wanted.map((input) => lookupSelector(ascii, input, resolver)));
-  const findings = results.flatMap((result) => result.findings);
+  // A failing resolver would give one error per guessed default selector: report those as one.
+  const failedDefaults = results.filter((r) => r.result.origin === 'default' && r.result.status === 'dns-error');
+  const findings = results.filter((r) => !failedDefaults.includes(r)).flatMap((result) => result.findings);
+  const firstFailure = failedDefaults[0]?.findings[0];
+  if (firstFailure && failedDefaults.length > 1) {
+    const names = failedDefaults.map((r) => r.result.selector).join(', ');
+    findings.push({ ...firstFailure, message: `The DKIM key lookups of ${failedDefaults.length} common provider selectors under _domainkey.${ascii} failed (${names}); the first: ${firstFailure.message}`, name: `_domainkey.${ascii}` });
+  } else if (firstFailure) {
+    findings.push(firstFailure);
+  }
   const probedDefaults = wanted.filter((s) => s.origin === 'default').map((s) => s.selector.toLowerCase());
   const foundDefaults = results.filter((r) => r.result.origin === 'default' && r.result.status === 'found').map((r) => r.result.selector);
   let wildcard = false;
@@ -106,7 +115,7 @@ export async function checkDkim(domain: string, selectors: readonly DkimSelector
       finding(
         'dkim-no-selectors',
         'warning',
-        `No DKIM key was found for ${ascii}: no selector was given or learned from reports, and none of the common provider defaults has a key. DNS cannot list selectors, so this does not prove that mail is unsigned.`,
+        `No DKIM key was found for ${ascii}: no selector was given or learned from reports${probedDefaults.length > 0 ? ', and none of the common provider defaults has a key' : ', and the common provider defaults were not probed'}. DNS cannot list selectors, so this does not prove that mail is unsigned.`,
         'Give the selectors your senders use (the s= tag of their DKIM-Signature header) with --selectors, or configure a store so selectors are learned from aggregate reports.',
         'RFC 6376 §3.1',
         { name: `_domainkey.${ascii}` },

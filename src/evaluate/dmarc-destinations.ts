@@ -83,8 +83,12 @@ function describe(destination: ReportDestination, policyDomain: string): Finding
       const zone = formatTxtZoneLine(where, 'v=DMARC1', { ttl: 3600 });
       return [finding(code, 'error', `${destination.uri} is in another organisation (${destination.host}) that has not authorised reports for ${policyDomain}: no v=DMARC1 record at ${where} or *._report._dmarc.${destination.host}, so receivers ignore this ${destination.tag} URI.`, `The operator of ${destination.host} must publish: ${zone}`, RFC, { name, location })];
     }
-    default:
-      return [...describeReplacement(destination, policyDomain), finding('dmarc-report-destination-authorized', 'ok', `${destination.host} authorises ${destination.tag} reports for ${policyDomain} (${destination.status === 'authorized-wildcard' ? 'wildcard record' : 'record'} at ${where}).`, '', RFC, { name, location })];
+    default: {
+      // An authorisation that moves the reports to another host authorises nothing (§7.1 step 4).
+      const replaced = describeReplacement(destination, policyDomain);
+      if (replaced.length > 0) return replaced;
+      return [finding('dmarc-report-destination-authorized', 'ok', `${destination.host} authorises ${destination.tag} reports for ${policyDomain} (${destination.status === 'authorized-wildcard' ? 'wildcard record' : 'record'} at ${where}).`, '', RFC, { name, location })];
+    }
   }
 }
 

@@ -151,3 +151,11 @@ test('builder round trip: a parsed record formats back to its valid values', () 
   assert.ok(record);
   assert.equal(formatDmarcTags(optionsFromRecord(record)), 'v=DMARC1; p=reject; adkim=s; rua=mailto:a@example.com');
 });
+
+test('removed pct: a warning when partial, a note for pct=0 paired with t=y (RFC 9989 App. A.6, App. C.5.2)', () => {
+  const severity = (text: string): string | undefined => parseDmarcRecord(text).diagnostics.find((d) => d.code === 'dmarc-removed-tag')?.severity;
+  assert.equal(severity('v=DMARC1; p=quarantine; pct=25; rua=mailto:d@example.com'), 'warning');
+  assert.equal(severity('v=DMARC1; p=quarantine; pct=0; rua=mailto:d@example.com'), 'warning');
+  assert.equal(severity('v=DMARC1; p=quarantine; pct=0; t=y; rua=mailto:d@example.com'), 'info');
+  assert.equal(severity('v=DMARC1; p=quarantine; pct=100; rua=mailto:d@example.com'), 'info');
+});

@@ -124,8 +124,11 @@ export function parseDmarcRecord(text: string): DmarcParse {
   for (const name of ['pct', 'rf', 'ri']) {
     const tag = values.get(name);
     if (tag === undefined) continue;
-    const partial = name === 'pct' && tag.value !== '100';
-    const meaning = name === 'pct' ? 'they apply the policy to all failing mail (use t=y for a test stage)' : 'they ignore it';
+    // pct=0 paired with t=y is the test stage that means the same to both generations (RFC 9989 App. A.6): only a note.
+    const pairedTestMode = name === 'pct' && tag.value === '0' && values.get('t')?.value.toLowerCase() === 'y';
+    const partial = name === 'pct' && tag.value !== '100' && !pairedTestMode;
+    const meaning =
+      name !== 'pct' ? 'they ignore it' : pairedTestMode ? 'they read t=y instead, which means the same test mode' : 'they apply the policy to all failing mail (use t=y for a test stage)';
     diagnostics.push({ code: 'dmarc-removed-tag', severity: partial ? 'warning' : 'info', tag: tag.name, offset: tag.start, rfc: 'RFC 9989 App. C.5.2', message: `Tag ${tag.name} at ${describeOffset(tag.start)} was removed by RFC 9989: its receivers treat it as unknown and ${meaning}.` });
   }
   const fallback = ' An invalid p, sp or np makes receivers act as p=none when rua holds a valid URI, and apply no DMARC otherwise (RFC 9989 §4.10.1).';
