@@ -12,6 +12,7 @@ import { InvalidArgumentError } from 'commander';
 import { collectDkimSelectors } from '../analysis/dkim-selectors-seen.js';
 import type { Resolver } from '../core/dns-resolver.js';
 import { canonicalizeIp } from '../core/ip.js';
+import { createCachingResolver } from '../dns/caching-resolver.js';
 import { createHttpsFetcher } from '../dns/https-fetch.js';
 import { createNodeResolver, parseServerAddress } from '../dns/node-resolver.js';
 import type { DkimSelectorInput } from '../evaluate/check-dkim.js';
@@ -77,7 +78,7 @@ export function registerCheckCommand(program: Command, setStatus: (code: number)
 }
 
 async function runChecks(domains: string[], options: CheckOptions): Promise<number> {
-  const resolver: Resolver = createNodeResolver({ ...(options.resolver ? { servers: options.resolver } : {}), timeoutMs: options.timeout });
+  const resolver: Resolver = createCachingResolver(createNodeResolver({ ...(options.resolver ? { servers: options.resolver } : {}), timeoutMs: options.timeout }));
   const fetchText = createHttpsFetcher();
   const given = (options.selectors ?? '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
   const storeConfigured = options.db !== undefined || process.env['DMARCPILOT_DB'] !== undefined;

@@ -22,6 +22,12 @@ export interface NodeResolverOptions {
   readonly tries?: number;
   /** Wait before the second round, doubled for each further round, in milliseconds (default 100). */
   readonly backoffMs?: number;
+  /**
+   * Lookups in flight at once (default 64). Each server is one UDP socket: with hundreds of
+   * queries outstanding its receive buffer overflows, answers are dropped and turn into false
+   * timeouts (measured in docs/benchmarks.md), so the rest wait their turn.
+   */
+  readonly maxInFlight?: number;
 }
 
 /** A parsed `HOST:PORT`, as c-ares wants it. */
@@ -30,7 +36,7 @@ export interface ServerAddress {
   readonly port: number;
 }
 
-const defaults = { timeoutMs: 2000, tries: 2, backoffMs: 100 } as const;
+const defaults = { timeoutMs: 2000, tries: 2, backoffMs: 100, maxInFlight: 64 } as const;
 
 /**
  * Parses `--resolver` values: `192.0.2.53`, `192.0.2.53:5353`, `[2001:db8::53]:5353`, `2001:db8::53`.
@@ -66,14 +72,31 @@ export function worstCaseLookupMs(options: NodeResolverOptions = {}): number {
 
 /** A `Resolver` over node:dns; throws (a configuration error) when a server address is not an IP address. */
 export function createNodeResolver(options: NodeResolverOptions = {}): Resolver {
-  const { timeoutMs, tries, backoffMs } = { ...defaults, ...options };
+  const { timeoutMs, tries, backoffMs, maxInFlight } = { ...defaults, ...options };
   const channels = createChannels(options.servers, timeoutMs);
+  const limit = createLimiter(maxInFlight);
   return {
-    txt: (name) => lookup(channels, timeoutMs, tries, backoffMs, 'TXT', name, (r, n) => r.resolveTxt(n), (records) => records),
-    a: (name) => lookup(channels, timeoutMs, tries, backoffMs, 'A', name, (r, n) => r.resolve4(n), (records) => records),
-    aaaa: (name) => lookup(channels, timeoutMs, tries, backoffMs, 'AAAA', name, (r, n) => r.resolve6(n), (records) => records.map((ip) => canonicalizeIp(ip)?.ip ?? ip)),
-    mx: (name) => lookup(channels, timeoutMs, tries, backoffMs, 'MX', name, (r, n) => r.resolveMx(n), (records) => records.map(toMxHost)),
-    ptr: (name) => lookup(channels, timeoutMs, tries, backoffMs, 'PTR', name, (r, n) => r.resolvePtr(n), (records) => records.map(normalizeHost)),
+    txt: (name) => limit(() => lookup(channels, timeoutMs, tries, backoffMs, 'TXT', name, (r, n) => r.resolveTxt(n), (records) => records)),
+    a: (name) => limit(() => lookup(channels, timeoutMs, tries, backoffMs, 'A', name, (r, n) => r.resolve4(n), (records) => records)),
+    aaaa: (name) => limit(() => lookup(channels, timeoutMs, tries, backoffMs, 'AAAA', name, (r, n) => r.resolve6(n), (records) => records.map((ip) => canonicalizeIp(ip)?.ip ?? ip))),
+    mx: (name) => limit(() => lookup(channels, timeoutMs, tries, backoffMs, 'MX', name, (r, n) => r.resolveMx(n), (records) => records.map(toMxHost))),
+    ptr: (name) => limit(() => lookup(channels, timeoutMs, tries, backoffMs, 'PTR', name, (r, n) => r.resolvePtr(n), (records) => records.map(normalizeHost))),
+  };
+}
+
+/** Runs at most `max` tasks at once, the others in arrival order. */
+function createLimiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
   };
 }
 
