@@ -43,19 +43,39 @@ function makeMessages(): { messages: Buffer[]; manifest: Manifest } {
   return { messages, manifest };
 }
 
-/** Starts an ingest and kills it after `ms` milliseconds (if it is still running). */
-function ingestKilledAfter(db: string, server: TestDovecot, ms: number): Promise<string> {
+/**
+ * Starts an ingest and kills it once `ready()` says so (polled every 100 ms) plus `extraMs`, if it is
+ * still running. Waiting for progress rather than a fixed time keeps the kills mid-way however slow
+ * or loaded the machine is.
+ */
+function ingestKilledWhen(db: string, server: TestDovecot, ready: () => Promise<boolean>, extraMs: number): Promise<string> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, 'ingest', '-q', '--db', db, '--imap', server.url(), '--imap-batch', '10'], {
       stdio: 'ignore',
       env: { ...process.env, DMARCPILOT_IMAP_PASSWORD: server.password },
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    let exited = false;
+    const poll = async (): Promise<void> => {
+      while (!exited && !(await ready())) await new Promise((wait) => setTimeout(wait, 100));
+      if (!exited) setTimeout(() => child.kill('SIGKILL'), extraMs);
+    };
+    void poll();
     child.on('exit', (code, signal) => {
-      clearTimeout(timer);
+      exited = true;
       resolve(signal ?? `exit ${code}`);
     });
   });
+}
+
+/** Messages in the archive folder (0 before it exists). */
+async function archivedCount(server: TestDovecot): Promise<number> {
+  const client = await connectTestClient(server);
+  try {
+    const status = await client.status('dmarcpilot-archive', { messages: true }).catch(() => false as const);
+    return status ? (status.messages ?? 0) : 0;
+  } finally {
+    await client.logout();
+  }
 }
 
 /** Report IDs named by the Subjects of the messages in the archive folder. */
@@ -92,8 +112,12 @@ test('killing ingest --imap at any moment, then running it again: every report s
     const db = join(mkdtempSync(join(tmpdir(), 'dmarcpilot-db-')), 'store.sqlite');
     const outcomes: string[] = [];
     let archivedBefore = 0;
-    for (const base of [900, 1600, 1200, 2400, 1400, 3000, 1100]) {
-      outcomes.push(await ingestKilledAfter(db, server, base + Math.floor(Math.random() * 400)));
+    // The first kill lands while the process starts or reads its first batch; each later one once
+    // more messages were archived than before, then at a random moment within the next 400 ms.
+    for (let run = 0; run < 7; run++) {
+      const floor = archivedBefore;
+      const ready = run === 0 ? () => Promise.resolve(true) : async () => (await archivedCount(server)) > floor;
+      outcomes.push(await ingestKilledWhen(db, server, ready, Math.floor(Math.random() * 400)));
       const archived = await archivedReportIds(server);
       const stored = await storedReportIds(db);
       const early = archived.filter((id) => !stored.has(id));
