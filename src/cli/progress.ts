@@ -18,33 +18,19 @@ const REDRAW_MS = 200;
 const SHOW_AFTER_MS = 500;
 
 export function createProgress(total: number, stream: NodeJS.WriteStream = process.stderr, now: () => number = Date.now): Progress | undefined {
-  if (!stream.isTTY) return undefined;
-  const started = now();
-  let lastDraw = 0;
-  let shown = false;
+  const line = createCountProgress(total, 'inputs', stream, now);
+  if (!line) return undefined;
   const n = (value: number): string => value.toLocaleString('en-GB');
   return {
-    update(done, counts) {
-      const time = now();
-      if (time - started < SHOW_AFTER_MS || (time - lastDraw < REDRAW_MS && done < total)) return;
-      lastDraw = time;
-      shown = true;
-      const width = 24;
-      const filled = total > 0 ? Math.round((done / total) * width) : width;
-      const bar = `${'#'.repeat(filled)}${'.'.repeat(width - filled)}`;
-      const rate = counts.records / Math.max(0.001, (time - started) / 1000);
-      stream.write(`\r[${bar}] ${n(done)}/${n(total)} inputs · ${n(counts.records)} records (${n(Math.round(rate))}/s) · ${n(counts.rejected)} refused\x1b[K`);
-    },
-    clear() {
-      if (shown) stream.write('\r\x1b[K');
-      shown = false;
-    },
+    update: (done, counts) => line.update(done, (seconds) => `${n(counts.records)} records (${n(Math.round(counts.records / seconds))}/s) · ${n(counts.rejected)} refused`),
+    clear: () => line.clear(),
   };
 }
 
-/** A progress line for work counted in items of one kind (`domains`), with a free note after the rate. */
+/** A progress line for work counted in items of one kind (`domains`), with a note after the count. */
 export interface CountProgress {
-  update(done: number, note: string): void;
+  /** `note` is text, or made from the seconds elapsed (for rates). */
+  update(done: number, note: string | ((seconds: number) => string)): void;
   clear(): void;
 }
 
@@ -62,8 +48,9 @@ export function createCountProgress(total: number, noun: string, stream: NodeJS.
       shown = true;
       const width = 24;
       const filled = total > 0 ? Math.round((done / total) * width) : width;
-      const rate = done / Math.max(0.001, (time - started) / 1000);
-      stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${n(done)}/${n(total)} ${noun} (${rate.toFixed(1)}/s) · ${note}\x1b[K`);
+      const seconds = Math.max(0.001, (time - started) / 1000);
+      const text = typeof note === 'string' ? `${(done / seconds).toFixed(1)} ${noun}/s · ${note}` : note(seconds);
+      stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${n(done)}/${n(total)} ${noun} · ${text}\x1b[K`);
     },
     clear() {
       if (shown) stream.write('\r\x1b[K');
