@@ -108,4 +108,19 @@ export interface SenderSummary {
   readonly diagnosis: readonly string[];
   /** The exact fix: DNS records to add or the service setting to change. */
   readonly fix: readonly string[];
+  /**
+   * Per source IP, most messages first: its volume and what reverse DNS said (`unresolved` when
+   * offline or DNS failed). Optional (added with `dmarcpilot senders`); summarizeSenders always sets it.
+   */
+  readonly sources?: readonly SenderSource[];
+}
+
+/** One source IP of a sender. */
+export interface SenderSource {
+  readonly ip: string;
+  readonly messages: number;
+  readonly dmarcPass: number;
+  readonly fcrdns: SourceEnrichment['fcrdns'];
+  /** The forward-confirmed reverse DNS name, else the first PTR name, else null. */
+  readonly name: string | null;
 }

@@ -20,3 +20,27 @@ export const QUARANTINE_ONCE = `
 DELETE FROM quarantine WHERE id NOT IN (SELECT MIN(id) FROM quarantine GROUP BY raw_sha256, source, code);
 CREATE UNIQUE INDEX quarantine_once ON quarantine (raw_sha256, source, code);
 `;
+
+/**
+ * 004: sender intelligence. `source_enrichments` caches what DNS said about a source IP (one JSON
+ * document per IP, replaced on refresh; resolved_at as ISO text in both dialects, so expiry is
+ * compared as the analysis sees it). `sender_decisions` keeps the owner's approve/reject per
+ * (policy domain, sender key).
+ */
+export function senderTables(types: { time: string }): string {
+  return `
+CREATE TABLE source_enrichments (
+  ip TEXT PRIMARY KEY NOT NULL,
+  enrichment_json TEXT NOT NULL,
+  resolved_at TEXT NOT NULL
+);
+CREATE TABLE sender_decisions (
+  domain TEXT NOT NULL,
+  sender_key TEXT NOT NULL,
+  decision TEXT NOT NULL CHECK (decision IN ('approved', 'rejected')),
+  note TEXT,
+  decided_at ${types.time} NOT NULL,
+  PRIMARY KEY (domain, sender_key)
+);
+`;
+}

@@ -10,6 +10,7 @@ import type { AggregateHeader, AggregateRecord, AggregateTrailer } from '../repo
 import type { FailureReport } from '../reports/failure/failure-report.js';
 import type { TlsReport } from '../reports/tlsrpt/tls-report.js';
 import type { Provenance, Store, StoredRecord } from './store.js';
+import type { SourceEnrichment } from '../analysis/sender-model.js';
 
 export type OpenStore = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
 
@@ -215,6 +216,130 @@ export function runStoreContract(name: string, open: OpenStore): void {
     assert.equal(checks[0]?.checkedAt.toISOString(), '2026-12-01T09:02:00.000Z');
     assert.deepEqual(checks[0]?.result, { run: 2, findings: [{ code: 'dmarc-ok' }] });
     assert.deepEqual(await store.listDomainChecks('example.net', 5), []);
+  });
+
+  withStore('sourceStats: per source IP over the window, grouped in SQL, first and last seen over all history', async (store) => {
+    const day = (d: number): number => Date.UTC(2026, 10, d) / 1000;
+    const window = { since: new Date(day(10) * 1000), until: new Date(day(20) * 1000) };
+    const dkimOwn = [{ domain: 'example.com', selector: 's1', result: 'pass', humanResult: null }];
+    const dkimEsp = [{ domain: 'esp.example', selector: 'k1', result: 'pass', humanResult: null }];
+    const spfEsp = [{ domain: 'bounces.esp.example', scope: 'mfrom', result: 'pass', humanResult: null }];
+    const forwarded = [{ type: 'forwarded', comment: null }];
+    const at = (d: number) => ({ begin: day(d), end: day(d) + 86399 });
+    // Before the window: counts only for first seen.
+    await saveAggregate(store, header('old', at(2)), [record(0, { sourceIp: '192.0.2.1', count: 7 })]);
+    // Inside: two combinations for 192.0.2.1, one for 2001:db8::5.
+    await saveAggregate(store, header('in-1', at(12)), [
+      record(0, { sourceIp: '192.0.2.1', count: 10, dkim: 'pass', spf: 'pass', disposition: 'none', authDkim: dkimOwn, reasons: [] }),
+      record(0, { sourceIp: '192.0.2.1', count: 5, dkim: 'fail', spf: 'fail', disposition: 'quarantine', authDkim: dkimEsp, authSpf: spfEsp, reasons: [] }),
+      record(0, { sourceIp: '2001:db8::5', count: 3, dkim: 'pass', spf: 'fail', disposition: null, authDkim: dkimOwn, reasons: forwarded }),
+      record(0, { sourceIp: '2001:db8::6', count: 6, dkim: 'fail', spf: 'fail', disposition: 'none', reasons: [{ type: 'local_policy', comment: 'arc=pass as[1].d=list.example' }] }),
+    ]);
+    await saveAggregate(store, header('in-2', at(18)), [
+      record(0, { sourceIp: '192.0.2.1', count: 4, dkim: 'fail', spf: 'fail', disposition: 'reject', authDkim: dkimEsp, authSpf: spfEsp, reasons: [] }),
+    ]);
+    // Spans the window's start: overlaps, so it counts whole.
+    await saveAggregate(store, header('span', { begin: day(9), end: day(11) - 1 }), [record(0, { sourceIp: '198.51.100.9', count: 2, dkim: 'fail', spf: 'pass', disposition: 'none', reasons: [] })]);
+    // After the window and for another domain: not counted, but the later report moves last seen.
+    await saveAggregate(store, header('late', at(25)), [record(0, { sourceIp: '192.0.2.1', count: 100 })]);
+    await saveAggregate(store, header('other', at(12), 'example.org'), [record(0, { sourceIp: '203.0.113.1', count: 50 })]);
+    // An uncommitted report is never seen.
+    const open = await store.beginAggregateReport(header('open', at(13)), await provenance(store, 'open'));
+    await open.addRecords([record(0, { sourceIp: '192.0.2.1', count: 1000 })]);
+
+    const stats = await store.sourceStats('example.com', window.since, window.until, new Date(day(15) * 1000));
+    await open.abort();
+    const byIp = new Map(stats.map((s) => [s.ip, s]));
+    assert.deepEqual([...byIp.keys()].sort(), ['192.0.2.1', '198.51.100.9', '2001:db8::5', '2001:db8::6']);
+    assert.equal(byIp.get('2001:db8::6')?.arcPass, 6, 'an ARC pass in a reason comment is counted');
+    const a = byIp.get('192.0.2.1');
+    assert.ok(a);
+    assert.deepEqual(
+      { messages: a.messages, dmarcPass: a.dmarcPass, dkim: a.dkimAlignedPass, spf: a.spfAlignedPass, recent: a.recentMessages, recentPass: a.recentDmarcPass },
+      { messages: 19, dmarcPass: 10, dkim: 10, spf: 10, recent: 4, recentPass: 0 },
+    );
+    assert.deepEqual(a.dispositions, { none: 10, quarantine: 5, reject: 4 });
+    assert.equal(a.firstSeen.toISOString(), '2026-11-02T00:00:00.000Z');
+    assert.equal(a.lastSeen.toISOString(), '2026-11-25T23:59:59.000Z');
+    assert.deepEqual(a.dkim, [
+      { domain: 'example.com', selector: 's1', result: 'pass', messages: 10 },
+      { domain: 'esp.example', selector: 'k1', result: 'pass', messages: 9 },
+    ]);
+    assert.deepEqual(a.spf[0], { domain: 'bounce0.example.com', scope: 'mfrom', result: 'pass', messages: 10 });
+    assert.deepEqual(a.spf.find((s) => s.domain === 'bounces.esp.example'), { domain: 'bounces.esp.example', scope: 'mfrom', result: 'pass', messages: 9 });
+    assert.deepEqual(a.reasons, []);
+    assert.equal(a.arcPass, 0);
+    const v6 = byIp.get('2001:db8::5');
+    assert.deepEqual(v6?.reasons, [{ type: 'forwarded', comment: null, messages: 3 }]);
+    assert.deepEqual(v6?.dispositions, { unknown: 3 });
+    assert.equal(v6?.dmarcPass, 3);
+    assert.equal(byIp.get('198.51.100.9')?.messages, 2, 'a report overlapping the window counts');
+    assert.deepEqual(await store.sourceStats('example.net', window.since, window.until), []);
+    const noRecent = await store.sourceStats('example.com', window.since, window.until);
+    assert.equal(noRecent.find((s) => s.ip === '192.0.2.1')?.recentMessages, 0, 'without recentSince nothing is recent');
+  });
+
+  withStore('sourceStats: auth results first written by an aborted report are still right when stored again', async (store) => {
+    const authDkim = [{ domain: 'once.example', selector: 'a1', result: 'pass', humanResult: null }];
+    const reasons = [{ type: 'mailing_list', comment: 'list' }];
+    const aborted = await store.beginAggregateReport(header('ab-1'), await provenance(store, 'ab-1'));
+    await aborted.addRecords([record(1, { sourceIp: '192.0.2.77', authDkim, reasons })]);
+    await aborted.abort();
+    await saveAggregate(store, header('ab-2'), [record(1, { sourceIp: '192.0.2.77', authDkim, reasons, count: 4 })]);
+    const stats = await store.sourceStats('example.com', new Date(1699000000 * 1000), new Date(1701000000 * 1000));
+    assert.deepEqual(stats.map((s) => [s.ip, s.messages, s.dkim, s.reasons]), [
+      ['192.0.2.77', 4, [{ domain: 'once.example', selector: 'a1', result: 'pass', messages: 4 }], [{ type: 'mailing_list', comment: 'list', messages: 4 }]],
+    ]);
+  });
+
+  withStore('listPublishedPolicies: each published policy with the period reporters saw it, oldest first', async (store) => {
+    const policy = (p: AggregateHeader['policy']['p'], pct: number | null): Partial<AggregateHeader['policy']> => ({ p, pct, testing: null, sp: null, np: null });
+    const h = (id: string, begin: number, p: Partial<AggregateHeader['policy']>): AggregateHeader => {
+      const base = header(id, { begin, end: begin + 86399 });
+      return { ...base, policy: { ...base.policy, ...p } };
+    };
+    await saveAggregate(store, h('a', 1700000000, policy('none', null)), [record(1)]);
+    await saveAggregate(store, h('b', 1700086400, policy('none', null)), [record(1)]);
+    await saveAggregate(store, h('c', 1700172800, policy('quarantine', 10)), [record(1), record(2)]);
+    const periods = await store.listPublishedPolicies('example.com');
+    assert.deepEqual(periods.map((x) => [x.p, x.pct, x.reports, x.messages]), [['none', null, 2, 4], ['quarantine', 10, 1, 5]]);
+    assert.equal(periods[1]?.firstSeen.toISOString(), new Date(1700172800 * 1000).toISOString());
+    assert.equal(periods[0]?.lastSeen.toISOString(), new Date((1700086400 + 86399) * 1000).toISOString());
+    assert.deepEqual(await store.listPublishedPolicies('example.org'), []);
+  });
+
+  withStore('source enrichments: kept per IP, replaced on refresh, absent ones left out', async (store) => {
+    const enrichment = (ip: string, name: string | null, at: string): SourceEnrichment => ({
+      ip, ptrNames: name ? [name] : [], confirmedName: name, fcrdns: name ? 'confirmed' : 'none',
+      organizationalDomain: name ? 'esp.example' : null, resolvedAt: at,
+      ...(name ? { network: { asn: 64500, organization: 'ESP Example', country: 'GB' } } : {}),
+    });
+    assert.equal((await store.getSourceEnrichments([])).size, 0);
+    await store.putSourceEnrichments([enrichment('192.0.2.1', 'o1.esp.example', '2026-11-01T00:00:00.000Z'), enrichment('2001:db8::1', null, '2026-11-01T00:00:00.000Z')]);
+    await store.putSourceEnrichments([enrichment('192.0.2.1', 'o2.esp.example', '2026-11-02T00:00:00.000Z')]);
+    const found = await store.getSourceEnrichments(['192.0.2.1', '2001:db8::1', '198.51.100.1', '192.0.2.1']);
+    assert.deepEqual([...found.keys()].sort(), ['192.0.2.1', '2001:db8::1']);
+    assert.deepEqual(found.get('192.0.2.1'), enrichment('192.0.2.1', 'o2.esp.example', '2026-11-02T00:00:00.000Z'));
+    assert.deepEqual(found.get('2001:db8::1'), enrichment('2001:db8::1', null, '2026-11-01T00:00:00.000Z'));
+    const many = Array.from({ length: 1200 }, (_, i) => enrichment(`10.0.${Math.floor(i / 250)}.${i % 250}`, null, '2026-11-03T00:00:00.000Z'));
+    await store.putSourceEnrichments(many);
+    assert.equal((await store.getSourceEnrichments(many.map((e) => e.ip))).size, 1200, 'lookups of many IPs are chunked');
+  });
+
+  withStore('sender decisions: set, replaced, removed with null, kept per domain', async (store) => {
+    const at = new Date('2026-11-20T10:00:00Z');
+    await store.setSenderDecision('example.com', 'service:mailchimp', 'approved', at, 'newsletter');
+    await store.setSenderDecision('example.com', 'net:192.0.2.0/24', 'rejected', at);
+    await store.setSenderDecision('example.org', 'service:mailchimp', 'rejected', at);
+    await store.setSenderDecision('example.com', 'service:mailchimp', 'rejected', new Date('2026-11-21T10:00:00Z'));
+    assert.deepEqual(await store.listSenderDecisions('example.com'), [
+      { key: 'net:192.0.2.0/24', decision: 'rejected', note: null, decidedAt: at },
+      { key: 'service:mailchimp', decision: 'rejected', note: null, decidedAt: new Date('2026-11-21T10:00:00Z') },
+    ]);
+    await store.setSenderDecision('example.com', 'net:192.0.2.0/24', null, at);
+    await store.setSenderDecision('example.com', 'domain:never.example', null, at);
+    assert.deepEqual((await store.listSenderDecisions('example.com')).map((d) => d.key), ['service:mailchimp']);
+    assert.deepEqual((await store.listSenderDecisions('example.org')).map((d) => [d.key, d.decision]), [['service:mailchimp', 'rejected']]);
   });
 
   withStore('large counts and many records survive (bigint counts, batches)', async (store) => {

@@ -17,6 +17,7 @@ import type { Rejection } from '../core/diagnostic.js';
 import type { AggregateHeader, AggregateRecord, AggregateTrailer } from '../reports/aggregate/aggregate-report.js';
 import type { FailureReport } from '../reports/failure/failure-report.js';
 import type { TlsReport } from '../reports/tlsrpt/tls-report.js';
+import type { SenderDecision, SourceEnrichment } from '../analysis/sender-model.js';
 
 /** A kept input, by the SHA-256 of its bytes (hex). */
 export interface RawInputRef {
@@ -99,6 +100,62 @@ export interface DomainCheckEntry {
   readonly result: unknown;
 }
 
+/**
+ * One source IP's evidence for a policy domain over a window, aggregated by the store in SQL
+ * (sourceStats) so that sender analysis never streams every record. A record counts in the window
+ * when its report's period overlaps the window (reports spanning several days are not split).
+ */
+export interface SourceStats {
+  readonly ip: string;
+  /** Messages in the window. */
+  readonly messages: number;
+  /** Messages with an aligned DKIM or SPF pass (policy_evaluated dkim=pass or spf=pass). */
+  readonly dmarcPass: number;
+  readonly dkimAlignedPass: number;
+  readonly spfAlignedPass: number;
+  /** policy_evaluated/disposition with message counts; `unknown` when a record had none. */
+  readonly dispositions: Readonly<Record<string, number>>;
+  /** Messages and DMARC passes in reports ending at or after `recentSince` (0 without one). */
+  readonly recentMessages: number;
+  readonly recentDmarcPass: number;
+  /** Begin of the first and end of the last report naming this IP for the domain, over all stored history. */
+  readonly firstSeen: Date;
+  readonly lastSeen: Date;
+  /** auth_results/dkim combinations seen in the window, with their message counts, most messages first. */
+  readonly dkim: readonly { readonly domain: string; readonly selector: string | null; readonly result: string; readonly messages: number }[];
+  /** auth_results/spf combinations seen in the window. */
+  readonly spf: readonly { readonly domain: string; readonly scope: string; readonly result: string; readonly messages: number }[];
+  /** Messages whose reason comment or auth human_result records a passing ARC chain (`arc=pass`, RFC 8617 §7.2.2). */
+  readonly arcPass: number;
+  /** policy_evaluated/reason overrides seen in the window (type and comment, e.g. an ARC comment). */
+  readonly reasons: readonly { readonly type: string; readonly comment: string | null; readonly messages: number }[];
+}
+
+/** The owner's decision about one sender of a domain (`dmarcpilot approve|reject`). */
+export interface SenderDecisionEntry {
+  /** The sender key as `dmarcpilot senders` shows it (`service:mailchimp`, `net:192.0.2.0/24`). */
+  readonly key: string;
+  readonly decision: SenderDecision;
+  readonly note: string | null;
+  readonly decidedAt: Date;
+}
+
+/** One published policy as reporters saw it, and when: the stored reports grouped by their policy_published. */
+export interface PublishedPolicyPeriod {
+  readonly p: string | null;
+  readonly sp: string | null;
+  readonly np: string | null;
+  readonly pct: number | null;
+  readonly testing: string | null;
+  readonly adkim: string;
+  readonly aspf: string;
+  /** Begin of the first and end of the last report showing this policy. */
+  readonly firstSeen: Date;
+  readonly lastSeen: Date;
+  readonly reports: number;
+  readonly messages: number;
+}
+
 export interface Store {
   /** Keeps the bytes of an input (compressed), once per content. */
   saveRawInput(bytes: Uint8Array): Promise<RawInputRef>;
@@ -123,6 +180,25 @@ export interface Store {
   saveDomainCheck(entry: DomainCheckEntry): Promise<void>;
   /** The domain's saved checks, newest first. */
   listDomainChecks(domain: string, limit: number): Promise<DomainCheckEntry[]>;
+
+  /**
+   * Per source IP of `domain`, the counts sender analysis needs over [since, until), grouped in
+   * SQL; `recentSince` splits off the recent part of the window (recentMessages, recentDmarcPass).
+   * Only IPs with messages in the window are returned, in no particular order.
+   */
+  sourceStats(domain: string, since: Date, until: Date, recentSince?: Date): Promise<SourceStats[]>;
+  /** The policies reporters saw published for `domain`, oldest first (for "since the last policy change"). */
+  listPublishedPolicies(domain: string): Promise<PublishedPolicyPeriod[]>;
+
+  /** Cached source enrichments (reverse DNS, network) for those of `ips` that have one; the caller decides on expiry. */
+  getSourceEnrichments(ips: readonly string[]): Promise<Map<string, SourceEnrichment>>;
+  /** Keeps (replacing) enrichments, keyed by IP. */
+  putSourceEnrichments(entries: readonly SourceEnrichment[]): Promise<void>;
+
+  /** Records the owner's decision about a sender of `domain`; null removes it. */
+  setSenderDecision(domain: string, key: string, decision: SenderDecision | null, at: Date, note?: string): Promise<void>;
+  /** The domain's current decisions, by key. */
+  listSenderDecisions(domain: string): Promise<SenderDecisionEntry[]>;
 
   /** Stored aggregate records matching the filter, report by report, in insertion order. */
   streamRecords(filter: RecordFilter): AsyncIterable<StoredRecord>;

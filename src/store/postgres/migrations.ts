@@ -8,7 +8,7 @@
  */
 import type { PgPool } from './pg-driver.js';
 import { rollbackAndRelease } from './pg-driver.js';
-import { QUARANTINE_ONCE, domainChecksTable } from '../common-migrations.js';
+import { QUARANTINE_ONCE, domainChecksTable, senderTables } from '../common-migrations.js';
 
 export interface Migration {
   /** 1, 2, 3, ... in the order they are applied. */
@@ -146,6 +146,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: INITIAL_SCHEMA },
   { version: 2, name: 'quarantine each refusal once', sql: QUARANTINE_ONCE },
   { version: 3, name: 'saved DNS checks', sql: domainChecksTable({ id: 'bigserial PRIMARY KEY', time: 'timestamptz' }) },
+  { version: 4, name: 'sender enrichment cache and decisions', sql: senderTables({ time: 'timestamptz' }) },
 ];
 
 /**

@@ -24,9 +24,21 @@ import type {
   RawInputRef,
   RecordFilter,
   SaveOutcome,
+  PublishedPolicyPeriod,
+  SenderDecisionEntry,
+  SourceStats,
   Store,
   StoredRecord,
 } from '../store.js';
+import type { SenderDecision, SourceEnrichment } from '../../analysis/sender-model.js';
+import {
+  queryPublishedPolicies,
+  querySourceStats,
+  readSenderDecisions,
+  readSourceEnrichments,
+  writeSenderDecision,
+  writeSourceEnrichments,
+} from './sender-queries.js';
 import { beginAggregateWriter } from './aggregate-writer.js';
 import { failureDedupeKey } from '../failure-dedupe-key.js';
 import { FAILURE_COLUMNS, failureParams } from '../failure-rows.js';
@@ -257,6 +269,30 @@ class PostgresStore implements Store {
       values: [domain, limit],
     });
     return rows.map((row) => ({ domain: row.domain, checkedAt: row.checked_at, errors: row.errors, warnings: row.warnings, result: JSON.parse(row.result_json) as unknown }));
+  }
+
+  sourceStats(domain: string, since: Date, until: Date, recentSince?: Date): Promise<SourceStats[]> {
+    return querySourceStats(this.#pool, domain, since, until, recentSince);
+  }
+
+  listPublishedPolicies(domain: string): Promise<PublishedPolicyPeriod[]> {
+    return queryPublishedPolicies(this.#pool, domain);
+  }
+
+  getSourceEnrichments(ips: readonly string[]): Promise<Map<string, SourceEnrichment>> {
+    return readSourceEnrichments(this.#pool, ips);
+  }
+
+  putSourceEnrichments(entries: readonly SourceEnrichment[]): Promise<void> {
+    return writeSourceEnrichments(this.#pool, entries);
+  }
+
+  setSenderDecision(domain: string, key: string, decision: SenderDecision | null, at: Date, note?: string): Promise<void> {
+    return writeSenderDecision(this.#pool, domain, key, decision, at, note);
+  }
+
+  listSenderDecisions(domain: string): Promise<SenderDecisionEntry[]> {
+    return readSenderDecisions(this.#pool, domain);
   }
 
   streamRecords(filter: RecordFilter): AsyncIterable<StoredRecord> {

@@ -13,8 +13,11 @@ import { RECORD_COLUMNS, REPORT_COLUMNS, pushRecordParams, reportParams } from '
 import { settle } from './settle.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-driver.js';
 
-/** Rows per multi-row INSERT: 13 columns x 100 rows = 1,300 parameters (SQLite allows 32,766). */
+/** Rows per multi-row INSERT: 14 columns x 100 rows = 1,400 parameters (SQLite allows 32,766). */
 export const RECORDS_PER_INSERT = 100;
+
+/** Auth combinations remembered per connection before the cache starts over (each key is a few hundred bytes). */
+const MAX_CACHED_COMBOS = 50_000;
 
 const placeholders = (columns: number): string => `(${Array.from({ length: columns }, () => '?').join(', ')})`;
 
@@ -25,6 +28,11 @@ export class AggregateStatements {
   readonly insertRecord: SqliteStatement;
   readonly insertRecordBatch: SqliteStatement;
   readonly finishReport: SqliteStatement;
+  readonly insertCombo: SqliteStatement;
+  readonly findCombo: SqliteStatement;
+  readonly updateSeen: SqliteStatement;
+  /** Ids of auth combinations known to be committed (a writer adds its own only when it commits). */
+  readonly committedCombos = new Map<string, number>();
 
   constructor(db: SqliteDatabase) {
     this.insertReport = db.prepare(
@@ -38,6 +46,13 @@ export class AggregateStatements {
     this.insertRecordBatch = db.prepare(insertRecords + Array.from({ length: RECORDS_PER_INSERT }, () => row).join(', '));
     this.finishReport = db.prepare(
       'UPDATE aggregate_reports SET record_count = ?, message_count = ?, warnings_json = ?, record_errors_json = ?, extensions_json = ? WHERE id = ?',
+    );
+    this.insertCombo = db.prepare('INSERT INTO auth_combos (auth_dkim_json, auth_spf_json, reasons_json) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+    this.findCombo = db.prepare('SELECT id FROM auth_combos WHERE auth_dkim_json = ? AND auth_spf_json = ? AND reasons_json = ?');
+    this.updateSeen = db.prepare(
+      'INSERT INTO source_seen (policy_domain, source_ip, first_ts, last_ts) SELECT ?, source_ip, ?, ? FROM aggregate_records WHERE report = ? ' +
+        'GROUP BY source_ip ON CONFLICT (policy_domain, source_ip) DO UPDATE SET ' +
+        'first_ts = MIN(first_ts, excluded.first_ts), last_ts = MAX(last_ts, excluded.last_ts)',
     );
   }
 }
@@ -71,7 +86,7 @@ export function beginAggregateWriter(
       gate.closed();
       return duplicateWriter({ status: 'duplicate', id: existing.id });
     }
-    return new SqliteAggregateWriter(db, statements, gate, Number(result.lastInsertRowid));
+    return new SqliteAggregateWriter(db, statements, gate, Number(result.lastInsertRowid), header);
   } catch (err) {
     if (db.inTransaction) db.exec('ROLLBACK');
     gate.closed();
@@ -94,15 +109,20 @@ class SqliteAggregateWriter implements AggregateWriter {
   readonly #statements: AggregateStatements;
   readonly #gate: WriterGate;
   readonly #id: number;
+  readonly #header: AggregateHeader;
   /** Parameters of a full batch, reused between batches. */
   readonly #params: unknown[] = [];
+  /** Auth combinations this writer resolved (perhaps inserted): committed ones only once it commits. */
+  readonly #combos = new Map<string, number>();
+  readonly #resolveCombo = (dkim: string, spf: string, reasons: string): number => this.#combo(dkim, spf, reasons);
   #open = true;
 
-  constructor(db: SqliteDatabase, statements: AggregateStatements, gate: WriterGate, id: number) {
+  constructor(db: SqliteDatabase, statements: AggregateStatements, gate: WriterGate, id: number, header: AggregateHeader) {
     this.#db = db;
     this.#statements = statements;
     this.#gate = gate;
     this.#id = id;
+    this.#header = header;
     this.outcome = { status: 'new', id };
   }
 
@@ -126,14 +146,25 @@ class SqliteAggregateWriter implements AggregateWriter {
     let i = 0;
     for (; i + RECORDS_PER_INSERT <= records.length; i += RECORDS_PER_INSERT) {
       params.length = 0;
-      for (let j = i; j < i + RECORDS_PER_INSERT; j++) pushRecordParams(params, id, records[j] as AggregateRecord);
+      for (let j = i; j < i + RECORDS_PER_INSERT; j++) pushRecordParams(params, id, records[j] as AggregateRecord, this.#resolveCombo);
       this.#statements.insertRecordBatch.run(...params);
     }
     for (; i < records.length; i++) {
       params.length = 0;
-      pushRecordParams(params, id, records[i] as AggregateRecord);
+      pushRecordParams(params, id, records[i] as AggregateRecord, this.#resolveCombo);
       this.#statements.insertRecord.run(...params);
     }
+  }
+
+  /** The combination's id: from the committed cache, this writer's own, or the table (inserting it). */
+  #combo(dkim: string, spf: string, reasons: string): number {
+    const key = `${dkim}\u0000${spf}\u0000${reasons}`;
+    const known = this.#statements.committedCombos.get(key) ?? this.#combos.get(key);
+    if (known !== undefined) return known;
+    this.#statements.insertCombo.run(dkim, spf, reasons);
+    const { id } = this.#statements.findCombo.get(dkim, spf, reasons) as { id: number };
+    this.#combos.set(key, id);
+    return id;
   }
 
   #commit(trailer: AggregateTrailer): SaveOutcome {
@@ -146,7 +177,11 @@ class SqliteAggregateWriter implements AggregateWriter {
       JSON.stringify(trailer.extensions),
       this.#id,
     );
+    this.#statements.updateSeen.run(this.#header.policy.domain, this.#header.metadata.begin, this.#header.metadata.end, this.#id);
     this.#db.exec('COMMIT');
+    const committed = this.#statements.committedCombos;
+    if (committed.size + this.#combos.size > MAX_CACHED_COMBOS) committed.clear();
+    for (const [key, id] of this.#combos) committed.set(key, id);
     this.#finish();
     return this.outcome;
   }
@@ -163,6 +198,7 @@ class SqliteAggregateWriter implements AggregateWriter {
   #finish(): void {
     this.#open = false;
     this.#params.length = 0;
+    this.#combos.clear();
     this.#gate.closed();
   }
 

@@ -30,9 +30,10 @@ test('migrations: numbered 1, 2, 3, ... without gaps, each with SQL', () => {
 
 test('migrations: the schema migrations create every table', async () => {
   await withMemoryDb((db) => {
-    assert.deepEqual(migrateSqlite(db, day(1)), [1, 2, 3]);
+    assert.deepEqual(migrateSqlite(db, day(1)), [1, 2, 3, 4]);
     assert.deepEqual(tables(db), [
-      'aggregate_records', 'aggregate_reports', 'domain_checks', 'failure_reports', 'ingest_log', 'quarantine', 'raw_inputs', 'schema_migrations', 'tls_reports',
+      'aggregate_records', 'aggregate_reports', 'auth_combos', 'domain_checks', 'failure_reports', 'ingest_log', 'quarantine', 'raw_inputs', 'schema_migrations',
+      'sender_decisions', 'source_enrichments', 'source_seen', 'tls_reports',
     ]);
   });
 });
@@ -71,5 +72,31 @@ test('migrations: a database from a newer dmarcpilot is refused, not downgraded'
     migrateSqlite(db, day(1), [first, second]);
     assert.throws(() => migrateSqlite(db, day(2), [first]), /schema version 2, newer than this dmarcpilot knows \(1\)/);
     assert.deepEqual(tables(db), ['a', 'b', 'schema_migrations']);
+  });
+});
+
+test('migrations: 004 fills the auth combination of each record and first/last seen of records stored before it', async () => {
+  await withMemoryDb((db) => {
+    migrateSqlite(db, day(1), MIGRATIONS.slice(0, 3));
+    db.prepare("INSERT INTO raw_inputs (sha256, size, compressed, created_at) VALUES ('r', 1, x'00', 'now')").run();
+    const report = db.prepare(
+      "INSERT INTO aggregate_reports (org_name, report_id, policy_domain, begin_ts, end_ts, schema, errors_json, adkim, aspf, raw_sha256, source, received_at, record_count) " +
+        "VALUES ('o', ?, 'example.com', ?, ?, 'rfc7489', '[]', 'r', 'r', 'r', 's', 'now', ?)",
+    );
+    const record = db.prepare("INSERT INTO aggregate_records (report, source_ip, count, reasons_json, auth_dkim_json, auth_spf_json) VALUES (?, ?, 1, '[]', ?, '[]')");
+    const a = Number(report.run('a', 100, 199, 1).lastInsertRowid);
+    const b = Number(report.run('b', 200, 299, 2).lastInsertRowid);
+    const open = Number(report.run('open', 50, 999, null).lastInsertRowid);
+    record.run(a, '192.0.2.1', '[1]');
+    record.run(b, '192.0.2.1', '[2]');
+    record.run(b, '192.0.2.2', '[1]');
+    record.run(open, '192.0.2.1', '[1]');
+    assert.deepEqual(migrateSqlite(db, day(2)), [4]);
+    const rows = db.prepare('SELECT c.auth_dkim_json FROM aggregate_records r JOIN auth_combos c ON c.id = r.auth_combo ORDER BY r.id').all() as { auth_dkim_json: string }[];
+    assert.deepEqual(rows.map((r) => r.auth_dkim_json), ['[1]', '[2]', '[1]', '[1]']);
+    assert.deepEqual(db.prepare('SELECT source_ip, first_ts, last_ts FROM source_seen ORDER BY source_ip').all(), [
+      { source_ip: '192.0.2.1', first_ts: 100, last_ts: 299 },
+      { source_ip: '192.0.2.2', first_ts: 200, last_ts: 299 },
+    ], 'an uncommitted report does not count');
   });
 });

@@ -22,9 +22,13 @@ import type {
   RawInputRef,
   RecordFilter,
   SaveOutcome,
+  PublishedPolicyPeriod,
+  SenderDecisionEntry,
+  SourceStats,
   Store,
   StoredRecord,
 } from '../store.js';
+import type { SenderDecision, SourceEnrichment } from '../../analysis/sender-model.js';
 import { AggregateStatements, beginAggregateWriter } from './aggregate-writer.js';
 import { failureDedupeKey } from '../failure-dedupe-key.js';
 import { failureParams, FAILURE_COLUMNS } from '../failure-rows.js';
@@ -33,6 +37,14 @@ import { settle } from './settle.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-driver.js';
 import { openSqliteDatabase } from './sqlite-driver.js';
 import { streamSqliteRecords } from './stream-records.js';
+import {
+  queryPublishedPolicies,
+  querySourceStats,
+  readSenderDecisions,
+  readSourceEnrichments,
+  writeSenderDecision,
+  writeSourceEnrichments,
+} from './sender-queries.js';
 
 export interface SqliteStoreOptions {
   /** The clock for `created_at` and `applied_at` columns; defaults to the wall clock. */
@@ -266,6 +278,30 @@ class SqliteStore implements Store {
         .all(domain, limit) as { domain: string; checked_at: string; errors: number; warnings: number; result_json: string }[];
       return rows.map((row) => ({ domain: row.domain, checkedAt: new Date(row.checked_at), errors: row.errors, warnings: row.warnings, result: JSON.parse(row.result_json) as unknown }));
     });
+  }
+
+  sourceStats(domain: string, since: Date, until: Date, recentSince?: Date): Promise<SourceStats[]> {
+    return settle(() => querySourceStats((sql) => this.#prepare(sql), domain, since, until, recentSince));
+  }
+
+  listPublishedPolicies(domain: string): Promise<PublishedPolicyPeriod[]> {
+    return settle(() => queryPublishedPolicies((sql) => this.#prepare(sql), domain));
+  }
+
+  getSourceEnrichments(ips: readonly string[]): Promise<Map<string, SourceEnrichment>> {
+    return settle(() => readSourceEnrichments((sql) => this.#prepare(sql), ips));
+  }
+
+  putSourceEnrichments(entries: readonly SourceEnrichment[]): Promise<void> {
+    return settle(() => writeSourceEnrichments(this.#db, (sql) => this.#prepare(sql), entries));
+  }
+
+  setSenderDecision(domain: string, key: string, decision: SenderDecision | null, at: Date, note?: string): Promise<void> {
+    return settle(() => writeSenderDecision((sql) => this.#prepare(sql), domain, key, decision, at, note));
+  }
+
+  listSenderDecisions(domain: string): Promise<SenderDecisionEntry[]> {
+    return settle(() => readSenderDecisions((sql) => this.#prepare(sql), domain));
   }
 
   streamRecords(filter: RecordFilter): AsyncIterable<StoredRecord> {

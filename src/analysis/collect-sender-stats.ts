@@ -1,0 +1,53 @@
+/**
+ * Everything sender analysis reads, gathered in a handful of queries: per-IP counts grouped by the
+ * store in SQL (never a stream of every record), what DNS says about each IP (through the cache),
+ * the owner's decisions and the policies reporters saw published.
+ */
+import type { Resolver } from '../core/dns-resolver.js';
+import type { PublishedPolicyPeriod, SenderDecisionEntry, SourceStats, Store } from '../store/store.js';
+import { enrichSources } from './enrich-sources.js';
+import type { EnrichmentCache } from './enrich-sources.js';
+import type { SourceEnrichment } from './sender-model.js';
+import { storeEnrichmentCache } from './store-enrichment-cache.js';
+
+export interface SenderEvidence {
+  readonly stats: readonly SourceStats[];
+  readonly enrichments: ReadonlyMap<string, SourceEnrichment>;
+  readonly decisions: readonly SenderDecisionEntry[];
+  readonly policies: readonly PublishedPolicyPeriod[];
+}
+
+export interface CollectOptions {
+  readonly since: Date;
+  readonly until: Date;
+  /** Start of the recent part of the window (fixed/verified states compare it with the rest). */
+  readonly recentSince: Date;
+  readonly resolver: Resolver;
+  readonly now: () => Date;
+  /** Only the cache: nothing is asked of DNS, IPs without a fresh entry come back `unresolved`. */
+  readonly offline?: boolean;
+  /** Defaults to the store's own cache. */
+  readonly cache?: EnrichmentCache;
+  readonly concurrency?: number;
+  readonly maxAgeMs?: number;
+}
+
+export async function collectSenderStats(store: Store, domain: string, options: CollectOptions): Promise<SenderEvidence> {
+  const [stats, decisions, policies] = await Promise.all([
+    store.sourceStats(domain, options.since, options.until, options.recentSince),
+    store.listSenderDecisions(domain),
+    store.listPublishedPolicies(domain),
+  ]);
+  const enrichments = await enrichSources(
+    stats.map((s) => s.ip),
+    {
+      resolver: options.resolver,
+      cache: options.cache ?? storeEnrichmentCache(store),
+      now: options.now,
+      ...(options.offline ? { offline: true } : {}),
+      ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+      ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
+    },
+  );
+  return { stats, enrichments, decisions, policies };
+}

@@ -1,0 +1,76 @@
+/**
+ * `dmarcpilot senders DOMAIN [--since 30d] [--json] [--new] [--offline] [--resolver HOST:PORT]`:
+ * every system sending as the domain over the window, grouped into senders, with class, state,
+ * volume, DMARC pass share, and for each failing one the diagnosis and the exact fix
+ * (docs/senders.md). Reverse DNS goes through the store's cache; `--offline` uses only the cache.
+ * `--json` prints the SenderSummary[] as it is.
+ */
+import type { Command } from 'commander';
+import { summarizeSenders } from '../analysis/summarize-senders.js';
+import type { Resolver } from '../core/dns-resolver.js';
+import { createCachingResolver } from '../dns/caching-resolver.js';
+import { createNodeResolver, parseServerAddress } from '../dns/node-resolver.js';
+import { normalizeDomainName } from '../evaluate/domain-name.js';
+import { parsePositiveInteger } from './limit-options.js';
+import { formatSenders } from './senders-printer.js';
+import { addDbOption, withStore } from './store-options.js';
+import { parseTimeOption } from './time-options.js';
+
+interface SendersOptions {
+  db?: string;
+  since: string;
+  now?: string;
+  json?: boolean;
+  new?: boolean;
+  offline?: boolean;
+  resolver?: string[];
+  timeout: number;
+  concurrency: number;
+}
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+export function registerSendersCommand(program: Command, setStatus: (code: number) => void): void {
+  const command = program
+    .command('senders')
+    .description('Every sender of a domain: class, state, volume, DMARC pass share, and for each failing one why and the exact fix (docs/senders.md).')
+    .argument('<domain>', 'the policy domain')
+    .option('--since <time>', 'window start: 30d, 12h, 2w or a date', '30d')
+    .option('--now <time>', 'analyse as if it were this time (a date; default: now)')
+    .option('--json', 'print the senders as a JSON array (SenderSummary[])')
+    .option('--new', 'list only new senders (first seen in the last 7 days or since the last policy change)')
+    .option('--offline', 'no DNS: use only cached reverse DNS; other sources are grouped by network, marked unresolved')
+    .option('--resolver <host:port>', 'DNS server for reverse DNS, e.g. 127.0.0.1:5353; repeat for fallbacks (default: the system resolvers)', collect, undefined)
+    .option('--timeout <ms>', 'time one DNS server gets for one attempt', parsePositiveInteger, 2000)
+    .option('--concurrency <n>', 'reverse DNS lookups at once', parsePositiveInteger, 16);
+  addDbOption(command).action((domainArg: string, options: SendersOptions) => {
+    const domain = normalizeDomainName(domainArg) ?? command.error(`error: not a domain name: ${domainArg}`, { exitCode: 2 });
+    const badServer = (options.resolver ?? []).find((s) => parseServerAddress(s) === undefined);
+    if (badServer !== undefined) command.error(`error: --resolver: "${badServer}" is not an IP address with an optional port`, { exitCode: 2 });
+    let now: Date;
+    let since: Date;
+    try {
+      now = options.now === undefined ? new Date() : parseTimeOption(options.now);
+      since = parseTimeOption(options.since, now);
+    } catch (caught) {
+      command.error(`error: ${caught instanceof Error ? caught.message : String(caught)}`, { exitCode: 2 });
+    }
+    const resolver: Resolver = createCachingResolver(createNodeResolver({ ...(options.resolver ? { servers: options.resolver } : {}), timeoutMs: options.timeout }));
+    return withStore('senders', options, setStatus, async (store) => {
+      const all = await summarizeSenders(store, domain, {
+        since,
+        until: now,
+        resolver,
+        now: () => now,
+        concurrency: options.concurrency,
+        ...(options.offline ? { offline: true } : {}),
+      });
+      const senders = options.new ? all.filter((s) => s.state === 'new') : all;
+      const day = (date: Date): string => date.toISOString().slice(0, 10);
+      process.stdout.write(
+        options.json ? `${JSON.stringify(senders, null, 2)}\n` : formatSenders(senders, { domain, from: day(since), to: day(now), onlyNew: options.new === true }),
+      );
+      return 0;
+    });
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * The PostgreSQL side of sender intelligence (store.ts: sourceStats, listPublishedPolicies, the
+ * enrichment cache and sender decisions). The SQL shared with SQLite is in ../sender-rows.ts.
+ */
+import type { SenderDecision, SourceEnrichment } from '../../analysis/sender-model.js';
+import type { PublishedPolicyPeriod, SenderDecisionEntry, SourceStats } from '../store.js';
+import type { PublishedPolicyRow, SourceSeenRow, SourceStatsParameter, SourceStatsRow } from '../sender-rows.js';
+import { enrichmentFromJson, epochSeconds, foldSourceStats, postgresSourceStatsSql, publishedPoliciesSql, publishedPolicyFromRow } from '../sender-rows.js';
+import type { PgQueryable } from './pg-driver.js';
+
+const PLACEHOLDERS: Record<SourceStatsParameter, string> = { domain: '$1::text', since: '$2::bigint', until: '$3::bigint', recent: '$4::bigint' };
+const SOURCE_STATS_SQL = postgresSourceStatsSql((name) => PLACEHOLDERS[name]);
+const SOURCE_SEEN_SQL =
+  'SELECT r.source_ip AS ip, MIN(p.begin_ts) AS first_ts, MAX(p.end_ts) AS last_ts FROM aggregate_records r JOIN aggregate_reports p ON p.id = r.report ' +
+  'WHERE p.policy_domain = $1 AND p.record_count IS NOT NULL GROUP BY r.source_ip';
+
+export async function querySourceStats(db: PgQueryable, domain: string, since: Date, until: Date, recentSince?: Date): Promise<SourceStats[]> {
+  const recent = recentSince === undefined ? Number.MAX_SAFE_INTEGER : epochSeconds(recentSince);
+  const [stats, seen] = await Promise.all([
+    db.query<SourceStatsRow>({ name: 'dmarcpilot-source-stats', text: SOURCE_STATS_SQL, values: [domain, epochSeconds(since), epochSeconds(until), recent] }),
+    db.query<SourceSeenRow>({ name: 'dmarcpilot-source-seen', text: SOURCE_SEEN_SQL, values: [domain] }),
+  ]);
+  return foldSourceStats(stats.rows, seen.rows);
+}
+
+export async function queryPublishedPolicies(db: PgQueryable, domain: string): Promise<PublishedPolicyPeriod[]> {
+  const { rows } = await db.query<PublishedPolicyRow>({ text: publishedPoliciesSql('$1'), values: [domain] });
+  return rows.map(publishedPolicyFromRow);
+}
+
+export async function readSourceEnrichments(db: PgQueryable, ips: readonly string[]): Promise<Map<string, SourceEnrichment>> {
+  const found = new Map<string, SourceEnrichment>();
+  if (ips.length === 0) return found;
+  const { rows } = await db.query<{ ip: string; enrichment_json: string }>({
+    text: 'SELECT ip, enrichment_json FROM source_enrichments WHERE ip = ANY($1::text[])',
+    values: [[...new Set(ips)]],
+  });
+  for (const row of rows) {
+    const enrichment = enrichmentFromJson(row.enrichment_json);
+    if (enrichment !== undefined) found.set(row.ip, enrichment);
+  }
+  return found;
+}
+
+/** One statement for the whole batch (unnest), so it is atomic without a transaction. */
+export async function writeSourceEnrichments(db: PgQueryable, entries: readonly SourceEnrichment[]): Promise<void> {
+  if (entries.length === 0) return;
+  // The last entry for an IP wins, as it would one upsert at a time (ON CONFLICT refuses duplicates within one statement).
+  const byIp = new Map(entries.map((entry) => [entry.ip, entry]));
+  await db.query({
+    text:
+      'INSERT INTO source_enrichments (ip, enrichment_json, resolved_at) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ' +
+      'ON CONFLICT (ip) DO UPDATE SET enrichment_json = excluded.enrichment_json, resolved_at = excluded.resolved_at',
+    values: [[...byIp.keys()], [...byIp.values()].map((e) => JSON.stringify(e)), [...byIp.values()].map((e) => e.resolvedAt)],
+  });
+}
+
+export async function writeSenderDecision(db: PgQueryable, domain: string, key: string, decision: SenderDecision | null, at: Date, note?: string): Promise<void> {
+  if (decision === null) {
+    await db.query({ text: 'DELETE FROM sender_decisions WHERE domain = $1 AND sender_key = $2', values: [domain, key] });
+    return;
+  }
+  await db.query({
+    text:
+      'INSERT INTO sender_decisions (domain, sender_key, decision, note, decided_at) VALUES ($1, $2, $3, $4, $5) ' +
+      'ON CONFLICT (domain, sender_key) DO UPDATE SET decision = excluded.decision, note = excluded.note, decided_at = excluded.decided_at',
+    values: [domain, key, decision, note ?? null, at],
+  });
+}
+
+export async function readSenderDecisions(db: PgQueryable, domain: string): Promise<SenderDecisionEntry[]> {
+  const { rows } = await db.query<{ sender_key: string; decision: SenderDecision; note: string | null; decided_at: Date }>({
+    text: 'SELECT sender_key, decision, note, decided_at FROM sender_decisions WHERE domain = $1 ORDER BY sender_key',
+    values: [domain],
+  });
+  return rows.map((row) => ({ key: row.sender_key, decision: row.decision, note: row.note, decidedAt: row.decided_at }));
+}

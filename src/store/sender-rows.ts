@@ -1,0 +1,220 @@
+/**
+ * The sender-intelligence queries shared by every Store: the row shapes, the PostgreSQL text, and
+ * the folding of the rows into SourceStats. The heavy part runs in SQL: grouping by (source IP,
+ * auth results, reasons, evaluated results) collapses a million records to the few thousand
+ * distinct combinations a domain really has; only those few JSON texts are parsed here, each
+ * distinct text once. SQLite has its own query over an index in grouping order (sqlite/sender-queries.ts).
+ */
+import type { AggregateRecord } from '../reports/aggregate/aggregate-report.js';
+import type { SourceEnrichment } from '../analysis/sender-model.js';
+import type { PublishedPolicyPeriod, SourceStats } from './store.js';
+
+/** Named parameters of the source-stats queries: each dialect maps a name to its placeholder (`@since`, `$2`). */
+export type SourceStatsParameter = 'domain' | 'since' | 'until' | 'recent';
+
+/** Epoch seconds for a report-period comparison: `end_ts >= since` holds for whole seconds as for the Date. */
+export const epochSeconds = (date: Date): number => Math.ceil(date.getTime() / 1000);
+
+/**
+ * One row of a dialect's grouped source-stats query: the window's messages of one (source IP,
+ * auth combination, evaluated dkim, spf, disposition), and how many of them are recent. Keeping
+ * the evaluated results in the key leaves one SUM per row to compute, which is what makes the
+ * query fast; drivers return sums as numbers (SQLite) or strings (PostgreSQL numeric).
+ */
+export interface SourceStatsRow {
+  readonly ip: string;
+  readonly dkim_json: string;
+  readonly spf_json: string;
+  readonly reasons_json: string;
+  readonly dkim: string | null;
+  readonly spf: string | null;
+  readonly disposition: string | null;
+  readonly messages: number | string;
+  readonly recent: number | string;
+}
+
+/** First and last report naming a source, over all history (epoch seconds). */
+export interface SourceSeenRow {
+  readonly ip: string;
+  readonly first_ts: number | string;
+  readonly last_ts: number | string;
+}
+
+/** PostgreSQL: grouped with a hash aggregate, the JSON texts as they are. */
+export function postgresSourceStatsSql(placeholder: (name: SourceStatsParameter) => string): string {
+  return (
+    'SELECT r.source_ip AS ip, r.auth_dkim_json AS dkim_json, r.auth_spf_json AS spf_json, r.reasons_json AS reasons_json, ' +
+    'r.dkim AS dkim, r.spf AS spf, r.disposition AS disposition, SUM(r.count) AS messages, ' +
+    `SUM(CASE WHEN p.end_ts >= ${placeholder('recent')} THEN r.count ELSE 0 END) AS recent ` +
+    'FROM aggregate_records r JOIN aggregate_reports p ON p.id = r.report ' +
+    `WHERE p.policy_domain = ${placeholder('domain')} AND p.record_count IS NOT NULL ` +
+    `AND p.end_ts >= ${placeholder('since')} AND p.begin_ts < ${placeholder('until')} ` +
+    'GROUP BY r.source_ip, r.auth_dkim_json, r.auth_spf_json, r.reasons_json, r.dkim, r.spf, r.disposition'
+  );
+}
+
+interface Tally {
+  messages: number;
+  dmarcPass: number;
+  dkimAlignedPass: number;
+  spfAlignedPass: number;
+  dispositions: Map<string, number>;
+  recentMessages: number;
+  recentDmarcPass: number;
+  arcPass: number;
+  firstTs: number;
+  lastTs: number;
+  dkim: Map<string, { domain: string; selector: string | null; result: string; messages: number }>;
+  spf: Map<string, { domain: string; scope: string; result: string; messages: number }>;
+  reasons: Map<string, { type: string; comment: string | null; messages: number }>;
+}
+
+/** JSON.parse once per distinct text (many groups share the same auth results). */
+function parseOnce<T>(cache: Map<string, T>, text: string, fallback: T): T {
+  let value = cache.get(text);
+  if (value === undefined) {
+    try {
+      value = JSON.parse(text) as T;
+    } catch {
+      value = fallback;
+    }
+    cache.set(text, value);
+  }
+  return value;
+}
+
+/** An ARC verdict as receivers write it in a reason comment or human_result (RFC 8617 §7.2.2: `arc=pass as[1].d=...`). */
+const ARC_PASS = /\barc=pass\b/i;
+
+const byMessages = <T extends { messages: number }>(map: Map<string, T>): T[] => [...map.values()].sort((a, b) => b.messages - a.messages);
+
+/** Folds grouped rows into one SourceStats per IP that has messages in the window. */
+export function foldSourceStats(rows: Iterable<SourceStatsRow>, seen: Iterable<SourceSeenRow>): SourceStats[] {
+  const tallies = new Map<string, Tally>();
+  const dkimCache = new Map<string, AggregateRecord['authDkim']>();
+  const spfCache = new Map<string, AggregateRecord['authSpf']>();
+  const reasonCache = new Map<string, AggregateRecord['reasons']>();
+  for (const row of rows) {
+    const messages = Number(row.messages);
+    if (messages === 0) continue;
+    let t = tallies.get(row.ip);
+    if (t === undefined) {
+      t = {
+        messages: 0, dmarcPass: 0, dkimAlignedPass: 0, spfAlignedPass: 0, dispositions: new Map(), recentMessages: 0, recentDmarcPass: 0, arcPass: 0,
+        firstTs: Number.POSITIVE_INFINITY, lastTs: Number.NEGATIVE_INFINITY, dkim: new Map(), spf: new Map(), reasons: new Map(),
+      };
+      tallies.set(row.ip, t);
+    }
+    const recent = Number(row.recent);
+    const pass = row.dkim === 'pass' || row.spf === 'pass';
+    t.messages += messages;
+    t.recentMessages += recent;
+    if (pass) {
+      t.dmarcPass += messages;
+      t.recentDmarcPass += recent;
+    }
+    if (row.dkim === 'pass') t.dkimAlignedPass += messages;
+    if (row.spf === 'pass') t.spfAlignedPass += messages;
+    const disposition = row.disposition !== null && KNOWN_DISPOSITIONS.has(row.disposition) ? row.disposition : 'unknown';
+    t.dispositions.set(disposition, (t.dispositions.get(disposition) ?? 0) + messages);
+    if (ARC_PASS.test(row.reasons_json) || ARC_PASS.test(row.dkim_json) || ARC_PASS.test(row.spf_json)) t.arcPass += messages;
+    for (const d of parseOnce(dkimCache, row.dkim_json, [])) {
+      const key = `${d.domain}\u0000${d.selector ?? ''}\u0000${d.result}`;
+      const entry = t.dkim.get(key) ?? { domain: d.domain, selector: d.selector, result: d.result, messages: 0 };
+      entry.messages += messages;
+      t.dkim.set(key, entry);
+    }
+    for (const x of parseOnce(spfCache, row.spf_json, [])) {
+      const key = `${x.domain}\u0000${x.scope}\u0000${x.result}`;
+      const entry = t.spf.get(key) ?? { domain: x.domain, scope: x.scope, result: x.result, messages: 0 };
+      entry.messages += messages;
+      t.spf.set(key, entry);
+    }
+    for (const r of parseOnce(reasonCache, row.reasons_json, [])) {
+      const key = `${r.type}\u0000${r.comment ?? ''}`;
+      const entry = t.reasons.get(key) ?? { type: r.type, comment: r.comment, messages: 0 };
+      entry.messages += messages;
+      t.reasons.set(key, entry);
+    }
+  }
+  for (const row of seen) {
+    const t = tallies.get(row.ip);
+    if (t === undefined) continue;
+    t.firstTs = Math.min(t.firstTs, Number(row.first_ts));
+    t.lastTs = Math.max(t.lastTs, Number(row.last_ts));
+  }
+  const out: SourceStats[] = [];
+  for (const [ip, t] of tallies) {
+    out.push({
+      ip,
+      messages: t.messages,
+      dmarcPass: t.dmarcPass,
+      dkimAlignedPass: t.dkimAlignedPass,
+      spfAlignedPass: t.spfAlignedPass,
+      dispositions: Object.fromEntries([...t.dispositions].sort()),
+      recentMessages: t.recentMessages,
+      recentDmarcPass: t.recentDmarcPass,
+      arcPass: t.arcPass,
+      firstSeen: new Date((Number.isFinite(t.firstTs) ? t.firstTs : 0) * 1000),
+      lastSeen: new Date((Number.isFinite(t.lastTs) ? t.lastTs : 0) * 1000),
+      dkim: byMessages(t.dkim),
+      spf: byMessages(t.spf),
+      reasons: byMessages(t.reasons),
+    });
+  }
+  return out;
+}
+
+const KNOWN_DISPOSITIONS: ReadonlySet<string> = new Set(['none', 'quarantine', 'reject', 'pass']);
+
+/** The published policies of a domain's stored reports, grouped; `$1`/`?` is the domain. */
+export function publishedPoliciesSql(placeholder: string): string {
+  return (
+    'SELECT p, sp, np, pct, testing, adkim, aspf, MIN(begin_ts) AS first_ts, MAX(end_ts) AS last_ts, COUNT(*) AS reports, ' +
+    'SUM(message_count) AS messages FROM aggregate_reports ' +
+    `WHERE policy_domain = ${placeholder} AND record_count IS NOT NULL ` +
+    'GROUP BY p, sp, np, pct, testing, adkim, aspf ORDER BY MIN(begin_ts), MAX(end_ts)'
+  );
+}
+
+export interface PublishedPolicyRow {
+  readonly p: string | null;
+  readonly sp: string | null;
+  readonly np: string | null;
+  readonly pct: number | null;
+  readonly testing: string | null;
+  readonly adkim: string;
+  readonly aspf: string;
+  readonly first_ts: number | string;
+  readonly last_ts: number | string;
+  readonly reports: number | string;
+  readonly messages: number | string | null;
+}
+
+export function publishedPolicyFromRow(row: PublishedPolicyRow): PublishedPolicyPeriod {
+  return {
+    p: row.p,
+    sp: row.sp,
+    np: row.np,
+    pct: row.pct === null ? null : Number(row.pct),
+    testing: row.testing,
+    adkim: row.adkim,
+    aspf: row.aspf,
+    firstSeen: new Date(Number(row.first_ts) * 1000),
+    lastSeen: new Date(Number(row.last_ts) * 1000),
+    reports: Number(row.reports),
+    messages: Number(row.messages ?? 0),
+  };
+}
+
+/** A cached enrichment read back; undefined when the JSON is not one (a hand-edited row). */
+export function enrichmentFromJson(text: string): SourceEnrichment | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<SourceEnrichment> | null;
+    return value !== null && typeof value === 'object' && typeof value.ip === 'string' && typeof value.resolvedAt === 'string'
+      ? (value as SourceEnrichment)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
