@@ -8,10 +8,13 @@ import { registerDbCommand } from './db-command.js';
 import { registerExportCommand } from './export-command.js';
 import { registerIngestCommand } from './ingest-command.js';
 import { registerParseCommand } from './parse-command.js';
+import { registerPlanCommand } from './plan-command.js';
 import { registerQuarantineCommand } from './quarantine-command.js';
 import { registerRecordCommand } from './record-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerSummaryCommand } from './summary-command.js';
+import { registerSendersCommand } from './senders-command.js';
+import { registerApproveCommand, registerRejectCommand } from './sender-decision-command.js';
 import { readVersion } from './version.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -35,6 +38,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerServeCommand(program, (code) => (status = code));
   registerRecordCommand(program, (code) => (status = code));
   registerCheckCommand(program, (code) => (status = code));
+  registerPlanCommand(program, (code) => (status = code));
+  registerSendersCommand(program, (code) => (status = code));
+  registerApproveCommand(program, (code) => (status = code));
+  registerRejectCommand(program, (code) => (status = code));
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (caught) {

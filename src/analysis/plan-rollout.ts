@@ -1,0 +1,295 @@
+/**
+ * The rollout plan for one domain: the stage it is at, whether every readiness gate passes, the
+ * senders in the way, the next record (the published one with only the policy tags moved on, so
+ * rua, ruf, adkim, aspf and the rest survive), what that record would have done to the last days
+ * of mail, and what to watch after publishing it. Pure: the senders, the history and the published
+ * record come in as data (plan-command.ts collects them).
+ */
+import { findOrganizationalDomain } from '../evaluate/dmarc-discovery.js';
+import { adviseDmarcRecord } from '../evaluate/dmarc-advice.js';
+import type { DmarcBuildOptions } from '../records/dmarc-build.js';
+import { buildDmarcRecord, optionsFromRecord } from '../records/dmarc-build.js';
+import { computeEffectivePolicy } from '../records/dmarc-effective.js';
+import type { DmarcPolicy, DmarcRecord } from '../records/dmarc-record.js';
+import { formatTxtZoneLine, splitTxtStrings } from '../records/txt-strings.js';
+import type { GateBlocker, GateId, GateResult, GateSettings } from './readiness-gates.js';
+import { evaluateGates } from './readiness-gates.js';
+import type { RolloutHistory, SubdomainVolume } from './rollout-history.js';
+import { computeRfc9989Share, findStageStart } from './rollout-history.js';
+import type { RolloutOptions, RolloutStage, RolloutStageId } from './rollout-stages.js';
+import { DEFAULT_ROLLOUT_OPTIONS, findStage, formatShare, identifyStage, isAtLeastAsStrict, nextStage, snapshotFromRecord } from './rollout-stages.js';
+import type { SenderSummary } from './sender-model.js';
+import type { ImpactSimulation } from './simulate-impact.js';
+import { simulateImpact } from './simulate-impact.js';
+
+export interface PlanInput {
+  readonly domain: string;
+  /** The record receivers read now; undefined when the domain publishes none (or none is known). */
+  readonly published: DmarcRecord | undefined;
+  /** `dns` (checkDmarc) or `reports` (the newest policy_published: rua and ruf unknown). */
+  readonly publishedFrom?: 'dns' | 'reports';
+  /** The domain's senders over the simulation window. */
+  readonly senders: readonly SenderSummary[];
+  readonly history: RolloutHistory;
+  readonly gates: GateSettings;
+  readonly options?: Partial<RolloutOptions>;
+  readonly now: Date;
+  /** Length of the simulation window in days (for the output). */
+  readonly days?: number;
+}
+
+/** A sender in the way of the next step, with every gate it holds shut. */
+export interface PlanBlocker {
+  readonly sender: string;
+  readonly label: string;
+  readonly class: SenderSummary['class'];
+  readonly messages: number;
+  readonly failing: number;
+  readonly firstSeen: string;
+  readonly gates: readonly GateId[];
+  readonly reasons: readonly string[];
+}
+
+export interface NextStep {
+  readonly stage: RolloutStageId;
+  /** The record text to publish at `_dmarc.<domain>`. */
+  readonly record: string;
+  /** The record split into character-strings of at most 255 octets. */
+  readonly strings: readonly string[];
+  /** A zone-file line publishing it. */
+  readonly zoneLine: string;
+  /** True when it builds and the DNS checker's advice has no error about it. */
+  readonly valid: boolean;
+  readonly errors: readonly string[];
+  /** Why this record, in sentences. */
+  readonly why: readonly string[];
+  /** Things to do by hand before publishing (e.g. add rua when planning from reports). */
+  readonly warnings: readonly string[];
+}
+
+export interface SubdomainStatus extends SubdomainVolume {
+  readonly passShare: number;
+  /** Passes like the legitimate volume must, or fails with less than the unexplained-sender limit. */
+  readonly ready: boolean;
+}
+
+export interface RolloutPlan {
+  readonly domain: string;
+  readonly generatedAt: string;
+  readonly published: { readonly record: string | null; readonly from: 'dns' | 'reports' | null };
+  readonly stage: RolloutStageId;
+  /** True when the published record is exactly the stage on both generations. */
+  readonly stageExact: boolean;
+  readonly stageNotes: readonly string[];
+  /** When the current stage began (ISO 8601), null when no data shows it yet. */
+  readonly stageStart: string | null;
+  readonly ready: boolean;
+  readonly gates: readonly GateResult[];
+  readonly blockers: readonly PlanBlocker[];
+  /** Null at the last stage. */
+  readonly next: NextStep | null;
+  /** The next record simulated on the window's mail; null at the last stage. */
+  readonly impact: ImpactSimulation | null;
+  readonly subdomains: readonly SubdomainStatus[];
+  /** What to watch after publishing the next record. */
+  readonly watch: readonly string[];
+}
+
+const LEVEL: Readonly<Record<DmarcPolicy, number>> = { none: 0, quarantine: 1, reject: 2 };
+const POLICY_AT: readonly DmarcPolicy[] = ['none', 'quarantine', 'reject'];
+const count = (n: number): string => Math.round(n).toLocaleString('en-GB');
+
+/** Plans the next step for the domain. */
+export function planRollout(input: PlanInput): RolloutPlan {
+  const options: RolloutOptions = { ...DEFAULT_ROLLOUT_OPTIONS, ...input.options };
+  const domain = input.domain.toLowerCase();
+  const identified = identifyStage(input.published);
+  const stageStart = input.published === undefined ? undefined : findStageStart(input.history.observations, identified.stage, snapshotFromRecord(input.published));
+  const lastDataAt = input.history.lastDataAt !== undefined ? new Date(input.history.lastDataAt) : undefined;
+  const gates = evaluateGates({
+    senders: input.senders,
+    settings: input.gates,
+    now: input.now,
+    stageStart,
+    ...(lastDataAt !== undefined ? { lastDataAt } : {}),
+    reporters: input.history.reporters.map((r) => r.orgName),
+  });
+  const blockers = mergeBlockers(gates);
+  const subdomains = describeSubdomains(input.history.subdomains, input.gates);
+  const days = input.days ?? 30;
+  const rfc9989Share = computeRfc9989Share(input.history.reporters);
+  let next: NextStep | null = null;
+  let impact: ImpactSimulation | null = null;
+  let ready = gates.every((g) => g.passes);
+  if (input.published === undefined) {
+    next = buildNextStep(domain, undefined, findStage('none'), options, subdomains, input).step;
+    ready = next.valid;
+  } else {
+    const stage = nextStage(identified.stage, options);
+    if (stage !== undefined) {
+      const built = buildNextStep(domain, input.published, stage, options, subdomains, input);
+      next = built.step;
+      if (built.record !== undefined) impact = simulateImpact(input.senders, built.record, { rfc9989Share, days });
+      ready = ready && next.valid;
+    }
+  }
+  return {
+    domain,
+    generatedAt: input.now.toISOString(),
+    published: { record: input.published?.text ?? null, from: input.published === undefined ? null : (input.publishedFrom ?? 'dns') },
+    stage: identified.stage,
+    stageExact: identified.exact,
+    stageNotes: identified.notes,
+    stageStart: stageStart?.toISOString() ?? null,
+    ready,
+    gates,
+    blockers,
+    next,
+    impact,
+    subdomains,
+    watch: next === null ? watchAtFinalStage(domain) : describeWatch(domain, input, next, impact, rfc9989Share),
+  };
+}
+
+function mergeBlockers(gates: readonly GateResult[]): PlanBlocker[] {
+  const merged = new Map<string, { blocker: GateBlocker; gates: GateId[]; reasons: string[] }>();
+  for (const gate of gates) {
+    for (const b of gate.blockers) {
+      const entry = merged.get(b.sender) ?? { blocker: b, gates: [], reasons: [] };
+      entry.gates.push(gate.id);
+      entry.reasons.push(b.reason);
+      merged.set(b.sender, entry);
+    }
+  }
+  return [...merged.values()]
+    .map(({ blocker: b, gates: ids, reasons }) => ({ sender: b.sender, label: b.label, class: b.class, messages: b.messages, failing: b.failing, firstSeen: b.firstSeen, gates: ids, reasons }))
+    .sort((a, b) => b.failing - a.failing || (a.sender < b.sender ? -1 : 1));
+}
+
+function describeSubdomains(subdomains: readonly SubdomainVolume[], settings: GateSettings): SubdomainStatus[] {
+  return subdomains
+    .map((s) => {
+      const passShare = s.messages === 0 ? 1 : s.dmarcPass / s.messages;
+      const failing = Math.max(0, s.messages - s.dmarcPass);
+      return { ...s, passShare, ready: passShare >= settings.minLegitimatePassShare || failing <= settings.unexplainedMaxMessages };
+    })
+    .sort((a, b) => b.messages - a.messages || (a.domain < b.domain ? -1 : 1));
+}
+
+function buildNextStep(
+  domain: string,
+  published: DmarcRecord | undefined,
+  stage: RolloutStage,
+  options: RolloutOptions,
+  subdomains: readonly SubdomainStatus[],
+  input: PlanInput,
+): { step: NextStep; record?: DmarcRecord } {
+  const why: string[] = [];
+  const warnings: string[] = [];
+  const base: { -readonly [K in keyof DmarcBuildOptions]: DmarcBuildOptions[K] } = published === undefined ? {} : { ...optionsFromRecord(published) };
+  base.policy = stage.tags.policy;
+  base.percentage = stage.tags.percentage;
+  base.testing = stage.tags.testing;
+  if (published === undefined) {
+    why.push(`No DMARC record is known for ${domain}: publish a monitoring record first (${stage.description})`);
+    warnings.push('Add rua=mailto:ADDRESS with the address dmarcpilot receives reports on (dmarcpilot serve or an IMAP mailbox), or receivers send no aggregate reports.');
+  } else {
+    why.push(`Next stage ${stage.id}: ${stage.description}`);
+    const candidate = buildDmarcRecord(base);
+    if (candidate.ok && stage.tags.testing === 'y' && !isAtLeastAsStrict(candidate.parse.record, published)) {
+      delete base.testing;
+      why.push('The published record already makes RFC 9989 receivers apply the policy in full (they ignore pct): the next record leaves t=y out rather than loosen it for them.');
+    }
+    if (input.publishedFrom === 'reports') {
+      warnings.push('Planned from the reports\' policy_published (--offline): reports do not carry rua or ruf, so copy them from the record you publish today before publishing this one.');
+    }
+  }
+  const organizational = findOrganizationalDomain(domain) === domain;
+  const nextLevel = LEVEL[stage.tags.policy];
+  if (organizational && published !== undefined && nextLevel > 0) {
+    stageSubdomainPolicy(base, published, nextLevel, subdomains, why);
+  }
+  if (organizational && options.npReject && stage.tags.policy !== 'none' && base.nonexistentSubdomainPolicy === undefined) {
+    base.nonexistentSubdomainPolicy = 'reject';
+    why.push(
+      `np=reject: subdomains of ${domain} that do not exist (NXDOMAIN) send no legitimate mail, so RFC 9989 receivers may reject it${stage.tags.testing === 'y' ? ' (quarantine while t=y)' : ''}; RFC 7489 receivers ignore np and use sp or p.`,
+    );
+  }
+  const build = buildDmarcRecord(base);
+  if (!build.ok) {
+    return { step: { stage: stage.id, record: '', strings: [], zoneLine: '', valid: false, errors: [...build.errors], why, warnings } };
+  }
+  const advice = adviseDmarcRecord(build.parse, { policyDomain: domain, domain, organizationalDomain: findOrganizationalDomain(domain) });
+  const errors = advice.filter((f) => f.severity === 'error').map((f) => `${f.code}: ${f.message}`);
+  if (build.parse.record.aggregateUris.length === 0 && published !== undefined && input.publishedFrom !== 'reports') {
+    warnings.push('The record has no rua: receivers send no aggregate reports, and the next steps cannot be planned.');
+  }
+  const strings = splitTxtStrings(build.text);
+  return {
+    step: { stage: stage.id, record: build.text, strings, zoneLine: formatTxtZoneLine(`_dmarc.${domain}`, build.text), valid: errors.length === 0, errors, why, warnings },
+    record: build.parse.record,
+  };
+}
+
+/**
+ * sp staging: an explicit sp below the next p is raised one level once every subdomain seen in
+ * the reports passes; without sp, subdomains that would not pass are held at today's level.
+ */
+function stageSubdomainPolicy(base: { subdomainPolicy?: string }, published: DmarcRecord, nextLevel: number, subdomains: readonly SubdomainStatus[], why: string[]): void {
+  const failing = subdomains.filter((s) => !s.ready);
+  const names = (list: readonly SubdomainStatus[]): string =>
+    list
+      .slice(0, 5)
+      .map((s) => `${s.domain} (${count(s.messages)} messages, ${formatShare(s.passShare)} pass)`)
+      .join(', ') + (list.length > 5 ? `, and ${list.length - 5} more` : '');
+  const sp = published.subdomainPolicy;
+  if (sp !== undefined) {
+    if (LEVEL[sp] >= nextLevel) return;
+    if (failing.length === 0) {
+      const raised = POLICY_AT[Math.min(LEVEL[sp] + 1, nextLevel)] as DmarcPolicy;
+      base.subdomainPolicy = raised;
+      why.push(`sp raised from ${sp} to ${raised}: ${subdomains.length === 0 ? 'no subdomain mail appears in the reports' : `every subdomain seen passes (${names(subdomains)})`}.`);
+    } else {
+      why.push(`sp=${sp} kept: these subdomains still fail DMARC: ${names(failing)}.`);
+    }
+    return;
+  }
+  if (failing.length === 0) return;
+  const held = computeEffectivePolicy(published, 'rfc9989').policy;
+  if (LEVEL[held] >= nextLevel) return;
+  base.subdomainPolicy = held;
+  why.push(`sp=${held} holds subdomains at today's policy while p moves on, because these still fail DMARC: ${names(failing)}. Raise sp when they pass.`);
+}
+
+function describeWatch(domain: string, input: PlanInput, next: NextStep, impact: ImpactSimulation | null, rfc9989Share: number): string[] {
+  const watch: string[] = [];
+  if (input.published === undefined) {
+    watch.push(`The first aggregate reports for ${domain} within a day or two of publishing; then run dmarcpilot senders ${domain}.`);
+    return watch;
+  }
+  watch.push(`Aggregate reports over the next 14 days: the disposition of failing mail per sender (dmarcpilot senders ${domain}) should match the simulation.`);
+  if (impact !== null) {
+    const legit = impact.legitimate.expected;
+    if (legit.quarantined + legit.rejected > 0) {
+      const top = impact.senders.filter((s) => s.legitimate && s.expected.quarantined + s.expected.rejected > 0).slice(0, 3);
+      watch.push(
+        `Legitimate mail expected to be affected: about ${count(legit.quarantined)} quarantined and ${count(legit.rejected)} rejected over ${impact.days} days, mostly from ${top.map((s) => `${s.label} (${count(s.expected.quarantined + s.expected.rejected)})`).join(', ')}; ask those teams to watch their bounces and spam folders.`,
+      );
+    }
+  }
+  watch.push(`New senders (dmarcpilot senders ${domain} --new): a system nobody listed shows up first as failing mail.`);
+  watch.push('Override reasons (forwarded, mailing_list, local_policy, arc=pass comments): forwarded and list mail that loses DKIM now fails.');
+  if (next.record.includes('t=y')) {
+    watch.push(`RFC 9990 reports echoing testing=y: RFC 9989 receivers (${formatShare(rfc9989Share)} of the reported volume today) apply one level below until t=y is removed.`);
+  }
+  watch.push('Reports still showing the previous policy a day after the change: a receiver caching the old record, or the record not published where you think.');
+  if (input.published.text !== '') watch.push(`To roll back, publish the current record again: ${input.published.text}`);
+  return watch;
+}
+
+function watchAtFinalStage(domain: string): string[] {
+  return [
+    `${domain} is at p=reject: keep watching for new senders (dmarcpilot senders ${domain} --new) and legitimate mail failing, which is now rejected.`,
+    'Keep rua: the reports are how a new or broken sender shows up.',
+  ];
+}

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { GateInput } from './readiness-gates.js';
+import { DEFAULT_GATE_SETTINGS, evaluateGates, resolveGateSettings } from './readiness-gates.js';
+import { NOW, botnet, forgottenMarketing, forwarder, googleWorkspace, sender } from './rollout-fixtures.test-helper.js';
+
+function gate(input: Partial<GateInput>, id: string) {
+  const all = evaluateGates({ senders: [googleWorkspace], settings: DEFAULT_GATE_SETTINGS, now: NOW, stageStart: new Date('2026-10-01T00:00:00Z'), reporters: ['a', 'b', 'c'], ...input });
+  const found = all.find((g) => g.id === id);
+  assert.ok(found, id);
+  return found;
+}
+
+describe('resolveGateSettings: defaults < settings file < options', () => {
+  it('gives the documented defaults', () => {
+    assert.deepEqual(resolveGateSettings().settings, { minDaysAtStage: 14, minLegitimatePassShare: 0.98, unexplainedMaxShare: 0.005, unexplainedMaxMessages: 100, newSenderDays: 7, minReporters: 3 });
+  });
+  it('overlays layers in order and skips undefined values', () => {
+    const { settings, errors } = resolveGateSettings({ minDaysAtStage: 21, minReporters: 5 }, { minDaysAtStage: 28, newSenderDays: undefined });
+    assert.deepEqual(errors, []);
+    assert.equal(settings.minDaysAtStage, 28);
+    assert.equal(settings.minReporters, 5);
+    assert.equal(settings.newSenderDays, 7);
+  });
+  const bad: [string, unknown, RegExp][] = [
+    ['unknown key', { minDays: 3 }, /unknown gate setting "minDays"/],
+    ['share above 1', { minLegitimatePassShare: 98 }, /share from 0 to 1/],
+    ['fractional days', { minDaysAtStage: 1.5 }, /whole number/],
+    ['negative', { minReporters: -1 }, /whole number/],
+    ['not an object', [1], /JSON object/],
+  ];
+  for (const [name, layer, message] of bad) {
+    it(`refuses ${name}, naming it, and keeps the default`, () => {
+      const { settings, errors } = resolveGateSettings(layer);
+      assert.match(errors.join('\n'), message);
+      assert.deepEqual(settings, DEFAULT_GATE_SETTINGS);
+    });
+  }
+});
+
+describe('gates', () => {
+  it('days-at-stage counts from the stage start to the newest data', () => {
+    const g = gate({ stageStart: new Date('2026-11-20T00:00:00Z'), lastDataAt: new Date('2026-11-29T00:00:00Z') }, 'days-at-stage');
+    assert.equal(g.value, 9);
+    assert.equal(g.passes, false);
+    assert.equal(gate({}, 'days-at-stage').passes, true);
+  });
+  it('days-at-stage is 0 when no report shows the current policy yet', () => {
+    const g = gate({ stageStart: undefined }, 'days-at-stage');
+    assert.equal(g.value, 0);
+    assert.match(g.detail, /no report or DNS check shows the current policy/);
+  });
+  it('legitimate-pass-share names the failing legitimate sender, forwarders apart', () => {
+    const g = gate({ senders: [googleWorkspace, forgottenMarketing, forwarder] }, 'legitimate-pass-share');
+    assert.equal(g.passes, false);
+    assert.ok(Math.abs(g.value - 49_950 / 54_000) < 1e-9);
+    assert.deepEqual(g.blockers.map((b) => [b.sender, b.messages, b.failing]), [['service:mailchimp', 4000, 4000]]);
+    assert.match(g.blockers[0]?.reason ?? '', /SPF passes for mcsv\.net/);
+  });
+  it('legitimate-pass-share passes with only a forwarder failing (it is not the owner\'s to fix)', () => {
+    assert.equal(gate({ senders: [googleWorkspace, forwarder] }, 'legitimate-pass-share').passes, true);
+  });
+  it('an approved sender counts as legitimate, a rejected one does not', () => {
+    assert.equal(gate({ senders: [googleWorkspace, { ...botnet, decision: 'approved' }] }, 'legitimate-pass-share').passes, false);
+    assert.equal(gate({ senders: [googleWorkspace, { ...forgottenMarketing, decision: 'rejected' }] }, 'legitimate-pass-share').passes, true);
+  });
+  it('unexplained-senders: an undecided botnet above the limit blocks; rejected it does not', () => {
+    const open = gate({ senders: [googleWorkspace, botnet] }, 'unexplained-senders');
+    assert.equal(open.passes, false);
+    assert.deepEqual(open.blockers.map((b) => [b.sender, b.failing]), [['net:203.0.113.0/24', 20_000]]);
+    assert.equal(gate({ senders: [googleWorkspace, { ...botnet, decision: 'rejected' }] }, 'unexplained-senders').passes, true);
+  });
+  it('unexplained-senders: the limit is the larger of the message count and the share of volume', () => {
+    const small = sender('net:198.51.100.0/24', { messages: 150, dmarcPass: 0, class: 'unknown' });
+    const g = gate({ senders: [googleWorkspace, small] }, 'unexplained-senders');
+    assert.equal(g.threshold, 0.005 * 50_150);
+    assert.equal(g.passes, true);
+    assert.equal(gate({ senders: [sender('service:x', { messages: 1000, dmarcPass: 1000 }), small] }, 'unexplained-senders').passes, false);
+  });
+  it('new-senders: an undecided failing sender first seen within 7 days blocks; an aligned or decided one does not', () => {
+    const fresh = sender('service:sendgrid', { messages: 50, dmarcPass: 0, firstSeen: '2026-11-26', class: 'legitimate-unaligned' });
+    const g = gate({ senders: [googleWorkspace, fresh], stageStart: new Date('2026-11-10T00:00:00Z') }, 'new-senders');
+    assert.equal(g.passes, false);
+    assert.match(g.blockers[0]?.reason ?? '', /first seen 2026-11-26, after the last policy change/);
+    assert.equal(gate({ senders: [{ ...fresh, dmarcPass: 50 }] }, 'new-senders').passes, true);
+    assert.equal(gate({ senders: [{ ...fresh, decision: 'approved' }] }, 'new-senders').passes, true);
+    assert.equal(gate({ senders: [{ ...fresh, firstSeen: '2026-11-20' }] }, 'new-senders').passes, true);
+  });
+  it('reporters: distinct organisations, case-insensitively', () => {
+    const g = gate({ reporters: ['google.com', 'Google.com', 'Yahoo'] }, 'reporters');
+    assert.equal(g.value, 2);
+    assert.equal(g.passes, false);
+  });
+});

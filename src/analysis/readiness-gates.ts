@@ -1,0 +1,235 @@
+/**
+ * The readiness gates a domain must pass before its next policy step, each with a measured value,
+ * a threshold the owner can change, and the senders that block it. Defaults follow what the
+ * council-style rollouts of the landscape notes lacked: enough days at each stage to see monthly
+ * senders, nearly all legitimate mail passing, nothing unexplained of any size, no sender that
+ * appeared days ago and was never looked at, and several receivers reporting.
+ */
+import type { SenderSummary } from './sender-model.js';
+
+export interface GateSettings {
+  /** Days of reports at the current stage before the next step. */
+  readonly minDaysAtStage: number;
+  /** Share (0–1) of legitimate, owner-fixable volume (aligned, legitimate-unaligned, approved) that must pass DMARC. */
+  readonly minLegitimatePassShare: number;
+  /** An undecided suspicious/unknown sender blocks when its failing messages exceed BOTH this share (0–1) of all volume… */
+  readonly unexplainedMaxShare: number;
+  /** …and this many messages. */
+  readonly unexplainedMaxMessages: number;
+  /** An undecided sender with failing mail first seen within this many days blocks. */
+  readonly newSenderDays: number;
+  /** Distinct reporting organisations needed over the window. */
+  readonly minReporters: number;
+}
+
+export const DEFAULT_GATE_SETTINGS: GateSettings = {
+  minDaysAtStage: 14,
+  minLegitimatePassShare: 0.98,
+  unexplainedMaxShare: 0.005,
+  unexplainedMaxMessages: 100,
+  newSenderDays: 7,
+  minReporters: 3,
+};
+
+const SETTING_RULES: Readonly<Record<keyof GateSettings, { readonly share: boolean }>> = {
+  minDaysAtStage: { share: false },
+  minLegitimatePassShare: { share: true },
+  unexplainedMaxShare: { share: true },
+  unexplainedMaxMessages: { share: false },
+  newSenderDays: { share: false },
+  minReporters: { share: false },
+};
+
+/**
+ * Gate settings from defaults overlaid by a JSON object (a settings file) and then by single
+ * values (command-line options). Never throws: every bad key or value is an error naming it.
+ */
+export function resolveGateSettings(...layers: readonly unknown[]): { settings: GateSettings; errors: string[] } {
+  const settings: Record<string, number> = { ...DEFAULT_GATE_SETTINGS };
+  const errors: string[] = [];
+  for (const layer of layers) {
+    if (layer === undefined) continue;
+    if (layer === null || typeof layer !== 'object' || Array.isArray(layer)) {
+      errors.push('gate settings must be a JSON object such as {"minDaysAtStage": 21}');
+      continue;
+    }
+    for (const [key, value] of Object.entries(layer)) {
+      if (value === undefined) continue;
+      const rule = (SETTING_RULES as Record<string, { share: boolean } | undefined>)[key];
+      if (rule === undefined) {
+        errors.push(`unknown gate setting "${key}" (known: ${Object.keys(SETTING_RULES).join(', ')})`);
+      } else if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (rule.share ? value > 1 : !Number.isInteger(value))) {
+        errors.push(`gate setting ${key}: ${JSON.stringify(value)} is not ${rule.share ? 'a share from 0 to 1 (e.g. 0.98)' : 'a whole number ≥ 0'}`);
+      } else {
+        settings[key] = value;
+      }
+    }
+  }
+  return { settings: settings as unknown as GateSettings, errors };
+}
+
+export type GateId = 'days-at-stage' | 'legitimate-pass-share' | 'unexplained-senders' | 'new-senders' | 'reporters';
+
+/** A sender holding a gate shut. */
+export interface GateBlocker {
+  /** The sender key (`service:mailchimp`). */
+  readonly sender: string;
+  readonly label: string;
+  readonly class: SenderSummary['class'];
+  /** Its messages over the window. */
+  readonly messages: number;
+  /** Its messages failing DMARC over the window. */
+  readonly failing: number;
+  readonly firstSeen: string;
+  /** Why it blocks, in a sentence. */
+  readonly reason: string;
+}
+
+export interface GateResult {
+  readonly id: GateId;
+  readonly description: string;
+  readonly passes: boolean;
+  /** The measured value (days, share 0–1, messages, count). */
+  readonly value: number;
+  readonly threshold: number;
+  /** How value compares with threshold: `min` (value ≥ threshold passes) or `max` (value ≤ threshold passes). */
+  readonly kind: 'min' | 'max';
+  /** value and threshold for people, e.g. "97.1% (need ≥ 98%)". */
+  readonly detail: string;
+  readonly blockers: readonly GateBlocker[];
+}
+
+export interface GateInput {
+  readonly senders: readonly SenderSummary[];
+  readonly settings: GateSettings;
+  readonly now: Date;
+  /** When the current stage started (undefined: no report or check shows it yet). */
+  readonly stageStart: Date | undefined;
+  /** Where the data ends (newest report); defaults to now. */
+  readonly lastDataAt?: Date;
+  readonly reporters: readonly string[];
+}
+
+const DAY_MS = 86_400_000;
+
+/** Legitimate mail: the owner approved it, or it is aligned, a known service, or forwarded — unless the owner rejected it. */
+export function isLegitimate(sender: SenderSummary): boolean {
+  if (sender.decision === 'approved') return true;
+  if (sender.decision === 'rejected') return false;
+  return sender.class === 'aligned' || sender.class === 'legitimate-unaligned' || sender.class === 'forwarded';
+}
+
+/** Legitimate and fixable by the owner (forwarding breaks SPF whatever the owner does). */
+function isOwnersMail(sender: SenderSummary): boolean {
+  return isLegitimate(sender) && (sender.decision === 'approved' || sender.class !== 'forwarded');
+}
+
+export function countFailing(sender: SenderSummary): number {
+  return Math.max(0, sender.messages - sender.dmarcPass);
+}
+
+const percent = (share: number): string => `${(Math.round(share * 1000) / 10).toString()}%`;
+const count = (n: number): string => n.toLocaleString('en-GB');
+
+function blocker(sender: SenderSummary, reason: string): GateBlocker {
+  return { sender: sender.key, label: sender.label, class: sender.class, messages: sender.messages, failing: countFailing(sender), firstSeen: sender.firstSeen, reason };
+}
+
+const byFailing = (a: GateBlocker, b: GateBlocker): number => b.failing - a.failing || (a.sender < b.sender ? -1 : 1);
+
+/** Every gate, in a fixed order. */
+export function evaluateGates(input: GateInput): GateResult[] {
+  return [daysAtStage(input), legitimatePassShare(input), unexplainedSenders(input), newSenders(input), reporters(input)];
+}
+
+function daysAtStage({ settings, now, stageStart, lastDataAt }: GateInput): GateResult {
+  const end = lastDataAt ?? now;
+  const days = stageStart === undefined ? 0 : Math.max(0, Math.floor((end.getTime() - stageStart.getTime()) / DAY_MS));
+  const since = stageStart === undefined ? 'no report or DNS check shows the current policy yet' : `since ${stageStart.toISOString().slice(0, 10)}`;
+  return {
+    id: 'days-at-stage',
+    description: 'Days of report data at the current stage (from the earliest report or DNS check showing the current policy)',
+    passes: days >= settings.minDaysAtStage,
+    value: days,
+    threshold: settings.minDaysAtStage,
+    kind: 'min',
+    detail: `${days} days ${since} (need ≥ ${settings.minDaysAtStage})`,
+    blockers: [],
+  };
+}
+
+function legitimatePassShare({ senders, settings }: GateInput): GateResult {
+  const owners = senders.filter(isOwnersMail);
+  const messages = owners.reduce((n, s) => n + s.messages, 0);
+  const pass = owners.reduce((n, s) => n + Math.min(s.dmarcPass, s.messages), 0);
+  const share = messages === 0 ? 1 : pass / messages;
+  const passes = share + 1e-12 >= settings.minLegitimatePassShare;
+  const blockers = passes
+    ? []
+    : owners
+        .filter((s) => countFailing(s) > 0 && (s.messages === 0 ? 1 : s.dmarcPass / s.messages) < settings.minLegitimatePassShare)
+        .map((s) => blocker(s, `legitimate sender failing DMARC: ${count(countFailing(s))} of ${count(s.messages)} messages fail${s.diagnosis[0] !== undefined ? ` (${s.diagnosis[0]})` : ''}`))
+        .sort(byFailing);
+  return {
+    id: 'legitimate-pass-share',
+    description: 'Share of legitimate volume (aligned, known services, approved senders; forwarders apart) passing DMARC',
+    passes,
+    value: share,
+    threshold: settings.minLegitimatePassShare,
+    kind: 'min',
+    detail: `${percent(share)} of ${count(messages)} messages (need ≥ ${percent(settings.minLegitimatePassShare)})`,
+    blockers,
+  };
+}
+
+function unexplainedSenders({ senders, settings }: GateInput): GateResult {
+  const total = senders.reduce((n, s) => n + s.messages, 0);
+  const limit = Math.max(settings.unexplainedMaxMessages, settings.unexplainedMaxShare * total);
+  const unexplained = senders.filter((s) => s.decision === null && (s.class === 'suspicious' || s.class === 'unknown') && countFailing(s) > 0);
+  const over = unexplained.filter((s) => countFailing(s) > limit);
+  const largest = unexplained.reduce((n, s) => Math.max(n, countFailing(s)), 0);
+  return {
+    id: 'unexplained-senders',
+    description: 'Largest failing volume of a suspicious or unknown sender the owner has not approved or rejected',
+    passes: over.length === 0,
+    value: largest,
+    threshold: limit,
+    kind: 'max',
+    detail: `${count(largest)} failing messages from the largest of ${unexplained.length} undecided senders (limit: ${count(Math.floor(limit))}, the larger of ${count(settings.unexplainedMaxMessages)} messages and ${percent(settings.unexplainedMaxShare)} of ${count(total)})`,
+    blockers: over.map((s) => blocker(s, `${s.class} sender with ${count(countFailing(s))} failing messages: approve it (and fix it) or reject it`)).sort(byFailing),
+  };
+}
+
+function newSenders({ senders, settings, now, stageStart }: GateInput): GateResult {
+  const from = new Date(now.getTime() - settings.newSenderDays * DAY_MS).toISOString().slice(0, 10);
+  const fresh = senders.filter((s) => s.decision === null && s.firstSeen >= from && countFailing(s) > 0);
+  return {
+    id: 'new-senders',
+    description: `Undecided senders with failing mail first seen in the last ${settings.newSenderDays} days`,
+    passes: fresh.length === 0,
+    value: fresh.length,
+    threshold: 0,
+    kind: 'max',
+    detail: `${fresh.length} first seen since ${from} (need 0)`,
+    blockers: fresh
+      .map((s) => {
+        const afterChange = stageStart !== undefined && s.firstSeen >= stageStart.toISOString().slice(0, 10) ? ', after the last policy change' : '';
+        return blocker(s, `new sender first seen ${s.firstSeen}${afterChange}, with ${count(countFailing(s))} failing messages: approve (and fix) or reject it`);
+      })
+      .sort(byFailing),
+  };
+}
+
+function reporters({ reporters: names, settings }: GateInput): GateResult {
+  const distinct = new Set(names.map((n) => n.toLowerCase())).size;
+  return {
+    id: 'reporters',
+    description: 'Distinct organisations sending aggregate reports over the window',
+    passes: distinct >= settings.minReporters,
+    value: distinct,
+    threshold: settings.minReporters,
+    kind: 'min',
+    detail: `${distinct} reporters (need ≥ ${settings.minReporters})`,
+    blockers: [],
+  };
+}
