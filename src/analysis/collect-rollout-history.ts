@@ -2,8 +2,8 @@
  * Fills the planner's history from a store: the policies reporters saw published and when (the
  * store's grouped policy periods), the published record of each saved DNS check, and, over the
  * simulation window, the reporting organisations (RFC 9990 reports mark RFC 9989 receivers) and
- * the subdomains in header_from. A record counts in the window when its report's period overlaps
- * the window, as in sourceStats.
+ * the subdomains in header_from, grouped by the store (reportingStats: no record is streamed). A
+ * record counts in the window when its report's period overlaps the window, as in sourceStats.
  */
 import type { DmarcPolicy, DmarcRecord } from '../records/dmarc-record.js';
 import { parseDmarcRecord } from '../records/dmarc-record.js';
@@ -70,21 +70,23 @@ export async function collectRolloutHistory(store: Store, domain: string, window
     const record = text === undefined ? undefined : parseDmarcRecord(text).record;
     if (record !== undefined) observations.push({ at: check.checkedAt.toISOString(), source: 'dns-check', policy: snapshotFromRecord(record) });
   }
+  const stats = await store.reportingStats(domain, window.since, window.until);
   const reporters = new Map<string, { messages: number; rfc9989: boolean }>();
+  for (const row of stats.reporters) {
+    const reporter = reporters.get(row.orgName) ?? { messages: 0, rfc9989: false };
+    reporter.messages += row.messages;
+    reporter.rfc9989 ||= row.schema === 'rfc9990';
+    reporters.set(row.orgName, reporter);
+  }
   const subdomains = new Map<string, { messages: number; dmarcPass: number }>();
   const suffix = `.${domain}`;
-  for await (const { header, record } of store.streamRecords({ domain, since: window.since, until: window.until })) {
-    const reporter = reporters.get(header.metadata.orgName) ?? { messages: 0, rfc9989: false };
-    reporter.messages += record.count;
-    reporter.rfc9989 ||= header.schema === 'rfc9990';
-    reporters.set(header.metadata.orgName, reporter);
-    const from = record.headerFrom;
-    if (from !== null && from.endsWith(suffix)) {
-      const sub = subdomains.get(from) ?? { messages: 0, dmarcPass: 0 };
-      sub.messages += record.count;
-      if (record.dkim === 'pass' || record.spf === 'pass') sub.dmarcPass += record.count;
-      subdomains.set(from, sub);
-    }
+  for (const row of stats.headerFrom) {
+    const from = row.headerFrom;
+    if (from === null || !from.endsWith(suffix)) continue;
+    const sub = subdomains.get(from) ?? { messages: 0, dmarcPass: 0 };
+    sub.messages += row.messages;
+    sub.dmarcPass += row.dmarcPass;
+    subdomains.set(from, sub);
   }
   const reporterList: ReporterVolume[] = [...reporters].map(([orgName, r]) => ({ orgName, ...r }));
   const subdomainList: SubdomainVolume[] = [...subdomains].map(([name, s]) => ({ domain: name, ...s }));

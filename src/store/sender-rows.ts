@@ -3,7 +3,7 @@
  * the folding of the rows into SourceStats. The heavy part runs in SQL: grouping by (source IP,
  * auth results, reasons, evaluated results) collapses a million records to the few thousand
  * distinct combinations a domain really has; only those few JSON texts are parsed here, each
- * distinct text once. SQLite has its own query over an index in grouping order (sqlite/sender-queries.ts).
+ * distinct combination once. SQLite reads the groups from its rollups (sqlite/sender-rollup.ts).
  */
 import type { AggregateRecord } from '../reports/aggregate/aggregate-report.js';
 import type { SourceEnrichment } from '../analysis/sender-model.js';
@@ -15,17 +15,24 @@ export type SourceStatsParameter = 'domain' | 'since' | 'until' | 'recent';
 /** Epoch seconds for a report-period comparison: `end_ts >= since` holds for whole seconds as for the Date. */
 export const epochSeconds = (date: Date): number => Math.ceil(date.getTime() / 1000);
 
+/** The auth results and overrides of a record as stored: three JSON texts. */
+export interface AuthTexts {
+  readonly dkim_json: string;
+  readonly spf_json: string;
+  readonly reasons_json: string;
+}
+
 /**
  * One row of a dialect's grouped source-stats query: the window's messages of one (source IP,
  * auth combination, evaluated dkim, spf, disposition), and how many of them are recent. Keeping
  * the evaluated results in the key leaves one SUM per row to compute, which is what makes the
- * query fast; drivers return sums as numbers (SQLite) or strings (PostgreSQL numeric).
+ * query fast; drivers return sums as numbers (SQLite) or strings (PostgreSQL numeric). The auth
+ * combination is either the texts themselves (PostgreSQL) or the id of an auth_combos row
+ * (SQLite), whose texts come separately, once per combination.
  */
-export interface SourceStatsRow {
+export interface SourceStatsRow extends Partial<AuthTexts> {
   readonly ip: string;
-  readonly dkim_json: string;
-  readonly spf_json: string;
-  readonly reasons_json: string;
+  readonly combo?: number;
   readonly dkim: string | null;
   readonly spf: string | null;
   readonly disposition: string | null;
@@ -53,6 +60,15 @@ export function postgresSourceStatsSql(placeholder: (name: SourceStatsParameter)
   );
 }
 
+/** One auth combination parsed once, with the map keys of its entries made once. */
+interface ParsedAuth {
+  readonly dkim: readonly { readonly key: string; readonly domain: string; readonly selector: string | null; readonly result: string }[];
+  readonly spf: readonly { readonly key: string; readonly domain: string; readonly scope: string; readonly result: string }[];
+  readonly reasons: readonly { readonly key: string; readonly type: string; readonly comment: string | null }[];
+  /** A passing ARC chain in a reason comment or auth human_result (RFC 8617 §7.2.2: `arc=pass as[1].d=...`). */
+  readonly arcPass: boolean;
+}
+
 interface Tally {
   messages: number;
   dmarcPass: number;
@@ -61,47 +77,74 @@ interface Tally {
   dispositions: Map<string, number>;
   recentMessages: number;
   recentDmarcPass: number;
-  arcPass: number;
   firstTs: number;
   lastTs: number;
-  dkim: Map<string, { domain: string; selector: string | null; result: string; messages: number }>;
-  spf: Map<string, { domain: string; scope: string; result: string; messages: number }>;
-  reasons: Map<string, { type: string; comment: string | null; messages: number }>;
+  /** Messages per auth combination; expanded into dkim/spf/reasons once per IP at the end. */
+  auths: Map<ParsedAuth, number>;
 }
 
-/** JSON.parse once per distinct text (many groups share the same auth results). */
-function parseOnce<T>(cache: Map<string, T>, text: string, fallback: T): T {
-  let value = cache.get(text);
-  if (value === undefined) {
-    try {
-      value = JSON.parse(text) as T;
-    } catch {
-      value = fallback;
-    }
-    cache.set(text, value);
+function parseArray<T>(text: string): T[] {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return Array.isArray(value) ? (value as T[]) : [];
+  } catch {
+    return [];
   }
-  return value;
 }
 
 /** An ARC verdict as receivers write it in a reason comment or human_result (RFC 8617 §7.2.2: `arc=pass as[1].d=...`). */
 const ARC_PASS = /\barc=pass\b/i;
 
+function parseAuth(texts: AuthTexts): ParsedAuth {
+  return {
+    dkim: parseArray<AggregateRecord['authDkim'][number]>(texts.dkim_json).map((d) => ({
+      key: `${d.domain}\u0000${d.selector ?? ''}\u0000${d.result}`, domain: d.domain, selector: d.selector, result: d.result,
+    })),
+    spf: parseArray<AggregateRecord['authSpf'][number]>(texts.spf_json).map((x) => ({ key: `${x.domain}\u0000${x.scope}\u0000${x.result}`, domain: x.domain, scope: x.scope, result: x.result })),
+    reasons: parseArray<AggregateRecord['reasons'][number]>(texts.reasons_json).map((r) => ({ key: `${r.type}\u0000${r.comment ?? ''}`, type: r.type, comment: r.comment })),
+    arcPass: ARC_PASS.test(texts.reasons_json) || ARC_PASS.test(texts.dkim_json) || ARC_PASS.test(texts.spf_json),
+  };
+}
+
+const NO_AUTH: AuthTexts = { dkim_json: '[]', spf_json: '[]', reasons_json: '[]' };
+
 const byMessages = <T extends { messages: number }>(map: Map<string, T>): T[] => [...map.values()].sort((a, b) => b.messages - a.messages);
 
-/** Folds grouped rows into one SourceStats per IP that has messages in the window. */
-export function foldSourceStats(rows: Iterable<SourceStatsRow>, seen: Iterable<SourceSeenRow>): SourceStats[] {
+/**
+ * Folds grouped rows into one SourceStats per IP that has messages in the window. Each distinct
+ * auth combination is parsed once (by id, or by its texts); per IP, messages are summed per
+ * combination first and spread over its DKIM, SPF and reason entries only at the end.
+ */
+export function foldSourceStats(rows: Iterable<SourceStatsRow>, seen: Iterable<SourceSeenRow>, combos: ReadonlyMap<number, AuthTexts> = new Map()): SourceStats[] {
   const tallies = new Map<string, Tally>();
-  const dkimCache = new Map<string, AggregateRecord['authDkim']>();
-  const spfCache = new Map<string, AggregateRecord['authSpf']>();
-  const reasonCache = new Map<string, AggregateRecord['reasons']>();
+  const byId = new Map<number, ParsedAuth>();
+  const byText = new Map<string, ParsedAuth>();
+  const authOf = (row: SourceStatsRow): ParsedAuth => {
+    if (row.combo !== undefined) {
+      let auth = byId.get(row.combo);
+      if (auth === undefined) {
+        auth = parseAuth(combos.get(row.combo) ?? NO_AUTH);
+        byId.set(row.combo, auth);
+      }
+      return auth;
+    }
+    const texts = { dkim_json: row.dkim_json ?? '[]', spf_json: row.spf_json ?? '[]', reasons_json: row.reasons_json ?? '[]' };
+    const key = `${texts.dkim_json}\u0000${texts.spf_json}\u0000${texts.reasons_json}`;
+    let auth = byText.get(key);
+    if (auth === undefined) {
+      auth = parseAuth(texts);
+      byText.set(key, auth);
+    }
+    return auth;
+  };
   for (const row of rows) {
     const messages = Number(row.messages);
     if (messages === 0) continue;
     let t = tallies.get(row.ip);
     if (t === undefined) {
       t = {
-        messages: 0, dmarcPass: 0, dkimAlignedPass: 0, spfAlignedPass: 0, dispositions: new Map(), recentMessages: 0, recentDmarcPass: 0, arcPass: 0,
-        firstTs: Number.POSITIVE_INFINITY, lastTs: Number.NEGATIVE_INFINITY, dkim: new Map(), spf: new Map(), reasons: new Map(),
+        messages: 0, dmarcPass: 0, dkimAlignedPass: 0, spfAlignedPass: 0, dispositions: new Map(), recentMessages: 0, recentDmarcPass: 0,
+        firstTs: Number.POSITIVE_INFINITY, lastTs: Number.NEGATIVE_INFINITY, auths: new Map(),
       };
       tallies.set(row.ip, t);
     }
@@ -117,25 +160,8 @@ export function foldSourceStats(rows: Iterable<SourceStatsRow>, seen: Iterable<S
     if (row.spf === 'pass') t.spfAlignedPass += messages;
     const disposition = row.disposition !== null && KNOWN_DISPOSITIONS.has(row.disposition) ? row.disposition : 'unknown';
     t.dispositions.set(disposition, (t.dispositions.get(disposition) ?? 0) + messages);
-    if (ARC_PASS.test(row.reasons_json) || ARC_PASS.test(row.dkim_json) || ARC_PASS.test(row.spf_json)) t.arcPass += messages;
-    for (const d of parseOnce(dkimCache, row.dkim_json, [])) {
-      const key = `${d.domain}\u0000${d.selector ?? ''}\u0000${d.result}`;
-      const entry = t.dkim.get(key) ?? { domain: d.domain, selector: d.selector, result: d.result, messages: 0 };
-      entry.messages += messages;
-      t.dkim.set(key, entry);
-    }
-    for (const x of parseOnce(spfCache, row.spf_json, [])) {
-      const key = `${x.domain}\u0000${x.scope}\u0000${x.result}`;
-      const entry = t.spf.get(key) ?? { domain: x.domain, scope: x.scope, result: x.result, messages: 0 };
-      entry.messages += messages;
-      t.spf.set(key, entry);
-    }
-    for (const r of parseOnce(reasonCache, row.reasons_json, [])) {
-      const key = `${r.type}\u0000${r.comment ?? ''}`;
-      const entry = t.reasons.get(key) ?? { type: r.type, comment: r.comment, messages: 0 };
-      entry.messages += messages;
-      t.reasons.set(key, entry);
-    }
+    const auth = authOf(row);
+    t.auths.set(auth, (t.auths.get(auth) ?? 0) + messages);
   }
   for (const row of seen) {
     const t = tallies.get(row.ip);
@@ -145,6 +171,28 @@ export function foldSourceStats(rows: Iterable<SourceStatsRow>, seen: Iterable<S
   }
   const out: SourceStats[] = [];
   for (const [ip, t] of tallies) {
+    const dkim = new Map<string, { domain: string; selector: string | null; result: string; messages: number }>();
+    const spf = new Map<string, { domain: string; scope: string; result: string; messages: number }>();
+    const reasons = new Map<string, { type: string; comment: string | null; messages: number }>();
+    let arcPass = 0;
+    for (const [auth, messages] of t.auths) {
+      if (auth.arcPass) arcPass += messages;
+      for (const d of auth.dkim) {
+        const entry = dkim.get(d.key);
+        if (entry === undefined) dkim.set(d.key, { domain: d.domain, selector: d.selector, result: d.result, messages });
+        else entry.messages += messages;
+      }
+      for (const x of auth.spf) {
+        const entry = spf.get(x.key);
+        if (entry === undefined) spf.set(x.key, { domain: x.domain, scope: x.scope, result: x.result, messages });
+        else entry.messages += messages;
+      }
+      for (const r of auth.reasons) {
+        const entry = reasons.get(r.key);
+        if (entry === undefined) reasons.set(r.key, { type: r.type, comment: r.comment, messages });
+        else entry.messages += messages;
+      }
+    }
     out.push({
       ip,
       messages: t.messages,
@@ -154,12 +202,12 @@ export function foldSourceStats(rows: Iterable<SourceStatsRow>, seen: Iterable<S
       dispositions: Object.fromEntries([...t.dispositions].sort()),
       recentMessages: t.recentMessages,
       recentDmarcPass: t.recentDmarcPass,
-      arcPass: t.arcPass,
+      arcPass,
       firstSeen: new Date((Number.isFinite(t.firstTs) ? t.firstTs : 0) * 1000),
       lastSeen: new Date((Number.isFinite(t.lastTs) ? t.lastTs : 0) * 1000),
-      dkim: byMessages(t.dkim),
-      spf: byMessages(t.spf),
-      reasons: byMessages(t.reasons),
+      dkim: byMessages(dkim),
+      spf: byMessages(spf),
+      reasons: byMessages(reasons),
     });
   }
   return out;

@@ -292,6 +292,63 @@ export function runStoreContract(name: string, open: OpenStore): void {
     ]);
   });
 
+  withStore('sourceStats: a report stored after a query is counted by the next one, and only once (rollup kept at query time)', async (store) => {
+    const window = { since: new Date(1699000000 * 1000), until: new Date(1701000000 * 1000) };
+    const messagesOf = async (ip: string): Promise<number | undefined> => (await store.sourceStats('example.com', window.since, window.until)).find((s) => s.ip === ip)?.messages;
+    const one = (count: number) => [record(1, { sourceIp: '192.0.2.10', count })];
+    assert.equal(await messagesOf('192.0.2.10'), undefined, 'nothing stored yet');
+    await saveAggregate(store, header('r-1'), one(3));
+    assert.equal(await messagesOf('192.0.2.10'), 3);
+    assert.equal(await messagesOf('192.0.2.10'), 3, 'asking again adds nothing');
+    await saveAggregate(store, header('r-2', { orgName: 'other.example' }), one(4));
+    assert.equal(await messagesOf('192.0.2.10'), 7, 'the report stored after the query is counted');
+    assert.equal((await saveAggregate(store, header('r-2', { orgName: 'other.example' }), one(4), 'again.xml')).status, 'duplicate');
+    assert.equal(await messagesOf('192.0.2.10'), 7, 'a duplicate report is never counted twice');
+    const aborted = await store.beginAggregateReport(header('r-3'), await provenance(store, 'r-3'));
+    await aborted.addRecords(one(100));
+    await aborted.abort();
+    assert.equal(await messagesOf('192.0.2.10'), 7, 'an aborted report is not counted');
+    await saveAggregate(store, header('r-3'), one(5));
+    assert.equal(await messagesOf('192.0.2.10'), 12, 'the report stored after its abort is');
+    const stats = await store.reportingStats('example.com', window.since, window.until);
+    assert.deepEqual(stats.reporters.map((r) => [r.orgName, r.messages]), [['receiver.example', 8], ['other.example', 4]]);
+  });
+
+  withStore('reportingStats: reporters with their schema and header_from domains over the window, grouped by the store', async (store) => {
+    const day = (d: number): number => Date.UTC(2026, 10, d) / 1000;
+    const at = (d: number, orgName = 'receiver.example') => ({ begin: day(d), end: day(d) + 86399, orgName });
+    const window = { since: new Date(day(10) * 1000), until: new Date(day(20) * 1000) };
+    const rfc7489 = (h: AggregateHeader): AggregateHeader => ({ ...h, schema: 'rfc7489' });
+    await saveAggregate(store, header('before', at(2)), [record(0, { count: 1000 })]);
+    await saveAggregate(store, rfc7489(header('a', at(12, 'old.example'))), [
+      record(0, { count: 10, headerFrom: 'example.com', dkim: 'pass', spf: 'fail' }),
+      record(0, { count: 4, headerFrom: 'news.example.com', dkim: 'fail', spf: 'pass' }),
+      record(0, { count: 3, headerFrom: 'news.example.com', dkim: 'fail', spf: 'fail' }),
+      record(0, { count: 2, headerFrom: null, dkim: null, spf: null }),
+    ]);
+    await saveAggregate(store, header('b', at(15)), [record(0, { count: 6, headerFrom: 'news.example.com', dkim: null, spf: 'pass' })]);
+    await saveAggregate(store, header('span', { begin: day(9), end: day(11) - 1, orgName: 'old.example' }), [record(0, { count: 1, headerFrom: 'example.com', dkim: 'fail', spf: 'fail' })]);
+    await saveAggregate(store, header('later', at(25)), [record(0, { count: 500 })]);
+    await saveAggregate(store, header('other', at(12), 'example.org'), [record(0, { count: 50, headerFrom: 'example.org' })]);
+    const open = await store.beginAggregateReport(header('open', at(13)), await provenance(store, 'open'));
+    await open.addRecords([record(0, { count: 70 })]);
+    const stats = await store.reportingStats('example.com', window.since, window.until);
+    await open.abort();
+    const reporters = [...stats.reporters].sort((x, y) => (x.orgName + x.schema < y.orgName + y.schema ? -1 : 1));
+    assert.deepEqual(reporters, [
+      { orgName: 'old.example', schema: 'rfc7489', messages: 19 },
+      { orgName: 'old.example', schema: 'rfc9990', messages: 1 },
+      { orgName: 'receiver.example', schema: 'rfc9990', messages: 6 },
+    ]);
+    const froms = [...stats.headerFrom].sort((x, y) => String(x.headerFrom) < String(y.headerFrom) ? -1 : 1);
+    assert.deepEqual(froms, [
+      { headerFrom: 'example.com', messages: 11, dmarcPass: 10 },
+      { headerFrom: 'news.example.com', messages: 13, dmarcPass: 10 },
+      { headerFrom: null, messages: 2, dmarcPass: 0 },
+    ]);
+    assert.deepEqual(await store.reportingStats('example.net', window.since, window.until), { reporters: [], headerFrom: [] });
+  });
+
   withStore('listPublishedPolicies: each published policy with the period reporters saw it, oldest first', async (store) => {
     const policy = (p: AggregateHeader['policy']['p'], pct: number | null): Partial<AggregateHeader['policy']> => ({ p, pct, testing: null, sp: null, np: null });
     const h = (id: string, begin: number, p: Partial<AggregateHeader['policy']>): AggregateHeader => {

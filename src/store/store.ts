@@ -156,6 +156,18 @@ export interface PublishedPolicyPeriod {
   readonly messages: number;
 }
 
+/**
+ * Who reported a domain's mail over a window and under which header_from, counted by the store
+ * (reportingStats) so that the rollout planner never streams every record. Same window rule as
+ * SourceStats: a record counts when its report's period overlaps the window.
+ */
+export interface ReportingStats {
+  /** Messages per reporting organisation and report schema (`rfc9990` marks an RFC 9989 receiver), by first report stored. */
+  readonly reporters: readonly { readonly orgName: string; readonly schema: string; readonly messages: number }[];
+  /** Messages and DMARC passes (evaluated dkim or spf pass) per header_from as reported (null when a record had none). */
+  readonly headerFrom: readonly { readonly headerFrom: string | null; readonly messages: number; readonly dmarcPass: number }[];
+}
+
 export interface Store {
   /** Keeps the bytes of an input (compressed), once per content. */
   saveRawInput(bytes: Uint8Array): Promise<RawInputRef>;
@@ -187,6 +199,8 @@ export interface Store {
    * Only IPs with messages in the window are returned, in no particular order.
    */
   sourceStats(domain: string, since: Date, until: Date, recentSince?: Date): Promise<SourceStats[]>;
+  /** Reporters and header_from domains of `domain` over [since, until), grouped by the store (for the rollout planner). */
+  reportingStats(domain: string, since: Date, until: Date): Promise<ReportingStats>;
   /** The policies reporters saw published for `domain`, oldest first (for "since the last policy change"). */
   listPublishedPolicies(domain: string): Promise<PublishedPolicyPeriod[]>;
 

@@ -25,6 +25,7 @@ import type {
   RecordFilter,
   SaveOutcome,
   PublishedPolicyPeriod,
+  ReportingStats,
   SenderDecisionEntry,
   SourceStats,
   Store,
@@ -33,6 +34,7 @@ import type {
 import type { SenderDecision, SourceEnrichment } from '../../analysis/sender-model.js';
 import {
   queryPublishedPolicies,
+  queryReportingStats,
   querySourceStats,
   readSenderDecisions,
   readSourceEnrichments,
@@ -273,6 +275,10 @@ class PostgresStore implements Store {
 
   sourceStats(domain: string, since: Date, until: Date, recentSince?: Date): Promise<SourceStats[]> {
     return querySourceStats(this.#pool, domain, since, until, recentSince);
+  }
+
+  reportingStats(domain: string, since: Date, until: Date): Promise<ReportingStats> {
+    return queryReportingStats(this.#pool, domain, since, until);
   }
 
   listPublishedPolicies(domain: string): Promise<PublishedPolicyPeriod[]> {

@@ -3,7 +3,7 @@
  * enrichment cache and sender decisions). The SQL shared with SQLite is in ../sender-rows.ts.
  */
 import type { SenderDecision, SourceEnrichment } from '../../analysis/sender-model.js';
-import type { PublishedPolicyPeriod, SenderDecisionEntry, SourceStats } from '../store.js';
+import type { PublishedPolicyPeriod, ReportingStats, SenderDecisionEntry, SourceStats } from '../store.js';
 import type { PublishedPolicyRow, SourceSeenRow, SourceStatsParameter, SourceStatsRow } from '../sender-rows.js';
 import { enrichmentFromJson, epochSeconds, foldSourceStats, postgresSourceStatsSql, publishedPoliciesSql, publishedPolicyFromRow } from '../sender-rows.js';
 import type { PgQueryable } from './pg-driver.js';
@@ -21,6 +21,29 @@ export async function querySourceStats(db: PgQueryable, domain: string, since: D
     db.query<SourceSeenRow>({ name: 'dmarcpilot-source-seen', text: SOURCE_SEEN_SQL, values: [domain] }),
   ]);
   return foldSourceStats(stats.rows, seen.rows);
+}
+
+const REPORTING_WINDOW = 'p.policy_domain = $1 AND p.record_count IS NOT NULL AND p.end_ts >= $2::bigint AND p.begin_ts < $3::bigint';
+
+/** PostgreSQL groups the window's records with a hash aggregate: no rollup needed (docs/benchmarks.md). */
+const REPORTERS_SQL =
+  'SELECT p.org_name AS org_name, p.schema AS schema, SUM(r.count) AS messages FROM aggregate_reports p JOIN aggregate_records r ON r.report = p.id ' +
+  `WHERE ${REPORTING_WINDOW} GROUP BY p.org_name, p.schema ORDER BY MIN(p.id)`;
+
+const HEADER_FROM_SQL =
+  "SELECT r.header_from AS header_from, SUM(r.count) AS messages, SUM(CASE WHEN r.dkim = 'pass' OR r.spf = 'pass' THEN r.count ELSE 0 END) AS dmarc_pass " +
+  `FROM aggregate_reports p JOIN aggregate_records r ON r.report = p.id WHERE ${REPORTING_WINDOW} GROUP BY r.header_from ORDER BY MIN(p.id)`;
+
+export async function queryReportingStats(db: PgQueryable, domain: string, since: Date, until: Date): Promise<ReportingStats> {
+  const values = [domain, epochSeconds(since), epochSeconds(until)];
+  const [reporters, headerFrom] = await Promise.all([
+    db.query<{ org_name: string; schema: string; messages: string }>({ name: 'dmarcpilot-reporters', text: REPORTERS_SQL, values }),
+    db.query<{ header_from: string | null; messages: string; dmarc_pass: string }>({ name: 'dmarcpilot-header-from', text: HEADER_FROM_SQL, values }),
+  ]);
+  return {
+    reporters: reporters.rows.map((r) => ({ orgName: r.org_name, schema: r.schema, messages: Number(r.messages) })),
+    headerFrom: headerFrom.rows.map((h) => ({ headerFrom: h.header_from, messages: Number(h.messages), dmarcPass: Number(h.dmarc_pass) })),
+  };
 }
 
 export async function queryPublishedPolicies(db: PgQueryable, domain: string): Promise<PublishedPolicyPeriod[]> {

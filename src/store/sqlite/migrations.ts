@@ -175,6 +175,42 @@ INSERT INTO source_seen (policy_domain, source_ip, first_ts, last_ts)
   WHERE p.record_count IS NOT NULL GROUP BY p.policy_domain, r.source_ip;
 `;
 
+/**
+ * 005, SQLite only: the sender rollups behind `sourceStats` and `reportingStats`, filled lazily by
+ * the first query after ingest (sender-rollup.ts), so the writer stays append-only. Grouping a
+ * million records costs SQLite a sort of all of them on every query; the rollup keeps the same
+ * groups already summed per report period, in primary-key order, so a query reads them in
+ * grouping order without a sort. Counting per period (begin_ts, end_ts), not per day, keeps the
+ * window rule exact: a record counts when its report's period overlaps the window. Reports of
+ * many receivers over the same UTC day share a period, which is where the rows collapse.
+ * `sender_rollup_reports` names each report already added, so no report is counted twice; the
+ * empty text stands for NULL in the key columns (WITHOUT ROWID keys are NOT NULL).
+ */
+const SENDER_ROLLUP = `
+CREATE TABLE sender_rollup (
+  policy_domain TEXT NOT NULL,
+  source_ip TEXT NOT NULL,
+  auth_combo INTEGER NOT NULL,
+  dkim TEXT NOT NULL,
+  spf TEXT NOT NULL,
+  disposition TEXT NOT NULL,
+  begin_ts INTEGER NOT NULL,
+  end_ts INTEGER NOT NULL,
+  messages INTEGER NOT NULL,
+  PRIMARY KEY (policy_domain, source_ip, auth_combo, dkim, spf, disposition, begin_ts, end_ts)
+) WITHOUT ROWID;
+CREATE TABLE header_from_rollup (
+  report INTEGER NOT NULL REFERENCES aggregate_reports (id) ON DELETE CASCADE,
+  header_from TEXT NOT NULL,
+  dmarc_pass INTEGER NOT NULL,
+  messages INTEGER NOT NULL,
+  PRIMARY KEY (report, header_from, dmarc_pass)
+) WITHOUT ROWID;
+CREATE TABLE sender_rollup_reports (
+  report INTEGER PRIMARY KEY REFERENCES aggregate_reports (id) ON DELETE CASCADE
+);
+`;
+
 /** Every migration, oldest first. */
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -182,6 +218,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'quarantine each refusal once', sql: QUARANTINE_ONCE },
   { version: 3, name: 'saved DNS checks', sql: domainChecksTable({ id: 'INTEGER PRIMARY KEY', time: 'TEXT' }) },
   { version: 4, name: 'sender enrichment cache, decisions, auth combinations and first/last seen', sql: senderTables({ time: 'TEXT' }) + SENDER_INDEX },
+  { version: 5, name: 'sender rollups filled at query time', sql: SENDER_ROLLUP },
 ];
 
 const CREATE_VERSION_TABLE = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL)';

@@ -1,40 +1,34 @@
 /**
- * The SQLite side of sender intelligence (store.ts: sourceStats, listPublishedPolicies, the
- * enrichment cache and sender decisions). The SQL shared with PostgreSQL is in ../sender-rows.ts.
+ * The SQLite side of sender intelligence (store.ts: sourceStats, reportingStats,
+ * listPublishedPolicies, the enrichment cache and sender decisions). The grouped counts come from
+ * the rollups of sender-rollup.ts; the SQL shared with PostgreSQL is in ../sender-rows.ts.
  */
 import type { SenderDecision, SourceEnrichment } from '../../analysis/sender-model.js';
-import type { PublishedPolicyPeriod, SenderDecisionEntry, SourceStats } from '../store.js';
-import type { PublishedPolicyRow, SourceSeenRow, SourceStatsRow } from '../sender-rows.js';
-import { enrichmentFromJson, epochSeconds, foldSourceStats, publishedPoliciesSql, publishedPolicyFromRow } from '../sender-rows.js';
+import type { PublishedPolicyPeriod, ReportingStats, SenderDecisionEntry, SourceStats } from '../store.js';
+import type { PublishedPolicyRow, SourceSeenRow } from '../sender-rows.js';
+import { enrichmentFromJson, foldSourceStats, publishedPoliciesSql, publishedPolicyFromRow } from '../sender-rows.js';
+import { readAuthCombos, readRolledUpReportingStats, readRolledUpSourceStats, rollUpSenders } from './sender-rollup.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-driver.js';
 
 /** IPs per `IN (...)` query, well under SQLite's parameter limit. */
 const IPS_PER_QUERY = 500;
 
-/**
- * Grouped by (source IP, auth combination id, evaluated dkim, spf, disposition): the sort SQLite
- * does for GROUP BY carries integers and short texts, not JSON, and each row adds to one SUM
- * besides the recent share. The auth JSON of each group comes from auth_combos (migration 004).
- */
-const SOURCE_STATS_SQL =
-  'SELECT g.ip AS ip, c.auth_dkim_json AS dkim_json, c.auth_spf_json AS spf_json, c.reasons_json AS reasons_json, ' +
-  'g.dkim AS dkim, g.spf AS spf, g.disposition AS disposition, g.messages AS messages, g.recent AS recent FROM (' +
-  'SELECT r.source_ip AS ip, r.auth_combo AS combo, r.dkim AS dkim, r.spf AS spf, r.disposition AS disposition, ' +
-  'SUM(r.count) AS messages, SUM(r.count * (p.end_ts >= @recent)) AS recent ' +
-  'FROM aggregate_records r JOIN aggregate_reports p ON p.id = r.report ' +
-  'WHERE p.policy_domain = @domain AND p.record_count IS NOT NULL AND p.end_ts >= @since AND p.begin_ts < @until ' +
-  'GROUP BY r.source_ip, r.auth_combo, r.dkim, r.spf, r.disposition) g JOIN auth_combos c ON c.id = g.combo';
-
 const SOURCE_SEEN_SQL = 'SELECT source_ip AS ip, first_ts, last_ts FROM source_seen WHERE policy_domain = ?';
 
-export function querySourceStats(prepare: (sql: string) => SqliteStatement, domain: string, since: Date, until: Date, recentSince?: Date): SourceStats[] {
-  const rows = prepare(SOURCE_STATS_SQL).all({
-    domain,
-    since: epochSeconds(since),
-    until: epochSeconds(until),
-    recent: recentSince === undefined ? Number.MAX_SAFE_INTEGER : epochSeconds(recentSince),
-  }) as SourceStatsRow[];
-  return foldSourceStats(rows, prepare(SOURCE_SEEN_SQL).all(domain) as SourceSeenRow[]);
+/** Brings the rollups up to date for the domain (sender-rollup.ts), then reads the grouped rows from them. */
+export function querySourceStats(db: SqliteDatabase, prepare: (sql: string) => SqliteStatement, domain: string, since: Date, until: Date, recentSince?: Date): SourceStats[] {
+  rollUpSenders(db, prepare, domain);
+  const rows = readRolledUpSourceStats(prepare, domain, since, until, recentSince);
+  const combos = readAuthCombos(prepare, rows);
+  // As a join with auth_combos would: a row whose combination is missing is left out.
+  const known = rows.filter((row) => row.combo !== undefined && combos.has(row.combo));
+  return foldSourceStats(known, prepare(SOURCE_SEEN_SQL).all(domain) as SourceSeenRow[], combos);
+}
+
+/** Reporters and header_from domains over the window, from the same rollups. */
+export function queryReportingStats(db: SqliteDatabase, prepare: (sql: string) => SqliteStatement, domain: string, since: Date, until: Date): ReportingStats {
+  rollUpSenders(db, prepare, domain);
+  return readRolledUpReportingStats(prepare, domain, since, until);
 }
 
 export function queryPublishedPolicies(prepare: (sql: string) => SqliteStatement, domain: string): PublishedPolicyPeriod[] {

@@ -78,6 +78,7 @@ test('sqlite: opening creates the missing parent folders and applies the migrati
       { version: 2, applied_at: '2026-11-20T10:00:00.000Z' },
       { version: 3, applied_at: '2026-11-20T10:00:00.000Z' },
       { version: 4, applied_at: '2026-11-20T10:00:00.000Z' },
+      { version: 5, applied_at: '2026-11-20T10:00:00.000Z' },
     ]);
   });
 });
@@ -97,6 +98,7 @@ test('sqlite: opening twice applies nothing the second time and keeps the data',
       { version: 2, applied_at: '2026-11-20T10:00:00.000Z' },
       { version: 3, applied_at: '2026-11-20T10:00:00.000Z' },
       { version: 4, applied_at: '2026-11-20T10:00:00.000Z' },
+      { version: 5, applied_at: '2026-11-20T10:00:00.000Z' },
     ]);
   });
 });

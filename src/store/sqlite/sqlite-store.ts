@@ -23,6 +23,7 @@ import type {
   RecordFilter,
   SaveOutcome,
   PublishedPolicyPeriod,
+  ReportingStats,
   SenderDecisionEntry,
   SourceStats,
   Store,
@@ -39,6 +40,7 @@ import { openSqliteDatabase } from './sqlite-driver.js';
 import { streamSqliteRecords } from './stream-records.js';
 import {
   queryPublishedPolicies,
+  queryReportingStats,
   querySourceStats,
   readSenderDecisions,
   readSourceEnrichments,
@@ -281,7 +283,11 @@ class SqliteStore implements Store {
   }
 
   sourceStats(domain: string, since: Date, until: Date, recentSince?: Date): Promise<SourceStats[]> {
-    return settle(() => querySourceStats((sql) => this.#prepare(sql), domain, since, until, recentSince));
+    return settle(() => querySourceStats(this.#db, (sql) => this.#prepare(sql), domain, since, until, recentSince));
+  }
+
+  reportingStats(domain: string, since: Date, until: Date): Promise<ReportingStats> {
+    return settle(() => queryReportingStats(this.#db, (sql) => this.#prepare(sql), domain, since, until));
   }
 
   listPublishedPolicies(domain: string): Promise<PublishedPolicyPeriod[]> {
