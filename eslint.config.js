@@ -10,7 +10,7 @@ const ioModules = [
   'worker_threads', 'node:worker_threads', 'process', 'node:process', 'os', 'node:os',
 ];
 const upperLayers = ['**/cli/**', '**/server/**'];
-const adapterLayers = ['**/store/**', '**/ingest/**', '**/notify/**', '**/dns/**'];
+const adapterLayers = ['**/store/**', '**/ingest/**', '**/notify/**', '**/dns/**', '**/network/**'];
 const analysisLayers = ['**/evaluate/**', '**/analysis/**'];
 
 /** no-restricted-imports options for one layer. */
@@ -74,13 +74,13 @@ export default tseslint.config(
     ignores: ['**/*.test.ts'],
     rules: layer(
       [...ioModules, ...drivers],
-      ['**/store/sqlite/**', '**/store/postgres/**', '**/store/open-store*', '**/ingest/**', '**/notify/**', '**/dns/**', ...upperLayers],
+      ['**/store/sqlite/**', '**/store/postgres/**', '**/store/open-store*', '**/ingest/**', '**/notify/**', '**/dns/**', '**/network/**', ...upperLayers],
       'evaluate/ and analysis/ see only interfaces (Resolver, Clock, Store), never a driver (docs/architecture.md, layering 3).',
     ),
   },
   // 4/5. adapters never import the composition roots.
   {
-    files: ['src/store/**/*.ts', 'src/ingest/**/*.ts', 'src/notify/**/*.ts', 'src/dns/**/*.ts'],
+    files: ['src/store/**/*.ts', 'src/ingest/**/*.ts', 'src/notify/**/*.ts', 'src/dns/**/*.ts', 'src/network/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: layer([], upperLayers, 'adapters must not import cli/ or server/ (docs/architecture.md, layering 5).'),
   },

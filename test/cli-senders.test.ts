@@ -107,3 +107,25 @@ test('cli approve / reject: the decision is kept, wins over the class, and can b
   assert.match(bad.stderr, /"mailchimp" is not a sender key/);
   assert.equal(run(['senders', 'not a domain', '--db', db]).status, 2);
 }));
+
+test('cli senders --asn-db: an offline IP-to-network database names each unknown network and its sources; a bad file is a usage error', { skip }, withHistory((db) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-asn-'));
+  try {
+    const tsv = join(dir, 'ip2asn.tsv');
+    writeFileSync(tsv, '198.51.100.0\t198.51.100.255\t64501\tGB\tEXAMPLE-VENDOR-NET\n2001:db8::\t2001:db8:ffff:ffff:ffff:ffff:ffff:ffff\t64666\tNone\tEXAMPLE-BOTNET-HOSTING\n');
+    const result = run(['senders', DOMAIN, '--db', db, ...NOW, '--offline', '--json', '--asn-db', tsv]);
+    assert.equal(result.status, 0, result.stderr);
+    const senders = byKey(result.stdout);
+    const vendor = senders.get('net:198.51.100.0/24');
+    assert.equal(vendor?.label, '198.51.100.0/24 (AS64501 EXAMPLE-VENDOR-NET, GB)');
+    assert.deepEqual(vendor?.sources?.[0]?.network, { asn: 64501, organization: 'EXAMPLE-VENDOR-NET', country: 'GB' });
+    assert.match(senders.get('net:2001:db8:b4::/48')?.label ?? '', /AS64666 EXAMPLE-BOTNET-HOSTING/);
+    const table = run(['senders', DOMAIN, '--db', db, ...NOW, '--offline', '--asn-db', tsv]);
+    assert.match(table.stdout, /EXAMPLE-VENDOR-NET/);
+    const missing = run(['senders', DOMAIN, '--db', db, ...NOW, '--offline', '--asn-db', join(dir, 'missing.tsv')]);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /--asn-db: cannot read .*missing\.tsv/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}));

@@ -30,6 +30,8 @@ export interface CollectOptions {
   readonly cache?: EnrichmentCache;
   readonly concurrency?: number;
   readonly maxAgeMs?: number;
+  /** An offline IP-to-network database (`--asn-db`): ASN, organisation, country of each source. */
+  readonly networkLookup?: (ip: string) => SourceEnrichment['network'] | undefined;
 }
 
 export async function collectSenderStats(store: Store, domain: string, options: CollectOptions): Promise<SenderEvidence> {
@@ -47,6 +49,7 @@ export async function collectSenderStats(store: Store, domain: string, options: 
       ...(options.offline ? { offline: true } : {}),
       ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
       ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
+      ...(options.networkLookup ? { networkLookup: options.networkLookup } : {}),
     },
   );
   return { stats, enrichments, decisions, policies };

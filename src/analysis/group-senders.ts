@@ -71,7 +71,9 @@ function keyOf(
   const organisation = enrichment?.fcrdns === 'confirmed' ? enrichment.organizationalDomain : null;
   if (organisation) return { key: `domain:${organisation}`, label: organisation, service: null, matches: [] };
   const key = networkKey(source.ip);
-  return { key, label: key.slice('net:'.length), service: null, matches: [] };
+  const network = enrichment?.network;
+  const where = network ? ` (AS${network.asn} ${network.organization}${network.country ? `, ${network.country}` : ''})` : '';
+  return { key, label: `${key.slice('net:'.length)}${where}`, service: null, matches: [] };
 }
 
 interface Builder {

@@ -123,4 +123,6 @@ export interface SenderSource {
   readonly fcrdns: SourceEnrichment['fcrdns'];
   /** The forward-confirmed reverse DNS name, else the first PTR name, else null. */
   readonly name: string | null;
+  /** Its network, when an offline IP-to-network database is configured. */
+  readonly network?: SourceEnrichment['network'];
 }

@@ -12,7 +12,7 @@ import type { SenderEvidence } from './collect-sender-stats.js';
 import type { EnrichmentCache } from './enrich-sources.js';
 import { diagnoseSender } from './diagnose-sender.js';
 import { groupSenders } from './group-senders.js';
-import type { SenderSummary, SendingService } from './sender-model.js';
+import type { SenderSummary, SendingService, SourceEnrichment } from './sender-model.js';
 import { loadServiceCatalogue } from './service-catalogue.js';
 
 const DAY_MS = 86_400_000;
@@ -36,6 +36,8 @@ export interface SummarizeSendersOptions {
   readonly newDays?: number;
   /** Reverse DNS lookups at a time. */
   readonly concurrency?: number;
+  /** An offline IP-to-network database (`--asn-db`): names the network of each source. */
+  readonly networkLookup?: (ip: string) => SourceEnrichment['network'] | undefined;
 }
 
 const isoDay = (date: Date): string => date.toISOString().slice(0, 10);
@@ -66,6 +68,7 @@ export async function summarizeSenders(store: Store, domain: string, options: Su
     ...(options.offline ? { offline: true } : {}),
     ...(options.cache ? { cache: options.cache } : {}),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(options.networkLookup ? { networkLookup: options.networkLookup } : {}),
   });
   return summarizeEvidence(policyDomain, evidence, {
     catalogue: options.catalogue ?? loadServiceCatalogue(),
@@ -123,6 +126,7 @@ export function summarizeEvidence(
           dmarcPass: source.dmarcPass,
           fcrdns: enrichment?.fcrdns ?? 'unresolved',
           name: enrichment?.confirmedName ?? enrichment?.ptrNames[0] ?? null,
+          ...(enrichment?.network ? { network: enrichment.network } : {}),
         };
       }),
     };

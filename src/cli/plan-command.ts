@@ -20,8 +20,11 @@ import type { DmarcRecord } from '../records/dmarc-record.js';
 import { parsePositiveInteger } from './limit-options.js';
 import { formatPlan } from './plan-printer.js';
 import { addDbOption, withStore } from './store-options.js';
+import type { NetworkLookup } from './asn-option.js';
+import { addAsnDbOption, loadNetworkLookup } from './asn-option.js';
 
 interface PlanOptions {
+  asnDb?: string;
   json?: boolean;
   days: number;
   db?: string;
@@ -81,9 +84,16 @@ export function registerPlanCommand(program: Command, setStatus: (code: number) 
     .option('--gate-reporters <n>', 'distinct reporting organisations needed (default 3)', parseWholeNumber)
     .option('--no-reject-test', 'go from quarantine-100 straight to reject (skip p=reject; pct=0; t=y)')
     .option('--no-np', 'do not add np=reject for non-existent subdomains');
+  addAsnDbOption(command);
   addDbOption(command).action(async (domainArg: string, options: PlanOptions) => {
     const normalized = normalizeDomainName(domainArg);
     if (normalized === undefined) return command.error(`error: not a domain name: ${domainArg}`, { exitCode: 2 });
+    let networkLookup: NetworkLookup | undefined;
+    try {
+      networkLookup = loadNetworkLookup(options);
+    } catch (caught) {
+      return command.error(`error: ${caught instanceof Error ? caught.message : String(caught)}`, { exitCode: 2 });
+    }
     const domain: string = normalized;
     const badServer = (options.resolver ?? []).find((s) => parseServerAddress(s) === undefined);
     if (badServer !== undefined) command.error(`error: --resolver: "${badServer}" is not an IP address with an optional port`, { exitCode: 2 });
@@ -125,7 +135,7 @@ export function registerPlanCommand(program: Command, setStatus: (code: number) 
           process.stderr.write(`dmarcpilot plan: ${domain} has no DMARC record of its own and inherits ${checked.records.applied.name}; the next record would give it one.\n`);
         }
       }
-      const senders = await summarizeSenders(store, domain, { since, until: now, resolver, now: () => now, ...(options.offline ? { offline: true } : {}) });
+      const senders = await summarizeSenders(store, domain, { since, until: now, resolver, now: () => now, ...(options.offline ? { offline: true } : {}), ...(networkLookup ? { networkLookup } : {}) });
       const plan = planRollout({ domain: domain, published, publishedFrom, senders, history, gates: settings, options: { rejectTest: options.rejectTest, npReject: options.np }, now, days: options.days });
       process.stdout.write(options.json ? `${JSON.stringify(plan)}\n` : formatPlan(plan));
       return plan.ready ? 0 : 1;

@@ -15,6 +15,8 @@ import { parsePositiveInteger } from './limit-options.js';
 import { formatSenders } from './senders-printer.js';
 import { addDbOption, withStore } from './store-options.js';
 import { parseTimeOption } from './time-options.js';
+import type { NetworkLookup } from './asn-option.js';
+import { addAsnDbOption, loadNetworkLookup } from './asn-option.js';
 
 interface SendersOptions {
   db?: string;
@@ -26,6 +28,7 @@ interface SendersOptions {
   resolver?: string[];
   timeout: number;
   concurrency: number;
+  asnDb?: string;
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -43,6 +46,7 @@ export function registerSendersCommand(program: Command, setStatus: (code: numbe
     .option('--resolver <host:port>', 'DNS server for reverse DNS, e.g. 127.0.0.1:5353; repeat for fallbacks (default: the system resolvers)', collect, undefined)
     .option('--timeout <ms>', 'time one DNS server gets for one attempt', parsePositiveInteger, 2000)
     .option('--concurrency <n>', 'reverse DNS lookups at once', parsePositiveInteger, 16);
+  addAsnDbOption(command);
   addDbOption(command).action((domainArg: string, options: SendersOptions) => {
     const domain = normalizeDomainName(domainArg) ?? command.error(`error: not a domain name: ${domainArg}`, { exitCode: 2 });
     const badServer = (options.resolver ?? []).find((s) => parseServerAddress(s) === undefined);
@@ -55,6 +59,12 @@ export function registerSendersCommand(program: Command, setStatus: (code: numbe
     } catch (caught) {
       command.error(`error: ${caught instanceof Error ? caught.message : String(caught)}`, { exitCode: 2 });
     }
+    let networkLookup: NetworkLookup | undefined;
+    try {
+      networkLookup = loadNetworkLookup(options);
+    } catch (caught) {
+      command.error(`error: ${caught instanceof Error ? caught.message : String(caught)}`, { exitCode: 2 });
+    }
     const resolver: Resolver = createCachingResolver(createNodeResolver({ ...(options.resolver ? { servers: options.resolver } : {}), timeoutMs: options.timeout }));
     return withStore('senders', options, setStatus, async (store) => {
       const all = await summarizeSenders(store, domain, {
@@ -64,6 +74,7 @@ export function registerSendersCommand(program: Command, setStatus: (code: numbe
         now: () => now,
         concurrency: options.concurrency,
         ...(options.offline ? { offline: true } : {}),
+        ...(networkLookup ? { networkLookup } : {}),
       });
       const senders = options.new ? all.filter((s) => s.state === 'new') : all;
       const day = (date: Date): string => date.toISOString().slice(0, 10);
