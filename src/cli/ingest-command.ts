@@ -5,6 +5,7 @@
  * Re-ingesting the same inputs changes nothing; refusals are quarantined with their raw bytes.
  * Exit status 1 when anything was refused, could not be read, or could not be stored.
  */
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { listInputs } from '../ingest/file-inputs.js';
 import { backfillImapMailbox } from '../ingest/imap/imap-backfill.js';
@@ -25,6 +26,7 @@ interface IngestOptions {
   db?: string;
   keepFailureHeaders?: boolean;
   quiet?: boolean;
+  jobs?: number;
   imap?: string;
   imapArchive?: string;
   imapFailed?: string;
@@ -45,6 +47,7 @@ export function registerIngestCommand(program: Command, setStatus: (code: number
     .option(...DB_OPTION)
     .option('--keep-failure-headers', "keep failure reports' original message headers (off by default, for privacy)")
     .option('-q, --quiet', 'no progress and no summary on standard error')
+    .option('-j, --jobs <n>', 'threads: n - 1 read and parse files while one stores them, in order (default: the number of cores; 1: one thread)', parsePositiveInteger)
     .option('--imap <url>', 'also read an IMAP folder: imaps://user@host[:port]/FOLDER (password: $DMARCPILOT_IMAP_PASSWORD or --imap-password-file)')
     .option('--imap-archive <folder>', `where messages whose reports were stored go (default ${DEFAULT_ARCHIVE_FOLDER}, created if missing)`)
     .option('--imap-failed <folder>', `where refused messages and messages without a report go (default ${DEFAULT_FAILED_FOLDER})`)
@@ -97,7 +100,7 @@ async function runIngest(paths: string[], options: IngestOptions, store: Store, 
     progress: (done, counts) => progress?.update(done, counts),
   };
   try {
-    const summary = await ingestFiles(listed.files, run);
+    const summary = await ingestFiles(listed.files, run, options.jobs ?? availableParallelism());
     if (listed.stdin) {
       addIngestCounts(summary, await ingestBytes(await readAll(process.stdin, limits.maxBufferedBytes, 'Standard input'), '-', run));
       summary.inputs++;

@@ -6,6 +6,11 @@
  *
  * Inputs are read whole (up to --max-buffered) so their raw bytes can be kept; mbox files of any
  * size are split into messages as they are read.
+ *
+ * With more than one thread (`threads`), worker threads read and parse the files (ingest-pool.ts)
+ * while this thread stores what they found, input after input in the given order, through the
+ * same StoreSink calls: the store ends up exactly as after a sequential run. mbox files stay on
+ * this thread.
  */
 import { createReadStream, openSync, readSync, closeSync, readFileSync } from 'node:fs';
 import type { Rejection } from '../core/diagnostic.js';
@@ -17,7 +22,10 @@ import { splitMbox } from '../reports/mbox/split-mbox.js';
 import { sniffContent } from '../reports/unpack/sniff.js';
 import type { Store } from '../store/store.js';
 import type { InputFile } from './file-inputs.js';
+import type { IngestBatch } from './ingest-messages.js';
+import { IngestPool } from './ingest-pool.js';
 import type { IngestQueue } from './ingest-queue.js';
+import { replayBatch } from './sink-events.js';
 import type { IngestCounts } from './store-sink.js';
 import { StoreSink, addIngestCounts, emptyIngestCounts } from './store-sink.js';
 
@@ -64,27 +72,85 @@ async function storeInput(bytes: Uint8Array, name: string, run: IngestRun, quara
   return sink.counts;
 }
 
-export async function ingestFiles(files: readonly InputFile[], run: IngestRun): Promise<IngestSummary> {
+/**
+ * Ingests the files in order. `threads` above 1 (and more than one file read whole): that many
+ * threads in all, the main thread storing and `threads - 1` workers parsing.
+ */
+export async function ingestFiles(files: readonly InputFile[], run: IngestRun, threads = 1): Promise<IngestSummary> {
   const summary: IngestSummary = { ...emptyIngestCounts(), inputs: 0 };
   const add = (counts: IngestCounts): void => {
     summary.inputs++;
     addIngestCounts(summary, counts);
   };
-  let done = 0;
-  for (const file of files) {
-    if (isMbox(file.path)) {
-      for await (const message of splitMbox(createReadStream(file.path, { highWaterMark: 1 << 20 }), run.limits)) {
-        add(await ingestBytes(message.bytes, `${file.path} > message ${message.index + 1}`, run));
+  const kinds = files.map((file) => (threads > 1 ? kindOf(file, run) : undefined));
+  const parsed = files.filter((_, i) => kinds[i] === 'whole');
+  const workers = Math.min(threads - 1, parsed.length);
+  const pool = workers >= 1 && parsed.length > 1 ? new IngestPool(files.map((file, i) => (kinds[i] === 'whole' ? file : undefined)), run.limits, workers) : undefined;
+  try {
+    let done = 0;
+    for (const [index, file] of files.entries()) {
+      if (pool && kinds[index] === 'whole') {
+        add(await storeParsed(pool, index, file.path, run));
+      } else if (isMbox(file.path)) {
+        for await (const message of splitMbox(createReadStream(file.path, { highWaterMark: 1 << 20 }), run.limits)) {
+          add(await ingestBytes(message.bytes, `${file.path} > message ${message.index + 1}`, run));
+        }
+      } else if (file.size > run.limits.maxBufferedBytes) {
+        summary.rejected++;
+        run.onRejected(rejection('input-too-large', `The file is larger than --max-buffered (${run.limits.maxBufferedBytes} bytes), the most kept as one raw input.`), file.path);
+      } else {
+        add(await ingestBytes(readFileSync(file.path), file.path, run));
       }
-    } else if (file.size > run.limits.maxBufferedBytes) {
-      summary.rejected++;
-      run.onRejected(rejection('input-too-large', `The file is larger than --max-buffered (${run.limits.maxBufferedBytes} bytes), the most kept as one raw input.`), file.path);
-    } else {
-      add(await ingestBytes(readFileSync(file.path), file.path, run));
+      run.progress?.(++done, summary);
     }
-    run.progress?.(++done, summary);
+  } finally {
+    await pool?.close();
   }
   return summary;
+}
+
+/** `whole`: read whole and parsed by a worker; `main`: mbox, too large, or unreadable here (the main thread says which, at its turn). */
+function kindOf(file: InputFile, run: IngestRun): 'whole' | 'main' {
+  try {
+    return file.size <= run.limits.maxBufferedBytes && !isMbox(file.path) ? 'whole' : 'main';
+  } catch {
+    return 'main';
+  }
+}
+
+/** Stores one input a worker parsed, as storeInput does: raw bytes first, then its reports, then the log line. */
+async function storeParsed(pool: IngestPool, index: number, name: string, run: IngestRun): Promise<IngestCounts> {
+  const first = await pool.next(index);
+  if (first.type === 'unreadable') throw new Error(first.message);
+  return run.queue ? run.queue.run(() => storeBatches(first, pool, name, run)) : storeBatches(first, pool, name, run);
+}
+
+async function storeBatches(first: IngestBatch, pool: IngestPool, name: string, run: IngestRun): Promise<IngestCounts> {
+  const { store } = run;
+  if (!first.bytes) throw new Error(`${name}: the first batch from the worker lacks the raw bytes`);
+  const raw = await store.saveRawInput(first.bytes);
+  const receivedAt = run.now();
+  const sink = new StoreSink(store, { raw, source: name, receivedAt }, { keepFullHeaders: run.keepFailureHeaders }, run.onRejected);
+  try {
+    for (let batch = first; ; ) {
+      replayBatch(batch, sink);
+      await sink.drain();
+      pool.release(batch);
+      // Store calls settle as microtasks: let the workers' messages in (and acknowledgements out)
+      // between batches, so they parse on while this thread stores.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (batch.last) break;
+      const next = await pool.next(batch.id);
+      if (next.type !== 'batch') throw new Error(`${name}: a worker sent a read error after the input's first batch`);
+      batch = next;
+    }
+    await sink.finish();
+  } catch (err) {
+    await sink.abandon();
+    throw err;
+  }
+  await store.logIngest({ at: run.now(), input: name, raw, ...sink.counts });
+  return sink.counts;
 }
 
 /** Whether the file starts like an mbox (looked at by content, as everywhere). */
