@@ -52,17 +52,26 @@ export interface IngestSummary extends IngestCounts {
 
 /** Ingests the bytes of one input under `name`; also used to retry a quarantined input. */
 export function ingestBytes(bytes: Uint8Array, name: string, run: IngestRun, quarantine = true): Promise<IngestCounts> {
-  return run.queue ? run.queue.run(() => storeInput(bytes, name, run, quarantine)) : storeInput(bytes, name, run, quarantine);
+  return inQueue(run, () =>
+    storeInput(bytes, name, run, quarantine, (sink) => extractReports({ name, chunks: streamBytes(bytes), size: bytes.length }, sink, { limits: run.limits })),
+  );
 }
 
-async function storeInput(bytes: Uint8Array, name: string, run: IngestRun, quarantine: boolean): Promise<IngestCounts> {
+/** Runs `task` in the run's shared queue, if it has one. */
+function inQueue<T>(run: IngestRun, task: () => Promise<T>): Promise<T> {
+  return run.queue ? run.queue.run(task) : task();
+}
+
+/**
+ * One input, whoever parsed it: its raw bytes kept first, then the reports `fill` hands the sink,
+ * then its ingest log line. A failure rolls back the report being written and is rethrown.
+ */
+async function storeInput(bytes: Uint8Array, name: string, run: IngestRun, quarantine: boolean, fill: (sink: StoreSink) => Promise<void>): Promise<IngestCounts> {
   const { store } = run;
   const raw = await store.saveRawInput(bytes);
-  const receivedAt = run.now();
-  const onRejected = run.onRejected;
-  const sink = new StoreSink(store, { raw, source: name, receivedAt }, { keepFullHeaders: run.keepFailureHeaders }, onRejected, quarantine);
+  const sink = new StoreSink(store, { raw, source: name, receivedAt: run.now() }, { keepFullHeaders: run.keepFailureHeaders }, run.onRejected, quarantine);
   try {
-    await extractReports({ name, chunks: streamBytes(bytes), size: bytes.length }, sink, { limits: run.limits });
+    await fill(sink);
     await sink.finish();
   } catch (err) {
     await sink.abandon();
@@ -118,39 +127,29 @@ function kindOf(file: InputFile, run: IngestRun): 'whole' | 'main' {
   }
 }
 
-/** Stores one input a worker parsed, as storeInput does: raw bytes first, then its reports, then the log line. */
+/** Stores one input a worker parsed, as ingestBytes does: raw bytes first, then its reports, then the log line. */
 async function storeParsed(pool: IngestPool, index: number, name: string, run: IngestRun): Promise<IngestCounts> {
   const first = await pool.next(index);
   if (first.type === 'unreadable') throw new Error(first.message);
-  return run.queue ? run.queue.run(() => storeBatches(first, pool, name, run)) : storeBatches(first, pool, name, run);
+  const bytes = first.bytes;
+  if (!bytes) throw new Error(`${name}: the first batch from the worker lacks the raw bytes`);
+  return inQueue(run, () => storeInput(bytes, name, run, true, (sink) => replayBatches(first, pool, name, sink)));
 }
 
-async function storeBatches(first: IngestBatch, pool: IngestPool, name: string, run: IngestRun): Promise<IngestCounts> {
-  const { store } = run;
-  if (!first.bytes) throw new Error(`${name}: the first batch from the worker lacks the raw bytes`);
-  const raw = await store.saveRawInput(first.bytes);
-  const receivedAt = run.now();
-  const sink = new StoreSink(store, { raw, source: name, receivedAt }, { keepFullHeaders: run.keepFailureHeaders }, run.onRejected);
-  try {
-    for (let batch = first; ; ) {
-      replayBatch(batch, sink);
-      await sink.drain();
-      pool.release(batch);
-      // Store calls settle as microtasks: let the workers' messages in (and acknowledgements out)
-      // between batches, so they parse on while this thread stores.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (batch.last) break;
-      const next = await pool.next(batch.id);
-      if (next.type !== 'batch') throw new Error(`${name}: a worker sent a read error after the input's first batch`);
-      batch = next;
-    }
-    await sink.finish();
-  } catch (err) {
-    await sink.abandon();
-    throw err;
+/** Hands the sink every batch of one input, in order, releasing each to its worker once stored. */
+async function replayBatches(first: IngestBatch, pool: IngestPool, name: string, sink: StoreSink): Promise<void> {
+  for (let batch = first; ; ) {
+    replayBatch(batch, sink);
+    await sink.drain();
+    pool.release(batch);
+    // Store calls settle as microtasks: let the workers' messages in (and acknowledgements out)
+    // between batches, so they parse on while this thread stores.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (batch.last) return;
+    const next = await pool.next(batch.id);
+    if (next.type !== 'batch') throw new Error(`${name}: a worker sent a read error after the input's first batch`);
+    batch = next;
   }
-  await store.logIngest({ at: run.now(), input: name, raw, ...sink.counts });
-  return sink.counts;
 }
 
 /** Whether the file starts like an mbox (looked at by content, as everywhere). */
