@@ -10,6 +10,7 @@ import { canonicalizeIp } from '../core/ip.js';
 import { findOrganizationalDomain } from '../evaluate/dmarc-discovery.js';
 import { parseSpfIp, reverseName } from '../records/spf-network.js';
 import type { SourceEnrichment } from './sender-model.js';
+import { runBounded } from '../core/run-bounded.js';
 
 /** Where enrichments are kept between runs (the store backs it in production, a Map in tests). */
 export interface EnrichmentCache {
@@ -72,7 +73,7 @@ export async function enrichSources(ips: readonly string[], options: EnrichOptio
       pending = [];
       if (batch.length > 0) await options.cache.put(batch);
     };
-    await runWithConcurrency(missing, options.concurrency ?? DEFAULT_ENRICH_CONCURRENCY, async (ip) => {
+    await runBounded(missing, options.concurrency ?? DEFAULT_ENRICH_CONCURRENCY, async (ip) => {
       // A resolver that throws (rather than answering an error) is treated as a DNS failure.
       const entry = await lookupSource(ip, options.resolver, resolvedAt, forward).catch(() => emptyEnrichment(ip, 'unresolved', resolvedAt));
       result.set(ip, entry);
@@ -148,17 +149,4 @@ function emptyEnrichment(ip: string, fcrdns: 'none' | 'unresolved', resolvedAt: 
 function isFresh(entry: SourceEnrichment, now: Date, maxAgeMs: number): boolean {
   const at = Date.parse(entry.resolvedAt);
   return Number.isFinite(at) && now.getTime() - at < maxAgeMs && at <= now.getTime() + 60_000;
-}
-
-/** Runs `work` over `items` with at most `limit` at a time. */
-async function runWithConcurrency<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  };
-  const workers = Math.max(1, Math.min(Math.floor(limit) || 1, items.length));
-  await Promise.all(Array.from({ length: workers }, () => worker()));
 }
