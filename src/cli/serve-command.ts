@@ -9,10 +9,11 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { createIngestQueue } from '../ingest/ingest-queue.js';
 import type { IngestRun } from '../ingest/ingest-files.js';
+import type { ImapSourceConfig } from '../ingest/imap/imap-config.js';
 import { makeImapConfig } from '../ingest/imap/imap-config.js';
 import type { ImapWatcher } from '../ingest/imap/imap-watcher.js';
 import { startImapWatcher } from '../ingest/imap/imap-watcher.js';
-import { maskUrlPassword } from '../ingest/imap/imap-location.js';
+import { describeImapLocation } from '../ingest/imap/imap-location.js';
 import type { SmtpListener } from '../ingest/smtp/smtp-listener.js';
 import { startSmtpListener } from '../ingest/smtp/smtp-listener.js';
 import { describeStoreLocation, openStore } from '../store/open-store.js';
@@ -65,6 +66,13 @@ async function serve(config: ServeConfig, options: ServeOptions): Promise<number
     log('nothing to run: the SMTP listener is off and no IMAP mailbox is configured');
     return 2;
   }
+  // Mailbox settings (URL, password file) are checked before anything opens or listens.
+  const mailboxes = config.imap.map(imapSourceFrom);
+  const wrong = mailboxes.filter((m): m is string => typeof m === 'string');
+  if (wrong.length > 0) {
+    for (const problem of wrong) log(`configuration: imap: ${problem}`);
+    return 2;
+  }
   let store: Store;
   try {
     store = await openStore(config.db);
@@ -84,7 +92,7 @@ async function serve(config: ServeConfig, options: ServeOptions): Promise<number
   const stops: (() => Promise<void>)[] = [];
   try {
     if (config.smtp) stops.push(await startSmtp(config.smtp, run));
-    for (const mailbox of config.imap) stops.push(startImap(mailbox, run));
+    for (const mailbox of mailboxes as ImapSourceConfig[]) stops.push(startImap(mailbox, run));
   } catch (caught) {
     log(`cannot start: ${messageOf(caught)}`);
     await Promise.allSettled(stops.map((stop) => stop()));
@@ -127,7 +135,8 @@ async function startSmtp(settings: SmtpSettings, run: IngestRun): Promise<() => 
   return () => listener.close();
 }
 
-function startImap(mailbox: ServeConfig['imap'][number], run: IngestRun): () => Promise<void> {
+/** The checked source of one configured mailbox, or what is wrong with it. */
+function imapSourceFrom(mailbox: ServeConfig['imap'][number]): ImapSourceConfig | string {
   const made = makeImapConfig({
     url: mailbox.url,
     envPassword: process.env['DMARCPILOT_IMAP_PASSWORD'],
@@ -137,9 +146,12 @@ function startImap(mailbox: ServeConfig['imap'][number], run: IngestRun): () => 
     afterIngest: mailbox.keep ? 'keep' : mailbox.delete ? 'delete' : 'move',
     insecureTls: mailbox.insecureTls,
   });
-  if (!made.ok) throw new Error(`imap: ${made.message}`);
-  const name = maskUrlPassword(mailbox.url);
-  const watcher: ImapWatcher = startImapWatcher(made.config, run, {
+  return made.ok ? made.config : made.message;
+}
+
+function startImap(source: ImapSourceConfig, run: IngestRun): () => Promise<void> {
+  const name = describeImapLocation(source.location);
+  const watcher: ImapWatcher = startImapWatcher(source, run, {
     onEvent: (message) => log(`imap ${name}: ${message}`),
     onMessage: (outcome) =>
       log(`imap: ${outcome.name}: ${outcome.counts.newReports} new reports (${outcome.counts.records} records), ${outcome.counts.duplicateReports} already stored, ${outcome.counts.rejected} refused; ${outcome.disposition}`),
