@@ -13,8 +13,16 @@ export function addAsnDbOption(command: Command): Command {
   return command.option('--asn-db <file>', 'offline IP-to-network database (iptoasn.com ip2asn TSV, .gz allowed) naming each source network (default: $DMARCPILOT_ASN_DB)');
 }
 
-/** The lookup of the configured database, undefined without one; throws a message naming the file. */
-export function loadNetworkLookup(options: { asnDb?: string }): NetworkLookup | undefined {
+/** The lookup of the configured database, undefined without one; an unreadable file is a usage error (exit 2). */
+export function networkLookupFrom(command: Command, options: { asnDb?: string }): NetworkLookup | undefined {
+  try {
+    return loadNetworkLookup(options);
+  } catch (caught) {
+    return command.error(`error: ${caught instanceof Error ? caught.message : String(caught)}`, { exitCode: 2 });
+  }
+}
+
+function loadNetworkLookup(options: { asnDb?: string }): NetworkLookup | undefined {
   const path = options.asnDb ?? process.env['DMARCPILOT_ASN_DB'];
   if (path === undefined || path === '') return undefined;
   let database;

@@ -8,13 +8,10 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import { collectDkimSelectors } from '../analysis/dkim-selectors-seen.js';
 import type { Resolver } from '../core/dns-resolver.js';
 import { canonicalizeIp } from '../core/ip.js';
-import { createCachingResolver } from '../dns/caching-resolver.js';
 import { createHttpsFetcher } from '../dns/https-fetch.js';
-import { createNodeResolver, parseServerAddress } from '../dns/node-resolver.js';
 import type { DkimSelectorInput } from '../evaluate/check-dkim.js';
 import type { DomainCheckResult } from '../evaluate/check-domain.js';
 import { checkDomain } from '../evaluate/check-domain.js';
@@ -24,14 +21,15 @@ import type { Store } from '../store/store.js';
 import { formatDomainCheck } from './check-printer.js';
 import { parsePositiveInteger } from './limit-options.js';
 import { createCountProgress } from './progress.js';
+import type { ResolverOptions } from './resolver-options.js';
+import { addResolverOptions, resolverFrom } from './resolver-options.js';
 import { DB_OPTION, storeLocationFrom } from './store-options.js';
+import { runBounded } from '../core/run-bounded.js';
 
-interface CheckOptions {
+interface CheckOptions extends ResolverOptions {
   file?: string;
   selectors?: string;
   defaultSelectors: boolean;
-  resolver?: string[];
-  timeout: number;
   json?: boolean;
   ip?: string;
   concurrency: number;
@@ -50,14 +48,13 @@ export function registerCheckCommand(program: Command, setStatus: (code: number)
     .option('--file <list>', 'also check the domains listed in this file, one per line (# comments; - for standard input)')
     .option('--selectors <list>', 'DKIM selectors to look up, comma-separated (besides those seen in stored reports and the provider defaults)')
     .option('--no-default-selectors', 'do not probe the common provider default DKIM selectors')
-    .option('--resolver <host:port>', 'DNS server to ask, e.g. 192.0.2.53 or 127.0.0.1:5353; repeat for fallbacks (default: the system resolvers)', collect, undefined)
-    .option('--timeout <ms>', 'time one DNS server gets for one attempt', parsePositiveInteger, 2000)
     .option('--ip <address>', 'also evaluate SPF for mail from this IP address')
     .option('--concurrency <n>', 'domains checked at once', parsePositiveInteger, 8)
     .option('--json', 'one JSON object per domain per line: { domain, checkedAt, summary, findings, records }')
     .option('-v, --verbose', 'list the passed checks too')
     .option(...DB_OPTION)
     .option('--no-save', 'do not save the results in the store');
+  addResolverOptions(command, 'for every record');
   command.action(async (args: string[], options: CheckOptions) => {
     const domains = [...args];
     if (options.file !== undefined) {
@@ -71,14 +68,12 @@ export function registerCheckCommand(program: Command, setStatus: (code: number)
     const invalid = domains.filter((d) => normalizeDomainName(d) === undefined);
     if (invalid.length > 0) command.error(`error: not a domain name: ${invalid.slice(0, 5).join(', ')}${invalid.length > 5 ? ', …' : ''}`, { exitCode: 2 });
     if (options.ip !== undefined && canonicalizeIp(options.ip) === undefined) command.error(`error: --ip: "${options.ip}" is not an IP address`, { exitCode: 2 });
-    const badServer = (options.resolver ?? []).find((s) => parseServerAddress(s) === undefined);
-    if (badServer !== undefined) command.error(`error: --resolver: "${badServer}" is not an IP address with an optional port`, { exitCode: 2 });
-    setStatus(await runChecks([...new Set(domains.map((d) => normalizeDomainName(d) ?? d))], options));
+    const resolver = resolverFrom(command, options);
+    setStatus(await runChecks([...new Set(domains.map((d) => normalizeDomainName(d) ?? d))], resolver, options));
   });
 }
 
-async function runChecks(domains: string[], options: CheckOptions): Promise<number> {
-  const resolver: Resolver = createCachingResolver(createNodeResolver({ ...(options.resolver ? { servers: options.resolver } : {}), timeoutMs: options.timeout }));
+async function runChecks(domains: string[], resolver: Resolver, options: CheckOptions): Promise<number> {
   const fetchText = createHttpsFetcher();
   const given = (options.selectors ?? '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
   const storeConfigured = options.db !== undefined || process.env['DMARCPILOT_DB'] !== undefined;
@@ -138,27 +133,10 @@ function print(result: DomainCheckResult, options: CheckOptions): void {
   process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : `${formatDomainCheck(result, { verbose: options.verbose === true })}\n`);
 }
 
-/** Domains from a list file: one per line; blank lines and `#` comments ignored; a trailing dot dropped. */
+/** Domains from a list file: one per line; blank lines and `#` comments ignored. */
 export function readDomainList(text: string): string[] {
   return text
     .split(/\r?\n/)
     .map((line) => line.replace(/#.*/, '').trim())
     .filter((line) => line !== '');
-}
-
-/** Runs `task` over the items with at most `limit` at once, in order of start. */
-async function runBounded<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await task(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  if (value.trim() === '') throw new InvalidArgumentError('give HOST or HOST:PORT');
-  return [...(previous ?? []), ...value.split(',').map((v) => v.trim())];
 }

@@ -13,23 +13,21 @@ import { planRollout } from '../analysis/plan-rollout.js';
 import { resolveGateSettings } from '../analysis/readiness-gates.js';
 import { summarizeSenders } from '../analysis/summarize-senders.js';
 import type { Resolver } from '../core/dns-resolver.js';
-import { createNodeResolver, parseServerAddress } from '../dns/node-resolver.js';
 import { checkDmarc } from '../evaluate/check-dmarc.js';
 import { normalizeDomainName } from '../evaluate/domain-name.js';
 import type { DmarcRecord } from '../records/dmarc-record.js';
 import { parsePositiveInteger } from './limit-options.js';
 import { formatPlan } from './plan-printer.js';
 import { addDbOption, withStore } from './store-options.js';
-import type { NetworkLookup } from './asn-option.js';
-import { addAsnDbOption, loadNetworkLookup } from './asn-option.js';
+import { addAsnDbOption, networkLookupFrom } from './asn-option.js';
+import type { ResolverOptions } from './resolver-options.js';
+import { addResolverOptions, resolverFrom } from './resolver-options.js';
 
-interface PlanOptions {
+interface PlanOptions extends ResolverOptions {
   asnDb?: string;
   json?: boolean;
   days: number;
   db?: string;
-  resolver?: string[];
-  timeout: number;
   offline?: boolean;
   settings?: string;
   gateDays?: number;
@@ -57,8 +55,6 @@ function parsePercent(text: string): number {
   return value / 100;
 }
 
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
-
 /** Every lookup fails: enrichment marks sources unresolved, and nothing reaches the network. */
 const OFFLINE_RESOLVER: Resolver = (() => {
   const fail = () => Promise.resolve({ status: 'error', code: 'other', message: 'offline: no DNS lookups' } as const);
@@ -72,8 +68,6 @@ export function registerPlanCommand(program: Command, setStatus: (code: number) 
     .argument('<domain>', 'the policy domain')
     .option('--json', 'print the plan as JSON')
     .option('--days <n>', 'days of reports to judge and simulate on', parsePositiveInteger, 30)
-    .option('--resolver <host:port>', 'DNS server to ask for the published record; repeat for fallbacks (default: the system resolvers)', collect, undefined)
-    .option('--timeout <ms>', 'time one DNS server gets for one attempt', parsePositiveInteger, 2000)
     .option('--offline', 'no DNS: take the published policy from the newest reports and leave sources unresolved')
     .option('--settings <file>', 'gate settings as a JSON object, e.g. {"minDaysAtStage": 21, "minLegitimatePassShare": 0.99}')
     .option('--gate-days <n>', 'days of data at the current stage (default 14)', parseWholeNumber)
@@ -84,19 +78,14 @@ export function registerPlanCommand(program: Command, setStatus: (code: number) 
     .option('--gate-reporters <n>', 'distinct reporting organisations needed (default 3)', parseWholeNumber)
     .option('--no-reject-test', 'go from quarantine-100 straight to reject (skip p=reject; pct=0; t=y)')
     .option('--no-np', 'do not add np=reject for non-existent subdomains');
+  addResolverOptions(command, 'for the published record and reverse DNS');
   addAsnDbOption(command);
   addDbOption(command).action(async (domainArg: string, options: PlanOptions) => {
     const normalized = normalizeDomainName(domainArg);
     if (normalized === undefined) return command.error(`error: not a domain name: ${domainArg}`, { exitCode: 2 });
-    let networkLookup: NetworkLookup | undefined;
-    try {
-      networkLookup = loadNetworkLookup(options);
-    } catch (caught) {
-      return command.error(`error: ${caught instanceof Error ? caught.message : String(caught)}`, { exitCode: 2 });
-    }
+    const networkLookup = networkLookupFrom(command, options);
     const domain: string = normalized;
-    const badServer = (options.resolver ?? []).find((s) => parseServerAddress(s) === undefined);
-    if (badServer !== undefined) command.error(`error: --resolver: "${badServer}" is not an IP address with an optional port`, { exitCode: 2 });
+    const onlineResolver = resolverFrom(command, options);
     let fromFile: unknown;
     if (options.settings !== undefined) {
       try {
@@ -117,7 +106,7 @@ export function registerPlanCommand(program: Command, setStatus: (code: number) 
     await withStore('plan', options, setStatus, async (store) => {
       const now = new Date();
       const since = new Date(now.getTime() - options.days * DAY_MS);
-      const resolver = options.offline ? OFFLINE_RESOLVER : createNodeResolver({ ...(options.resolver ? { servers: options.resolver } : {}), timeoutMs: options.timeout });
+      const resolver = options.offline ? OFFLINE_RESOLVER : onlineResolver;
       const { history, periods } = await collectRolloutHistory(store, domain, { since, until: now });
       let published: DmarcRecord | undefined;
       let publishedFrom: 'dns' | 'reports' = 'dns';

@@ -7,31 +7,25 @@
  */
 import type { Command } from 'commander';
 import { summarizeSenders } from '../analysis/summarize-senders.js';
-import type { Resolver } from '../core/dns-resolver.js';
-import { createCachingResolver } from '../dns/caching-resolver.js';
-import { createNodeResolver, parseServerAddress } from '../dns/node-resolver.js';
 import { normalizeDomainName } from '../evaluate/domain-name.js';
 import { parsePositiveInteger } from './limit-options.js';
 import { formatSenders } from './senders-printer.js';
 import { addDbOption, withStore } from './store-options.js';
 import { parseTimeOption } from './time-options.js';
-import type { NetworkLookup } from './asn-option.js';
-import { addAsnDbOption, loadNetworkLookup } from './asn-option.js';
+import { addAsnDbOption, networkLookupFrom } from './asn-option.js';
+import type { ResolverOptions } from './resolver-options.js';
+import { addResolverOptions, resolverFrom } from './resolver-options.js';
 
-interface SendersOptions {
+interface SendersOptions extends ResolverOptions {
   db?: string;
   since: string;
   now?: string;
   json?: boolean;
   new?: boolean;
   offline?: boolean;
-  resolver?: string[];
-  timeout: number;
   concurrency: number;
   asnDb?: string;
 }
-
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 export function registerSendersCommand(program: Command, setStatus: (code: number) => void): void {
   const command = program
@@ -43,14 +37,11 @@ export function registerSendersCommand(program: Command, setStatus: (code: numbe
     .option('--json', 'print the senders as a JSON array (SenderSummary[])')
     .option('--new', 'list only new senders (first seen in the last 7 days or since the last policy change)')
     .option('--offline', 'no DNS: use only cached reverse DNS; other sources are grouped by network, marked unresolved')
-    .option('--resolver <host:port>', 'DNS server for reverse DNS, e.g. 127.0.0.1:5353; repeat for fallbacks (default: the system resolvers)', collect, undefined)
-    .option('--timeout <ms>', 'time one DNS server gets for one attempt', parsePositiveInteger, 2000)
     .option('--concurrency <n>', 'reverse DNS lookups at once', parsePositiveInteger, 16);
+  addResolverOptions(command, 'for reverse DNS');
   addAsnDbOption(command);
   addDbOption(command).action((domainArg: string, options: SendersOptions) => {
     const domain = normalizeDomainName(domainArg) ?? command.error(`error: not a domain name: ${domainArg}`, { exitCode: 2 });
-    const badServer = (options.resolver ?? []).find((s) => parseServerAddress(s) === undefined);
-    if (badServer !== undefined) command.error(`error: --resolver: "${badServer}" is not an IP address with an optional port`, { exitCode: 2 });
     let now: Date;
     let since: Date;
     try {
@@ -59,13 +50,8 @@ export function registerSendersCommand(program: Command, setStatus: (code: numbe
     } catch (caught) {
       command.error(`error: ${caught instanceof Error ? caught.message : String(caught)}`, { exitCode: 2 });
     }
-    let networkLookup: NetworkLookup | undefined;
-    try {
-      networkLookup = loadNetworkLookup(options);
-    } catch (caught) {
-      command.error(`error: ${caught instanceof Error ? caught.message : String(caught)}`, { exitCode: 2 });
-    }
-    const resolver: Resolver = createCachingResolver(createNodeResolver({ ...(options.resolver ? { servers: options.resolver } : {}), timeoutMs: options.timeout }));
+    const networkLookup = networkLookupFrom(command, options);
+    const resolver = resolverFrom(command, options);
     return withStore('senders', options, setStatus, async (store) => {
       const all = await summarizeSenders(store, domain, {
         since,
