@@ -140,6 +140,32 @@ export function runStoreContract(name: string, open: OpenStore): void {
     assert.equal((await saveAggregate(store, header('r-4'), [record(1)])).status, 'new');
   });
 
+  withStore('a write group: what is written in it, reports, duplicates, aborts, quarantine and log lines, is all there once it commits', async (store) => {
+    const group = await store.beginWriteGroup();
+    const records = Array.from({ length: 150 }, (_, i) => record(i));
+    assert.equal((await saveAggregate(store, header('g-1'), records)).status, 'new');
+    assert.equal((await saveAggregate(store, header('g-1'), records, 'again.xml')).status, 'duplicate', 'a duplicate within the group is recognised');
+    const aborted = await store.beginAggregateReport(header('g-2'), await provenance(store, 'aborted'));
+    await aborted.addRecords([record(1)]);
+    await aborted.abort();
+    assert.equal((await saveAggregate(store, header('g-3'), [record(3)])).status, 'new', 'the group goes on after an aborted report');
+    const bad = await provenance(store, 'not a report', 'bad.bin');
+    await store.quarantine({ code: 'unknown-format', message: 'Not a report.' }, bad);
+    await store.logIngest({ at: new Date('2026-11-20T10:00:00Z'), input: 'bad.bin', raw: bad.raw, newReports: 0, duplicateReports: 0, rejected: 1, records: 0 });
+    await group.commit();
+    await group.commit();
+    await group.rollback();
+    const stored = await collect(store.streamRecords({}));
+    assert.deepEqual(stored.map((s) => s.header.metadata.reportId), [...records.map(() => 'g-1'), 'g-3']);
+    assert.deepEqual(stored.slice(0, 150).map((s) => s.record), records);
+    assert.deepEqual(await store.countReports(), { aggregate: 2, records: 151, failure: 0, tls: 0, raw: 5, quarantine: 1 });
+    assert.deepEqual((await store.listIngestLog(10)).map((entry) => entry.input), ['bad.bin']);
+    const next = await store.beginWriteGroup();
+    assert.equal((await saveAggregate(store, header('g-4'), [record(4)])).status, 'new', 'a new group may begin after the last one committed');
+    await next.commit();
+    assert.equal((await store.countReports()).aggregate, 3);
+  });
+
   withStore('raw inputs are content-addressed and read back byte for byte', async (store) => {
     const bytes = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 31) % 256);
     const ref = await store.saveRawInput(bytes);

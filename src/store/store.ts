@@ -47,6 +47,17 @@ export interface AggregateWriter {
   abort(): Promise<void>;
 }
 
+/**
+ * Several inputs' writes made durable by one commit, for bulk ingest (see Store.beginWriteGroup).
+ * Each report still goes in whole or not at all; what the group holds becomes durable together.
+ */
+export interface WriteGroup {
+  /** Makes everything written since the group began durable. */
+  commit(): Promise<void>;
+  /** After a failure: discards what the group holds and has not committed; harmless after commit. */
+  rollback(): Promise<void>;
+}
+
 export interface FailureStoreOptions {
   /** Keep the reported message's full headers (privacy: off by default; only hashes and auth data are kept). */
   readonly keepFullHeaders: boolean;
@@ -173,6 +184,16 @@ export interface Store {
   saveRawInput(bytes: Uint8Array): Promise<RawInputRef>;
   /** The bytes of a kept input, or undefined. */
   readRawInput(sha256: string): Promise<Uint8Array | undefined>;
+
+  /**
+   * Starts a write group: until its commit, the store may hold back the durable commit of every
+   * write (reports, raw inputs, quarantine, log lines), so a bulk ingest pays for one commit per
+   * group instead of a few per input. A crash loses the group's inputs, which running the ingest
+   * again restores (duplicates are recognised). One group at a time, never while an
+   * AggregateWriter is open. A store whose every write is cheap to commit on its own (PostgreSQL,
+   * where each report commits on its own connection) may return a group that does nothing.
+   */
+  beginWriteGroup(): Promise<WriteGroup>;
 
   /** Starts storing an aggregate report; see AggregateWriter. */
   beginAggregateReport(header: AggregateHeader, provenance: Provenance): Promise<AggregateWriter>;

@@ -16,9 +16,6 @@ import type { SqliteDatabase, SqliteStatement } from './sqlite-driver.js';
 /** Rows per multi-row INSERT: 14 columns x 100 rows = 1,400 parameters (SQLite allows 32,766). */
 export const RECORDS_PER_INSERT = 100;
 
-/** Auth combinations remembered per connection before the cache starts over (each key is a few hundred bytes). */
-const MAX_CACHED_COMBOS = 50_000;
-
 const placeholders = (columns: number): string => `(${Array.from({ length: columns }, () => '?').join(', ')})`;
 
 /** The prepared statements of the aggregate tables, made once per connection. */
@@ -28,11 +25,6 @@ export class AggregateStatements {
   readonly insertRecord: SqliteStatement;
   readonly insertRecordBatch: SqliteStatement;
   readonly finishReport: SqliteStatement;
-  readonly insertCombo: SqliteStatement;
-  readonly findCombo: SqliteStatement;
-  readonly updateSeen: SqliteStatement;
-  /** Ids of auth combinations known to be committed (a writer adds its own only when it commits). */
-  readonly committedCombos = new Map<string, number>();
 
   constructor(db: SqliteDatabase) {
     this.insertReport = db.prepare(
@@ -47,13 +39,6 @@ export class AggregateStatements {
     this.finishReport = db.prepare(
       'UPDATE aggregate_reports SET record_count = ?, message_count = ?, warnings_json = ?, record_errors_json = ?, extensions_json = ? WHERE id = ?',
     );
-    this.insertCombo = db.prepare('INSERT INTO auth_combos (auth_dkim_json, auth_spf_json, reasons_json) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
-    this.findCombo = db.prepare('SELECT id FROM auth_combos WHERE auth_dkim_json = ? AND auth_spf_json = ? AND reasons_json = ?');
-    this.updateSeen = db.prepare(
-      'INSERT INTO source_seen (policy_domain, source_ip, first_ts, last_ts) SELECT ?, source_ip, ?, ? FROM aggregate_records WHERE report = ? ' +
-        'GROUP BY source_ip ON CONFLICT (policy_domain, source_ip) DO UPDATE SET ' +
-        'first_ts = MIN(first_ts, excluded.first_ts), last_ts = MAX(last_ts, excluded.last_ts)',
-    );
   }
 }
 
@@ -61,12 +46,19 @@ export class AggregateStatements {
 export interface WriterGate {
   opened(): void;
   closed(): void;
+  /** Whether a write group (Store.beginWriteGroup) holds the transaction: the writer then uses a savepoint in it. */
+  inGroup(): boolean;
 }
+
+/** The savepoint of a report written inside a write group. */
+const SAVEPOINT = 'aggregate_report';
 
 /**
  * Starts storing a report: a duplicate (same org, report ID, policy domain) gives a writer that
  * does nothing; otherwise the report row is inserted inside a new IMMEDIATE transaction, so a
- * concurrent process storing the same report waits and then sees it as a duplicate.
+ * concurrent process storing the same report waits and then sees it as a duplicate. Inside a
+ * write group (which holds such a transaction already) the report gets a savepoint instead, and
+ * its commit releases it: the group's commit makes it durable.
  */
 export function beginAggregateWriter(
   db: SqliteDatabase,
@@ -77,20 +69,31 @@ export function beginAggregateWriter(
 ): AggregateWriter {
   const key = [header.metadata.orgName, header.metadata.reportId, header.policy.domain];
   gate.opened();
-  db.exec('BEGIN IMMEDIATE');
+  const nested = gate.inGroup();
+  db.exec(nested ? `SAVEPOINT ${SAVEPOINT}` : 'BEGIN IMMEDIATE');
   try {
     const result = statements.insertReport.run(...reportParams(header, provenance, provenance.receivedAt.toISOString()));
     if (result.changes === 0) {
       const existing = statements.findReport.get(...key) as { id: number };
-      db.exec('ROLLBACK');
+      rollBack(db, gate, nested);
       gate.closed();
       return duplicateWriter({ status: 'duplicate', id: existing.id });
     }
-    return new SqliteAggregateWriter(db, statements, gate, Number(result.lastInsertRowid), header);
+    return new SqliteAggregateWriter(db, statements, gate, Number(result.lastInsertRowid), nested);
   } catch (err) {
-    if (db.inTransaction) db.exec('ROLLBACK');
+    rollBack(db, gate, nested);
     gate.closed();
     throw err;
+  }
+}
+
+/** Discards the report's writes: its savepoint inside a group still open, else its transaction. */
+function rollBack(db: SqliteDatabase, gate: WriterGate, nested: boolean): void {
+  if (nested) {
+    // A group rolled back meanwhile took the savepoint with it.
+    if (gate.inGroup()) db.exec(`ROLLBACK TO ${SAVEPOINT}; RELEASE ${SAVEPOINT}`);
+  } else if (db.inTransaction) {
+    db.exec('ROLLBACK');
   }
 }
 
@@ -109,20 +112,18 @@ class SqliteAggregateWriter implements AggregateWriter {
   readonly #statements: AggregateStatements;
   readonly #gate: WriterGate;
   readonly #id: number;
-  readonly #header: AggregateHeader;
+  /** Inside a write group: a savepoint, released at commit. */
+  readonly #nested: boolean;
   /** Parameters of a full batch, reused between batches. */
   readonly #params: unknown[] = [];
-  /** Auth combinations this writer resolved (perhaps inserted): committed ones only once it commits. */
-  readonly #combos = new Map<string, number>();
-  readonly #resolveCombo = (dkim: string, spf: string, reasons: string): number => this.#combo(dkim, spf, reasons);
   #open = true;
 
-  constructor(db: SqliteDatabase, statements: AggregateStatements, gate: WriterGate, id: number, header: AggregateHeader) {
+  constructor(db: SqliteDatabase, statements: AggregateStatements, gate: WriterGate, id: number, nested: boolean) {
+    this.#nested = nested;
     this.#db = db;
     this.#statements = statements;
     this.#gate = gate;
     this.#id = id;
-    this.#header = header;
     this.outcome = { status: 'new', id };
   }
 
@@ -146,25 +147,14 @@ class SqliteAggregateWriter implements AggregateWriter {
     let i = 0;
     for (; i + RECORDS_PER_INSERT <= records.length; i += RECORDS_PER_INSERT) {
       params.length = 0;
-      for (let j = i; j < i + RECORDS_PER_INSERT; j++) pushRecordParams(params, id, records[j] as AggregateRecord, this.#resolveCombo);
+      for (let j = i; j < i + RECORDS_PER_INSERT; j++) pushRecordParams(params, id, records[j] as AggregateRecord);
       this.#statements.insertRecordBatch.run(...params);
     }
     for (; i < records.length; i++) {
       params.length = 0;
-      pushRecordParams(params, id, records[i] as AggregateRecord, this.#resolveCombo);
+      pushRecordParams(params, id, records[i] as AggregateRecord);
       this.#statements.insertRecord.run(...params);
     }
-  }
-
-  /** The combination's id: from the committed cache, this writer's own, or the table (inserting it). */
-  #combo(dkim: string, spf: string, reasons: string): number {
-    const key = `${dkim}\u0000${spf}\u0000${reasons}`;
-    const known = this.#statements.committedCombos.get(key) ?? this.#combos.get(key);
-    if (known !== undefined) return known;
-    this.#statements.insertCombo.run(dkim, spf, reasons);
-    const { id } = this.#statements.findCombo.get(dkim, spf, reasons) as { id: number };
-    this.#combos.set(key, id);
-    return id;
   }
 
   #commit(trailer: AggregateTrailer): SaveOutcome {
@@ -177,11 +167,7 @@ class SqliteAggregateWriter implements AggregateWriter {
       JSON.stringify(trailer.extensions),
       this.#id,
     );
-    this.#statements.updateSeen.run(this.#header.policy.domain, this.#header.metadata.begin, this.#header.metadata.end, this.#id);
-    this.#db.exec('COMMIT');
-    const committed = this.#statements.committedCombos;
-    if (committed.size + this.#combos.size > MAX_CACHED_COMBOS) committed.clear();
-    for (const [key, id] of this.#combos) committed.set(key, id);
+    this.#db.exec(this.#nested ? `RELEASE ${SAVEPOINT}` : 'COMMIT');
     this.#finish();
     return this.outcome;
   }
@@ -189,7 +175,7 @@ class SqliteAggregateWriter implements AggregateWriter {
   #abort(): void {
     if (!this.#open) return;
     try {
-      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      rollBack(this.#db, this.#gate, this.#nested);
     } finally {
       this.#finish();
     }
@@ -198,11 +184,11 @@ class SqliteAggregateWriter implements AggregateWriter {
   #finish(): void {
     this.#open = false;
     this.#params.length = 0;
-    this.#combos.clear();
     this.#gate.closed();
   }
 
   #assertOpen(method: string): void {
     if (!this.#open) throw new Error(`AggregateWriter.${method}: the writer was already committed or aborted.`);
+    if (this.#nested && !this.#gate.inGroup()) throw new Error(`AggregateWriter.${method}: its write group was rolled back.`);
   }
 }

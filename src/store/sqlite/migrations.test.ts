@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { MIGRATIONS, migrateSqlite } from './migrations.js';
 import type { Migration } from './migrations.js';
 import { openSqliteDatabase } from './sqlite-driver.js';
+import { authComboKey } from './auth-combo-key.js';
 import type { SqliteDatabase } from './sqlite-driver.js';
 
 const day = (d: number): Date => new Date(Date.UTC(2026, 10, d));
@@ -30,10 +31,10 @@ test('migrations: numbered 1, 2, 3, ... without gaps, each with SQL', () => {
 
 test('migrations: the schema migrations create every table', async () => {
   await withMemoryDb((db) => {
-    assert.deepEqual(migrateSqlite(db, day(1)), [1, 2, 3, 4, 5]);
+    assert.deepEqual(migrateSqlite(db, day(1)), [1, 2, 3, 4, 5, 6]);
     assert.deepEqual(tables(db), [
       'aggregate_records', 'aggregate_reports', 'auth_combos', 'domain_checks', 'failure_reports', 'header_from_rollup', 'ingest_log', 'quarantine', 'raw_inputs',
-      'schema_migrations', 'sender_decisions', 'sender_rollup', 'sender_rollup_reports', 'source_enrichments', 'source_seen', 'tls_reports',
+      'schema_migrations', 'sender_decisions', 'sender_rollup', 'sender_rollup_reports', 'source_enrichments', 'tls_reports',
     ]);
   });
 });
@@ -98,5 +99,52 @@ test('migrations: 004 fills the auth combination of each record and first/last s
       { source_ip: '192.0.2.1', first_ts: 100, last_ts: 299 },
       { source_ip: '192.0.2.2', first_ts: 200, last_ts: 299 },
     ], 'an uncommitted report does not count');
+  });
+});
+
+test('migrations: 006 keys every record by its auth combination, keeps combination ids and rollups, and drops source_seen', async () => {
+  await withMemoryDb((db) => {
+    migrateSqlite(db, day(1), MIGRATIONS.slice(0, 5));
+    db.prepare("INSERT INTO raw_inputs (sha256, size, compressed, created_at) VALUES ('r', 1, x'00', 'now')").run();
+    const report = Number(
+      db.prepare(
+        "INSERT INTO aggregate_reports (org_name, report_id, policy_domain, begin_ts, end_ts, schema, errors_json, adkim, aspf, raw_sha256, source, received_at, record_count) " +
+          "VALUES ('o', 'a', 'example.com', 100, 199, 'rfc7489', '[]', 'r', 'r', 'r', 's', 'now', 3)",
+      ).run().lastInsertRowid,
+    );
+    const pass = ['[{"domain":"example.com"}]', '[]', '[]'] as const;
+    const fail = ['[]', '[{"domain":"example.net"}]', '[{"type":"forwarded"}]'] as const;
+    const combo = db.prepare('INSERT INTO auth_combos (auth_dkim_json, auth_spf_json, reasons_json) VALUES (?, ?, ?)');
+    const passId = Number(combo.run(...pass).lastInsertRowid);
+    const failId = Number(combo.run(...fail).lastInsertRowid);
+    const record = db.prepare(
+      'INSERT INTO aggregate_records (id, report, source_ip, count, header_from, reasons_json, auth_dkim_json, auth_spf_json, extensions_json, auth_combo) ' +
+        'SELECT ?, ?, ?, ?, ?, reasons_json, auth_dkim_json, auth_spf_json, ?, id FROM auth_combos WHERE id = ?',
+    );
+    record.run(7, report, '192.0.2.1', 5, 'example.com', null, passId);
+    record.run(9, report, '192.0.2.2', 2, 'example.com', '{"x":1}', failId);
+    record.run(12, report, '2001:db8::1', 1, null, null, passId);
+    db.prepare('INSERT INTO sender_rollup_reports (report) VALUES (?)').run(report);
+
+    assert.deepEqual(migrateSqlite(db, day(2)), [6]);
+    const columns = (db.prepare("SELECT name FROM pragma_table_info('aggregate_records') ORDER BY cid").all() as { name: string }[]).map((c) => c.name);
+    assert.deepEqual(columns, [
+      'id', 'report', 'source_ip', 'count', 'disposition', 'dkim', 'spf', 'header_from', 'envelope_from', 'envelope_to',
+      'reasons_json', 'auth_dkim_json', 'auth_spf_json', 'extensions_json', 'auth_key',
+    ]);
+    const records = db.prepare('SELECT id, source_ip, count, header_from, extensions_json, auth_dkim_json, auth_spf_json, reasons_json, auth_key FROM aggregate_records ORDER BY id').all();
+    assert.deepEqual(records, [
+      { id: 7, source_ip: '192.0.2.1', count: 5, header_from: 'example.com', extensions_json: null, auth_dkim_json: pass[0], auth_spf_json: pass[1], reasons_json: pass[2], auth_key: authComboKey(...pass) },
+      { id: 9, source_ip: '192.0.2.2', count: 2, header_from: 'example.com', extensions_json: '{"x":1}', auth_dkim_json: fail[0], auth_spf_json: fail[1], reasons_json: fail[2], auth_key: authComboKey(...fail) },
+      { id: 12, source_ip: '2001:db8::1', count: 1, header_from: null, extensions_json: null, auth_dkim_json: pass[0], auth_spf_json: pass[1], reasons_json: pass[2], auth_key: authComboKey(...pass) },
+    ]);
+    assert.deepEqual(db.prepare('SELECT id, combo_key FROM auth_combos ORDER BY id').all(), [
+      { id: passId, combo_key: authComboKey(...pass) },
+      { id: failId, combo_key: authComboKey(...fail) },
+    ], 'combination ids are kept, so rolled-up rows still name the right ones');
+    assert.throws(() => db.prepare('INSERT INTO auth_combos (combo_key, auth_dkim_json, auth_spf_json, reasons_json) VALUES (?, ?, ?, ?)').run(authComboKey(...pass), ...pass), /UNIQUE/);
+    assert.deepEqual(db.prepare('SELECT report FROM sender_rollup_reports').all(), [{ report }], 'the rollup bookkeeping is untouched');
+    assert.deepEqual(tables(db).filter((name) => name === 'source_seen'), []);
+    assert.equal((db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'aggregate_records_report'").get() as { n: number }).n, 1);
   });
 });

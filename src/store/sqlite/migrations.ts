@@ -8,6 +8,7 @@
  */
 import type { SqliteDatabase } from './sqlite-driver.js';
 import { QUARANTINE_ONCE, domainChecksTable, senderTables } from '../common-migrations.js';
+import { AUTH_COMBO_KEY_FUNCTION, registerAuthComboKey } from './auth-combo-key.js';
 
 export interface Migration {
   /** 1, 2, 3, ... in the order they are applied. */
@@ -211,6 +212,58 @@ CREATE TABLE sender_rollup_reports (
 );
 `;
 
+/**
+ * 006, SQLite only: ingest resolves no auth combination per record any more. Each record keeps
+ * the 16-byte key of its combination (auth-combo-key.ts) instead of its id, and the sender rollup
+ * adds the combinations it meets to auth_combos (now unique on the key) when it rolls the record's
+ * report up. Resolving ids at ingest (a cache lookup, then an insert into an index over the three
+ * texts, a random write each, for every new combination) and keeping source_seen up to date at
+ * each commit (random writes again) held the SQLite back-fill near 30,000 records/s against a
+ * goal of 50,000 (docs/benchmarks.md). First and last seen now come from the rollup, whose rows
+ * carry their report periods. Combination ids are kept, so rows already rolled up stay valid. On
+ * a large existing database this copies every record once, inside the migration's transaction.
+ */
+const AUTH_KEYS_AT_INGEST = `
+CREATE TABLE auth_combos_keyed (
+  id INTEGER PRIMARY KEY,
+  combo_key BLOB NOT NULL UNIQUE,
+  auth_dkim_json TEXT NOT NULL,
+  auth_spf_json TEXT NOT NULL,
+  reasons_json TEXT NOT NULL
+);
+INSERT INTO auth_combos_keyed (id, combo_key, auth_dkim_json, auth_spf_json, reasons_json)
+  SELECT id, ${AUTH_COMBO_KEY_FUNCTION}(auth_dkim_json, auth_spf_json, reasons_json), auth_dkim_json, auth_spf_json, reasons_json
+  FROM auth_combos ORDER BY id;
+DROP TABLE auth_combos;
+ALTER TABLE auth_combos_keyed RENAME TO auth_combos;
+CREATE TABLE aggregate_records_keyed (
+  id INTEGER PRIMARY KEY,
+  report INTEGER NOT NULL REFERENCES aggregate_reports (id) ON DELETE CASCADE,
+  source_ip TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  disposition TEXT,
+  dkim TEXT,
+  spf TEXT,
+  header_from TEXT,
+  envelope_from TEXT,
+  envelope_to TEXT,
+  reasons_json TEXT NOT NULL,
+  auth_dkim_json TEXT NOT NULL,
+  auth_spf_json TEXT NOT NULL,
+  extensions_json TEXT,
+  auth_key BLOB NOT NULL
+);
+INSERT INTO aggregate_records_keyed (id, report, source_ip, count, disposition, dkim, spf, header_from, envelope_from, envelope_to,
+    reasons_json, auth_dkim_json, auth_spf_json, extensions_json, auth_key)
+  SELECT id, report, source_ip, count, disposition, dkim, spf, header_from, envelope_from, envelope_to,
+    reasons_json, auth_dkim_json, auth_spf_json, extensions_json, ${AUTH_COMBO_KEY_FUNCTION}(auth_dkim_json, auth_spf_json, reasons_json)
+  FROM aggregate_records ORDER BY id;
+DROP TABLE aggregate_records;
+ALTER TABLE aggregate_records_keyed RENAME TO aggregate_records;
+CREATE INDEX aggregate_records_report ON aggregate_records (report);
+DROP TABLE source_seen;
+`;
+
 /** Every migration, oldest first. */
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -219,6 +272,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'saved DNS checks', sql: domainChecksTable({ id: 'INTEGER PRIMARY KEY', time: 'TEXT' }) },
   { version: 4, name: 'sender enrichment cache, decisions, auth combinations and first/last seen', sql: senderTables({ time: 'TEXT' }) + SENDER_INDEX },
   { version: 5, name: 'sender rollups filled at query time', sql: SENDER_ROLLUP },
+  { version: 6, name: 'auth combination keys written at ingest, combinations and first/last seen from the rollup', sql: AUTH_KEYS_AT_INGEST },
 ];
 
 const CREATE_VERSION_TABLE = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL)';
@@ -229,6 +283,7 @@ const CREATE_VERSION_TABLE = 'CREATE TABLE IF NOT EXISTS schema_migrations (vers
  * database written by a newer dmarcpilot. Returns the versions applied (empty when up to date).
  */
 export function migrateSqlite(db: SqliteDatabase, now: Date, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  registerAuthComboKey(db);
   db.exec('BEGIN IMMEDIATE');
   try {
     db.exec(CREATE_VERSION_TABLE);

@@ -5,15 +5,13 @@
  */
 import type { SenderDecision, SourceEnrichment } from '../../analysis/sender-model.js';
 import type { PublishedPolicyPeriod, ReportingStats, SenderDecisionEntry, SourceStats } from '../store.js';
-import type { PublishedPolicyRow, SourceSeenRow } from '../sender-rows.js';
+import type { PublishedPolicyRow } from '../sender-rows.js';
 import { enrichmentFromJson, foldSourceStats, publishedPoliciesSql, publishedPolicyFromRow } from '../sender-rows.js';
-import { readAuthCombos, readRolledUpReportingStats, readRolledUpSourceStats, rollUpSenders } from './sender-rollup.js';
+import { readAuthCombos, readRolledUpReportingStats, readRolledUpSourceSeen, readRolledUpSourceStats, rollUpSenders } from './sender-rollup.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-driver.js';
 
 /** IPs per `IN (...)` query, well under SQLite's parameter limit. */
 const IPS_PER_QUERY = 500;
-
-const SOURCE_SEEN_SQL = 'SELECT source_ip AS ip, first_ts, last_ts FROM source_seen WHERE policy_domain = ?';
 
 /** Brings the rollups up to date for the domain (sender-rollup.ts), then reads the grouped rows from them. */
 export function querySourceStats(db: SqliteDatabase, prepare: (sql: string) => SqliteStatement, domain: string, since: Date, until: Date, recentSince?: Date): SourceStats[] {
@@ -22,7 +20,7 @@ export function querySourceStats(db: SqliteDatabase, prepare: (sql: string) => S
   const combos = readAuthCombos(prepare, rows);
   // As a join with auth_combos would: a row whose combination is missing is left out.
   const known = rows.filter((row) => row.combo !== undefined && combos.has(row.combo));
-  return foldSourceStats(known, prepare(SOURCE_SEEN_SQL).all(domain) as SourceSeenRow[], combos);
+  return foldSourceStats(known, readRolledUpSourceSeen(prepare, domain), combos);
 }
 
 /** Reporters and header_from domains over the window, from the same rollups. */

@@ -1,7 +1,9 @@
 /**
  * The SQLite sender rollups (migration 005), kept up to date lazily: the writer only appends, and
  * the first sender query for a domain after ingest adds the domain's new reports to the rollups,
- * in one transaction with the marks naming them (sender_rollup_reports). The pending reports are
+ * in one transaction with the marks naming them (sender_rollup_reports). The auth combinations
+ * the new records carry (by key: auth-combo-key.ts) are added to auth_combos in the same
+ * transaction, and the rollup rows name them by id (migration 006). The pending reports are
  * chosen inside that transaction, so two processes querying at once cannot both add the same
  * report: the second waits for the first's write lock, then finds nothing pending. A report whose
  * writer has not committed has no record_count yet and waits for a later query.
@@ -11,7 +13,7 @@
  * report rows.
  */
 import type { ReportingStats } from '../store.js';
-import type { AuthTexts, SourceStatsRow } from '../sender-rows.js';
+import type { AuthTexts, SourceSeenRow, SourceStatsRow } from '../sender-rows.js';
 import { epochSeconds } from '../sender-rows.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-driver.js';
 
@@ -20,19 +22,26 @@ const PENDING = 'aggregate_reports p WHERE p.policy_domain = ? AND p.record_coun
 
 const HAS_PENDING_SQL = `SELECT 1 AS pending FROM ${PENDING} LIMIT 1`;
 
-/** Records with no auth combination (none are written since migration 004) are left out, as the old query's join did. */
+/** The pending reports' records. */
+const PENDING_RECORDS = PENDING.replace('aggregate_reports p WHERE', 'aggregate_reports p JOIN aggregate_records r ON r.report = p.id WHERE');
+
+/** The combinations of the pending records that auth_combos lacks (the WHERE of PENDING keeps the upsert unambiguous). */
+const ADD_AUTH_COMBOS_SQL =
+  'INSERT INTO auth_combos (combo_key, auth_dkim_json, auth_spf_json, reasons_json) ' +
+  `SELECT r.auth_key, r.auth_dkim_json, r.auth_spf_json, r.reasons_json FROM ${PENDING_RECORDS} ON CONFLICT (combo_key) DO NOTHING`;
+
 const ROLL_UP_SENDERS_SQL =
   'INSERT INTO sender_rollup (policy_domain, source_ip, auth_combo, dkim, spf, disposition, begin_ts, end_ts, messages) ' +
-  "SELECT p.policy_domain, r.source_ip, r.auth_combo, COALESCE(r.dkim, ''), COALESCE(r.spf, ''), COALESCE(r.disposition, ''), p.begin_ts, p.end_ts, SUM(r.count) " +
-  `FROM ${PENDING.replace('aggregate_reports p WHERE', 'aggregate_reports p JOIN aggregate_records r ON r.report = p.id WHERE')} AND r.auth_combo IS NOT NULL ` +
-  'GROUP BY r.source_ip, r.auth_combo, r.dkim, r.spf, r.disposition, p.begin_ts, p.end_ts ' +
+  "SELECT p.policy_domain, r.source_ip, c.id, COALESCE(r.dkim, ''), COALESCE(r.spf, ''), COALESCE(r.disposition, ''), p.begin_ts, p.end_ts, SUM(r.count) " +
+  `FROM ${PENDING_RECORDS.replace('ON r.report = p.id', 'ON r.report = p.id JOIN auth_combos c ON c.combo_key = r.auth_key')} ` +
+  'GROUP BY r.source_ip, c.id, r.dkim, r.spf, r.disposition, p.begin_ts, p.end_ts ' +
   'ON CONFLICT DO UPDATE SET messages = messages + excluded.messages';
 
 /** DMARC passes when either evaluated result is pass (`IS` treats NULL as not pass). */
 const ROLL_UP_HEADER_FROM_SQL =
   'INSERT INTO header_from_rollup (report, header_from, dmarc_pass, messages) ' +
   "SELECT r.report, COALESCE(r.header_from, ''), (r.dkim IS 'pass' OR r.spf IS 'pass'), SUM(r.count) " +
-  `FROM ${PENDING.replace('aggregate_reports p WHERE', 'aggregate_reports p JOIN aggregate_records r ON r.report = p.id WHERE')} ` +
+  `FROM ${PENDING_RECORDS} ` +
   "GROUP BY r.report, COALESCE(r.header_from, ''), (r.dkim IS 'pass' OR r.spf IS 'pass')";
 
 const MARK_SQL = `INSERT INTO sender_rollup_reports (report) SELECT p.id FROM ${PENDING}`;
@@ -48,6 +57,7 @@ export function rollUpSenders(db: SqliteDatabase, prepare: (sql: string) => Sqli
   const own = !db.inTransaction;
   if (own) db.exec('BEGIN IMMEDIATE');
   try {
+    prepare(ADD_AUTH_COMBOS_SQL).run(domain);
     prepare(ROLL_UP_SENDERS_SQL).run(domain);
     prepare(ROLL_UP_HEADER_FROM_SQL).run(domain);
     const added = prepare(MARK_SQL).run(domain).changes;
@@ -77,6 +87,16 @@ export function readRolledUpSourceStats(prepare: (sql: string) => SqliteStatemen
     until: epochSeconds(until),
     recent: recentSince === undefined ? Number.MAX_SAFE_INTEGER : epochSeconds(recentSince),
   }) as SourceStatsRow[];
+}
+
+/**
+ * Each source's first and last report period over all history, from the rollup (every committed
+ * report of the domain is in it once the rollup is brought up to date); in key order, no sort.
+ */
+const SOURCE_SEEN_SQL = 'SELECT source_ip AS ip, MIN(begin_ts) AS first_ts, MAX(end_ts) AS last_ts FROM sender_rollup WHERE policy_domain = ? GROUP BY source_ip';
+
+export function readRolledUpSourceSeen(prepare: (sql: string) => SqliteStatement, domain: string): SourceSeenRow[] {
+  return prepare(SOURCE_SEEN_SQL).all(domain) as SourceSeenRow[];
 }
 
 /** Ids per `IN (...)` query, well under SQLite's parameter limit. */

@@ -25,6 +25,8 @@ export interface SqliteDatabase {
   prepare(sql: string): SqliteStatement;
   exec(sql: string): unknown;
   pragma(source: string, options?: { readonly simple?: boolean }): unknown;
+  /** Defines a SQL function on this connection (better-sqlite3 `Database#function`). */
+  function(name: string, options: { readonly deterministic?: boolean }, implementation: (...args: unknown[]) => unknown): unknown;
   close(): unknown;
 }
 

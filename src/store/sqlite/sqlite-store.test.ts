@@ -79,6 +79,7 @@ test('sqlite: opening creates the missing parent folders and applies the migrati
       { version: 3, applied_at: '2026-11-20T10:00:00.000Z' },
       { version: 4, applied_at: '2026-11-20T10:00:00.000Z' },
       { version: 5, applied_at: '2026-11-20T10:00:00.000Z' },
+      { version: 6, applied_at: '2026-11-20T10:00:00.000Z' },
     ]);
   });
 });
@@ -99,6 +100,7 @@ test('sqlite: opening twice applies nothing the second time and keeps the data',
       { version: 3, applied_at: '2026-11-20T10:00:00.000Z' },
       { version: 4, applied_at: '2026-11-20T10:00:00.000Z' },
       { version: 5, applied_at: '2026-11-20T10:00:00.000Z' },
+      { version: 6, applied_at: '2026-11-20T10:00:00.000Z' },
     ]);
   });
 });
@@ -253,5 +255,62 @@ test('sqlite: failure reports keep the subject only as SHA-256 and headers only 
       { dedupe_key: sha256('["example.com","192.0.2.1",null,"<1@example.com>",["dmarc"]]'), subject_sha256: subject, message_id: '<1@example.com>', headers: null },
       { dedupe_key: sha256('["example.com","192.0.2.2",null,"<1@example.com>",["dmarc"]]'), subject_sha256: subject, message_id: '<1@example.com>', headers: 'Subject: Secret\n' },
     ]);
+  });
+});
+
+test('sqlite: a write group is one transaction: its rollback discards every write in it, and nothing of it is durable before its commit', async () => {
+  await withFile(async (path) => {
+    const store = await openSqliteStore(path);
+    try {
+      const group = await store.beginWriteGroup();
+      const raw = await store.saveRawInput(new TextEncoder().encode('in a group'));
+      const provenance = { raw, source: 'g.xml', receivedAt: new Date('2026-11-20T10:00:00Z') };
+      const writer = await store.beginAggregateReport(header, provenance);
+      await writer.addRecords([record(1, { authDkim: [{ domain: 'example.com', selector: 's1', result: 'pass', humanResult: null }] })]);
+      await writer.commit(trailer);
+      await store.logIngest({ at: new Date('2026-11-20T10:00:00Z'), input: 'g.xml', raw, newReports: 1, duplicateReports: 0, rejected: 0, records: 1 });
+      assert.deepEqual(await readDb(path, (db) => db.prepare('SELECT COUNT(*) AS n FROM aggregate_reports').get()), { n: 0 }, 'another connection sees nothing yet');
+      await assert.rejects(store.beginWriteGroup(), /already open/);
+      await group.rollback();
+      assert.deepEqual(await store.countReports(), { aggregate: 0, records: 0, failure: 0, tls: 0, raw: 0, quarantine: 0 });
+      assert.deepEqual(await store.listIngestLog(10), []);
+
+      const again = await store.beginWriteGroup();
+      const saved = await (async () => {
+        const w = await store.beginAggregateReport(header, { ...provenance, raw: await store.saveRawInput(new TextEncoder().encode('in a group')) });
+        await w.addRecords([record(1)]);
+        return w.commit(trailer);
+      })();
+      assert.equal(saved.status, 'new', 'the report rolled back with the group is new again');
+      await again.commit();
+      assert.deepEqual(await readDb(path, (db) => db.prepare('SELECT COUNT(*) AS n FROM aggregate_records').get()), { n: 1 }, 'committed: another connection sees it');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+test('sqlite: a write group cannot begin or commit while a writer is open, and a writer of a rolled-back group refuses records', async () => {
+  await withFile(async (path) => {
+    const store = await openSqliteStore(path);
+    try {
+      const provenance = { raw: await store.saveRawInput(new TextEncoder().encode('x')), source: 'x.xml', receivedAt: new Date('2026-11-20T10:00:00Z') };
+      const outside = await store.beginAggregateReport(header, provenance);
+      await assert.rejects(store.beginWriteGroup(), /while an AggregateWriter is open/);
+      await outside.abort();
+
+      const group = await store.beginWriteGroup();
+      const writer = await store.beginAggregateReport(header, provenance);
+      await assert.rejects(group.commit(), /while an AggregateWriter is open/);
+      await group.rollback();
+      await assert.rejects(writer.addRecords([record(1)]), /write group was rolled back/);
+      await writer.abort();
+      assert.equal((await store.countReports()).aggregate, 0);
+      const w = await store.beginAggregateReport(header, provenance);
+      await w.addRecords([record(1)]);
+      assert.equal((await w.commit(trailer)).status, 'new', 'the store is usable again without a group');
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -28,6 +28,7 @@ import type {
   SourceStats,
   Store,
   StoredRecord,
+  WriteGroup,
 } from '../store.js';
 import type { SenderDecision, SourceEnrichment } from '../../analysis/sender-model.js';
 import { AggregateStatements, beginAggregateWriter } from './aggregate-writer.js';
@@ -113,6 +114,8 @@ class SqliteStore implements Store {
   readonly #aggregate: AggregateStatements;
   readonly #statements = new Map<string, SqliteStatement>();
   #writerOpen = false;
+  /** A write group holds the connection's transaction (beginWriteGroup). */
+  #groupOpen = false;
 
   constructor(db: SqliteDatabase, now: () => Date) {
     this.#db = db;
@@ -153,9 +156,41 @@ class SqliteStore implements Store {
     });
   }
 
+  /**
+   * One IMMEDIATE transaction for the group: the writes that follow run in it (each report in a
+   * savepoint of its own), and its COMMIT is the group's one durable commit.
+   */
+  beginWriteGroup(): Promise<WriteGroup> {
+    return settle(() => {
+      if (this.#writerOpen) throw new Error('SqliteStore: a write group cannot begin while an AggregateWriter is open.');
+      if (this.#groupOpen) throw new Error('SqliteStore: a write group is already open; commit or roll it back first.');
+      this.#db.exec('BEGIN IMMEDIATE');
+      this.#groupOpen = true;
+      let open = true;
+      return {
+        commit: () =>
+          settle(() => {
+            if (!open) return;
+            if (this.#writerOpen) throw new Error('SqliteStore: a write group cannot commit while an AggregateWriter is open.');
+            this.#db.exec('COMMIT');
+            open = false;
+            this.#groupOpen = false;
+          }),
+        rollback: () =>
+          settle(() => {
+            if (!open) return;
+            open = false;
+            this.#groupOpen = false;
+            if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+          }),
+      };
+    });
+  }
+
   beginAggregateReport(header: AggregateHeader, provenance: Provenance): Promise<AggregateWriter> {
     return settle(() => {
       const gate = {
+        inGroup: () => this.#groupOpen,
         opened: () => {
           if (this.#writerOpen) throw new Error('SqliteStore: an AggregateWriter is already open; commit or abort it first.');
           this.#writerOpen = true;
