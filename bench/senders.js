@@ -182,13 +182,18 @@ async function main() {
   console.log(`load average (1, 5, 15 min) before ${fmt(loadBefore)}, after ${fmt(loadAfter)}`);
 }
 
-/** Empties the sender rollups (migration 005, if the store has it), so the next query rebuilds them as after an ingest. */
+/**
+ * Empties the sender rollups (migration 005, if the store has it), so the next query rebuilds them as after an ingest;
+ * since migration 006 the rollup also fills auth_combos, so that is emptied too.
+ */
 async function emptyRollups(path) {
   const { default: Database } = await import('better-sqlite3');
   const db = new Database(path);
   try {
     const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sender_rollup_reports'").get();
     if (has !== undefined) db.exec('BEGIN; DELETE FROM sender_rollup; DELETE FROM header_from_rollup; DELETE FROM sender_rollup_reports; COMMIT');
+    const keyed = db.prepare("SELECT 1 FROM pragma_table_info('aggregate_records') WHERE name = 'auth_key'").get();
+    if (keyed !== undefined) db.exec('DELETE FROM auth_combos');
   } finally {
     db.close();
   }

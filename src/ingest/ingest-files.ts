@@ -7,6 +7,9 @@
  * Inputs are read whole (up to --max-buffered) so their raw bytes can be kept; mbox files of any
  * size are split into messages as they are read.
  *
+ * The inputs' writes are committed in groups (grouped-commits.ts): one durable commit per second
+ * or so instead of a few per input.
+ *
  * With more than one thread (`threads`), worker threads read and parse the files (ingest-pool.ts)
  * while this thread stores what they found, input after input in the given order, through the
  * same StoreSink calls: the store ends up exactly as after a sequential run. mbox files stay on
@@ -23,6 +26,8 @@ import { sniffContent } from '../reports/unpack/sniff.js';
 import type { Store } from '../store/store.js';
 import type { InputFile } from './file-inputs.js';
 import type { IngestBatch } from './ingest-messages.js';
+import type { GroupLimits } from './grouped-commits.js';
+import { GroupedCommits } from './grouped-commits.js';
 import { IngestPool } from './ingest-pool.js';
 import type { IngestQueue } from './ingest-queue.js';
 import { replayBatch } from './sink-events.js';
@@ -43,6 +48,8 @@ export interface IngestRun {
    * stores take one aggregate-report writer at a time, so inputs are stored one after another.
    */
   readonly queue?: IngestQueue;
+  /** When ingestFiles commits (grouped-commits.ts); the defaults suit a back-fill. */
+  readonly commitGroups?: GroupLimits;
 }
 
 export interface IngestSummary extends IngestCounts {
@@ -87,9 +94,13 @@ async function storeInput(bytes: Uint8Array, name: string, run: IngestRun, quara
  */
 export async function ingestFiles(files: readonly InputFile[], run: IngestRun, threads = 1): Promise<IngestSummary> {
   const summary: IngestSummary = { ...emptyIngestCounts(), inputs: 0 };
-  const add = (counts: IngestCounts): void => {
+  const groups = new GroupedCommits(run.store, run.commitGroups);
+  const stored = async (store: () => Promise<IngestCounts>): Promise<void> => {
+    await groups.beforeInput();
+    const counts = await store();
     summary.inputs++;
     addIngestCounts(summary, counts);
+    await groups.afterInput(counts.records);
   };
   const kinds = files.map((file) => (threads > 1 ? kindOf(file, run) : undefined));
   const parsed = files.filter((_, i) => kinds[i] === 'whole');
@@ -99,19 +110,23 @@ export async function ingestFiles(files: readonly InputFile[], run: IngestRun, t
     let done = 0;
     for (const [index, file] of files.entries()) {
       if (pool && kinds[index] === 'whole') {
-        add(await storeParsed(pool, index, file.path, run));
+        await stored(() => storeParsed(pool, index, file.path, run));
       } else if (isMbox(file.path)) {
         for await (const message of splitMbox(createReadStream(file.path, { highWaterMark: 1 << 20 }), run.limits)) {
-          add(await ingestBytes(message.bytes, `${file.path} > message ${message.index + 1}`, run));
+          await stored(() => ingestBytes(message.bytes, `${file.path} > message ${message.index + 1}`, run));
         }
       } else if (file.size > run.limits.maxBufferedBytes) {
         summary.rejected++;
         run.onRejected(rejection('input-too-large', `The file is larger than --max-buffered (${run.limits.maxBufferedBytes} bytes), the most kept as one raw input.`), file.path);
       } else {
-        add(await ingestBytes(readFileSync(file.path), file.path, run));
+        await stored(() => ingestBytes(readFileSync(file.path), file.path, run));
       }
       run.progress?.(++done, summary);
     }
+    await groups.commit();
+  } catch (err) {
+    await groups.rollback().catch(() => undefined);
+    throw err;
   } finally {
     await pool?.close();
   }
