@@ -3,7 +3,7 @@
  * `node bench/ingest.js`: back-fills the 1,000,000-record bench corpus into new stores with
  * `dmarcpilot ingest -q --db STORE CORPUS` and reports wall time, records/s and peak RSS.
  *
- *   node bench/ingest.js [--stores sqlite,postgres] [--jobs 1,2] [--runs 2] [--pg URL]
+ *   node bench/ingest.js [--stores sqlite,postgres] [--jobs 1,2,3] [--runs 2] [--pg URL]
  *                        [--cli bin/dmarcpilot.js] [--corpus DIR] [--tmp DIR] [--interval 20]
  *
  * Each run gets a new store: a new SQLite file, or a new PostgreSQL database (created on the
@@ -33,7 +33,7 @@ import { MANIFEST_KIND } from './lib/write-corpus.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const usage =
-  'usage: node bench/ingest.js [--stores sqlite,postgres] [--jobs 1,2] [--runs N] [--pg URL] [--cli FILE] [--corpus DIR] [--tmp DIR] [--interval MS]';
+  'usage: node bench/ingest.js [--stores sqlite,postgres] [--jobs 1,2,3] [--runs N] [--pg URL] [--cli FILE] [--corpus DIR] [--tmp DIR] [--interval MS]';
 const log = (line) => process.stderr.write(`${line}\n`);
 const integer = (n) => Math.round(n).toLocaleString('en-GB');
 
@@ -122,7 +122,7 @@ async function main() {
   const { values } = parseArgs({
     options: {
       stores: { type: 'string', default: 'sqlite,postgres' },
-      jobs: { type: 'string', default: `1,${availableParallelism()}` },
+      jobs: { type: 'string', default: `1,${availableParallelism()},${availableParallelism() + 1}` },
       runs: { type: 'string', default: '2' },
       pg: { type: 'string', default: process.env['DMARCPILOT_TEST_PG'] ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
       cli: { type: 'string', default: join(ROOT, 'bin', 'dmarcpilot.js') },
