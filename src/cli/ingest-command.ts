@@ -16,7 +16,7 @@ import type { IngestRun, IngestSummary } from '../ingest/ingest-files.js';
 import { ingestBytes, ingestFiles } from '../ingest/ingest-files.js';
 import { addIngestCounts } from '../ingest/store-sink.js';
 import { readAll } from '../reports/extract/byte-stream.js';
-import { describeStoreLocation } from '../store/open-store.js';
+import { describeStoreLocation, isPostgresLocation } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { addLimitOptions, limitsFromOptions, parsePositiveInteger } from './limit-options.js';
 import { createProgress } from './progress.js';
@@ -47,7 +47,7 @@ export function registerIngestCommand(program: Command, setStatus: (code: number
     .option(...DB_OPTION)
     .option('--keep-failure-headers', "keep failure reports' original message headers (off by default, for privacy)")
     .option('-q, --quiet', 'no progress and no summary on standard error')
-    .option('-j, --jobs <n>', 'threads: n - 1 read and parse files while one stores them, in order (default: the number of cores + 1; 1: one thread)', parsePositiveInteger)
+    .option('-j, --jobs <n>', 'threads: n - 1 read and parse files while one stores them, in order (default: the number of cores, + 1 with SQLite; 1: one thread)', parsePositiveInteger)
     .option('--imap <url>', 'also read an IMAP folder: imaps://user@host[:port]/FOLDER (password: $DMARCPILOT_IMAP_PASSWORD or --imap-password-file)')
     .option('--imap-archive <folder>', `where messages whose reports were stored go (default ${DEFAULT_ARCHIVE_FOLDER}, created if missing)`)
     .option('--imap-failed <folder>', `where refused messages and messages without a report go (default ${DEFAULT_FAILED_FOLDER})`)
@@ -100,7 +100,7 @@ async function runIngest(paths: string[], options: IngestOptions, store: Store, 
     progress: (done, counts) => progress?.update(done, counts),
   };
   try {
-    const summary = await ingestFiles(listed.files, run, options.jobs ?? defaultIngestThreads());
+    const summary = await ingestFiles(listed.files, run, options.jobs ?? defaultIngestThreads(location));
     if (listed.stdin) {
       addIngestCounts(summary, await ingestBytes(await readAll(process.stdin, limits.maxBufferedBytes, 'Standard input'), '-', run));
       summary.inputs++;
@@ -145,10 +145,11 @@ async function backfillImap(config: ImapSourceConfig, run: IngestRun, options: I
 }
 
 /**
- * One parsing worker per core, plus the main thread, which stores: storing mostly waits for the
- * database (and, with SQLite, takes less CPU than parsing), so on 2 cores 3 threads back-fill
- * about 15% faster than 2 (docs/benchmarks.md).
+ * SQLite: one parsing worker per core, plus the main thread, which stores (it takes less CPU than
+ * parsing): on 2 cores, 3 threads back-fill about 15% faster than 2. PostgreSQL: the number of
+ * cores, since the database server (often on the same machine) needs CPU too: there 3 threads
+ * were slower than 2 (docs/benchmarks.md).
  */
-export function defaultIngestThreads(): number {
-  return availableParallelism() + 1;
+export function defaultIngestThreads(location: string): number {
+  return availableParallelism() + (isPostgresLocation(location) ? 0 : 1);
 }
