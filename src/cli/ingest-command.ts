@@ -100,7 +100,21 @@ async function runIngest(paths: string[], options: IngestOptions, store: Store, 
     progress: (done, counts) => progress?.update(done, counts),
   };
   try {
-    const summary = await ingestFiles(listed.files, run, options.jobs ?? defaultIngestThreads(location));
+    const interrupt = new AbortController();
+    const summary = await whileInterruptible(interrupt, () => {
+      progress?.clear();
+      process.stderr.write('dmarcpilot ingest: stopping after the input being stored (press Ctrl-C again to stop at once)\n');
+    }, () => ingestFiles(listed.files, { ...run, signal: interrupt.signal }, options.jobs ?? defaultIngestThreads(location)));
+    if (interrupt.signal.aborted) {
+      progress?.clear();
+      const n = (value: number): string => value.toLocaleString('en-GB');
+      process.stderr.write(
+        `dmarcpilot ingest: interrupted after ${n(summary.inputs)} of ${n(listed.files.length)} files or messages, all stored: ${n(summary.newReports)} new reports ` +
+          `(${n(summary.records)} records), ${n(summary.duplicateReports)} already stored, ${n(summary.rejected)} refused; ` +
+          'run the same command again to go on (what is stored already is recognised)\n',
+      );
+      return 130;
+    }
     if (listed.stdin) {
       addIngestCounts(summary, await ingestBytes(await readAll(process.stdin, limits.maxBufferedBytes, 'Standard input'), '-', run));
       summary.inputs++;
@@ -152,4 +166,25 @@ async function backfillImap(config: ImapSourceConfig, run: IngestRun, options: I
  */
 export function defaultIngestThreads(location: string): number {
   return availableParallelism() + (isPostgresLocation(location) ? 0 : 1);
+}
+
+/**
+ * Runs `work` with SIGINT and SIGTERM turned into `interrupt.abort()` (the first one; `notice`
+ * tells the user), so that a long back-fill stops between inputs with what it stored committed.
+ * A second signal ends the process at once. The handlers are removed when `work` settles.
+ */
+async function whileInterruptible<T>(interrupt: AbortController, notice: () => void, work: () => Promise<T>): Promise<T> {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupt.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+    interrupt.abort();
+    notice();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await work();
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
 }

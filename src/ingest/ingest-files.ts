@@ -50,6 +50,8 @@ export interface IngestRun {
   readonly queue?: IngestQueue;
   /** When ingestFiles commits (grouped-commits.ts); the defaults suit a back-fill. */
   readonly commitGroups?: GroupLimits;
+  /** Once aborted, ingestFiles stops after the input it is storing and commits what it stored. */
+  readonly signal?: AbortSignal;
 }
 
 export interface IngestSummary extends IngestCounts {
@@ -109,10 +111,12 @@ export async function ingestFiles(files: readonly InputFile[], run: IngestRun, t
   try {
     let done = 0;
     for (const [index, file] of files.entries()) {
+      if (run.signal?.aborted) break;
       if (pool && kinds[index] === 'whole') {
         await stored(() => storeParsed(pool, index, file.path, run));
       } else if (isMbox(file.path)) {
         for await (const message of splitMbox(createReadStream(file.path, { highWaterMark: 1 << 20 }), run.limits)) {
+          if (run.signal?.aborted) break;
           await stored(() => ingestBytes(message.bytes, `${file.path} > message ${message.index + 1}`, run));
         }
       } else if (file.size > run.limits.maxBufferedBytes) {
