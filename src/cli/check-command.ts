@@ -81,7 +81,7 @@ async function runChecks(domains: string[], resolver: Resolver, options: CheckOp
   if (storeConfigured) {
     const location = storeLocationFrom(options);
     try {
-      store = await openStore(location);
+      store = await openStore(location, { notice: (message) => process.stderr.write(`dmarcpilot check: ${message}\n`) });
     } catch (caught) {
       process.stderr.write(`dmarcpilot check: cannot open ${describeStoreLocation(location)}: ${caught instanceof Error ? caught.message : String(caught)}\n`);
       return 1;

@@ -75,7 +75,7 @@ async function serve(config: ServeConfig, options: ServeOptions): Promise<number
   }
   let store: Store;
   try {
-    store = await openStore(config.db);
+    store = await openStore(config.db, { notice: log });
   } catch (caught) {
     log(`cannot open ${describeStoreLocation(config.db)}: ${messageOf(caught)}`);
     return 1;

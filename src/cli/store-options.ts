@@ -30,7 +30,7 @@ export async function withStore(
   const location = storeLocationFrom(options);
   let store: Store;
   try {
-    store = await openStore(location);
+    store = await openStore(location, { notice: (message) => process.stderr.write(`dmarcpilot ${name}: ${message}\n`) });
   } catch (caught) {
     process.stderr.write(`dmarcpilot ${name}: cannot open ${describeStoreLocation(location)}: ${caught instanceof Error ? caught.message : String(caught)}\n`);
     setStatus(1);

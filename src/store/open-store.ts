@@ -26,6 +26,11 @@ export function describeStoreLocation(location: string): string {
   }
 }
 
-export function openStore(location: string): Promise<Store> {
-  return isPostgresLocation(location) ? openPostgresStore(location) : openSqliteStore(location);
+export interface OpenStoreOptions {
+  /** Hears of a long schema upgrade before it starts, e.g. to tell the user why opening takes a while. */
+  readonly notice?: (message: string) => void;
+}
+
+export function openStore(location: string, options: OpenStoreOptions = {}): Promise<Store> {
+  return isPostgresLocation(location) ? openPostgresStore(location) : openSqliteStore(location, { notice: options.notice });
 }

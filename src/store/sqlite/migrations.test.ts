@@ -148,3 +148,33 @@ test('migrations: 006 keys every record by its auth combination, keeps combinati
     assert.equal((db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'aggregate_records_report'").get() as { n: number }).n, 1);
   });
 });
+
+test('migrations: a pending migration that rewrites records is announced before it runs, only when the store holds records', async () => {
+  await withMemoryDb((db) => {
+    const heard: string[] = [];
+    const hear = (message: string): void => void heard.push(message);
+    migrateSqlite(db, day(1), MIGRATIONS.slice(0, 5), hear);
+    assert.deepEqual(heard, [], 'a new store: nothing to announce');
+    assert.deepEqual(migrateSqlite(db, day(2), MIGRATIONS, hear), [6]);
+    assert.deepEqual(heard, [], 'a store without records: nothing to announce');
+  });
+  await withMemoryDb((db) => {
+    const heard: string[] = [];
+    const hear = (message: string): void => void heard.push(message);
+    migrateSqlite(db, day(1), MIGRATIONS.slice(0, 5));
+    db.prepare("INSERT INTO raw_inputs (sha256, size, compressed, created_at) VALUES ('r', 1, x'00', 'now')").run();
+    const report = db.prepare(
+      "INSERT INTO aggregate_reports (org_name, report_id, policy_domain, begin_ts, end_ts, schema, errors_json, adkim, aspf, raw_sha256, source, received_at, record_count) " +
+        "VALUES ('o', 'a', 'example.com', 100, 199, 'rfc7489', '[]', 'r', 'r', 'r', 's', 'now', 2)",
+    ).run().lastInsertRowid;
+    const combo = db.prepare("INSERT INTO auth_combos (auth_dkim_json, auth_spf_json, reasons_json) VALUES ('[]', '[]', '[]')").run().lastInsertRowid;
+    const record = db.prepare("INSERT INTO aggregate_records (id, report, source_ip, count, reasons_json, auth_dkim_json, auth_spf_json, auth_combo) VALUES (?, ?, '192.0.2.1', 1, '[]', '[]', '[]', ?)");
+    record.run(1, report, combo);
+    record.run(1500, report, combo);
+    assert.deepEqual(migrateSqlite(db, day(2), MIGRATIONS, hear), [6]);
+    assert.equal(heard.length, 1);
+    assert.match(heard[0] ?? '', /^upgrading the store from schema 5 to 6: migration 6 copies every stored aggregate record once .*, here about 1,500; in one transaction/);
+    assert.deepEqual(migrateSqlite(db, day(3), MIGRATIONS, hear), []);
+    assert.equal(heard.length, 1, 'once upgraded, nothing more is said');
+  });
+});

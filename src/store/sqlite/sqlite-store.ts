@@ -52,6 +52,8 @@ import {
 export interface SqliteStoreOptions {
   /** The clock for `created_at` and `applied_at` columns; defaults to the wall clock. */
   readonly now?: () => Date;
+  /** Hears of a long upgrade before it starts (migrateSqlite). */
+  readonly notice?: (message: string) => void;
 }
 
 /** Opens (creating the file and its folder if needed) and migrates the store at `path`; `:memory:` for tests. */
@@ -68,7 +70,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
 /** A Store over an already-open connection (real or fake): migrates it, then prepares its statements. */
 export function createSqliteStore(db: SqliteDatabase, options: SqliteStoreOptions = {}): Store {
   const now = options.now ?? (() => new Date());
-  migrateSqlite(db, now());
+  migrateSqlite(db, now(), undefined, options.notice);
   return new SqliteStore(db, now);
 }
 
