@@ -90,8 +90,9 @@ export function beginAggregateWriter(
 /** Discards the report's writes: its savepoint inside a group still open, else its transaction. */
 function rollBack(db: SqliteDatabase, gate: WriterGate, nested: boolean): void {
   if (nested) {
-    // A group rolled back meanwhile took the savepoint with it.
-    if (gate.inGroup()) db.exec(`ROLLBACK TO ${SAVEPOINT}; RELEASE ${SAVEPOINT}`);
+    // A group rolled back meanwhile took the savepoint with it, and so did SQLite if an error
+    // (a full disk, say) made it roll the whole transaction back.
+    if (gate.inGroup() && db.inTransaction) db.exec(`ROLLBACK TO ${SAVEPOINT}; RELEASE ${SAVEPOINT}`);
   } else if (db.inTransaction) {
     db.exec('ROLLBACK');
   }

@@ -10,7 +10,7 @@ import type { AggregateHeader, AggregateRecord } from '../../reports/aggregate/a
 import type { FailureReport } from '../../reports/failure/failure-report.js';
 import { openSqliteDatabase } from './sqlite-driver.js';
 import type { SqliteDatabase } from './sqlite-driver.js';
-import { openSqliteStore } from './sqlite-store.js';
+import { createSqliteStore, openSqliteStore } from './sqlite-store.js';
 
 /** A fresh folder per store, removed afterwards. */
 function tempFolder(): { dir: string; cleanup: () => Promise<void> } {
@@ -313,4 +313,25 @@ test('sqlite: a write group cannot begin or commit while a writer is open, and a
       await store.close();
     }
   });
+});
+
+test('sqlite: when SQLite itself rolls a group back (as on a full disk), aborting its writer and the group is harmless and the store goes on', async () => {
+  const db = await openSqliteDatabase(':memory:');
+  const store = createSqliteStore(db);
+  try {
+    const provenance = { raw: await store.saveRawInput(new TextEncoder().encode('x')), source: 'x.xml', receivedAt: new Date('2026-11-20T10:00:00Z') };
+    const group = await store.beginWriteGroup();
+    const writer = await store.beginAggregateReport(header, provenance);
+    await writer.addRecords([record(1)]);
+    db.exec('ROLLBACK'); // what SQLite does by itself after SQLITE_FULL or SQLITE_IOERR
+    await writer.abort();
+    await assert.rejects(group.commit(), /no transaction is active/, 'the lost group is not reported as committed');
+    await group.rollback();
+    const w = await store.beginAggregateReport(header, provenance);
+    await w.addRecords([record(1)]);
+    assert.equal((await w.commit(trailer)).status, 'new');
+    assert.equal((await store.countReports()).records, 1);
+  } finally {
+    await store.close();
+  }
 });
