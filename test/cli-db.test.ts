@@ -55,3 +55,24 @@ test('db status on an unreachable server fails with the reason and exit 1', { sk
   assert.equal(result.status, 1);
   assert.match(result.stderr, /^dmarcpilot db: cannot open PostgreSQL postgres:\/\/postgres@127\.0\.0\.1:1\/nothing: /);
 });
+
+test('db compact: an SQLite store says how much it gave back; PostgreSQL has nothing to do', { skip }, async (t) => {
+  const path = join(mkdtempSync(join(tmpdir(), 'dmarcpilot-db-')), 'store.sqlite');
+  const ingested = run(['ingest', '-q', '--db', path, join(root, 'test/fixtures/aggregate/comcast-large-300-records.xml')]);
+  assert.equal(ingested.status, 0, ingested.stderr);
+  const compacted = run(['db', 'compact', '--db', path]);
+  assert.equal(compacted.status, 0, compacted.stderr);
+  assert.match(compacted.stdout, /^store: SQLite .*store\.sqlite: [\d,.]+ MB -> [\d,.]+ MB \([\d,.]+ MB given back\)\n$/);
+  assert.match(run(['db', 'status', '--db', path]).stdout, /aggregate reports: 1 \(300 records\)/, 'the data is still there');
+
+  const pg = await postgresForTests();
+  if ('skip' in pg) return t.skip(pg.skip);
+  try {
+    const result = run(['db', 'compact', '--db', pg.url]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /nothing to do \(PostgreSQL's autovacuum/);
+    assert.doesNotMatch(result.stdout, /:[^:@/]+@/, 'no password shown');
+  } finally {
+    await pg.drop();
+  }
+});

@@ -1,7 +1,8 @@
 /**
  * `dmarcpilot db status [--db LOCATION]`: opens the store (creating it and running its
- * migrations if needed) and prints what it holds. LOCATION is a SQLite file path or a
- * postgres:// URL; default $DMARCPILOT_DB, else data/dmarcpilot.sqlite.
+ * migrations if needed) and prints what it holds. `dmarcpilot db compact`: gives the free space
+ * of an SQLite file back to the disk. LOCATION is a SQLite file path or a postgres:// URL;
+ * default $DMARCPILOT_DB, else data/dmarcpilot.sqlite.
  */
 import type { Command } from 'commander';
 import { describeStoreLocation } from '../store/open-store.js';
@@ -27,6 +28,29 @@ export function registerDbCommand(program: Command, setStatus: (code: number) =>
             `raw inputs kept: ${n(counts.raw)}\nquarantined: ${n(counts.quarantine)}\n`,
         );
       }
+      return 0;
+    }),
+  );
+  const compact = db
+    .command('compact')
+    .description('Give the free space of an SQLite store back to the disk (the file never shrinks by itself); needs free disk about twice its size.');
+  addDbOption(compact).action((options: { db?: string }) =>
+    withStore('db', options, setStatus, async (store, location) => {
+      let result: Awaited<ReturnType<typeof store.compact>>;
+      try {
+        result = await store.compact();
+      } catch (caught) {
+        process.stderr.write(`dmarcpilot db compact: ${describeStoreLocation(location)}: ${caught instanceof Error ? caught.message : String(caught)}\n`);
+        return 1;
+      }
+      if (result === undefined) {
+        process.stdout.write(`store: ${describeStoreLocation(location)}: nothing to do (PostgreSQL's autovacuum reuses the space of deleted rows)\n`);
+        return 0;
+      }
+      const mb = (bytes: number): string => `${(bytes / 1e6).toLocaleString('en-GB', { maximumFractionDigits: 1, minimumFractionDigits: 1 })} MB`;
+      process.stdout.write(
+        `store: ${describeStoreLocation(location)}: ${mb(result.bytesBefore)} -> ${mb(result.bytesAfter)} (${mb(Math.max(0, result.bytesBefore - result.bytesAfter))} given back)\n`,
+      );
       return 0;
     }),
   );

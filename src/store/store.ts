@@ -240,5 +240,13 @@ export interface Store {
   /** Counts, for tests and `dmarcpilot summary`. */
   countReports(): Promise<{ aggregate: number; records: number; failure: number; tls: number; raw: number; quarantine: number }>;
 
+  /**
+   * Gives the space of deleted or rewritten rows back to the file system, where the store keeps it
+   * for reuse instead (an SQLite file never shrinks by itself, e.g. after a migration copied every
+   * record). The sizes in bytes before and after; undefined when the store has nothing of the kind
+   * to do (PostgreSQL: its autovacuum reuses the space). Not while a writer or write group is open.
+   */
+  compact(): Promise<{ readonly bytesBefore: number; readonly bytesAfter: number } | undefined>;
+
   close(): Promise<void>;
 }

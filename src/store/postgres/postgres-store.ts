@@ -318,6 +318,11 @@ class PostgresStore implements Store {
     return streamPostgresRecords(this.#pool, filter, this.#pageSizes);
   }
 
+  /** PostgreSQL's autovacuum makes the space of deleted rows reusable; giving it back to the disk (VACUUM FULL) is the administrator's call. */
+  compact(): Promise<undefined> {
+    return Promise.resolve(undefined);
+  }
+
   async countReports(): Promise<{ aggregate: number; records: number; failure: number; tls: number; raw: number; quarantine: number }> {
     const tables = ['aggregate_reports', 'aggregate_records', 'failure_reports', 'tls_reports', 'raw_inputs', 'quarantine'] as const;
     const text = `SELECT ${tables.map((table, i) => `(SELECT count(*) FROM ${table}) AS c${i}`).join(', ')}`;

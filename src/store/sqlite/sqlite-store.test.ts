@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -334,4 +334,28 @@ test('sqlite: when SQLite itself rolls a group back (as on a full disk), abortin
   } finally {
     await store.close();
   }
+});
+
+test('sqlite: compact gives the space of deleted rows back to the disk, keeps the data, and waits for no open group', async () => {
+  await withFile(async (path) => {
+    const db = await openSqliteDatabase(path);
+    const store = createSqliteStore(db);
+    try {
+      const random = new Uint8Array(randomBytes(3_000_000)); // incompressible, so the stored raw input is as large
+      const gone = await store.saveRawInput(random);
+      const kept = await store.saveRawInput(new TextEncoder().encode('kept'));
+      db.prepare('DELETE FROM raw_inputs WHERE sha256 = ?').run(gone.sha256);
+      const group = await store.beginWriteGroup();
+      await assert.rejects(store.compact(), /while an AggregateWriter or a write group is open/);
+      await group.commit();
+      const sizes = await store.compact();
+      assert.ok(sizes !== undefined && sizes.bytesBefore - sizes.bytesAfter > 2_000_000, JSON.stringify(sizes));
+      assert.deepEqual(await store.readRawInput(kept.sha256), new TextEncoder().encode('kept'));
+      assert.equal((await store.countReports()).raw, 1);
+    } finally {
+      await store.close();
+    }
+    const { statSync } = await import('node:fs');
+    assert.ok(statSync(path).size < 1_000_000, 'the file itself is small again');
+  });
 });
