@@ -47,7 +47,7 @@ export function registerIngestCommand(program: Command, setStatus: (code: number
     .option(...DB_OPTION)
     .option('--keep-failure-headers', "keep failure reports' original message headers (off by default, for privacy)")
     .option('-q, --quiet', 'no progress and no summary on standard error')
-    .option('-j, --jobs <n>', 'threads: n - 1 read and parse files while one stores them, in order (default: the number of cores, + 1 with SQLite; 1: one thread)', parsePositiveInteger)
+    .option('-j, --jobs <n>', 'threads: n - 1 read and parse files while one stores them, in order (default: the number of cores up to 4, + 1 with SQLite; 1: one thread)', parsePositiveInteger)
     .option('--imap <url>', 'also read an IMAP folder: imaps://user@host[:port]/FOLDER (password: $DMARCPILOT_IMAP_PASSWORD or --imap-password-file)')
     .option('--imap-archive <folder>', `where messages whose reports were stored go (default ${DEFAULT_ARCHIVE_FOLDER}, created if missing)`)
     .option('--imap-failed <folder>', `where refused messages and messages without a report go (default ${DEFAULT_FAILED_FOLDER})`)
@@ -158,14 +158,19 @@ async function backfillImap(config: ImapSourceConfig, run: IngestRun, options: I
   return mailbox;
 }
 
+/** Cores counted for the default: beyond this, parsing outruns the one thread that stores, and each worker costs memory. */
+const DEFAULT_CORES_AT_MOST = 4;
+
 /**
  * SQLite: one parsing worker per core, plus the main thread, which stores (it takes less CPU than
  * parsing): on 2 cores, 3 threads back-fill about 15% faster than 2. PostgreSQL: the number of
  * cores, since the database server (often on the same machine) needs CPU too: there 3 threads
- * were slower than 2 (docs/benchmarks.md).
+ * were slower than 2 (docs/benchmarks.md). Either way at most 4 cores count: one storing thread
+ * keeps up with about two parsing ones (per million records, about 12 s of storing against 15 s
+ * of parsing on these machines).
  */
 export function defaultIngestThreads(location: string): number {
-  return availableParallelism() + (isPostgresLocation(location) ? 0 : 1);
+  return Math.min(availableParallelism(), DEFAULT_CORES_AT_MOST) + (isPostgresLocation(location) ? 0 : 1);
 }
 
 /**
