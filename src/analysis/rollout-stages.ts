@@ -84,16 +84,20 @@ export function snapshotFromPublished(policy: PublishedPolicy): PolicySnapshot {
   return { p: policy.p, sp: policy.sp, np: policy.np, pct: policy.pct, testing: policy.testing };
 }
 
-/** The snapshot as record text (without rua/ruf, which reports do not carry), parsed: what --offline plans from. */
-export function recordFromSnapshot(snapshot: PolicySnapshot): DmarcRecord | undefined {
-  const options: DmarcBuildOptions = {
+/** The snapshot's tags as build options (only those it has). */
+function snapshotOptions(snapshot: PolicySnapshot): DmarcBuildOptions {
+  return {
     ...(snapshot.p !== null ? { policy: snapshot.p } : {}),
     ...(snapshot.sp !== null ? { subdomainPolicy: snapshot.sp } : {}),
     ...(snapshot.np !== null ? { nonexistentSubdomainPolicy: snapshot.np } : {}),
     ...(snapshot.testing !== null ? { testing: snapshot.testing } : {}),
     ...(snapshot.pct !== null ? { percentage: snapshot.pct } : {}),
   };
-  return parseDmarcRecord(formatDmarcTags(options)).record;
+}
+
+/** The snapshot as record text (without rua/ruf, which reports do not carry), parsed: what --offline plans from. */
+export function recordFromSnapshot(snapshot: PolicySnapshot): DmarcRecord | undefined {
+  return parseDmarcRecord(formatDmarcTags(snapshotOptions(snapshot))).record;
 }
 
 /**
@@ -102,13 +106,8 @@ export function recordFromSnapshot(snapshot: PolicySnapshot): DmarcRecord | unde
  * ruf, so the result has none.
  */
 export function recordFromPublished(policy: PublishedPolicy): DmarcRecord | undefined {
-  const snapshot = snapshotFromPublished(policy);
   const options: DmarcBuildOptions = {
-    ...(snapshot.p !== null ? { policy: snapshot.p } : {}),
-    ...(snapshot.sp !== null ? { subdomainPolicy: snapshot.sp } : {}),
-    ...(snapshot.np !== null ? { nonexistentSubdomainPolicy: snapshot.np } : {}),
-    ...(snapshot.testing !== null ? { testing: snapshot.testing } : {}),
-    ...(snapshot.pct !== null ? { percentage: snapshot.pct } : {}),
+    ...snapshotOptions(snapshotFromPublished(policy)),
     ...(policy.adkim === 's' ? { dkimAlignment: 's' } : {}),
     ...(policy.aspf === 's' ? { spfAlignment: 's' } : {}),
     ...(policy.fo !== null && policy.fo !== '0' ? { failureOptions: policy.fo } : {}),
