@@ -6,8 +6,8 @@
  * finding codes are found with Buffer#indexOf on `"code":"` followed by `","severity":`.
  */
 import { Buffer } from 'node:buffer';
+import { createLineSplitter } from './line-splitter.js';
 
-const NEWLINE = 0x0a;
 const DOMAIN_KEY = Buffer.from('{"domain":"');
 const SUMMARY_KEY = Buffer.from('"summary":');
 const CODE_KEY = Buffer.from('"code":"');
@@ -15,13 +15,11 @@ const SEVERITY_AFTER_CODE = Buffer.from('","severity":"');
 
 export function createCheckCounter() {
   let lines = 0;
-  let bytes = 0;
   const domains = new Set();
   const duplicates = [];
   const severities = { error: 0, warning: 0, info: 0, ok: 0 };
   const codes = new Map();
   const problems = [];
-  let carry;
 
   const problem = (text) => {
     if (problems.length < 10) problems.push(text);
@@ -66,23 +64,13 @@ export function createCheckCounter() {
     }
   };
 
+  const splitter = createLineSplitter(countLine);
   return {
     /** @param {Buffer} chunk */
-    push(chunk) {
-      bytes += chunk.length;
-      const buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-      let start = 0;
-      let newline;
-      while ((newline = buffer.indexOf(NEWLINE, start)) !== -1) {
-        countLine(buffer, start, newline);
-        start = newline + 1;
-      }
-      carry = start < buffer.length ? buffer.subarray(start) : undefined;
-    },
+    push: (chunk) => splitter.push(chunk),
     end() {
-      if (carry) countLine(carry, 0, carry.length);
-      carry = undefined;
-      return { lines, bytes, domains, duplicates, severities, codes, problems };
+      splitter.end();
+      return { lines, bytes: splitter.bytes, domains, duplicates, severities, codes, problems };
     },
   };
 }

@@ -5,18 +5,16 @@
  * also decoded with JSON.parse to check that the fast path and the real value agree.
  */
 import { Buffer } from 'node:buffer';
+import { createLineSplitter } from './line-splitter.js';
 
 const KEY = Buffer.from('"count":');
-const NEWLINE = 0x0a;
 const CHECK_EVERY = 1000;
 
 export function createJsonlCounter() {
   let lines = 0;
   let sumOfCounts = 0;
-  let bytes = 0;
   let checked = 0;
   const problems = [];
-  let carry;
 
   const problem = (text) => {
     if (problems.length < 10) problems.push(text);
@@ -50,23 +48,13 @@ export function createJsonlCounter() {
     }
   };
 
+  const splitter = createLineSplitter(countLine);
   return {
     /** @param {Buffer} chunk */
-    push(chunk) {
-      bytes += chunk.length;
-      const buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-      let start = 0;
-      let newline;
-      while ((newline = buffer.indexOf(NEWLINE, start)) !== -1) {
-        countLine(buffer, start, newline);
-        start = newline + 1;
-      }
-      carry = start < buffer.length ? buffer.subarray(start) : undefined;
-    },
+    push: (chunk) => splitter.push(chunk),
     end() {
-      if (carry) countLine(carry, 0, carry.length);
-      carry = undefined;
-      return { lines, sumOfCounts, bytes, checked, problems };
+      splitter.end();
+      return { lines, sumOfCounts, bytes: splitter.bytes, checked, problems };
     },
   };
 }
