@@ -20,6 +20,7 @@ import { describeStoreLocation, isPostgresLocation } from '../store/open-store.j
 import type { Store } from '../store/store.js';
 import { addLimitOptions, limitsFromOptions, parsePositiveInteger } from './limit-options.js';
 import { createProgress } from './progress.js';
+import { onStopSignals } from './stop-signals.js';
 import { DB_OPTION, withStore } from './store-options.js';
 
 interface IngestOptions {
@@ -179,17 +180,13 @@ export function defaultIngestThreads(location: string): number {
  * A second signal ends the process at once. The handlers are removed when `work` settles.
  */
 async function whileInterruptible<T>(interrupt: AbortController, notice: () => void, work: () => Promise<T>): Promise<T> {
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (interrupt.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+  const remove = onStopSignals(() => {
     interrupt.abort();
     notice();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
   try {
     return await work();
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    remove();
   }
 }

@@ -21,6 +21,7 @@ import type { Store } from '../store/store.js';
 import { addLimitOptions, limitsFromOptions } from './limit-options.js';
 import type { ServeConfig, SmtpSettings } from './serve-config.js';
 import { resolveServeConfig } from './serve-config.js';
+import { onStopSignals } from './stop-signals.js';
 import { DB_OPTION } from './store-options.js';
 
 interface ServeOptions {
@@ -164,16 +165,10 @@ function startImap(source: ImapSourceConfig, run: IngestRun): () => Promise<void
 /** Resolves on the first SIGINT or SIGTERM; a second one ends the process at once. */
 function waitForSignal(): Promise<void> {
   return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
+    onStopSignals((signal) => {
       log(`${signal} received`);
-      process.removeListener('SIGINT', onSignal);
-      process.removeListener('SIGTERM', onSignal);
-      process.once('SIGINT', () => process.exit(130));
-      process.once('SIGTERM', () => process.exit(143));
       resolve();
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    });
   });
 }
 
