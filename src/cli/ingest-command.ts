@@ -170,7 +170,7 @@ const DEFAULT_CORES_AT_MOST = 4;
  * keeps up with about two parsing ones (per million records, about 12 s of storing against 15 s
  * of parsing on these machines).
  */
-export function defaultIngestThreads(location: string): number {
+function defaultIngestThreads(location: string): number {
   return Math.min(availableParallelism(), DEFAULT_CORES_AT_MOST) + (isPostgresLocation(location) ? 0 : 1);
 }
 

@@ -10,7 +10,7 @@
 import { hash } from 'node:crypto';
 import type { SqliteDatabase } from './sqlite-driver.js';
 
-export const AUTH_COMBO_KEY_BYTES = 16;
+const AUTH_COMBO_KEY_BYTES = 16;
 
 /** The SQL function the migration that introduced the key fills existing rows with. */
 export const AUTH_COMBO_KEY_FUNCTION = 'dmarcpilot_auth_combo_key';
