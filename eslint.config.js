@@ -1,6 +1,8 @@
 // Lint, including the layering rules of docs/architecture.md: who may import whom.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { importX } from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 const drivers = ['better-sqlite3', 'pg', 'imapflow', 'smtp-server', 'nodemailer'];
 const ioModules = [
@@ -41,6 +43,17 @@ export default tseslint.config(
       '@typescript-eslint/no-redundant-type-constituents': 'off',
       'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'Use a literal union or `as const`, not enum (docs/architecture.md).' }],
     },
+  },
+  {
+    // No import cycles between modules (type-only imports aside; the layer rules below keep
+    // folders from importing each other in both directions, types included).
+    files: ['src/**/*.ts', 'test/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      ...importX.flatConfigs.typescript.settings,
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
     // node:test's test() returns a promise the runner tracks itself.

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { SourceStats } from '../store/store.js';
 import { classifySender, isAlignedDomain, senderState } from './classify-sender.js';
 import { groupSenders, networkKey } from './group-senders.js';
-import type { SenderClass, SourceEnrichment } from './sender-model.js';
+import type { SenderClass } from './sender-model.js';
+import type { SourceEnrichment } from '../core/source-facts.js';
 import { loadServiceCatalogue } from './service-catalogue.js';
 
 const stats = (overrides: Partial<SourceStats> = {}): SourceStats => ({

@@ -15,7 +15,8 @@
  */
 import { findOrganizationalDomain } from '../evaluate/dmarc-discovery.js';
 import type { SenderGroup, SenderTotals } from './group-senders.js';
-import type { SenderClass, SenderDecision, SenderState, SourceEnrichment } from './sender-model.js';
+import type { SenderClass, SenderState } from './sender-model.js';
+import type { SenderDecision, SourceEnrichment } from '../core/source-facts.js';
 
 /** Share of messages passing DMARC from which a sender is `aligned` (and an approved one `verified`). */
 export const ALIGNED_SHARE = 0.98;

@@ -7,7 +7,7 @@ import type { Resolver } from '../core/dns-resolver.js';
 import type { PublishedPolicyPeriod, SenderDecisionEntry, SourceStats, Store } from '../store/store.js';
 import { enrichSources } from './enrich-sources.js';
 import type { EnrichmentCache } from './enrich-sources.js';
-import type { SourceEnrichment } from './sender-model.js';
+import type { SourceEnrichment } from '../core/source-facts.js';
 import { storeEnrichmentCache } from './store-enrichment-cache.js';
 
 export interface SenderEvidence {

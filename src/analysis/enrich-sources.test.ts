@@ -4,7 +4,7 @@ import { MemoryResolver } from '../dns/memory-resolver.js';
 import type { MemoryZone } from '../dns/memory-resolver.js';
 import { enrichSources, memoryEnrichmentCache } from './enrich-sources.js';
 import type { EnrichmentCache } from './enrich-sources.js';
-import type { SourceEnrichment } from './sender-model.js';
+import type { SourceEnrichment } from '../core/source-facts.js';
 
 const V6_REVERSE = '1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa'; // 2001:db8::1
 

@@ -9,7 +9,7 @@ import type { DnsAnswer, Resolver } from '../core/dns-resolver.js';
 import { canonicalizeIp } from '../core/ip.js';
 import { findOrganizationalDomain } from '../evaluate/dmarc-discovery.js';
 import { parseSpfIp, reverseName } from '../records/spf-network.js';
-import type { SourceEnrichment } from './sender-model.js';
+import type { SourceEnrichment } from '../core/source-facts.js';
 import { runBounded } from '../core/run-bounded.js';
 
 /** Where enrichments are kept between runs (the store backs it in production, a Map in tests). */

@@ -6,7 +6,8 @@
  */
 import { formatNetwork, parseSpfIp } from '../records/spf-network.js';
 import type { SourceStats } from '../store/store.js';
-import type { SendingService, ServiceMatch, SourceEnrichment } from './sender-model.js';
+import type { SendingService, ServiceMatch } from './sender-model.js';
+import type { SourceEnrichment } from '../core/source-facts.js';
 import { matchServices } from './service-catalogue.js';
 
 /** The merged evidence of one sender over the window. */

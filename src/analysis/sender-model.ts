@@ -1,25 +1,11 @@
 /**
  * The vocabulary of sender intelligence, shared by the source enrichment, the catalogue of known
  * sending services, the sender grouping and classification, and the rollout planner. Plain
- * JSON-serialisable data: `dmarcpilot senders --json` and `plan --json` print it as it is.
+ * JSON-serialisable data: `dmarcpilot senders --json` and `plan --json` print it as it is. The facts
+ * the store keeps about sources and decisions (SourceEnrichment, SenderDecision) live in core/, where
+ * the store and the network database can use them without depending on analysis.
  */
-
-/** What DNS says about one source IP (forward-confirmed reverse DNS, RFC 8601 §3 "iprev"). */
-export interface SourceEnrichment {
-  readonly ip: string;
-  /** PTR names found, lower case, no trailing dot. */
-  readonly ptrNames: readonly string[];
-  /** The first PTR name whose A/AAAA records include the IP; null when none does. */
-  readonly confirmedName: string | null;
-  /** confirmed: a PTR name resolves back to the IP; unconfirmed: PTR names exist but none resolves back; none: no PTR; unresolved: a DNS failure or offline. */
-  readonly fcrdns: 'confirmed' | 'unconfirmed' | 'none' | 'unresolved';
-  /** Organisational domain of the confirmed name (public suffix list), null without one. */
-  readonly organizationalDomain: string | null;
-  /** From an offline network database when one is installed; absent otherwise. */
-  readonly network?: { readonly asn: number; readonly organization: string; readonly country?: string; readonly prefix?: string };
-  /** When this was looked up (ISO 8601); the cache expires entries by it. */
-  readonly resolvedAt: string;
-}
+import type { SenderDecision, SourceEnrichment } from '../core/source-facts.js';
 
 export type ServiceCategory =
   | 'mailbox-provider'
@@ -72,9 +58,6 @@ export interface ServiceMatch {
 }
 
 export type SenderClass = 'aligned' | 'legitimate-unaligned' | 'forwarded' | 'suspicious' | 'unknown';
-
-/** The owner's decision about a sender; it wins over the automatic class. */
-export type SenderDecision = 'approved' | 'rejected';
 
 /** Where a sender is in its life: unknown → approved → fixed (config changed) → verified (reports show it aligned). */
 export type SenderState = 'new' | 'unknown' | 'approved' | 'rejected' | 'fixed' | 'verified';

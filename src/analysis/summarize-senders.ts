@@ -12,7 +12,8 @@ import type { SenderEvidence } from './collect-sender-stats.js';
 import type { EnrichmentCache } from './enrich-sources.js';
 import { diagnoseSender } from './diagnose-sender.js';
 import { groupSenders } from './group-senders.js';
-import type { SenderSummary, SendingService, SourceEnrichment } from './sender-model.js';
+import type { SenderSummary, SendingService } from './sender-model.js';
+import type { SourceEnrichment } from '../core/source-facts.js';
 import { loadServiceCatalogue } from './service-catalogue.js';
 
 const DAY_MS = 86_400_000;

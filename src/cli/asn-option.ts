@@ -4,7 +4,7 @@
  * Without one, sources are still grouped and classified; their networks are just not named.
  */
 import type { Command } from 'commander';
-import type { SourceEnrichment } from '../analysis/sender-model.js';
+import type { SourceEnrichment } from '../core/source-facts.js';
 import { loadIpAsnDatabase } from '../network/ip-asn-database.js';
 
 export type NetworkLookup = (ip: string) => SourceEnrichment['network'] | undefined;

@@ -5,7 +5,7 @@
  * `--undo` removes it.
  */
 import type { Command } from 'commander';
-import type { SenderDecision } from '../analysis/sender-model.js';
+import type { SenderDecision } from '../core/source-facts.js';
 import { normalizeDomainName } from '../evaluate/domain-name.js';
 import { addDbOption, withStore } from './store-options.js';
 

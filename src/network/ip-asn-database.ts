@@ -12,9 +12,9 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { canonicalizeIp } from '../core/ip.js';
-import type { SourceEnrichment } from '../analysis/sender-model.js';
+import type { SourceNetwork } from '../core/source-facts.js';
 
-export type NetworkInfo = NonNullable<SourceEnrichment['network']>;
+export type NetworkInfo = SourceNetwork;
 
 interface Ranges {
   starts: bigint[];

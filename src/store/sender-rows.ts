@@ -6,7 +6,7 @@
  * distinct combination once. SQLite reads the groups from its rollups (sqlite/sender-rollup.ts).
  */
 import type { AggregateRecord } from '../reports/aggregate/aggregate-report.js';
-import type { SourceEnrichment } from '../analysis/sender-model.js';
+import type { SourceEnrichment } from '../core/source-facts.js';
 import type { PublishedPolicyPeriod, SourceStats } from './store.js';
 
 /** Named parameters of the source-stats queries: each dialect maps a name to its placeholder (`@since`, `$2`). */

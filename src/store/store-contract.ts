@@ -10,7 +10,7 @@ import type { AggregateHeader, AggregateRecord, AggregateTrailer } from '../repo
 import type { FailureReport } from '../reports/failure/failure-report.js';
 import type { TlsReport } from '../reports/tlsrpt/tls-report.js';
 import type { Provenance, Store, StoredRecord } from './store.js';
-import type { SourceEnrichment } from '../analysis/sender-model.js';
+import type { SourceEnrichment } from '../core/source-facts.js';
 
 export type OpenStore = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
 

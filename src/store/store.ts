@@ -17,7 +17,7 @@ import type { Rejection } from '../core/diagnostic.js';
 import type { AggregateHeader, AggregateRecord, AggregateTrailer } from '../reports/aggregate/aggregate-report.js';
 import type { FailureReport } from '../reports/failure/failure-report.js';
 import type { TlsReport } from '../reports/tlsrpt/tls-report.js';
-import type { SenderDecision, SourceEnrichment } from '../analysis/sender-model.js';
+import type { SenderDecision, SourceEnrichment } from '../core/source-facts.js';
 
 /** A kept input, by the SHA-256 of its bytes (hex). */
 export interface RawInputRef {

@@ -11,8 +11,7 @@ import type { MimeEntity } from '../mime/mime-entity.js';
 import { parseMime, walkEntities } from '../mime/parse-mime.js';
 import { sniffContent } from '../unpack/sniff.js';
 import { streamBytes } from './byte-stream.js';
-import type { PayloadContext } from './extract-reports.js';
-import { extractPayload } from './extract-reports.js';
+import type { PayloadContext } from './payload-context.js';
 
 const REPORT_KINDS = new Set(['gzip', 'zip', 'xml', 'json', 'base64']);
 
@@ -52,7 +51,7 @@ async function extractFromEntity(message: MimeEntity, context: PayloadContext): 
     if (!REPORT_KINDS.has(kind)) return;
     if (kind === 'xml' && !/feedback/i.test(new TextDecoder('latin1').decode(head))) return;
     found++;
-    await extractPayload(streamBytes(entity.body), entity.body.length, { ...context, location: `${context.location} > ${partName(entity)}`, depth: context.depth + 1, warnings: [...context.warnings] });
+    await context.extractNested(streamBytes(entity.body), entity.body.length, { ...context, location: `${context.location} > ${partName(entity)}`, depth: context.depth + 1, warnings: [...context.warnings] });
   };
   await visit(message);
   return found;

@@ -22,6 +22,7 @@ import { inflateZipMember, listZipMembers } from '../unpack/unzip.js';
 import type { ByteStream } from './byte-stream.js';
 import { peekStream, readAll, streamBytes } from './byte-stream.js';
 import { extractFromEmail } from './email-reports.js';
+import type { PayloadContext } from './payload-context.js';
 import type { ReportSink } from './report-sink.js';
 
 export interface ExtractInput {
@@ -39,17 +40,6 @@ export interface ExtractOptions {
 /** Bytes looked at to decide what an input is. */
 const SNIFF_BYTES = 4096;
 
-/** Where a payload sits and what applies to it. */
-export interface PayloadContext {
-  readonly sink: ReportSink;
-  readonly limits: Limits;
-  readonly location: string;
-  readonly depth: number;
-  readonly budget: DecompressionBudget | undefined;
-  /** Warnings from the containers around this payload, added to the report's own. */
-  readonly warnings: Diagnostic[];
-}
-
 export async function extractReports(input: ExtractInput, sink: ReportSink, options: ExtractOptions = {}): Promise<void> {
   const context: PayloadContext = {
     sink,
@@ -58,6 +48,7 @@ export async function extractReports(input: ExtractInput, sink: ReportSink, opti
     depth: 0,
     budget: undefined,
     warnings: [],
+    extractNested: extractPayload,
   };
   await extractPayload(input.chunks, input.size, context);
 }

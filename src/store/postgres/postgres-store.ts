@@ -32,7 +32,7 @@ import type {
   StoredRecord,
   WriteGroup,
 } from '../store.js';
-import type { SenderDecision, SourceEnrichment } from '../../analysis/sender-model.js';
+import type { SenderDecision, SourceEnrichment } from '../../core/source-facts.js';
 import {
   queryPublishedPolicies,
   queryReportingStats,

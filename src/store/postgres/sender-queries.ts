@@ -2,7 +2,7 @@
  * The PostgreSQL side of sender intelligence (store.ts: sourceStats, listPublishedPolicies, the
  * enrichment cache and sender decisions). The SQL shared with SQLite is in ../sender-rows.ts.
  */
-import type { SenderDecision, SourceEnrichment } from '../../analysis/sender-model.js';
+import type { SenderDecision, SourceEnrichment } from '../../core/source-facts.js';
 import type { PublishedPolicyPeriod, ReportingStats, SenderDecisionEntry, SourceStats } from '../store.js';
 import type { PublishedPolicyRow, SourceSeenRow, SourceStatsParameter, SourceStatsRow } from '../sender-rows.js';
 import { enrichmentFromJson, epochSeconds, foldSourceStats, postgresSourceStatsSql, publishedPoliciesSql, publishedPolicyFromRow } from '../sender-rows.js';

@@ -3,7 +3,7 @@
  * listPublishedPolicies, the enrichment cache and sender decisions). The grouped counts come from
  * the rollups of sender-rollup.ts; the SQL shared with PostgreSQL is in ../sender-rows.ts.
  */
-import type { SenderDecision, SourceEnrichment } from '../../analysis/sender-model.js';
+import type { SenderDecision, SourceEnrichment } from '../../core/source-facts.js';
 import type { PublishedPolicyPeriod, ReportingStats, SenderDecisionEntry, SourceStats } from '../store.js';
 import type { PublishedPolicyRow } from '../sender-rows.js';
 import { enrichmentFromJson, foldSourceStats, publishedPoliciesSql, publishedPolicyFromRow } from '../sender-rows.js';

@@ -30,7 +30,7 @@ import type {
   StoredRecord,
   WriteGroup,
 } from '../store.js';
-import type { SenderDecision, SourceEnrichment } from '../../analysis/sender-model.js';
+import type { SenderDecision, SourceEnrichment } from '../../core/source-facts.js';
 import { AggregateStatements, beginAggregateWriter } from './aggregate-writer.js';
 import { failureDedupeKey } from '../failure-dedupe-key.js';
 import { failureParams, FAILURE_COLUMNS } from '../failure-rows.js';
