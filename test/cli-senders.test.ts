@@ -70,6 +70,17 @@ test('cli senders: DNS failing (closed port), every source is unresolved yet gro
   for (const field of ['key', 'label', 'serviceId', 'matches', 'sourceIps', 'messages', 'dmarcPass', 'dkimAlignedPass', 'spfAlignedPass', 'dkimDomains', 'spfDomains', 'overrides', 'firstSeen', 'lastSeen', 'class', 'decision', 'state', 'diagnosis', 'fix']) {
     assert.ok(field in (mailchimp ?? {}), field);
   }
+  // Diagnosis and fix are advice objects: code, params, message; no command in the message.
+  assert.deepEqual(mailchimp?.diagnosis.map((a) => a.code), ['sender-dkim-not-aligned', 'sender-spf-not-aligned']);
+  assert.deepEqual(mailchimp?.diagnosis[0], { code: 'sender-dkim-not-aligned', params: { domain: 'example.com', dkimDomains: ['mcsv.net'] }, message: 'DKIM is signed by mcsv.net, not example.com: DKIM is not aligned.' });
+  assert.deepEqual(mailchimp?.fix.map((a) => a.code), ['service-align-step', 'service-align-step', 'service-align-step', 'service-documentation']);
+  const bot = senders.get('net:2001:db8:b4::/48');
+  assert.deepEqual(bot?.fix[1], {
+    code: 'fix-approve-if-yours',
+    params: { domain: 'example.com', sender: 'net:2001:db8:b4::/48' },
+    message: 'If it is in fact yours, approve net:2001:db8:b4::/48 as a sender of example.com, then align it.',
+  });
+  assert.deepEqual(all.flatMap((s) => [...s.diagnosis, ...s.fix]).filter((a) => /dmarcpilot|--[a-z]/.test(a.message)), []);
 }));
 
 test('cli senders: the table (--offline) shows class, state, volume, pass share, dates, why and fix; --new lists only new senders', { skip }, withHistory((db) => {
@@ -81,6 +92,10 @@ test('cli senders: the table (--offline) shows class, state, volume, pass share,
   assert.match(table.stdout, /\nservice:mailchimp +legitimate-unaligned +unknown +900 +0\.0% +2026-10-20 +2026-11-30 +Mailchimp \(Intuit\), 2 IPs\n/);
   assert.match(table.stdout, /\n {2}why: DKIM is signed by mcsv\.net, not example\.com: DKIM is not aligned\.\n/);
   assert.match(table.stdout, /\n {2}fix: 1\. In Mailchimp open Account > Domains, choose example\.com/);
+  // The table adds the commands the advice leaves out.
+  assert.match(table.stdout, /\n {7}2\. If it is in fact yours, run `dmarcpilot approve example\.com net:2001:db8:b4::\/48`, then align it\.\n/);
+  assert.match(table.stdout, /\n {2}fix: 1\. If this sender is yours, approve it \(`dmarcpilot approve example\.com net:198\.51\.100\.0\/24`\) and align it:\n/);
+  assert.match(table.stdout, /\n {7}2\. Sign its mail with DKIM d=example\.com: create a key pair in the sending system \(or with `dmarcpilot record dkim`\), publish/);
 
   const onlyNew = run(['senders', DOMAIN, '--db', db, ...NOW, '--offline', '--new', '--json']);
   assert.equal(onlyNew.status, 0, onlyNew.stderr);

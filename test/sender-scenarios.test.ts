@@ -1,13 +1,16 @@
 /**
  * Sender intelligence over report histories where the right answer is known
- * (helpers/sender-history.ts): each sender's key, class, state, diagnosis and fix, end to end from
- * aggregate report XML through the SQLite store, reverse DNS and the catalogue.
+ * (helpers/sender-history.ts): each sender's key, class, state, diagnosis and fix (advice codes,
+ * params and sentences), end to end from aggregate report XML through the SQLite store, reverse DNS
+ * and the catalogue; and no advice sentence of the senders holds a command or a CLI flag.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { summarizeSenders } from '../src/analysis/summarize-senders.js';
 import { memoryEnrichmentCache } from '../src/analysis/enrich-sources.js';
 import type { SenderSummary } from '../src/analysis/sender-model.js';
+import { senderAdviceText } from '../src/cli/senders-printer.js';
+import type { Advice } from '../src/core/advice.js';
 import { MemoryResolver } from '../src/dns/memory-resolver.js';
 import { parseAggregateReport } from '../src/reports/aggregate/aggregate-parser.js';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
@@ -46,6 +49,15 @@ const get = (map: Map<string, SenderSummary>, key: string): SenderSummary => {
   return sender;
 };
 
+const codes = (list: readonly Advice[]): string[] => list.map((a) => a.code);
+const messages = (list: readonly Advice[]): string => list.map((a) => a.message).join('\n');
+/** The one advice with `code` in the list. */
+function only(list: readonly Advice[], code: string): Advice {
+  const found = list.filter((a) => a.code === code);
+  assert.equal(found.length, 1, `one ${code} in ${codes(list).join(', ')}`);
+  return found[0] as Advice;
+}
+
 test('scenario: a fully aligned Google Workspace is recognised by reverse DNS, aligned and verified, with nothing to fix', async () => {
   const store = await storeWith(senderHistory());
   try {
@@ -76,14 +88,24 @@ test('scenario: a forgotten marketing platform fails SPF alignment (its own retu
     assert.equal(mailchimp.state, 'unknown');
     assert.deepEqual([...mailchimp.sourceIps].sort(), MAILCHIMP_IPS);
     assert.equal(mailchimp.dmarcPass, 0);
-    assert.ok(mailchimp.diagnosis.includes('DKIM is signed by mcsv.net, not example.com: DKIM is not aligned.'), mailchimp.diagnosis.join('\n'));
-    assert.ok(
-      mailchimp.diagnosis.includes("SPF passes for mail20.mcsv.net and mail21.mcsv.net (the service's own return path), not for example.com: SPF is not aligned."),
-      mailchimp.diagnosis.join('\n'),
-    );
-    assert.match(mailchimp.fix.join('\n'), /k2\._domainkey\.example\.com -> dkim2\.mcsv\.net/);
-    assert.doesNotMatch(mailchimp.fix.join('\n'), /\{domain\}/, 'the catalogue placeholder is filled in');
-    assert.match(mailchimp.fix.join('\n'), /mailchimp\.com\/help/);
+    assert.deepEqual(codes(mailchimp.diagnosis), ['sender-dkim-not-aligned', 'sender-spf-not-aligned']);
+    assert.deepEqual(only(mailchimp.diagnosis, 'sender-dkim-not-aligned'), {
+      code: 'sender-dkim-not-aligned',
+      params: { domain: 'example.com', dkimDomains: ['mcsv.net'] },
+      message: 'DKIM is signed by mcsv.net, not example.com: DKIM is not aligned.',
+    });
+    assert.deepEqual(only(mailchimp.diagnosis, 'sender-spf-not-aligned'), {
+      code: 'sender-spf-not-aligned',
+      params: { domain: 'example.com', spfDomains: ['mail20.mcsv.net', 'mail21.mcsv.net'], serviceReturnPath: true },
+      message: "SPF passes for mail20.mcsv.net and mail21.mcsv.net (the service's own return path), not for example.com: SPF is not aligned.",
+    });
+    // The catalogue's steps, one advice each, then where Mailchimp documents them.
+    assert.deepEqual(codes(mailchimp.fix), ['service-align-step', 'service-align-step', 'service-align-step', 'service-documentation']);
+    assert.deepEqual(mailchimp.fix.slice(0, 3).map((a) => a.params), [1, 2, 3].map((step) => ({ service: 'mailchimp', serviceName: 'Mailchimp (Intuit)', step, domain: 'example.com' })));
+    assert.match(mailchimp.fix[1]?.message ?? '', /k2\._domainkey\.example\.com -> dkim2\.mcsv\.net/);
+    assert.doesNotMatch(messages(mailchimp.fix), /\{domain\}/, 'the catalogue placeholder is filled in');
+    assert.deepEqual(mailchimp.fix[3]?.params, { service: 'mailchimp', serviceName: 'Mailchimp (Intuit)', url: 'https://mailchimp.com/help/set-up-email-domain-authentication/' });
+    assert.match(mailchimp.fix[3]?.message ?? '', /mailchimp\.com\/help/);
   } finally {
     await store.close();
   }
@@ -111,10 +133,18 @@ test('scenario: a forwarder whose mail fails DMARC is told "no DNS fix", ARC and
     const forwarder = get(await senders(store), 'domain:forwarder.example');
     assert.equal(forwarder.class, 'forwarded');
     assert.equal(forwarder.dmarcPass, 0);
-    assert.match(forwarder.diagnosis.join('\n'), /Receivers reported overrides on its messages: forwarded \(150\)/);
-    assert.match(forwarder.diagnosis.join('\n'), /The DKIM signature of example\.com \(selector google, fail\) does not verify on 150 messages/);
-    assert.match(forwarder.fix[0] ?? '', /^No DNS change fixes forwarded mail\. .*DKIM d=example\.com/);
-    assert.match(forwarder.fix[1] ?? '', /ARC \(RFC 8617\)/);
+    assert.deepEqual(codes(forwarder.diagnosis), ['forwarded-overrides', 'forwarded-spf-cannot-align', 'sender-dkim-fails', 'sender-spf-fails']);
+    const overrides = only(forwarder.diagnosis, 'forwarded-overrides');
+    assert.deepEqual(overrides.params, { types: ['forwarded'] });
+    assert.equal(overrides.message, 'Receivers reported overrides on its messages: forwarded (150).');
+    const dkim = only(forwarder.diagnosis, 'sender-dkim-fails');
+    assert.deepEqual(dkim.params, { domain: 'example.com', dkimDomains: ['example.com'], selectors: ['google'], results: ['fail'], messages: 150 });
+    assert.match(dkim.message, /^The DKIM signature of example\.com \(selector google, fail\) does not verify on 150 messages/);
+    assert.deepEqual(only(forwarder.diagnosis, 'sender-spf-fails').params, { domain: 'example.com', spfDomains: ['example.com'], messages: 150, ips: [FORWARDER_IP] });
+    assert.deepEqual(codes(forwarder.fix), ['fix-forwarded-dkim', 'fix-forwarded-arc']);
+    assert.deepEqual(forwarder.fix[0]?.params, { domain: 'example.com' });
+    assert.match(forwarder.fix[0]?.message ?? '', /^No DNS change fixes forwarded mail\. .*DKIM d=example\.com/);
+    assert.match(forwarder.fix[1]?.message ?? '', /ARC \(RFC 8617\)/);
   } finally {
     await store.close();
   }
@@ -131,11 +161,21 @@ test('scenario: a spoofing botnet (many networks, no reverse DNS, everything fai
     for (const sender of botnet) {
       assert.equal(sender.class, 'suspicious', sender.key);
       assert.equal(sender.state, 'unknown', sender.key);
-      assert.match(sender.diagnosis.join('\n'), /No DKIM signature was reported on its mail/);
-      assert.match(sender.diagnosis.join('\n'), /SPF fails for example\.com on \d+ messages: .* not authorised by its SPF record\./);
-      assert.match(sender.diagnosis.join('\n'), /looks like someone else sending as example\.com/);
-      assert.match(sender.fix[0] ?? '', /^Nothing to fix: this mail is not yours/);
-      assert.match(sender.fix[1] ?? '', new RegExp(`dmarcpilot approve example\\.com ${sender.key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      assert.deepEqual(codes(sender.diagnosis), ['sender-no-dkim', 'sender-spf-fails', 'suspicious-spoofing'], sender.key);
+      assert.match(only(sender.diagnosis, 'sender-no-dkim').message, /^No DKIM signature was reported on its mail/);
+      const spf = only(sender.diagnosis, 'sender-spf-fails');
+      assert.deepEqual(spf.params.ips, sender.sourceIps);
+      assert.equal(spf.params.messages, sender.messages);
+      assert.match(spf.message, /^SPF fails for example\.com on \d+ messages: .* not authorised by its SPF record\.$/);
+      const spoofing = only(sender.diagnosis, 'suspicious-spoofing');
+      assert.deepEqual(spoofing.params, { domain: 'example.com', addresses: sender.sourceIps.length, withoutReverseDns: sender.sourceIps.length });
+      assert.match(spoofing.message, /looks like someone else sending as example\.com/);
+      assert.deepEqual(codes(sender.fix), ['fix-nothing-not-yours', 'fix-approve-if-yours']);
+      assert.match(sender.fix[0]?.message ?? '', /^Nothing to fix: this mail is not yours/);
+      // The advice names the sender and the domain; the CLI turns it into the command.
+      assert.deepEqual(sender.fix[1]?.params, { domain: 'example.com', sender: sender.key });
+      assert.equal(sender.fix[1]?.message, `If it is in fact yours, approve ${sender.key} as a sender of example.com, then align it.`);
+      assert.equal(senderAdviceText(sender.fix[1]), `If it is in fact yours, run \`dmarcpilot approve example.com ${sender.key}\`, then align it.`);
     }
   } finally {
     await store.close();
@@ -150,10 +190,17 @@ test('scenario: a sender appearing after the policy change is new; once decided 
     assert.equal(vendor.firstSeen, '2026-11-24');
     assert.equal(vendor.state, 'new', 'first seen 7.5 days before now, but after the policy change of 2026-11-20');
     assert.equal(vendor.class, 'unknown');
-    assert.ok(vendor.diagnosis.includes('DKIM is signed by newvendor.example, not example.com: DKIM is not aligned.'), vendor.diagnosis.join('\n'));
-    assert.match(vendor.fix[0] ?? '', /approve example\.com domain:newvendor\.example/);
-    assert.match(vendor.fix.join('\n'), /Sign its mail with DKIM d=example\.com/);
-    assert.match(vendor.fix.join('\n'), /bounces\.example\.com TXT "v=spf1 ip4:198\.51\.100\.77 -all"/);
+    assert.equal(only(vendor.diagnosis, 'sender-dkim-not-aligned').message, 'DKIM is signed by newvendor.example, not example.com: DKIM is not aligned.');
+    assert.deepEqual(only(vendor.diagnosis, 'sender-spf-not-aligned').params, { domain: 'example.com', spfDomains: ['bounce.newvendor.example'], serviceReturnPath: false });
+    assert.deepEqual(codes(vendor.fix), ['fix-approve-and-align', 'fix-sign-dkim', 'fix-return-path']);
+    assert.deepEqual(vendor.fix[0]?.params, { domain: 'example.com', sender: 'domain:newvendor.example' });
+    assert.equal(senderAdviceText(vendor.fix[0]), 'If this sender is yours, approve it (`dmarcpilot approve example.com domain:newvendor.example`) and align it:');
+    assert.match(only(vendor.fix, 'fix-sign-dkim').message, /^Sign its mail with DKIM d=example\.com: .* at <selector>\._domainkey\.example\.com, then turn signing on\.$/);
+    const returnPath = only(vendor.fix, 'fix-return-path');
+    assert.deepEqual(returnPath.params, {
+      domain: 'example.com', returnPath: 'bounces.example.com', record: 'v=spf1 ip4:198.51.100.77 -all', mechanisms: ['ip4:198.51.100.77'], moreNetworks: 0, afterDkimStep: true,
+    });
+    assert.match(returnPath.message, /bounces\.example\.com TXT "v=spf1 ip4:198\.51\.100\.77 -all"/);
     // Senders there from the start of the history are never new.
     const all = await senders(store);
     assert.deepEqual([...all.values()].filter((s) => s.state === 'new').map((s) => s.key), ['domain:newvendor.example']);
@@ -163,7 +210,8 @@ test('scenario: a sender appearing after the policy change is new; once decided 
     assert.equal(approved.decision, 'approved');
     assert.equal(approved.state, 'approved');
     assert.equal(approved.class, 'legitimate-unaligned', 'approved and failing: the owner decided it is theirs');
-    assert.doesNotMatch(approved.fix.join('\n'), /approve/);
+    assert.deepEqual(codes(approved.fix), ['fix-sign-dkim', 'fix-return-path'], 'no "approve it" step once approved');
+    assert.doesNotMatch(messages(approved.fix), /approve/);
 
     await store.setSenderDecision(DOMAIN, 'service:google-workspace', 'rejected', NOW);
     const rejected = get(await senders(store), 'service:google-workspace');
@@ -182,7 +230,9 @@ test('scenario: an approved sender whose last days pass is fixed, then verified 
     const fixed = get(await senders(store), 'service:mailchimp');
     assert.equal(fixed.state, 'fixed');
     assert.equal(fixed.class, 'legitimate-unaligned', 'most of the window still fails');
-    assert.match(fixed.diagnosis.join('\n'), /In the last 7 days 57\.1% of its 210 messages pass DMARC, against 0% before: the fix is taking effect/);
+    const taking = only(fixed.diagnosis, 'sender-fix-taking-effect');
+    assert.deepEqual(taking.params, { sender: 'service:mailchimp', recentDays: 7, recentMessages: 210, recentPassShare: 120 / 210, earlierMessages: 690, earlierPassShare: 0 });
+    assert.match(taking.message, /^In the last 7 days 57\.1% of its 210 messages pass DMARC, against 0% before: the fix is taking effect/);
     // Only the days after the fix in the window: verified.
     const later = await summarizeSenders(store, DOMAIN, { since: new Date(fixedFrom * 1000), until: NOW, resolver: new MemoryResolver(zone), now: () => NOW });
     const verified = later.find((s) => s.key === 'service:mailchimp');
@@ -222,4 +272,44 @@ test('scenario: offline (no DNS), every source still groups and classifies; the 
   } finally {
     await store.close();
   }
+});
+
+/** Every Advice in a JSON-shaped value (objects with code, params and message), wherever it sits. */
+function collectAdvice(value: unknown, into: Advice[] = []): Advice[] {
+  if (Array.isArray(value)) {
+    for (const item of value) collectAdvice(item, into);
+  } else if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    if (typeof record.code === 'string' && typeof record.message === 'string' && typeof record.params === 'object') into.push(record as unknown as Advice);
+    for (const item of Object.values(record)) collectAdvice(item, into);
+  }
+  return into;
+}
+
+test('scenario: no advice sentence of the senders names the program or a CLI flag', async () => {
+  const histories = [
+    senderHistory(),
+    senderHistory({ mailchimpFixedFrom: Date.UTC(2026, 10, 27) / 1000 }),
+    senderHistory().map((r) => ({ ...r, xml: r.xml.replaceAll('<selector>google</selector><result>pass</result></dkim><spf><domain>example.com</domain><scope>mfrom</scope><result>fail</result>', '<selector>google</selector><result>fail</result></dkim><spf><domain>example.com</domain><scope>mfrom</scope><result>temperror</result>') })),
+  ];
+  const found: Advice[] = [];
+  for (const reports of histories) {
+    const store = await storeWith(reports);
+    try {
+      await store.setSenderDecision(DOMAIN, 'service:mailchimp', 'approved', NOW);
+      await store.setSenderDecision(DOMAIN, 'net:2001:db8:b1::/48', 'rejected', NOW);
+      for (const offline of [false, true]) {
+        const list = [...(await senders(store, { offline })).values()];
+        found.push(...collectAdvice(list));
+      }
+    } finally {
+      await store.close();
+    }
+  }
+  const seen = new Set(found.map((a) => a.code));
+  for (const code of ['sender-spf-error', 'fix-approve-if-yours', 'fix-approve-and-align', 'fix-sign-dkim']) {
+    assert.ok(seen.has(code), `the scenarios produce ${code} (whose CLI text has a command)`);
+  }
+  const offending = found.filter((a) => /dmarcpilot|(^|[\s(`])--[a-z]/i.test(a.message)).map((a) => `${a.code}: ${a.message}`);
+  assert.deepEqual([...new Set(offending)], []);
 });

@@ -168,7 +168,7 @@ function legitimatePassShare({ senders, settings }: GateInput): GateResult {
     ? []
     : owners
         .filter((s) => countFailing(s) > 0 && (s.messages === 0 ? 1 : s.dmarcPass / s.messages) < settings.minLegitimatePassShare)
-        .map((s) => blocker(s, `legitimate sender failing DMARC: ${count(countFailing(s))} of ${count(s.messages)} messages fail${s.diagnosis[0] !== undefined ? ` (${s.diagnosis[0]})` : ''}`))
+        .map((s) => blocker(s, `legitimate sender failing DMARC: ${count(countFailing(s))} of ${count(s.messages)} messages fail${s.diagnosis[0] !== undefined ? ` (${s.diagnosis[0].message})` : ''}`))
         .sort(byFailing);
   return {
     id: 'legitimate-pass-share',

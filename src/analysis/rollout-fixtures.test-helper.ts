@@ -3,6 +3,7 @@
  * Workspace aligned, a forgotten marketing platform, a forwarder, a spoofing botnet, a new sender)
  * without a store, so the planner is tested apart from the sender analysis.
  */
+import { advice } from '../core/advice.js';
 import { parseDmarcRecord } from '../records/dmarc-record.js';
 import type { DmarcRecord } from '../records/dmarc-record.js';
 import type { PolicyObservation, ReporterVolume, RolloutHistory } from './rollout-history.js';
@@ -41,7 +42,13 @@ export const forgottenMarketing = sender('service:mailchimp', {
   dmarcPass: 0,
   class: 'legitimate-unaligned',
   state: 'unknown',
-  diagnosis: ['SPF passes for mcsv.net (the service\'s own return path), not for example.com: SPF is not aligned'],
+  diagnosis: [
+    advice(
+      'sender-spf-not-aligned',
+      { domain: 'example.com', spfDomains: ['mcsv.net'], serviceReturnPath: true },
+      "SPF passes for mcsv.net (the service's own return path), not for example.com: SPF is not aligned",
+    ),
+  ],
 });
 export const forwarder = sender('domain:forwarder.example', { messages: 300, dmarcPass: 100, class: 'forwarded', overrides: [{ type: 'forwarded', messages: 150 }] });
 export const botnet = sender('net:203.0.113.0/24', { label: '203.0.113.0/24', messages: 20_000, dmarcPass: 0, class: 'suspicious', state: 'unknown', sourceIps: ['203.0.113.5', '203.0.113.9'] });

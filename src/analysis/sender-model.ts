@@ -3,8 +3,10 @@
  * sending services, the sender grouping and classification, and the rollout planner. Plain
  * JSON-serialisable data: `dmarcpilot senders --json` and `plan --json` print it as it is. The facts
  * the store keeps about sources and decisions (SourceEnrichment, SenderDecision) live in core/, where
- * the store and the network database can use them without depending on analysis.
+ * the store and the network database can use them without depending on analysis. Diagnoses and
+ * fixes are Advice (core/advice.ts): a code and params for programs, a sentence for people.
  */
+import type { Advice } from '../core/advice.js';
 import type { SenderDecision, SourceEnrichment } from '../core/source-facts.js';
 
 export type ServiceCategory =
@@ -87,10 +89,10 @@ export interface SenderSummary {
   readonly class: SenderClass;
   readonly decision: SenderDecision | null;
   readonly state: SenderState;
-  /** Why it fails DMARC, from the evidence, in sentences; empty when it passes. */
-  readonly diagnosis: readonly string[];
-  /** The exact fix: DNS records to add or the service setting to change. */
-  readonly fix: readonly string[];
+  /** Why it fails DMARC, from the evidence, one Advice per finding (docs/advice-codes.md); empty when it passes. */
+  readonly diagnosis: readonly Advice[];
+  /** The exact fix, one Advice per step, in order: DNS records to add or the service setting to change. */
+  readonly fix: readonly Advice[];
   /**
    * Per source IP, most messages first: its volume and what reverse DNS said (`unresolved` when
    * offline or DNS failed). Optional (added with `dmarcpilot senders`); summarizeSenders always sets it.

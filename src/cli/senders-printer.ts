@@ -1,7 +1,10 @@
 /**
  * The text form of `dmarcpilot senders`: one table line per sender (key, class, state, messages,
- * pass share, first and last seen), then, for each sender that fails, why and the fix.
+ * pass share, first and last seen), then, for each sender that fails, why and the fix. The analysis
+ * says what to do in words (docs/advice-codes.md); here, for the codes where a command helps, the
+ * words are swapped for the dmarcpilot command that does it.
  */
+import type { Advice } from '../core/advice.js';
 import type { SenderSummary } from '../analysis/sender-model.js';
 
 const n = (value: number): string => value.toLocaleString('en-GB');
@@ -52,8 +55,8 @@ export function formatSenders(senders: readonly SenderSummary[], heading: Sender
   for (const s of senders) {
     if (s.diagnosis.length === 0 && s.fix.length === 0) continue;
     lines.push('', `${s.key} (${describe(s)}): ${s.class}, ${s.state}, ${n(s.messages - s.dmarcPass)} of ${n(s.messages)} messages fail DMARC`);
-    s.diagnosis.forEach((line, i) => lines.push(`  ${i === 0 ? 'why:' : '    '} ${line}`));
-    s.fix.forEach((line, i) => lines.push(`  ${i === 0 ? 'fix:' : '    '} ${s.fix.length > 1 ? `${i + 1}. ` : ''}${line}`));
+    s.diagnosis.forEach((item, i) => lines.push(`  ${i === 0 ? 'why:' : '    '} ${senderAdviceText(item)}`));
+    s.fix.forEach((item, i) => lines.push(`  ${i === 0 ? 'fix:' : '    '} ${s.fix.length > 1 ? `${i + 1}. ` : ''}${senderAdviceText(item)}`));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -61,4 +64,34 @@ export function formatSenders(senders: readonly SenderSummary[], heading: Sender
 function describe(s: SenderSummary): string {
   const ips = s.sourceIps.length === 1 ? (s.sourceIps[0] ?? '') : `${n(s.sourceIps.length)} IPs`;
   return s.label === s.key.slice(s.key.indexOf(':') + 1) ? ips : `${s.label}, ${ips}`;
+}
+
+/** A string param of an advice, '' when absent. */
+export function stringParam(item: Advice, name: string): string {
+  const value = item.params[name];
+  return typeof value === 'string' ? value : '';
+}
+
+/** The message with `words` (what to do) replaced by `command` (the command that does it); unchanged when the words are not there. */
+export function swapWords(message: string, words: string, command: string): string {
+  const at = message.lastIndexOf(words);
+  return at === -1 ? message : `${message.slice(0, at)}${command}${message.slice(at + words.length)}`;
+}
+
+/** What the CLI prints for one diagnosis or fix: the message, with the command to run for the codes where one helps. */
+export function senderAdviceText(item: Advice): string {
+  const domain = stringParam(item, 'domain');
+  const sender = stringParam(item, 'sender');
+  switch (item.code) {
+    case 'sender-spf-error':
+      return swapWords(item.message, `; check the DNS records of ${domain}.`, `; run \`dmarcpilot check ${domain}\`.`);
+    case 'fix-approve-if-yours':
+      return swapWords(item.message, `approve ${sender} as a sender of ${domain}`, `run \`dmarcpilot approve ${domain} ${sender}\``);
+    case 'fix-approve-and-align':
+      return swapWords(item.message, 'approve it and', `approve it (\`dmarcpilot approve ${domain} ${sender}\`) and`);
+    case 'fix-sign-dkim':
+      return swapWords(item.message, '(or generate one yourself)', '(or with `dmarcpilot record dkim`)');
+    default:
+      return item.message;
+  }
 }
