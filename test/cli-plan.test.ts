@@ -2,7 +2,8 @@
  * `dmarcpilot plan` end to end on SQLite: aggregate reports written here for the scenarios
  * (Google Workspace aligned, a forgotten Mailchimp account, a spoofing botnet, an RFC 9990
  * reporter), ingested with `dmarcpilot ingest`, then planned with --offline (policy from the
- * reports, no DNS) and with an unreachable resolver (DNS fails → the reports' policy).
+ * reports, no DNS) and with an unreachable resolver (DNS fails → the reports' policy); and the
+ * readable plan putting back the commands the plan's advice leaves out.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../src/store/open-store.js';
+import { planRollout } from '../src/analysis/plan-rollout.js';
+import { DEFAULT_GATE_SETTINGS } from '../src/analysis/readiness-gates.js';
+import { formatPlan, planAdviceText } from '../src/cli/plan-printer.js';
+import { senderAdviceText } from '../src/cli/senders-printer.js';
+import type { Advice } from '../src/core/advice.js';
+import { parseDmarcRecord } from '../src/records/dmarc-record.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin/dmarcpilot.js');
@@ -96,7 +103,8 @@ interface PlanJson {
   published: { from: string };
   gates: { id: string; passes: boolean; value: number; threshold: number }[];
   blockers: { sender: string; messages: number; failing: number; gates: string[] }[];
-  next: { stage: string; record: string; warnings: string[] };
+  next: { stage: string; record: string; warnings: Advice[]; why: Advice[] };
+  watch: Advice[];
   impact: { rfc9989Share: number; legitimate: { expected: { quarantined: number } }; suspicious: { expected: { quarantined: number } }; senders: { sender: string; legitimate: boolean }[] };
 }
 
@@ -120,7 +128,13 @@ test('plan --offline: a forgotten marketing platform and a spoofing botnet block
   assert.ok(spoof.gates.includes('unexplained-senders'));
   assert.equal(plan.next.stage, 'quarantine-50');
   assert.match(plan.next.record, /^v=DMARC1; p=quarantine; np=reject; t=y; pct=50/);
-  assert.match(plan.next.warnings.join(' '), /rua/);
+  assert.deepEqual(plan.next.warnings.map((w) => [w.code, w.params]), [['next-copy-report-uris', { domain: 'example.com' }]]);
+  assert.match(plan.next.warnings[0]?.message ?? '', /rua/);
+  assert.deepEqual(plan.next.why.map((w) => w.code), ['next-stage', 'next-np-reject']);
+  assert.ok(plan.watch.some((w) => w.code === 'watch-new-senders' && w.params.domain === 'example.com'));
+  // No advice of the plan (gates, blockers, next step, watch) names the program or an option.
+  const advice = [...plan.next.why, ...plan.next.warnings, ...plan.watch];
+  assert.deepEqual(advice.filter((a) => /dmarcpilot|--[a-z]/.test(a.message)), []);
   assert.ok(plan.impact.rfc9989Share > 0 && plan.impact.rfc9989Share < 0.2);
 });
 
@@ -145,6 +159,10 @@ test('plan --offline: the botnet rejected by the owner no longer blocks; the imp
   assert.match(text.stdout, /✓ legitimate-pass-share/);
   assert.match(text.stdout, /_dmarc\.example\.com\. IN TXT "v=DMARC1; p=quarantine; np=reject; t=y; pct=50"/);
   assert.match(text.stdout, /Watch after the change:/);
+  // The readable plan adds the commands and options the advice leaves out.
+  assert.match(text.stdout, /\n {2}! Planned from the reports' policy_published \(--offline\): reports do not carry rua or ruf/);
+  assert.match(text.stdout, /\n {2}- Aggregate reports over the next 14 days: the disposition of failing mail per sender \(dmarcpilot senders example\.com\) should match the simulation\.\n/);
+  assert.match(text.stdout, /\n {2}- New senders \(dmarcpilot senders example\.com --new\): a system nobody listed shows up first as failing mail\.\n/);
   // A stricter gate from the command line turns it back to not ready.
   assert.equal(run(['plan', 'example.com', '--offline', '--json', '--db', db, '--gate-days', '60']).status, 1);
 });
@@ -171,4 +189,29 @@ test('plan: bad usage exits 2', { skip }, () => {
   const bad = run(['plan', 'example.com', '--settings', settings, '--db', db]);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /unknown gate setting "minDays"/);
+});
+
+test('plan printer: the readable plan puts back the command or option of every code that had one, as before', () => {
+  const record = (text: string) => parseDmarcRecord(text).record;
+  const history = { observations: [], reporters: [{ orgName: 'google.com', messages: 100, rfc9989: false }], subdomains: [], lastDataAt: '2026-11-30T00:00:00.000Z' };
+  const now = new Date('2026-11-30T12:00:00Z');
+  const spfError: Advice = { code: 'sender-spf-error', params: { domain: 'example.com', spfDomains: ['example.com'], results: ['permerror'] }, message: 'SPF for example.com gave an error at the receivers (temperror: DNS failed; permerror: a broken record or more than 10 DNS lookups); check the DNS records of example.com.' };
+  const crm = { key: 'domain:crm.example', label: 'crm.example', serviceId: null, matches: [], sourceIps: ['192.0.2.1'], messages: 500, dmarcPass: 0, dkimAlignedPass: 0, spfAlignedPass: 0, dkimDomains: [], spfDomains: [], overrides: [], firstSeen: '2026-06-01', lastSeen: '2026-11-29', class: 'legitimate-unaligned', decision: 'approved', state: 'approved', diagnosis: [spfError], fix: [] } as const;
+  const first = formatPlan(planRollout({ domain: 'example.com', published: undefined, senders: [crm], history, gates: DEFAULT_GATE_SETTINGS, now }));
+  assert.match(first, /\n {2}! Add rua=mailto:ADDRESS with the address dmarcpilot receives reports on \(dmarcpilot serve or an IMAP mailbox\), or receivers send no aggregate reports\.\n/);
+  assert.match(first, /\n {2}- The first aggregate reports for example\.com within a day or two of publishing; then run dmarcpilot senders example\.com\.\n/);
+  assert.match(first, /\n {4}- legitimate sender failing DMARC: 500 of 500 messages fail \(SPF for example\.com gave an error at the receivers \(temperror: DNS failed; permerror: a broken record or more than 10 DNS lookups\); run `dmarcpilot check example\.com`\.\)\n/);
+  const atReject = formatPlan(planRollout({ domain: 'example.com', published: record('v=DMARC1; p=reject'), senders: [], history, gates: DEFAULT_GATE_SETTINGS, now }));
+  assert.match(atReject, /\n {2}- example\.com is at p=reject: keep watching for new senders \(dmarcpilot senders example\.com --new\) and legitimate mail failing, which is now rejected\.\n/);
+  assert.equal(senderAdviceText(spfError), 'SPF for example.com gave an error at the receivers (temperror: DNS failed; permerror: a broken record or more than 10 DNS lookups); run `dmarcpilot check example.com`.');
+  // Errors: a finding prints with its code, a build failure as it is; an unknown code prints its message.
+  const plan = planRollout({ domain: 'example.com', published: record('v=DMARC1; p=none'), senders: [], history, gates: DEFAULT_GATE_SETTINGS, now });
+  assert.ok(plan.next);
+  const errors: Advice[] = [
+    { code: 'dmarc-policy-invalid', params: { severity: 'error', name: '_dmarc.example.com', location: null, fix: '', rfc: 'RFC 7489 §6.6.3' }, message: 'No valid policy.' },
+    { code: 'next-record-not-built', params: { stage: 'test' }, message: 'The record could not be built.' },
+  ];
+  const invalid = formatPlan({ ...plan, next: { ...plan.next, valid: false, errors } });
+  assert.match(invalid, /\n {2}error: dmarc-policy-invalid: No valid policy\.\n {2}error: The record could not be built\.\n/);
+  assert.equal(planAdviceText({ code: 'some-new-code', params: {}, message: 'As it is.' }, 'example.com'), 'As it is.');
 });

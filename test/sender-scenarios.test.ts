@@ -2,15 +2,19 @@
  * Sender intelligence over report histories where the right answer is known
  * (helpers/sender-history.ts): each sender's key, class, state, diagnosis and fix (advice codes,
  * params and sentences), end to end from aggregate report XML through the SQLite store, reverse DNS
- * and the catalogue; and no advice sentence of the senders holds a command or a CLI flag.
+ * and the catalogue; and no advice sentence, of the senders or of a plan made from them, holds a
+ * command or a CLI flag.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { planRollout } from '../src/analysis/plan-rollout.js';
+import { DEFAULT_GATE_SETTINGS } from '../src/analysis/readiness-gates.js';
 import { summarizeSenders } from '../src/analysis/summarize-senders.js';
 import { memoryEnrichmentCache } from '../src/analysis/enrich-sources.js';
 import type { SenderSummary } from '../src/analysis/sender-model.js';
 import { senderAdviceText } from '../src/cli/senders-printer.js';
 import type { Advice } from '../src/core/advice.js';
+import { parseDmarcRecord } from '../src/records/dmarc-record.js';
 import { MemoryResolver } from '../src/dns/memory-resolver.js';
 import { parseAggregateReport } from '../src/reports/aggregate/aggregate-parser.js';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
@@ -286,7 +290,7 @@ function collectAdvice(value: unknown, into: Advice[] = []): Advice[] {
   return into;
 }
 
-test('scenario: no advice sentence of the senders names the program or a CLI flag', async () => {
+test('scenario: no advice sentence of the senders, or of plans made from them, names the program or a CLI flag', async () => {
   const histories = [
     senderHistory(),
     senderHistory({ mailchimpFixedFrom: Date.UTC(2026, 10, 27) / 1000 }),
@@ -301,13 +305,21 @@ test('scenario: no advice sentence of the senders names the program or a CLI fla
       for (const offline of [false, true]) {
         const list = [...(await senders(store, { offline })).values()];
         found.push(...collectAdvice(list));
+        const history = { observations: [], reporters: [{ orgName: 'receiver.example', messages: 1000, rfc9989: false }], subdomains: [{ domain: 'shop.example.com', messages: 500, dmarcPass: 10 }], lastDataAt: NOW.toISOString() };
+        for (const text of [undefined, 'v=DMARC1; p=none', 'v=DMARC1; p=quarantine; pct=10', 'v=DMARC1; p=quarantine; t=y; sp=none', 'v=DMARC1; p=reject']) {
+          for (const publishedFrom of ['dns', 'reports'] as const) {
+            const published = text === undefined ? undefined : parseDmarcRecord(text).record;
+            const plan = planRollout({ domain: DOMAIN, published, publishedFrom, senders: list, history, gates: DEFAULT_GATE_SETTINGS, now: NOW });
+            found.push(...collectAdvice(JSON.parse(JSON.stringify(plan)) as unknown));
+          }
+        }
       }
     } finally {
       await store.close();
     }
   }
   const seen = new Set(found.map((a) => a.code));
-  for (const code of ['sender-spf-error', 'fix-approve-if-yours', 'fix-approve-and-align', 'fix-sign-dkim']) {
+  for (const code of ['sender-spf-error', 'fix-approve-if-yours', 'fix-approve-and-align', 'fix-sign-dkim', 'next-add-rua', 'next-copy-report-uris', 'watch-first-reports', 'watch-new-senders', 'watch-at-reject']) {
     assert.ok(seen.has(code), `the scenarios produce ${code} (whose CLI text has a command)`);
   }
   const offending = found.filter((a) => /dmarcpilot|(^|[\s(`])--[a-z]/i.test(a.message)).map((a) => `${a.code}: ${a.message}`);

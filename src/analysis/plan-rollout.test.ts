@@ -39,7 +39,14 @@ describe('planRollout scenarios', () => {
     assert.equal(p.next?.valid, true);
     assert.deepEqual(p.next?.strings, [p.next?.record]);
     assert.equal(p.next?.zoneLine, `_dmarc.example.com. IN TXT "${p.next?.record}"`);
-    assert.ok(p.watch.some((w) => w.includes(`To roll back, publish the current record again: ${Q25}`)));
+    assert.deepEqual(p.watch.map((w) => w.code), ['watch-dispositions', 'watch-legitimate-affected', 'watch-new-senders', 'watch-overrides', 'watch-testing-reports', 'watch-stale-policy', 'watch-rollback']);
+    const rollback = p.watch.find((w) => w.code === 'watch-rollback');
+    assert.deepEqual(rollback?.params, { record: Q25 });
+    assert.equal(rollback?.message, `To roll back, publish the current record again: ${Q25}`);
+    assert.deepEqual(p.watch.find((w) => w.code === 'watch-new-senders')?.params, { domain: 'example.com' });
+    assert.deepEqual(p.next?.why.map((w) => [w.code, w.params]), [['next-stage', { stage: 'quarantine-50' }], ['next-np-reject', { domain: 'example.com', testing: true }]]);
+    assert.deepEqual(p.next?.warnings, []);
+    assert.deepEqual(p.next?.errors, []);
   });
 
   it('a forgotten marketing platform blocks, named with its messages', () => {
@@ -50,7 +57,15 @@ describe('planRollout scenarios', () => {
     const row = p.impact?.senders.find((s) => s.sender === 'service:mailchimp');
     assert.deepEqual(row?.rfc7489, { quarantined: 2000, rejected: 0 });
     assert.deepEqual(row?.rfc9989, { quarantined: 0, rejected: 0 });
-    assert.ok(p.watch.some((w) => w.includes('Mailchimp')));
+    const affected = p.watch.find((w) => w.code === 'watch-legitimate-affected');
+    assert.deepEqual(affected?.params, { quarantined: affected?.params.quarantined, rejected: 0, days: 30, senders: ['service:mailchimp', 'service:google-workspace'] });
+    assert.ok(typeof affected?.params.quarantined === 'number' && affected.params.quarantined > 0);
+    assert.match(affected?.message ?? '', /mostly from Mailchimp \(/);
+    // The blocker quotes the sender's first diagnosis, and names its code.
+    const reason = p.blockers[0]?.reasons[0];
+    assert.equal(reason?.code, 'blocker-legitimate-failing');
+    assert.deepEqual(reason?.params, { sender: 'service:mailchimp', failing: 4000, messages: 4000, diagnosis: 'sender-spf-not-aligned' });
+    assert.match(reason?.message ?? '', /^legitimate sender failing DMARC: 4,000 of 4,000 messages fail \(SPF passes for mcsv\.net/);
   });
 
   it('a new sender after the last step blocks', () => {
@@ -60,7 +75,10 @@ describe('planRollout scenarios', () => {
     const gate = p.gates.find((g) => g.id === 'new-senders');
     assert.equal(gate?.passes, false);
     assert.deepEqual(p.blockers.map((b) => b.sender), ['service:sendgrid']);
-    assert.match(p.blockers[0]?.reasons.join(' ') ?? '', /after the last policy change/);
+    assert.deepEqual(p.blockers[0]?.reasons.map((r) => [r.code, r.params]), [
+      ['blocker-new-sender', { sender: 'service:sendgrid', firstSeen: '2026-11-27', afterPolicyChange: true, failing: 60 }],
+    ]);
+    assert.match(p.blockers[0]?.reasons[0]?.message ?? '', /after the last policy change/);
   });
 
   it('a spoofing botnet blocks while undecided; rejected it does not, and the impact shows it quarantined', () => {
@@ -105,9 +123,12 @@ describe('planRollout scenarios', () => {
     const p = plan({ published: record(legacy), history: history([['2026-09-01', legacy]]) });
     assert.equal(p.stage, 'quarantine-10');
     assert.equal(p.stageExact, false);
-    assert.match(p.stageNotes.join(' '), /ALL failing mail/);
+    assert.deepEqual(p.stageNotes.map((n) => n.code), ['stage-not-exact', 'stage-pct-without-testing']);
+    assert.deepEqual(p.stageNotes[1]?.params, { pct: 10, policy: 'quarantine' });
+    assert.match(p.stageNotes[1]?.message ?? '', /ALL failing mail/);
     assert.equal(p.next?.record, `v=DMARC1; p=quarantine; np=reject; pct=25; rua=${RUA}`);
-    assert.match(p.next?.why.join(' ') ?? '', /leaves t=y out/);
+    assert.deepEqual(p.next?.why.map((w) => w.code), ['next-stage', 'next-testing-left-out', 'next-np-reject']);
+    assert.match(p.next?.why[1]?.message ?? '', /leaves t=y out/);
     assert.deepEqual(p.impact?.effect.rfc9989, { quarantine: 1, reject: 0 });
   });
 
@@ -123,14 +144,18 @@ describe('planRollout scenarios', () => {
     const text = `v=DMARC1; p=quarantine; sp=none; pct=25; t=y; rua=${RUA}`;
     const p = plan({ published: record(text), history: history([['2026-09-01', text]], { subdomains: [{ domain: 'news.example.com', messages: 5000, dmarcPass: 4999 }] }) });
     assert.match(p.next?.record ?? '', /sp=quarantine/);
-    assert.match(p.next?.why.join(' ') ?? '', /sp raised from none to quarantine/);
+    const raised = p.next?.why.find((w) => w.code === 'next-sp-raised');
+    assert.deepEqual(raised?.params, { from: 'none', to: 'quarantine', subdomains: ['news.example.com'] });
+    assert.match(raised?.message ?? '', /^sp raised from none to quarantine: every subdomain seen passes \(news\.example\.com/);
   });
 
   it('sp staging: without sp, subdomains that fail are held at today\'s policy', () => {
     const none = `v=DMARC1; p=none; rua=${RUA}`;
     const p = plan({ published: record(none), history: history([['2026-09-01', none]], { subdomains: [{ domain: 'shop.example.com', messages: 2000, dmarcPass: 400 }] }) });
     assert.match(p.next?.record ?? '', /^v=DMARC1; p=quarantine; sp=none;/);
-    assert.match(p.next?.why.join(' ') ?? '', /shop\.example\.com \(2,000 messages, 20% pass\)/);
+    const held = p.next?.why.find((w) => w.code === 'next-sp-held');
+    assert.deepEqual(held?.params, { sp: 'none', subdomains: ['shop.example.com'] });
+    assert.match(held?.message ?? '', /shop\.example\.com \(2,000 messages, 20% pass\)/);
     assert.equal(p.subdomains[0]?.ready, false);
   });
 
@@ -149,7 +174,8 @@ describe('planRollout scenarios', () => {
   it('planned from reports (--offline): rua is unknown and the plan says to copy it', () => {
     const p = plan({ published: record('v=DMARC1; p=quarantine; pct=25; t=y'), publishedFrom: 'reports' });
     assert.equal(p.published.from, 'reports');
-    assert.match(p.next?.warnings.join(' ') ?? '', /copy them from the record you publish today/);
+    assert.deepEqual(p.next?.warnings.map((w) => [w.code, w.params]), [['next-copy-report-uris', { domain: 'example.com' }]]);
+    assert.match(p.next?.warnings[0]?.message ?? '', /copy them from the record you publish today/);
   });
 
   it('no record at all: publish p=none first', () => {
@@ -157,7 +183,11 @@ describe('planRollout scenarios', () => {
     assert.equal(p.stage, 'none');
     assert.equal(p.next?.stage, 'none');
     assert.equal(p.next?.record, 'v=DMARC1; p=none');
-    assert.match(p.next?.warnings.join(' ') ?? '', /Add rua=mailto:ADDRESS/);
+    assert.deepEqual(p.stageNotes.map((n) => n.code), ['stage-no-record']);
+    assert.deepEqual(p.next?.why.map((w) => [w.code, w.params]), [['next-first-record', { domain: 'example.com', stage: 'none' }]]);
+    assert.deepEqual(p.next?.warnings.map((w) => [w.code, w.params]), [['next-add-rua', { domain: 'example.com' }]]);
+    assert.match(p.next?.warnings[0]?.message ?? '', /^Add rua=mailto:ADDRESS/);
+    assert.deepEqual(p.watch.map((w) => [w.code, w.params]), [['watch-first-reports', { domain: 'example.com' }]]);
     assert.equal(p.impact, null);
   });
 
@@ -168,6 +198,7 @@ describe('planRollout scenarios', () => {
     assert.equal(p.next, null);
     assert.equal(p.impact, null);
     assert.equal(p.ready, true);
+    assert.deepEqual(p.watch.map((w) => [w.code, w.params]), [['watch-at-reject', { domain: 'example.com' }], ['watch-keep-rua', {}]]);
   });
 
   it('reject-test can be skipped', () => {
@@ -185,6 +216,33 @@ describe('planRollout scenarios', () => {
     assert.ok(p.next?.strings.every((s) => countOctets(s) <= 255));
     assert.equal(p.next?.strings.join(''), p.next?.record);
     assert.ok(parseDmarcRecord(p.next?.strings.join('') ?? '').record);
+  });
+
+  it('a published record without rua (from DNS): the next one has none either, and the plan warns', () => {
+    const text = 'v=DMARC1; p=quarantine; pct=25; t=y';
+    const p = plan({ published: record(text), history: history([['2026-09-01', text]]) });
+    assert.deepEqual(p.next?.warnings.map((w) => [w.code, w.params]), [['next-no-rua', {}]]);
+  });
+
+  it('gate details are advice with the measured value and the threshold', () => {
+    const p = plan({ senders: [googleWorkspace, forgottenMarketing] });
+    assert.deepEqual(p.gates.map((g) => g.detail.code), ['gate-days-at-stage', 'gate-legitimate-pass-share', 'gate-unexplained-senders', 'gate-new-senders', 'gate-reporters']);
+    for (const g of p.gates) {
+      assert.equal(g.detail.params.value, g.value, g.id);
+      assert.equal(g.detail.params.threshold, g.threshold, g.id);
+    }
+  });
+
+  it('no advice sentence names the program or a CLI flag', () => {
+    const plans = [
+      plan({ senders: [googleWorkspace, forgottenMarketing, botnet, forwarder] }),
+      plan({ published: undefined, senders: [] }),
+      plan({ published: record('v=DMARC1; p=quarantine; pct=25; t=y'), publishedFrom: 'reports' }),
+      plan({ published: record(`v=DMARC1; p=reject; rua=${RUA}`) }),
+    ];
+    const all = plans.flatMap((p) => [...p.stageNotes, ...p.watch, ...(p.next ? [...p.next.why, ...p.next.warnings, ...p.next.errors] : []), ...p.gates.map((g) => g.detail), ...p.blockers.flatMap((b) => b.reasons)]);
+    assert.ok(all.length > 30);
+    assert.deepEqual(all.filter((a) => /dmarcpilot|(^|[\s(`])--[a-z]/i.test(a.message)).map((a) => a.message), []);
   });
 
   it('is JSON-serialisable with the documented top-level fields', () => {

@@ -3,8 +3,12 @@
  * senders in the way, the next record (the published one with only the policy tags moved on, so
  * rua, ruf, adkim, aspf and the rest survive), what that record would have done to the last days
  * of mail, and what to watch after publishing it. Pure: the senders, the history and the published
- * record come in as data (plan-command.ts collects them).
+ * record come in as data (plan-command.ts collects them). Every reason, warning, note and watch item
+ * is Advice (docs/advice-codes.md): a code and params for programs, a sentence without commands for
+ * people (the CLI adds the command for the codes where one helps).
  */
+import type { Advice } from '../core/advice.js';
+import { advice } from '../core/advice.js';
 import { findOrganizationalDomain } from '../evaluate/dmarc-discovery.js';
 import { adviseDmarcRecord } from '../evaluate/dmarc-advice.js';
 import type { DmarcBuildOptions } from '../records/dmarc-build.js';
@@ -47,7 +51,8 @@ export interface PlanBlocker {
   readonly failing: number;
   readonly firstSeen: string;
   readonly gates: readonly GateId[];
-  readonly reasons: readonly string[];
+  /** Why it blocks, one per gate it holds shut (`blocker-*`). */
+  readonly reasons: readonly Advice[];
 }
 
 export interface NextStep {
@@ -60,11 +65,15 @@ export interface NextStep {
   readonly zoneLine: string;
   /** True when it builds and the DNS checker's advice has no error about it. */
   readonly valid: boolean;
-  readonly errors: readonly string[];
-  /** Why this record, in sentences. */
-  readonly why: readonly string[];
+  /**
+   * Why it is not valid: the DNS checker's error findings about it (the finding's code, e.g.
+   * `dmarc-policy-invalid`, docs/findings.md, with its message), or `next-record-not-built`.
+   */
+  readonly errors: readonly Advice[];
+  /** Why this record (`next-*`). */
+  readonly why: readonly Advice[];
   /** Things to do by hand before publishing (e.g. add rua when planning from reports). */
-  readonly warnings: readonly string[];
+  readonly warnings: readonly Advice[];
 }
 
 export interface SubdomainStatus extends SubdomainVolume {
@@ -80,7 +89,7 @@ export interface RolloutPlan {
   readonly stage: RolloutStageId;
   /** True when the published record is exactly the stage on both generations. */
   readonly stageExact: boolean;
-  readonly stageNotes: readonly string[];
+  readonly stageNotes: readonly Advice[];
   /** When the current stage began (ISO 8601), null when no data shows it yet. */
   readonly stageStart: string | null;
   readonly ready: boolean;
@@ -91,8 +100,8 @@ export interface RolloutPlan {
   /** The next record simulated on the window's mail; null at the last stage. */
   readonly impact: ImpactSimulation | null;
   readonly subdomains: readonly SubdomainStatus[];
-  /** What to watch after publishing the next record. */
-  readonly watch: readonly string[];
+  /** What to watch after publishing the next record (`watch-*`). */
+  readonly watch: readonly Advice[];
 }
 
 const LEVEL: Readonly<Record<DmarcPolicy, number>> = { none: 0, quarantine: 1, reject: 2 };
@@ -152,7 +161,7 @@ export function planRollout(input: PlanInput): RolloutPlan {
 }
 
 function mergeBlockers(gates: readonly GateResult[]): PlanBlocker[] {
-  const merged = new Map<string, { blocker: GateBlocker; gates: GateId[]; reasons: string[] }>();
+  const merged = new Map<string, { blocker: GateBlocker; gates: GateId[]; reasons: Advice[] }>();
   for (const gate of gates) {
     for (const b of gate.blockers) {
       const entry = merged.get(b.sender) ?? { blocker: b, gates: [], reasons: [] };
@@ -184,24 +193,42 @@ function buildNextStep(
   subdomains: readonly SubdomainStatus[],
   input: PlanInput,
 ): { step: NextStep; record?: DmarcRecord } {
-  const why: string[] = [];
-  const warnings: string[] = [];
+  const why: Advice[] = [];
+  const warnings: Advice[] = [];
   const base: { -readonly [K in keyof DmarcBuildOptions]: DmarcBuildOptions[K] } = published === undefined ? {} : { ...optionsFromRecord(published) };
   base.policy = stage.tags.policy;
   base.percentage = stage.tags.percentage;
   base.testing = stage.tags.testing;
   if (published === undefined) {
-    why.push(`No DMARC record is known for ${domain}: publish a monitoring record first (${stage.description})`);
-    warnings.push('Add rua=mailto:ADDRESS with the address dmarcpilot receives reports on (dmarcpilot serve or an IMAP mailbox), or receivers send no aggregate reports.');
+    why.push(advice('next-first-record', { domain, stage: stage.id }, `No DMARC record is known for ${domain}: publish a monitoring record first (${stage.description})`));
+    warnings.push(
+      advice(
+        'next-add-rua',
+        { domain },
+        'Add rua=mailto:ADDRESS with the address this installation receives reports on (its SMTP listener or an IMAP mailbox), or receivers send no aggregate reports.',
+      ),
+    );
   } else {
-    why.push(`Next stage ${stage.id}: ${stage.description}`);
+    why.push(advice('next-stage', { stage: stage.id }, `Next stage ${stage.id}: ${stage.description}`));
     const candidate = buildDmarcRecord(base);
     if (candidate.ok && stage.tags.testing === 'y' && !isAtLeastAsStrict(candidate.parse.record, published)) {
       delete base.testing;
-      why.push('The published record already makes RFC 9989 receivers apply the policy in full (they ignore pct): the next record leaves t=y out rather than loosen it for them.');
+      why.push(
+        advice(
+          'next-testing-left-out',
+          { stage: stage.id },
+          'The published record already makes RFC 9989 receivers apply the policy in full (they ignore pct): the next record leaves t=y out rather than loosen it for them.',
+        ),
+      );
     }
     if (input.publishedFrom === 'reports') {
-      warnings.push('Planned from the reports\' policy_published (--offline): reports do not carry rua or ruf, so copy them from the record you publish today before publishing this one.');
+      warnings.push(
+        advice(
+          'next-copy-report-uris',
+          { domain },
+          "Planned from the reports' policy_published: reports do not carry rua or ruf, so copy them from the record you publish today before publishing this one.",
+        ),
+      );
     }
   }
   const organizational = findOrganizationalDomain(domain) === domain;
@@ -212,17 +239,25 @@ function buildNextStep(
   if (organizational && options.npReject && stage.tags.policy !== 'none' && base.nonexistentSubdomainPolicy === undefined) {
     base.nonexistentSubdomainPolicy = 'reject';
     why.push(
-      `np=reject: subdomains of ${domain} that do not exist (NXDOMAIN) send no legitimate mail, so RFC 9989 receivers may reject it${stage.tags.testing === 'y' ? ' (quarantine while t=y)' : ''}; RFC 7489 receivers ignore np and use sp or p.`,
+      advice(
+        'next-np-reject',
+        { domain, testing: stage.tags.testing === 'y' },
+        `np=reject: subdomains of ${domain} that do not exist (NXDOMAIN) send no legitimate mail, so RFC 9989 receivers may reject it${stage.tags.testing === 'y' ? ' (quarantine while t=y)' : ''}; RFC 7489 receivers ignore np and use sp or p.`,
+      ),
     );
   }
   const build = buildDmarcRecord(base);
   if (!build.ok) {
-    return { step: { stage: stage.id, record: '', strings: [], zoneLine: '', valid: false, errors: [...build.errors], why, warnings } };
+    const errors = build.errors.map((error) => advice('next-record-not-built', { stage: stage.id }, error));
+    return { step: { stage: stage.id, record: '', strings: [], zoneLine: '', valid: false, errors, why, warnings } };
   }
-  const advice = adviseDmarcRecord(build.parse, { policyDomain: domain, domain, organizationalDomain: findOrganizationalDomain(domain) });
-  const errors = advice.filter((f) => f.severity === 'error').map((f) => `${f.code}: ${f.message}`);
+  const findings = adviseDmarcRecord(build.parse, { policyDomain: domain, domain, organizationalDomain: findOrganizationalDomain(domain) });
+  // The checker's error findings keep their own codes (docs/findings.md).
+  const errors = findings
+    .filter((f) => f.severity === 'error')
+    .map((f) => advice(f.code, { severity: f.severity, name: f.name ?? null, location: f.location ?? null, fix: f.fix, rfc: f.rfc }, f.message));
   if (build.parse.record.aggregateUris.length === 0 && published !== undefined && input.publishedFrom !== 'reports') {
-    warnings.push('The record has no rua: receivers send no aggregate reports, and the next steps cannot be planned.');
+    warnings.push(advice('next-no-rua', {}, 'The record has no rua: receivers send no aggregate reports, and the next steps cannot be planned.'));
   }
   const strings = splitTxtStrings(build.text);
   return {
@@ -235,22 +270,29 @@ function buildNextStep(
  * sp staging: an explicit sp below the next p is raised one level once every subdomain seen in
  * the reports passes; without sp, subdomains that would not pass are held at today's level.
  */
-function stageSubdomainPolicy(base: { subdomainPolicy?: string }, published: DmarcRecord, nextLevel: number, subdomains: readonly SubdomainStatus[], why: string[]): void {
+function stageSubdomainPolicy(base: { subdomainPolicy?: string }, published: DmarcRecord, nextLevel: number, subdomains: readonly SubdomainStatus[], why: Advice[]): void {
   const failing = subdomains.filter((s) => !s.ready);
   const names = (list: readonly SubdomainStatus[]): string =>
     list
       .slice(0, 5)
       .map((s) => `${s.domain} (${count(s.messages)} messages, ${formatShare(s.passShare)} pass)`)
       .join(', ') + (list.length > 5 ? `, and ${list.length - 5} more` : '');
+  const domains = (list: readonly SubdomainStatus[]): string[] => list.map((s) => s.domain);
   const sp = published.subdomainPolicy;
   if (sp !== undefined) {
     if (LEVEL[sp] >= nextLevel) return;
     if (failing.length === 0) {
       const raised = POLICY_AT[Math.min(LEVEL[sp] + 1, nextLevel)] as DmarcPolicy;
       base.subdomainPolicy = raised;
-      why.push(`sp raised from ${sp} to ${raised}: ${subdomains.length === 0 ? 'no subdomain mail appears in the reports' : `every subdomain seen passes (${names(subdomains)})`}.`);
+      why.push(
+        advice(
+          'next-sp-raised',
+          { from: sp, to: raised, subdomains: domains(subdomains) },
+          `sp raised from ${sp} to ${raised}: ${subdomains.length === 0 ? 'no subdomain mail appears in the reports' : `every subdomain seen passes (${names(subdomains)})`}.`,
+        ),
+      );
     } else {
-      why.push(`sp=${sp} kept: these subdomains still fail DMARC: ${names(failing)}.`);
+      why.push(advice('next-sp-kept', { sp, subdomains: domains(failing) }, `sp=${sp} kept: these subdomains still fail DMARC: ${names(failing)}.`));
     }
     return;
   }
@@ -258,38 +300,73 @@ function stageSubdomainPolicy(base: { subdomainPolicy?: string }, published: Dma
   const held = computeEffectivePolicy(published, 'rfc9989').policy;
   if (LEVEL[held] >= nextLevel) return;
   base.subdomainPolicy = held;
-  why.push(`sp=${held} holds subdomains at today's policy while p moves on, because these still fail DMARC: ${names(failing)}. Raise sp when they pass.`);
+  why.push(
+    advice(
+      'next-sp-held',
+      { sp: held, subdomains: domains(failing) },
+      `sp=${held} holds subdomains at today's policy while p moves on, because these still fail DMARC: ${names(failing)}. Raise sp when they pass.`,
+    ),
+  );
 }
 
-function describeWatch(domain: string, input: PlanInput, next: NextStep, impact: ImpactSimulation | null, rfc9989Share: number): string[] {
-  const watch: string[] = [];
+/** Days of reports to watch after a change. */
+const WATCH_DAYS = 14;
+
+function describeWatch(domain: string, input: PlanInput, next: NextStep, impact: ImpactSimulation | null, rfc9989Share: number): Advice[] {
+  const watch: Advice[] = [];
   if (input.published === undefined) {
-    watch.push(`The first aggregate reports for ${domain} within a day or two of publishing; then run dmarcpilot senders ${domain}.`);
+    watch.push(advice('watch-first-reports', { domain }, `The first aggregate reports for ${domain} within a day or two of publishing; then review the senders of ${domain}.`));
     return watch;
   }
-  watch.push(`Aggregate reports over the next 14 days: the disposition of failing mail per sender (dmarcpilot senders ${domain}) should match the simulation.`);
+  watch.push(
+    advice(
+      'watch-dispositions',
+      { domain, days: WATCH_DAYS },
+      `Aggregate reports over the next ${WATCH_DAYS} days: the disposition of failing mail per sender should match the simulation.`,
+    ),
+  );
   if (impact !== null) {
     const legit = impact.legitimate.expected;
     if (legit.quarantined + legit.rejected > 0) {
       const top = impact.senders.filter((s) => s.legitimate && s.expected.quarantined + s.expected.rejected > 0).slice(0, 3);
       watch.push(
-        `Legitimate mail expected to be affected: about ${count(legit.quarantined)} quarantined and ${count(legit.rejected)} rejected over ${impact.days} days, mostly from ${top.map((s) => `${s.label} (${count(s.expected.quarantined + s.expected.rejected)})`).join(', ')}; ask those teams to watch their bounces and spam folders.`,
+        advice(
+          'watch-legitimate-affected',
+          { quarantined: legit.quarantined, rejected: legit.rejected, days: impact.days, senders: top.map((s) => s.sender) },
+          `Legitimate mail expected to be affected: about ${count(legit.quarantined)} quarantined and ${count(legit.rejected)} rejected over ${impact.days} days, mostly from ${top.map((s) => `${s.label} (${count(s.expected.quarantined + s.expected.rejected)})`).join(', ')}; ask those teams to watch their bounces and spam folders.`,
+        ),
       );
     }
   }
-  watch.push(`New senders (dmarcpilot senders ${domain} --new): a system nobody listed shows up first as failing mail.`);
-  watch.push('Override reasons (forwarded, mailing_list, local_policy, arc=pass comments): forwarded and list mail that loses DKIM now fails.');
+  watch.push(advice('watch-new-senders', { domain }, 'New senders: a system nobody listed shows up first as failing mail.'));
+  watch.push(
+    advice('watch-overrides', {}, 'Override reasons (forwarded, mailing_list, local_policy, arc=pass comments): forwarded and list mail that loses DKIM now fails.'),
+  );
   if (next.record.includes('t=y')) {
-    watch.push(`RFC 9990 reports echoing testing=y: RFC 9989 receivers (${formatShare(rfc9989Share)} of the reported volume today) apply one level below until t=y is removed.`);
+    watch.push(
+      advice(
+        'watch-testing-reports',
+        { rfc9989Share },
+        `RFC 9990 reports echoing testing=y: RFC 9989 receivers (${formatShare(rfc9989Share)} of the reported volume today) apply one level below until t=y is removed.`,
+      ),
+    );
   }
-  watch.push('Reports still showing the previous policy a day after the change: a receiver caching the old record, or the record not published where you think.');
-  if (input.published.text !== '') watch.push(`To roll back, publish the current record again: ${input.published.text}`);
+  watch.push(
+    advice(
+      'watch-stale-policy',
+      {},
+      'Reports still showing the previous policy a day after the change: a receiver caching the old record, or the record not published where you think.',
+    ),
+  );
+  if (input.published.text !== '') {
+    watch.push(advice('watch-rollback', { record: input.published.text }, `To roll back, publish the current record again: ${input.published.text}`));
+  }
   return watch;
 }
 
-function watchAtFinalStage(domain: string): string[] {
+function watchAtFinalStage(domain: string): Advice[] {
   return [
-    `${domain} is at p=reject: keep watching for new senders (dmarcpilot senders ${domain} --new) and legitimate mail failing, which is now rejected.`,
-    'Keep rua: the reports are how a new or broken sender shows up.',
+    advice('watch-at-reject', { domain }, `${domain} is at p=reject: keep watching for new senders and legitimate mail failing, which is now rejected.`),
+    advice('watch-keep-rua', {}, 'Keep rua: the reports are how a new or broken sender shows up.'),
   ];
 }

@@ -43,19 +43,29 @@ describe('gates', () => {
     const g = gate({ stageStart: new Date('2026-11-20T00:00:00Z'), lastDataAt: new Date('2026-11-29T00:00:00Z') }, 'days-at-stage');
     assert.equal(g.value, 9);
     assert.equal(g.passes, false);
+    assert.deepEqual(g.detail.params, { value: 9, threshold: 14, stageStart: '2026-11-20' });
+    assert.equal(g.detail.message, '9 days since 2026-11-20 (need ≥ 14)');
     assert.equal(gate({}, 'days-at-stage').passes, true);
   });
   it('days-at-stage is 0 when no report shows the current policy yet', () => {
     const g = gate({ stageStart: undefined }, 'days-at-stage');
     assert.equal(g.value, 0);
-    assert.match(g.detail, /no report or DNS check shows the current policy/);
+    assert.deepEqual(g.detail, {
+      code: 'gate-days-at-stage',
+      params: { value: 0, threshold: 14, stageStart: null },
+      message: '0 days no report or DNS check shows the current policy yet (need ≥ 14)',
+    });
   });
   it('legitimate-pass-share names the failing legitimate sender, forwarders apart', () => {
     const g = gate({ senders: [googleWorkspace, forgottenMarketing, forwarder] }, 'legitimate-pass-share');
     assert.equal(g.passes, false);
     assert.ok(Math.abs(g.value - 49_950 / 54_000) < 1e-9);
     assert.deepEqual(g.blockers.map((b) => [b.sender, b.messages, b.failing]), [['service:mailchimp', 4000, 4000]]);
-    assert.match(g.blockers[0]?.reason ?? '', /SPF passes for mcsv\.net/);
+    assert.equal(g.detail.code, 'gate-legitimate-pass-share');
+    assert.deepEqual(g.detail.params, { value: g.value, threshold: 0.98, messages: 54_000 });
+    assert.equal(g.detail.message, '92.5% of 54,000 messages (need ≥ 98%)');
+    assert.deepEqual(g.blockers[0]?.reason.params, { sender: 'service:mailchimp', failing: 4000, messages: 4000, diagnosis: 'sender-spf-not-aligned' });
+    assert.match(g.blockers[0]?.reason.message ?? '', /SPF passes for mcsv\.net/);
   });
   it('legitimate-pass-share passes with only a forwarder failing (it is not the owner\'s to fix)', () => {
     assert.equal(gate({ senders: [googleWorkspace, forwarder] }, 'legitimate-pass-share').passes, true);
@@ -68,6 +78,12 @@ describe('gates', () => {
     const open = gate({ senders: [googleWorkspace, botnet] }, 'unexplained-senders');
     assert.equal(open.passes, false);
     assert.deepEqual(open.blockers.map((b) => [b.sender, b.failing]), [['net:203.0.113.0/24', 20_000]]);
+    assert.deepEqual(open.blockers[0]?.reason, {
+      code: 'blocker-unexplained-sender',
+      params: { sender: 'net:203.0.113.0/24', class: 'suspicious', failing: 20_000 },
+      message: 'suspicious sender with 20,000 failing messages: approve it (and fix it) or reject it',
+    });
+    assert.deepEqual(open.detail.params, { value: 20_000, threshold: open.threshold, undecided: 1, maxMessages: 100, maxShare: 0.005, totalMessages: 70_000 });
     assert.equal(gate({ senders: [googleWorkspace, { ...botnet, decision: 'rejected' }] }, 'unexplained-senders').passes, true);
   });
   it('unexplained-senders: the limit is the larger of the message count and the share of volume', () => {
@@ -81,7 +97,9 @@ describe('gates', () => {
     const fresh = sender('service:sendgrid', { messages: 50, dmarcPass: 0, firstSeen: '2026-11-26', class: 'legitimate-unaligned' });
     const g = gate({ senders: [googleWorkspace, fresh], stageStart: new Date('2026-11-10T00:00:00Z') }, 'new-senders');
     assert.equal(g.passes, false);
-    assert.match(g.blockers[0]?.reason ?? '', /first seen 2026-11-26, after the last policy change/);
+    assert.deepEqual(g.blockers[0]?.reason.params, { sender: 'service:sendgrid', firstSeen: '2026-11-26', afterPolicyChange: true, failing: 50 });
+    assert.match(g.blockers[0]?.reason.message ?? '', /first seen 2026-11-26, after the last policy change/);
+    assert.deepEqual(g.detail.params, { value: 1, threshold: 0, since: '2026-11-23', days: 7 });
     assert.equal(gate({ senders: [{ ...fresh, dmarcPass: 50 }] }, 'new-senders').passes, true);
     assert.equal(gate({ senders: [{ ...fresh, decision: 'approved' }] }, 'new-senders').passes, true);
     assert.equal(gate({ senders: [{ ...fresh, firstSeen: '2026-11-20' }] }, 'new-senders').passes, true);
@@ -90,5 +108,6 @@ describe('gates', () => {
     const g = gate({ reporters: ['google.com', 'Google.com', 'Yahoo'] }, 'reporters');
     assert.equal(g.value, 2);
     assert.equal(g.passes, false);
+    assert.deepEqual(g.detail, { code: 'gate-reporters', params: { value: 2, threshold: 3 }, message: '2 reporters (need ≥ 3)' });
   });
 });

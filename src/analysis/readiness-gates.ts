@@ -3,8 +3,11 @@
  * a threshold the owner can change, and the senders that block it. Defaults follow what the
  * council-style rollouts of the landscape notes lacked: enough days at each stage to see monthly
  * senders, nearly all legitimate mail passing, nothing unexplained of any size, no sender that
- * appeared days ago and was never looked at, and several receivers reporting.
+ * appeared days ago and was never looked at, and several receivers reporting. What each gate
+ * measured and why a sender blocks are Advice (docs/advice-codes.md).
  */
+import type { Advice } from '../core/advice.js';
+import { advice } from '../core/advice.js';
 import type { SenderSummary } from './sender-model.js';
 
 export interface GateSettings {
@@ -81,12 +84,13 @@ export interface GateBlocker {
   /** Its messages failing DMARC over the window. */
   readonly failing: number;
   readonly firstSeen: string;
-  /** Why it blocks, in a sentence. */
-  readonly reason: string;
+  /** Why it blocks: `blocker-legitimate-failing`, `blocker-unexplained-sender` or `blocker-new-sender`. */
+  readonly reason: Advice;
 }
 
 export interface GateResult {
   readonly id: GateId;
+  /** The gate's fixed label. */
   readonly description: string;
   readonly passes: boolean;
   /** The measured value (days, share 0–1, messages, count). */
@@ -94,8 +98,11 @@ export interface GateResult {
   readonly threshold: number;
   /** How value compares with threshold: `min` (value ≥ threshold passes) or `max` (value ≤ threshold passes). */
   readonly kind: 'min' | 'max';
-  /** value and threshold for people, e.g. "97.1% (need ≥ 98%)". */
-  readonly detail: string;
+  /**
+   * What was measured against what: code `gate-<id>`, params `value` and `threshold` and what the
+   * sentence names, message e.g. "97.1% of 54,000 messages (need ≥ 98%)".
+   */
+  readonly detail: Advice;
   readonly blockers: readonly GateBlocker[];
 }
 
@@ -131,7 +138,7 @@ export function countFailing(sender: SenderSummary): number {
 const percent = (share: number): string => `${(Math.round(share * 1000) / 10).toString()}%`;
 const count = (n: number): string => n.toLocaleString('en-GB');
 
-function blocker(sender: SenderSummary, reason: string): GateBlocker {
+function blocker(sender: SenderSummary, reason: Advice): GateBlocker {
   return { sender: sender.key, label: sender.label, class: sender.class, messages: sender.messages, failing: countFailing(sender), firstSeen: sender.firstSeen, reason };
 }
 
@@ -145,7 +152,8 @@ export function evaluateGates(input: GateInput): GateResult[] {
 function daysAtStage({ settings, now, stageStart, lastDataAt }: GateInput): GateResult {
   const end = lastDataAt ?? now;
   const days = stageStart === undefined ? 0 : Math.max(0, Math.floor((end.getTime() - stageStart.getTime()) / DAY_MS));
-  const since = stageStart === undefined ? 'no report or DNS check shows the current policy yet' : `since ${stageStart.toISOString().slice(0, 10)}`;
+  const startDay = stageStart === undefined ? null : stageStart.toISOString().slice(0, 10);
+  const since = startDay === null ? 'no report or DNS check shows the current policy yet' : `since ${startDay}`;
   return {
     id: 'days-at-stage',
     description: 'Days of report data at the current stage (from the earliest report or DNS check showing the current policy)',
@@ -153,7 +161,7 @@ function daysAtStage({ settings, now, stageStart, lastDataAt }: GateInput): Gate
     value: days,
     threshold: settings.minDaysAtStage,
     kind: 'min',
-    detail: `${days} days ${since} (need ≥ ${settings.minDaysAtStage})`,
+    detail: advice('gate-days-at-stage', { value: days, threshold: settings.minDaysAtStage, stageStart: startDay }, `${days} days ${since} (need ≥ ${settings.minDaysAtStage})`),
     blockers: [],
   };
 }
@@ -168,7 +176,17 @@ function legitimatePassShare({ senders, settings }: GateInput): GateResult {
     ? []
     : owners
         .filter((s) => countFailing(s) > 0 && (s.messages === 0 ? 1 : s.dmarcPass / s.messages) < settings.minLegitimatePassShare)
-        .map((s) => blocker(s, `legitimate sender failing DMARC: ${count(countFailing(s))} of ${count(s.messages)} messages fail${s.diagnosis[0] !== undefined ? ` (${s.diagnosis[0].message})` : ''}`))
+        .map((s) => {
+          const why = s.diagnosis[0];
+          return blocker(
+            s,
+            advice(
+              'blocker-legitimate-failing',
+              { sender: s.key, failing: countFailing(s), messages: s.messages, diagnosis: why?.code ?? null },
+              `legitimate sender failing DMARC: ${count(countFailing(s))} of ${count(s.messages)} messages fail${why !== undefined ? ` (${why.message})` : ''}`,
+            ),
+          );
+        })
         .sort(byFailing);
   return {
     id: 'legitimate-pass-share',
@@ -177,7 +195,11 @@ function legitimatePassShare({ senders, settings }: GateInput): GateResult {
     value: share,
     threshold: settings.minLegitimatePassShare,
     kind: 'min',
-    detail: `${percent(share)} of ${count(messages)} messages (need ≥ ${percent(settings.minLegitimatePassShare)})`,
+    detail: advice(
+      'gate-legitimate-pass-share',
+      { value: share, threshold: settings.minLegitimatePassShare, messages },
+      `${percent(share)} of ${count(messages)} messages (need ≥ ${percent(settings.minLegitimatePassShare)})`,
+    ),
     blockers,
   };
 }
@@ -195,8 +217,19 @@ function unexplainedSenders({ senders, settings }: GateInput): GateResult {
     value: largest,
     threshold: limit,
     kind: 'max',
-    detail: `${count(largest)} failing messages from the largest of ${unexplained.length} undecided senders (limit: ${count(Math.floor(limit))}, the larger of ${count(settings.unexplainedMaxMessages)} messages and ${percent(settings.unexplainedMaxShare)} of ${count(total)})`,
-    blockers: over.map((s) => blocker(s, `${s.class} sender with ${count(countFailing(s))} failing messages: approve it (and fix it) or reject it`)).sort(byFailing),
+    detail: advice(
+      'gate-unexplained-senders',
+      { value: largest, threshold: limit, undecided: unexplained.length, maxMessages: settings.unexplainedMaxMessages, maxShare: settings.unexplainedMaxShare, totalMessages: total },
+      `${count(largest)} failing messages from the largest of ${unexplained.length} undecided senders (limit: ${count(Math.floor(limit))}, the larger of ${count(settings.unexplainedMaxMessages)} messages and ${percent(settings.unexplainedMaxShare)} of ${count(total)})`,
+    ),
+    blockers: over
+      .map((s) =>
+        blocker(
+          s,
+          advice('blocker-unexplained-sender', { sender: s.key, class: s.class, failing: countFailing(s) }, `${s.class} sender with ${count(countFailing(s))} failing messages: approve it (and fix it) or reject it`),
+        ),
+      )
+      .sort(byFailing),
   };
 }
 
@@ -210,11 +243,18 @@ function newSenders({ senders, settings, now, stageStart }: GateInput): GateResu
     value: fresh.length,
     threshold: 0,
     kind: 'max',
-    detail: `${fresh.length} first seen since ${from} (need 0)`,
+    detail: advice('gate-new-senders', { value: fresh.length, threshold: 0, since: from, days: settings.newSenderDays }, `${fresh.length} first seen since ${from} (need 0)`),
     blockers: fresh
       .map((s) => {
-        const afterChange = stageStart !== undefined && s.firstSeen >= stageStart.toISOString().slice(0, 10) ? ', after the last policy change' : '';
-        return blocker(s, `new sender first seen ${s.firstSeen}${afterChange}, with ${count(countFailing(s))} failing messages: approve (and fix) or reject it`);
+        const afterChange = stageStart !== undefined && s.firstSeen >= stageStart.toISOString().slice(0, 10);
+        return blocker(
+          s,
+          advice(
+            'blocker-new-sender',
+            { sender: s.key, firstSeen: s.firstSeen, afterPolicyChange: afterChange, failing: countFailing(s) },
+            `new sender first seen ${s.firstSeen}${afterChange ? ', after the last policy change' : ''}, with ${count(countFailing(s))} failing messages: approve (and fix) or reject it`,
+          ),
+        );
       })
       .sort(byFailing),
   };
@@ -229,7 +269,7 @@ function reporters({ reporters: names, settings }: GateInput): GateResult {
     value: distinct,
     threshold: settings.minReporters,
     kind: 'min',
-    detail: `${distinct} reporters (need ≥ ${settings.minReporters})`,
+    detail: advice('gate-reporters', { value: distinct, threshold: settings.minReporters }, `${distinct} reporters (need ≥ ${settings.minReporters})`),
     blockers: [],
   };
 }

@@ -7,17 +7,17 @@ import type { RolloutStageId } from './rollout-stages.js';
 import { ROLLOUT_STAGES, computePolicyEffect, identifyStage, listStages, nextStage, recordFromPublished } from './rollout-stages.js';
 
 describe('identifyStage: the highest stage the record enforces at least as much as, on both generations', () => {
-  const rows: [string, string | undefined, RolloutStageId, boolean, RegExp?][] = [
-    ['no record at all', undefined, 'none', false, /no DMARC at all/],
+  const rows: [string, string | undefined, RolloutStageId, boolean, RegExp?, string[]?][] = [
+    ['no record at all', undefined, 'none', false, /no DMARC at all/, ['stage-no-record']],
     ['p=none (monitoring)', 'v=DMARC1; p=none; rua=mailto:d@example.com', 'none', true],
     ['invalid p with rua: RFC 9989 §4.10.1 fallback to none', 'v=DMARC1; p=bogus; rua=mailto:d@example.com', 'none', true],
     ['both-stacks test mode (standards §9)', 'v=DMARC1; p=quarantine; pct=0; t=y', 'test', true],
-    ['pct=0 without t=y: RFC 9989 receivers quarantine everything', 'v=DMARC1; p=quarantine; pct=0', 'test', false, /RFC 9989 receivers ignore pct/],
+    ['pct=0 without t=y: RFC 9989 receivers quarantine everything', 'v=DMARC1; p=quarantine; pct=0', 'test', false, /RFC 9989 receivers ignore pct/, ['stage-not-exact', 'stage-pct-without-testing']],
     ['quarantine pct=10 with t=y', 'v=DMARC1; p=quarantine; pct=10; t=y', 'quarantine-10', true],
-    ['quarantine pct=10 without t=y is full quarantine under RFC 9989', 'v=DMARC1; p=quarantine; pct=10', 'quarantine-10', false, /ALL failing mail/],
-    ['quarantine pct=30 with t=y sits between stages', 'v=DMARC1; p=quarantine; pct=30; t=y', 'quarantine-25', false],
+    ['quarantine pct=10 without t=y is full quarantine under RFC 9989', 'v=DMARC1; p=quarantine; pct=10', 'quarantine-10', false, /ALL failing mail/, ['stage-not-exact', 'stage-pct-without-testing']],
+    ['quarantine pct=30 with t=y sits between stages', 'v=DMARC1; p=quarantine; pct=30; t=y', 'quarantine-25', false, /RFC 7489 receivers see 30% quarantined/, ['stage-not-exact']],
     ['quarantine pct=50 with t=y', 'v=DMARC1; p=quarantine; pct=50; t=y', 'quarantine-50', true],
-    ['t=y without pct: RFC 7489 receivers quarantine everything, RFC 9989 none', 'v=DMARC1; p=quarantine; t=y', 'quarantine-50', false, /RFC 7489 receivers ignore t/],
+    ['t=y without pct: RFC 7489 receivers quarantine everything, RFC 9989 none', 'v=DMARC1; p=quarantine; t=y', 'quarantine-50', false, /RFC 7489 receivers ignore t/, ['stage-not-exact', 'stage-testing-without-pct']],
     ['full quarantine', 'v=DMARC1; p=quarantine', 'quarantine-100', true],
     ['pct=100 is full quarantine', 'v=DMARC1; p=quarantine; pct=100', 'quarantine-100', true],
     ['reject in test mode on both stacks (RFC 7489 §6.6.4: not sampled → quarantine)', 'v=DMARC1; p=reject; pct=0; t=y', 'reject-test', true],
@@ -25,14 +25,23 @@ describe('identifyStage: the highest stage the record enforces at least as much 
     ['reject with t=y only', 'v=DMARC1; p=reject; t=y', 'reject-test', false],
     ['full reject', 'v=DMARC1; p=reject; sp=reject', 'reject', true],
   ];
-  for (const [name, text, stage, exact, note] of rows) {
+  for (const [name, text, stage, exact, note, codes] of rows) {
     it(name, () => {
       const found = identifyStage(text === undefined ? undefined : record(text));
       assert.equal(found.stage, stage);
       assert.equal(found.exact, exact);
-      if (note) assert.match(found.notes.join(' '), note);
+      if (note) assert.match(found.notes.map((n) => n.message).join(' '), note);
+      if (codes) assert.deepEqual(found.notes.map((n) => n.code), codes);
+      if (exact) assert.deepEqual(found.notes, []);
     });
   }
+  it('notes name the values they are about', () => {
+    const notes = identifyStage(record('v=DMARC1; p=quarantine; pct=10')).notes;
+    assert.deepEqual(notes[0]?.params, { stage: 'quarantine-10', rfc7489Quarantine: 0.1, rfc7489Reject: 0, rfc9989Quarantine: 1, rfc9989Reject: 0 });
+    assert.equal(notes[0]?.message, 'The record does not match a planned stage exactly: of failing mail, RFC 7489 receivers see 10% quarantined, 0% rejected, RFC 9989 receivers 100% quarantined, 0% rejected.');
+    assert.deepEqual(notes[1]?.params, { pct: 10, policy: 'quarantine' });
+    assert.deepEqual(identifyStage(record('v=DMARC1; p=reject; t=y')).notes.find((n) => n.code === 'stage-testing-without-pct')?.params, { policy: 'reject' });
+  });
 });
 
 describe('computePolicyEffect: RFC 7489 §6.6.4 pct sampling vs RFC 9989 §4.7 (pct removed, t=y one level down)', () => {

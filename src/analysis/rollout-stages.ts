@@ -5,8 +5,11 @@
  * otherwise apply `p=quarantine; pct=10` to ALL failing mail, stay one level below while RFC 7489
  * receivers sample; each generation's first full application happens at a step of its own
  * (standards fact sheet §9; RFC 7489 §6.6.4; RFC 9989 §4.7 and App. A.6). docs/senders.md "The
- * rollout planner" explains the list.
+ * rollout planner" explains the list. Stage descriptions are fixed labels; what identifyStage notes
+ * about a published record is Advice (docs/advice-codes.md).
  */
+import type { Advice } from '../core/advice.js';
+import { advice } from '../core/advice.js';
 import type { DmarcBuildOptions } from '../records/dmarc-build.js';
 import { formatDmarcTags } from '../records/dmarc-build.js';
 import type { DmarcGeneration } from '../records/dmarc-effective.js';
@@ -180,8 +183,8 @@ export interface StageIdentification {
   readonly stage: RolloutStageId;
   /** True when the record does exactly what the stage does on both generations. */
   readonly exact: boolean;
-  /** Where the record departs from the stage, in sentences (e.g. pct without t=y). */
-  readonly notes: readonly string[];
+  /** Where the record departs from the stage (e.g. pct without t=y): `stage-*` advice. */
+  readonly notes: readonly Advice[];
 }
 
 /**
@@ -190,21 +193,43 @@ export interface StageIdentification {
  * receivers already quarantine everything).
  */
 export function identifyStage(record: DmarcRecord | undefined): StageIdentification {
-  if (record === undefined) return { stage: 'none', exact: false, notes: ['No DMARC record is known for the domain: receivers apply no DMARC at all.'] };
+  if (record === undefined) {
+    return { stage: 'none', exact: false, notes: [advice('stage-no-record', {}, 'No DMARC record is known for the domain: receivers apply no DMARC at all.')] };
+  }
   const strength = strengthOf(record);
   let found: RolloutStage = ROLLOUT_STAGES[0] as RolloutStage;
   for (const stage of ROLLOUT_STAGES) if (atLeast(strength, strengthOf(stageRecord(stage)))) found = stage;
   const exact = same(strength, strengthOf(stageRecord(found)));
-  const notes: string[] = [];
+  const notes: Advice[] = [];
   const seven = computePolicyEffect(record, 'rfc7489');
   const nine = computePolicyEffect(record, 'rfc9989');
   const pct = (e: PolicyEffect): string => `${formatShare(e.quarantine)} quarantined, ${formatShare(e.reject)} rejected`;
-  if (!exact) notes.push(`The record does not match a planned stage exactly: of failing mail, RFC 7489 receivers see ${pct(seven)}, RFC 9989 receivers ${pct(nine)}.`);
+  if (!exact) {
+    notes.push(
+      advice(
+        'stage-not-exact',
+        { stage: found.id, rfc7489Quarantine: seven.quarantine, rfc7489Reject: seven.reject, rfc9989Quarantine: nine.quarantine, rfc9989Reject: nine.reject },
+        `The record does not match a planned stage exactly: of failing mail, RFC 7489 receivers see ${pct(seven)}, RFC 9989 receivers ${pct(nine)}.`,
+      ),
+    );
+  }
   if (record.percentage !== undefined && record.percentage < 100 && record.testing !== 'y' && record.policy !== undefined && record.policy !== 'none') {
-    notes.push(`pct=${record.percentage} without t=y: RFC 9989 receivers ignore pct and apply p=${record.policy} to ALL failing mail.`);
+    notes.push(
+      advice(
+        'stage-pct-without-testing',
+        { pct: record.percentage, policy: record.policy },
+        `pct=${record.percentage} without t=y: RFC 9989 receivers ignore pct and apply p=${record.policy} to ALL failing mail.`,
+      ),
+    );
   }
   if (record.testing === 'y' && (record.percentage === undefined || record.percentage === 100) && record.policy !== undefined && record.policy !== 'none') {
-    notes.push(`t=y without pct: RFC 7489 receivers ignore t and apply p=${record.policy} to all failing mail, while RFC 9989 receivers apply one level below.`);
+    notes.push(
+      advice(
+        'stage-testing-without-pct',
+        { policy: record.policy },
+        `t=y without pct: RFC 7489 receivers ignore t and apply p=${record.policy} to all failing mail, while RFC 9989 receivers apply one level below.`,
+      ),
+    );
   }
   return { stage: found.id, exact, notes };
 }

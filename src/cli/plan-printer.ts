@@ -1,14 +1,20 @@
-/** The readable form of `dmarcpilot plan`: stage, gates ✓/✗, blockers, simulated impact, next record, what to watch. */
+/**
+ * The readable form of `dmarcpilot plan`: stage, gates ✓/✗, blockers, simulated impact, next record,
+ * what to watch. The plan says what to do in words (docs/advice-codes.md); here, for the codes where
+ * a command helps, the words are swapped for the dmarcpilot command or option that does it.
+ */
+import type { Advice } from '../core/advice.js';
 import type { RolloutPlan } from '../analysis/plan-rollout.js';
 import type { GateResult } from '../analysis/readiness-gates.js';
 import type { ImpactCount, ImpactTotals } from '../analysis/simulate-impact.js';
+import { senderAdviceText, stringParam, swapWords } from './senders-printer.js';
 
 const n = (value: number): string => Math.round(value).toLocaleString('en-GB');
 const share = (value: number): string => `${Math.round(value * 1000) / 10}%`;
 const counts = (c: ImpactCount): string => `${n(c.quarantined)} quarantined, ${n(c.rejected)} rejected`;
 
 function formatGate(gate: GateResult): string {
-  return `  ${gate.passes ? '✓' : '✗'} ${gate.id.padEnd(22)} ${gate.detail}`;
+  return `  ${gate.passes ? '✓' : '✗'} ${gate.id.padEnd(22)} ${gate.detail.message}`;
 }
 
 function formatTotals(name: string, t: ImpactTotals): string {
@@ -20,14 +26,14 @@ export function formatPlan(plan: RolloutPlan): string {
   const since = plan.stageStart === null ? '' : ` since ${plan.stageStart.slice(0, 10)}`;
   lines.push(`${plan.domain}: stage ${plan.stage}${since}${plan.stageExact ? '' : ' (nearest stage)'}`);
   lines.push(`  published (${plan.published.from ?? 'none'}): ${plan.published.record ?? 'no DMARC record'}`);
-  for (const note of plan.stageNotes) lines.push(`  note: ${note}`);
+  for (const note of plan.stageNotes) lines.push(`  note: ${note.message}`);
   lines.push('', `Gates: ${plan.ready ? 'READY for the next step' : 'NOT READY'}`);
   for (const gate of plan.gates) lines.push(formatGate(gate));
   if (plan.blockers.length > 0) {
     lines.push('', 'Blockers:');
     for (const b of plan.blockers) {
       lines.push(`  ${b.sender} (${b.label}, ${b.class}): ${n(b.messages)} messages, ${n(b.failing)} failing, first seen ${b.firstSeen}`);
-      for (const reason of b.reasons) lines.push(`    - ${reason}`);
+      for (const reason of b.reasons) lines.push(`    - ${planAdviceText(reason, plan.domain)}`);
     }
   }
   if (plan.impact !== null && plan.next !== null) {
@@ -45,13 +51,37 @@ export function formatPlan(plan: RolloutPlan): string {
     lines.push('', `Next record (${next.stage})${next.valid ? '' : ' — NOT VALID'}:`);
     if (next.record !== '') lines.push(`  ${next.record}`, `  zone: ${next.zoneLine}`);
     if (next.strings.length > 1) lines.push(`  (${next.strings.length} character-strings of at most 255 octets)`);
-    for (const error of next.errors) lines.push(`  error: ${error}`);
-    for (const why of next.why) lines.push(`  - ${why}`);
-    for (const warning of next.warnings) lines.push(`  ! ${warning}`);
+    for (const error of next.errors) lines.push(`  error: ${error.code === 'next-record-not-built' ? '' : `${error.code}: `}${error.message}`);
+    for (const why of next.why) lines.push(`  - ${planAdviceText(why, plan.domain)}`);
+    for (const warning of next.warnings) lines.push(`  ! ${planAdviceText(warning, plan.domain)}`);
   } else {
     lines.push('', 'No next step: the domain is at p=reject.');
   }
   lines.push('', 'Watch after the change:');
-  for (const item of plan.watch) lines.push(`  - ${item}`);
+  for (const item of plan.watch) lines.push(`  - ${planAdviceText(item, plan.domain)}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** What the CLI prints for one reason, warning or watch item: the message, with the command or option for the codes where one helps. */
+export function planAdviceText(item: Advice, planDomain: string): string {
+  const domain = stringParam(item, 'domain') || planDomain;
+  switch (item.code) {
+    case 'blocker-legitimate-failing':
+      // The sender's first diagnosis is quoted in the message: it gets its command too.
+      return item.params.diagnosis === 'sender-spf-error' ? senderAdviceText({ code: 'sender-spf-error', params: { domain }, message: item.message }) : item.message;
+    case 'next-add-rua':
+      return swapWords(item.message, 'this installation receives reports on (its SMTP listener or an IMAP mailbox)', 'dmarcpilot receives reports on (dmarcpilot serve or an IMAP mailbox)');
+    case 'next-copy-report-uris':
+      return swapWords(item.message, "policy_published: reports", "policy_published (--offline): reports");
+    case 'watch-first-reports':
+      return swapWords(item.message, `review the senders of ${domain}.`, `run dmarcpilot senders ${domain}.`);
+    case 'watch-dispositions':
+      return swapWords(item.message, 'per sender should', `per sender (dmarcpilot senders ${domain}) should`);
+    case 'watch-new-senders':
+      return swapWords(item.message, 'New senders:', `New senders (dmarcpilot senders ${domain} --new):`);
+    case 'watch-at-reject':
+      return swapWords(item.message, 'new senders and', `new senders (dmarcpilot senders ${domain} --new) and`);
+    default:
+      return item.message;
+  }
 }
