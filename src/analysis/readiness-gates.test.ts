@@ -16,26 +16,34 @@ describe('resolveGateSettings: defaults < settings file < options', () => {
     assert.deepEqual(resolveGateSettings().settings, { minDaysAtStage: 14, minLegitimatePassShare: 0.98, unexplainedMaxShare: 0.005, unexplainedMaxMessages: 100, newSenderDays: 7, minReporters: 3 });
   });
   it('overlays layers in order and skips undefined values', () => {
-    const { settings, errors } = resolveGateSettings({ minDaysAtStage: 21, minReporters: 5 }, { minDaysAtStage: 28, newSenderDays: undefined });
-    assert.deepEqual(errors, []);
+    const { settings, problems } = resolveGateSettings({ minDaysAtStage: 21, minReporters: 5 }, { minDaysAtStage: 28, newSenderDays: undefined });
+    assert.deepEqual(problems, []);
     assert.equal(settings.minDaysAtStage, 28);
     assert.equal(settings.minReporters, 5);
     assert.equal(settings.newSenderDays, 7);
   });
-  const bad: [string, unknown, RegExp][] = [
-    ['unknown key', { minDays: 3 }, /unknown gate setting "minDays"/],
-    ['share above 1', { minLegitimatePassShare: 98 }, /share from 0 to 1/],
-    ['fractional days', { minDaysAtStage: 1.5 }, /whole number/],
-    ['negative', { minReporters: -1 }, /whole number/],
-    ['not an object', [1], /JSON object/],
+  const bad: [string, unknown, string, string | undefined, RegExp][] = [
+    ['unknown key', { minDays: 3 }, 'setting-unknown', 'minDays', /unknown gate setting "minDays"/],
+    ['share above 1', { minLegitimatePassShare: 98 }, 'setting-not-a-share', 'minLegitimatePassShare', /share from 0 to 1/],
+    ['fractional days', { minDaysAtStage: 1.5 }, 'setting-not-a-whole-number', 'minDaysAtStage', /whole number/],
+    ['negative', { minReporters: -1 }, 'setting-not-a-whole-number', 'minReporters', /whole number/],
+    ['a string', { minReporters: '3' }, 'setting-not-a-whole-number', 'minReporters', /"3" is not a whole number/],
+    ['not an object', [1], 'settings-not-an-object', undefined, /JSON object/],
   ];
-  for (const [name, layer, message] of bad) {
+  for (const [name, layer, code, field, message] of bad) {
     it(`refuses ${name}, naming it, and keeps the default`, () => {
-      const { settings, errors } = resolveGateSettings(layer);
-      assert.match(errors.join('\n'), message);
+      const { settings, problems } = resolveGateSettings(layer);
+      assert.equal(problems.length, 1);
+      assert.equal(problems[0]?.code, code);
+      assert.equal(problems[0]?.field, field);
+      assert.match(problems[0]?.message ?? '', message);
       assert.deepEqual(settings, DEFAULT_GATE_SETTINGS);
     });
   }
+  it('reports every problem of every layer at once', () => {
+    const { problems } = resolveGateSettings({ minDays: 3, minReporters: 1.5 }, 'text');
+    assert.deepEqual(problems.map((p) => [p.code, p.field]), [['setting-unknown', 'minDays'], ['setting-not-a-whole-number', 'minReporters'], ['settings-not-an-object', undefined]]);
+  });
 });
 
 describe('gates', () => {

@@ -4,10 +4,12 @@
  * council-style rollouts of the landscape notes lacked: enough days at each stage to see monthly
  * senders, nearly all legitimate mail passing, nothing unexplained of any size, no sender that
  * appeared days ago and was never looked at, and several receivers reporting. What each gate
- * measured and why a sender blocks are Advice (docs/advice-codes.md).
+ * measured and why a sender blocks are Advice (docs/advice-codes.md); bad settings are Problems.
  */
 import type { Advice } from '../core/advice.js';
 import { advice } from '../core/advice.js';
+import type { Problem } from '../core/problem.js';
+import { problem } from '../core/problem.js';
 import type { SenderSummary } from './sender-model.js';
 
 export interface GateSettings {
@@ -45,30 +47,36 @@ const SETTING_RULES: Readonly<Record<keyof GateSettings, { readonly share: boole
 
 /**
  * Gate settings from defaults overlaid by a JSON object (a settings file) and then by single
- * values (command-line options). Never throws: every bad key or value is an error naming it.
+ * values (command-line options). Never throws: every bad key or value is a Problem whose field is
+ * the setting's name (`settings-not-an-object`, `setting-unknown`, `setting-not-a-share`,
+ * `setting-not-a-whole-number`); the bad value is skipped and the one below it kept.
  */
-export function resolveGateSettings(...layers: readonly unknown[]): { settings: GateSettings; errors: string[] } {
+export function resolveGateSettings(...layers: readonly unknown[]): { settings: GateSettings; problems: Problem[] } {
   const settings: Record<string, number> = { ...DEFAULT_GATE_SETTINGS };
-  const errors: string[] = [];
+  const problems: Problem[] = [];
   for (const layer of layers) {
     if (layer === undefined) continue;
     if (layer === null || typeof layer !== 'object' || Array.isArray(layer)) {
-      errors.push('gate settings must be a JSON object such as {"minDaysAtStage": 21}');
+      problems.push(problem('settings-not-an-object', undefined, 'gate settings must be a JSON object such as {"minDaysAtStage": 21}'));
       continue;
     }
     for (const [key, value] of Object.entries(layer)) {
       if (value === undefined) continue;
       const rule = (SETTING_RULES as Record<string, { share: boolean } | undefined>)[key];
       if (rule === undefined) {
-        errors.push(`unknown gate setting "${key}" (known: ${Object.keys(SETTING_RULES).join(', ')})`);
+        problems.push(problem('setting-unknown', key, `unknown gate setting "${key}" (known: ${Object.keys(SETTING_RULES).join(', ')})`));
       } else if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (rule.share ? value > 1 : !Number.isInteger(value))) {
-        errors.push(`gate setting ${key}: ${JSON.stringify(value)} is not ${rule.share ? 'a share from 0 to 1 (e.g. 0.98)' : 'a whole number ≥ 0'}`);
+        problems.push(
+          rule.share
+            ? problem('setting-not-a-share', key, `gate setting ${key}: ${JSON.stringify(value)} is not a share from 0 to 1 (e.g. 0.98)`)
+            : problem('setting-not-a-whole-number', key, `gate setting ${key}: ${JSON.stringify(value)} is not a whole number ≥ 0`),
+        );
       } else {
         settings[key] = value;
       }
     }
   }
-  return { settings: settings as unknown as GateSettings, errors };
+  return { settings: settings as unknown as GateSettings, problems };
 }
 
 export type GateId = 'days-at-stage' | 'legitimate-pass-share' | 'unexplained-senders' | 'new-senders' | 'reporters';
