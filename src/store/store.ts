@@ -207,7 +207,7 @@ export interface ReportListFilter {
  * One UTC day of a domain's mail, by how it fared: the policy-evaluated DKIM and SPF results
  * (`both` = both aligned passes, `dkimOnly`, `spfOnly`, `neither` = fails DMARC) and the
  * disposition receivers applied. A report covering several days is spread over them in whole
- * messages that add up exactly (analysis/spread-over-days.ts).
+ * messages that add up exactly (core/spread-over-days.ts).
  */
 export interface DailyVolume {
   /** `YYYY-MM-DD`, UTC. */
