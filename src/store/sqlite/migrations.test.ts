@@ -31,10 +31,11 @@ test('migrations: numbered 1, 2, 3, ... without gaps, each with SQL', () => {
 
 test('migrations: the schema migrations create every table', async () => {
   await withMemoryDb((db) => {
-    assert.deepEqual(migrateSqlite(db, day(1)), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(migrateSqlite(db, day(1)), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     assert.deepEqual(tables(db), [
-      'aggregate_records', 'aggregate_reports', 'auth_combos', 'domain_checks', 'failure_reports', 'header_from_rollup', 'ingest_log', 'quarantine', 'raw_inputs',
-      'schema_migrations', 'sender_decisions', 'sender_rollup', 'sender_rollup_reports', 'source_enrichments', 'tls_reports',
+      'aggregate_records', 'aggregate_reports', 'auth_combos', 'daily_rollup', 'daily_rollup_reports', 'domain_checks', 'failure_reports', 'header_from_rollup',
+      'ingest_log', 'organization_domains', 'organizations', 'quarantine', 'raw_inputs', 'schema_migrations', 'sender_decision_history', 'sender_decisions',
+      'sender_rollup', 'sender_rollup_reports', 'source_enrichments', 'tls_report_domains', 'tls_reports',
     ]);
   });
 });
@@ -126,7 +127,7 @@ test('migrations: 006 keys every record by its auth combination, keeps combinati
     record.run(12, report, '2001:db8::1', 1, null, null, passId);
     db.prepare('INSERT INTO sender_rollup_reports (report) VALUES (?)').run(report);
 
-    assert.deepEqual(migrateSqlite(db, day(2)), [6]);
+    assert.deepEqual(migrateSqlite(db, day(2), MIGRATIONS.slice(0, 6)), [6]);
     const columns = (db.prepare("SELECT name FROM pragma_table_info('aggregate_records') ORDER BY cid").all() as { name: string }[]).map((c) => c.name);
     assert.deepEqual(columns, [
       'id', 'report', 'source_ip', 'count', 'disposition', 'dkim', 'spf', 'header_from', 'envelope_from', 'envelope_to',
@@ -155,7 +156,7 @@ test('migrations: a pending migration that rewrites records is announced before 
     const hear = (message: string): void => void heard.push(message);
     migrateSqlite(db, day(1), MIGRATIONS.slice(0, 5), hear);
     assert.deepEqual(heard, [], 'a new store: nothing to announce');
-    assert.deepEqual(migrateSqlite(db, day(2), MIGRATIONS, hear), [6]);
+    assert.deepEqual(migrateSqlite(db, day(2), MIGRATIONS.slice(0, 6), hear), [6]);
     assert.deepEqual(heard, [], 'a store without records: nothing to announce');
   });
   await withMemoryDb((db) => {
@@ -171,10 +172,10 @@ test('migrations: a pending migration that rewrites records is announced before 
     const record = db.prepare("INSERT INTO aggregate_records (id, report, source_ip, count, reasons_json, auth_dkim_json, auth_spf_json, auth_combo) VALUES (?, ?, '192.0.2.1', 1, '[]', '[]', '[]', ?)");
     record.run(1, report, combo);
     record.run(1500, report, combo);
-    assert.deepEqual(migrateSqlite(db, day(2), MIGRATIONS, hear), [6]);
+    assert.deepEqual(migrateSqlite(db, day(2), MIGRATIONS.slice(0, 6), hear), [6]);
     assert.equal(heard.length, 1);
     assert.match(heard[0] ?? '', /^upgrading the store from schema 5 to 6: migration 6 copies every stored aggregate record once .*, here about 1,500; in one transaction/);
-    assert.deepEqual(migrateSqlite(db, day(3), MIGRATIONS, hear), []);
+    assert.deepEqual(migrateSqlite(db, day(3), MIGRATIONS.slice(0, 6), hear), []);
     assert.equal(heard.length, 1, 'once upgraded, nothing more is said');
   });
 });
