@@ -1,100 +1,30 @@
 /**
  * The behaviour every Store implementation must have (store.ts), as one suite that each
- * implementation's test file runs against itself: `runStoreContract('sqlite', open)`.
- * Not a test file itself (no `.test.ts`): it is imported by them.
+ * implementation's test file runs against itself: `runStoreContract('sqlite', open)`. This file
+ * holds writing, reading back and the sender queries; paging, tenancy, failure and TLS reads,
+ * and the daily series and DKIM selectors are in contract/. Not a test file itself (no
+ * `.test.ts`): it is imported by them.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import type { AggregateHeader, AggregateRecord, AggregateTrailer } from '../reports/aggregate/aggregate-report.js';
-import type { FailureReport } from '../reports/failure/failure-report.js';
-import type { TlsReport } from '../reports/tlsrpt/tls-report.js';
-import type { Provenance, Store, StoredRecord } from './store.js';
+import type { AggregateHeader } from '../reports/aggregate/aggregate-report.js';
+import type { Store } from './store.js';
 import type { SourceEnrichment } from '../core/source-facts.js';
+import type { OpenStore } from './contract/contract-fixtures.js';
+import { collect, failure, header, provenance, record, saveAggregate, storeTest, tls, trailerFor } from './contract/contract-fixtures.js';
+import { runDailySeriesContract } from './contract/daily-series-contract.js';
+import { runPagingContract } from './contract/paging-contract.js';
+import { runReportReadContract } from './contract/report-read-contract.js';
+import { runTenancyContract } from './contract/tenancy-contract.js';
 
-export type OpenStore = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
-
-const header = (reportId: string, overrides: Partial<AggregateHeader['metadata']> = {}, domain = 'example.com'): AggregateHeader => ({
-  kind: 'aggregate',
-  schema: 'rfc9990',
-  version: '1.0',
-  namespace: 'urn:ietf:params:xml:ns:dmarc-2.0',
-  metadata: { orgName: 'receiver.example', email: 'dmarc@receiver.example', extraContactInfo: null, reportId, begin: 1700000000, end: 1700086399, errors: [], generator: 'Example 1.0', ...overrides },
-  policy: { domain, adkim: 'r', aspf: 's', p: 'quarantine', sp: null, np: 'reject', pct: null, fo: '1', testing: 'y', discoveryMethod: 'treewalk' },
-});
-
-const record = (n: number, overrides: Partial<AggregateRecord> = {}): AggregateRecord => ({
-  sourceIp: n % 2 ? `192.0.2.${n % 250}` : `2001:db8::${n.toString(16)}`,
-  count: n + 1,
-  disposition: 'none',
-  dkim: 'pass',
-  spf: n % 3 ? 'pass' : 'fail',
-  reasons: n % 5 ? [] : [{ type: 'local_policy', comment: 'arc=pass as[1].d=list.example' }],
-  headerFrom: 'example.com',
-  envelopeFrom: n % 4 ? `bounce${n}.example.com` : null,
-  envelopeTo: null,
-  authDkim: [{ domain: 'example.com', selector: `s${n}`, result: 'pass', humanResult: null }],
-  authSpf: [{ domain: `bounce${n}.example.com`, scope: 'mfrom', result: 'pass', humanResult: 'ok' }],
-  ...overrides,
-});
-
-const trailerFor = (records: readonly AggregateRecord[]): AggregateTrailer => ({
-  recordCount: records.length,
-  messageCount: records.reduce((n, r) => n + r.count, 0),
-  extensions: [],
-  warnings: [{ code: 'value-case', severity: 'warning', message: 'The value "Pass" ...', count: 3 }],
-  recordErrors: [],
-});
-
-async function provenance(store: Store, text: string, source = 'in.xml'): Promise<Provenance> {
-  return { raw: await store.saveRawInput(new TextEncoder().encode(text)), source, receivedAt: new Date('2026-11-20T10:00:00Z') };
-}
-
-async function saveAggregate(store: Store, h: AggregateHeader, records: AggregateRecord[], source = 'in.xml') {
-  const writer = await store.beginAggregateReport(h, await provenance(store, `${h.metadata.reportId}-${source}`, source));
-  for (let i = 0; i < records.length; i += 100) await writer.addRecords(records.slice(i, i + 100));
-  return writer.commit(trailerFor(records));
-}
-
-async function collect(iterable: AsyncIterable<StoredRecord>): Promise<StoredRecord[]> {
-  const out: StoredRecord[] = [];
-  for await (const item of iterable) out.push(item);
-  return out;
-}
-
-const failure = (overrides: Partial<FailureReport> = {}): FailureReport => ({
-  kind: 'failure', format: 'arf', feedbackType: 'auth-failure', userAgent: 'Example/1.0', version: '1', authFailure: ['dmarc'],
-  identityAlignment: ['none'], identityAlignmentRaw: 'none', identityAlignmentMeaning: 'unknown', spfAligned: null, dkimAligned: null,
-  deliveryResult: 'reject', reportedDomain: 'example.com', sourceIp: '192.0.2.9', arrivalDate: '2026-11-20T09:00:00Z',
-  dkimDomain: 'example.com', dkimSelector: 's1', dkimIdentity: null, spfDomain: 'bounce.example.com', originalMailFrom: 'a@bounce.example.com',
-  originalRcptTo: ['b@example.net'], authenticationResults: ['mx.example.net; dmarc=fail header.from=example.com'], reportingMta: 'mx.example.net',
-  incidents: 1, originalEnvelopeId: null, reportedUris: [], otherFields: [],
-  original: { from: 'a@example.com', to: 'b@example.net', subject: 'Private subject', messageId: '<m1@example.com>', date: '2026-11-20T08:59:00Z', headers: 'From: a@example.com\nSubject: Private subject\n' },
-  originalBodyIncluded: false,
-  ...overrides,
-});
-
-const tls = (reportId: string): TlsReport => ({
-  kind: 'tlsrpt', organizationName: 'Sender Example', dateRange: { start: '2026-11-19T00:00:00Z', end: '2026-11-19T23:59:59Z' },
-  contactInfo: 'tls@sender.example', reportId,
-  policies: [{ policyType: 'sts', policyStrings: ['version: STSv1'], policyDomain: 'example.com', mxHosts: ['mx.example.com'],
-    successfulSessionCount: 10, failedSessionCount: 1,
-    failureDetails: [{ resultType: 'certificate-expired', sendingMtaIp: '192.0.2.5', receivingMxHostname: 'mx.example.com', receivingMxHelo: null,
-      receivingIp: '198.51.100.1', failedSessionCount: 1, additionalInformation: null, failureReasonCode: null }] }],
-} as unknown as TlsReport);
+export type { OpenStore } from './contract/contract-fixtures.js';
 
 export function runStoreContract(name: string, open: OpenStore): void {
-  const withStore = (title: string, body: (store: Store) => Promise<void>): void => {
-    test(`${name} store: ${title}`, async () => {
-      const { store, cleanup } = await open();
-      try {
-        await body(store);
-      } finally {
-        await store.close();
-        await cleanup();
-      }
-    });
-  };
+  const withStore = storeTest(name, open);
+  runPagingContract(withStore);
+  runTenancyContract(withStore);
+  runReportReadContract(withStore);
+  runDailySeriesContract(withStore);
 
   withStore('an aggregate report and its records round-trip exactly', async (store) => {
     const h = header('r-1');
