@@ -94,9 +94,30 @@ export function isoSeconds(time: Date): string {
   return time.toISOString().replace(/\.000Z$/, 'Z');
 }
 
+/** The arrival date as the report gave it: the same spelling from both dialects; a hand-edited SQLite text that is no date, as stored. */
+function arrivalText(d: Dialect, value: unknown): string {
+  const time = d.readTime(value);
+  return Number.isNaN(time.getTime()) ? String(value) : isoSeconds(time);
+}
+
+/**
+ * A JSON column read back, or `fallback` when it is not the JSON of an array (or of an object,
+ * for `kind` 'object'): the store wrote it, but a hand-edited row must not make a whole list fail.
+ */
+export function jsonOr<T>(text: string | null, fallback: T, kind: 'array' | 'object' = 'array'): T {
+  if (text === null) return fallback;
+  try {
+    const value = JSON.parse(text) as unknown;
+    const ok = kind === 'array' ? Array.isArray(value) : value !== null && typeof value === 'object' && !Array.isArray(value);
+    return ok ? (value as T) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
 /** Warnings as stored (JSON), [] for rows stored before warnings were kept. */
 export function warningsFromJson(text: string | null): Diagnostic[] {
-  return text === null ? [] : (JSON.parse(text) as Diagnostic[]);
+  return jsonOr<Diagnostic[]>(text, []);
 }
 
 export function failureFromRow(d: Dialect, row: FailureRow): StoredFailureReport {
@@ -106,9 +127,9 @@ export function failureFromRow(d: Dialect, row: FailureRow): StoredFailureReport
     feedbackType: row.feedback_type,
     reportedDomain: row.reported_domain,
     sourceIp: row.source_ip,
-    arrivalDate: row.arrival_date === null ? null : isoSeconds(d.readTime(row.arrival_date)),
-    authFailure: JSON.parse(row.auth_failure_json) as string[],
-    identityAlignment: row.identity_alignment_json === null ? null : (JSON.parse(row.identity_alignment_json) as string[]),
+    arrivalDate: row.arrival_date === null ? null : arrivalText(d, row.arrival_date),
+    authFailure: jsonOr<string[]>(row.auth_failure_json, []),
+    identityAlignment: row.identity_alignment_json === null ? null : jsonOr<string[]>(row.identity_alignment_json, []),
     deliveryResult: row.delivery_result,
     dkimDomain: row.dkim_domain,
     dkimSelector: row.dkim_selector,

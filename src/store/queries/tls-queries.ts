@@ -10,7 +10,7 @@ import type { Diagnostic } from '../../core/diagnostic.js';
 import type { TlsReport } from '../../reports/tlsrpt/tls-report.js';
 import type { Page, PageRequest, Provenance, ReportListFilter, SaveOutcome, StoredTlsReport } from '../store.js';
 import { domainScopeCondition } from '../domain-scope.js';
-import { warningsFromJson } from '../failure-rows.js';
+import { jsonOr, warningsFromJson } from '../failure-rows.js';
 import { pageFrom, pageKey, readPageRequest } from '../paging.js';
 import { Conditions } from '../sql/conditions.js';
 import type { Dialect } from '../sql/dialect.js';
@@ -23,9 +23,12 @@ import { execute, insertOnce, rowOf, rowsOf } from '../sql/sql-program.js';
  */
 export function tlsPolicyDomains(report: TlsReport): string[] {
   const domains = new Set<string>();
-  for (const policy of report.policies) {
-    const domain = policy.policyDomain?.toLowerCase();
-    if (domain !== undefined && domain !== '' && !domain.includes('\u0000')) domains.add(domain);
+  // Read back from JSON, a report may be anything (a hand-edited row): only strings count.
+  const policies: readonly unknown[] = Array.isArray(report.policies) ? report.policies : [];
+  for (const policy of policies) {
+    const name = (policy as { policyDomain?: unknown } | null)?.policyDomain;
+    const domain = typeof name === 'string' ? name.toLowerCase() : '';
+    if (domain !== '' && !domain.includes('\u0000')) domains.add(domain);
   }
   return [...domains];
 }
@@ -53,10 +56,15 @@ export function* saveTlsReport(d: Dialect, report: TlsReport, provenance: Proven
 }
 
 const SELECT =
-  'SELECT t.id, t.report_json, t.warnings_json, t.raw_sha256, r.size, t.source, t.received_at FROM tls_reports t LEFT JOIN raw_inputs r ON r.sha256 = t.raw_sha256';
+  'SELECT t.id, t.organization_name, t.report_id, t.begin_ts, t.end_ts, t.report_json, t.warnings_json, t.raw_sha256, r.size, t.source, t.received_at ' +
+  'FROM tls_reports t LEFT JOIN raw_inputs r ON r.sha256 = t.raw_sha256';
 
 interface TlsRow {
   readonly id: unknown;
+  readonly organization_name: string;
+  readonly report_id: string;
+  readonly begin_ts: string;
+  readonly end_ts: string;
   readonly report_json: string;
   readonly warnings_json: string | null;
   readonly raw_sha256: string;
@@ -65,8 +73,12 @@ interface TlsRow {
   readonly received_at: unknown;
 }
 
+/** The stored report; from its columns alone (no policies) should its JSON be unreadable (a hand-edited row). */
 function tlsFromRow(d: Dialect, row: TlsRow): StoredTlsReport {
-  const report = JSON.parse(row.report_json) as TlsReport;
+  const bare: TlsReport = {
+    kind: 'tlsrpt', organizationName: row.organization_name, reportId: row.report_id, dateRange: { start: row.begin_ts, end: row.end_ts }, contactInfo: null, policies: [],
+  };
+  const report = jsonOr<TlsReport>(row.report_json, bare, 'object');
   return {
     id: d.readInt(row.id),
     report,
