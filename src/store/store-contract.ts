@@ -10,14 +10,14 @@ import { createHash } from 'node:crypto';
 import type { AggregateHeader } from '../reports/aggregate/aggregate-report.js';
 import type { Store } from './store.js';
 import type { SourceEnrichment } from '../core/source-facts.js';
-import type { OpenStore } from './contract/contract-fixtures.js';
-import { collect, failure, header, provenance, record, saveAggregate, storeTest, tls, trailerFor } from './contract/contract-fixtures.js';
+import type { OpenStore } from './contract/contract-fixtures.test-helper.js';
+import { collect, failure, header, provenance, record, saveAggregate, storeTest, tls, trailerFor } from './contract/contract-fixtures.test-helper.js';
 import { runDailySeriesContract } from './contract/daily-series-contract.js';
 import { runPagingContract } from './contract/paging-contract.js';
 import { runReportReadContract } from './contract/report-read-contract.js';
 import { runTenancyContract } from './contract/tenancy-contract.js';
 
-export type { OpenStore } from './contract/contract-fixtures.js';
+export type { OpenStore } from './contract/contract-fixtures.test-helper.js';
 
 export function runStoreContract(name: string, open: OpenStore): void {
   const withStore = storeTest(name, open);

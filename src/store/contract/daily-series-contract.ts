@@ -11,8 +11,8 @@ import assert from 'node:assert/strict';
 import { spreadOverDays } from '../../core/spread-over-days.js';
 import type { AggregateRecord } from '../../reports/aggregate/aggregate-report.js';
 import type { DailyVolume, Store } from '../store.js';
-import type { StoreTest } from './contract-fixtures.js';
-import { header, provenance, record, saveAggregate } from './contract-fixtures.js';
+import type { StoreTest } from './contract-fixtures.test-helper.js';
+import { header, provenance, record, saveAggregate } from './contract-fixtures.test-helper.js';
 
 const DAY = 86_400;
 const day = (d: number): number => Date.UTC(2026, 10, d) / 1000;

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import type { Page, PageRequest, StoreRoot } from '../store.js';
 import { DEFAULT_PAGE_LIMIT, InvalidCursorError } from '../store.js';
-import type { StoreTest } from './contract-fixtures.js';
-import { allPages, failure, provenance, tls } from './contract-fixtures.js';
+import type { StoreTest } from './contract-fixtures.test-helper.js';
+import { allPages, failure, provenance, tls } from './contract-fixtures.test-helper.js';
 
 type List<T> = (page: PageRequest) => Promise<Page<T>>;
 

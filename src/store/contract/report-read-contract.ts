@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { Diagnostic } from '../../core/diagnostic.js';
 import type { StoredFailureReport } from '../store.js';
-import type { StoreTest } from './contract-fixtures.js';
-import { failure, provenance, tls } from './contract-fixtures.js';
+import type { StoreTest } from './contract-fixtures.test-helper.js';
+import { failure, provenance, tls } from './contract-fixtures.test-helper.js';
 
 const warnings: Diagnostic[] = [
   { code: 'date-assumed-utc', severity: 'warning', message: 'Arrival-Date has no zone; UTC assumed.', location: 'Arrival-Date' },

@@ -9,8 +9,8 @@
 import assert from 'node:assert/strict';
 import type { Store, StoreRoot } from '../store.js';
 import { DEFAULT_ORGANIZATION_ID, OutOfScopeError, StoreConflictError } from '../store.js';
-import type { StoreTest } from './contract-fixtures.js';
-import { collect, failure, header, provenance, record, saveAggregate, tls } from './contract-fixtures.js';
+import type { StoreTest } from './contract-fixtures.test-helper.js';
+import { collect, failure, header, provenance, record, saveAggregate, tls } from './contract-fixtures.test-helper.js';
 
 const conflict = (field: string) => (err: unknown) => err instanceof StoreConflictError && err.field === field;
 const outOfScope = (err: unknown) => err instanceof OutOfScopeError;
