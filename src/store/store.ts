@@ -15,8 +15,9 @@
  * - The raw bytes of every input are kept, content-addressed (SHA-256) and compressed, once.
  * - Reports are stored as sent; a report covering several days is spread over them only when
  *   a query groups by day.
- * - Every list is paged (`PageRequest` in, `Page` out) with an opaque cursor; a cursor that the
- *   store did not make is refused with InvalidCursorError.
+ * - Every list is paged (`PageRequest` in, `Page` out) by keyset with an opaque cursor; a cursor
+ *   that the store did not make for that list is refused with InvalidCursorError. Lists ordered by
+ *   a name or key are in code-point order in every implementation.
  * - Organisation scope (tenancy): `forOrganization(id)` gives a view whose reads see only the
  *   organisation's domains (and their subdomains), applied in one place (scoped-store.ts). Until
  *   accounts exist there is one organisation, DEFAULT_ORGANIZATION_ID, which sees every domain.
@@ -47,7 +48,7 @@ export interface Page<T> {
 export const DEFAULT_PAGE_LIMIT = 100;
 export const MAX_PAGE_LIMIT = 1000;
 
-/** A cursor the store did not make (or a limit outside 1..MAX_PAGE_LIMIT): the caller's mistake, never a server fault. */
+/** A cursor the store did not make for this list (or a limit outside 1..MAX_PAGE_LIMIT): the caller's mistake, never a server fault. */
 export class InvalidCursorError extends Error {
   /** `after` or `limit`. */
   readonly field: 'after' | 'limit';
@@ -135,7 +136,7 @@ export interface ReportWriter {
 export interface RecordFilter {
   /** Policy domain (exact, lower case). */
   readonly domain?: string;
-  /** Only these policy domains and their subdomains (an organisation's scope); absent: every domain. */
+  /** Only these policy domains and their subdomains (an organisation's scope); absent: every domain; empty: none. */
   readonly domains?: readonly string[];
   /** Reports whose period ends at or after this time. */
   readonly since?: Date;
@@ -157,7 +158,7 @@ export interface StoredFailureReport {
   readonly feedbackType: string;
   readonly reportedDomain: string | null;
   readonly sourceIp: string | null;
-  /** ISO 8601 UTC, as the report gave it; null when it gave none. */
+  /** ISO 8601 UTC, as the report gave it (`2026-11-20T09:00:00Z`, the same from every implementation); null when it gave none. */
   readonly arrivalDate: string | null;
   readonly authFailure: readonly string[];
   readonly identityAlignment: readonly string[] | null;
@@ -178,7 +179,7 @@ export interface StoredFailureReport {
   readonly receivedAt: Date;
 }
 
-/** A TLS report as stored, with the policy domains it covers. */
+/** A TLS report as stored, with the policy domains it covers (in an organisation's view, only its policies and domains: see forOrganization). */
 export interface StoredTlsReport {
   readonly id: number;
   readonly report: TlsReport;
@@ -193,13 +194,13 @@ export interface StoredTlsReport {
 export interface ReportListFilter {
   /** Reports about this domain (a failure report's reported domain, a TLS report's policy domain), exact. */
   readonly domain?: string;
-  /** Only these domains and their subdomains (an organisation's scope). */
+  /** Only these domains and their subdomains (an organisation's scope); empty: none. A TLS report matches when one of its policy domains does. */
   readonly domains?: readonly string[];
   /** Failure reports: arrival (else receipt) at or after; TLS reports: period ending at or after. */
   readonly since?: Date;
   /** Failure reports: arrival (else receipt) before; TLS reports: period beginning before. */
   readonly until?: Date;
-  /** Failure reports only: this source IP (canonical form). */
+  /** Failure reports only (TLS lists ignore it): this source IP (canonical form). */
   readonly sourceIp?: string;
 }
 
@@ -207,7 +208,10 @@ export interface ReportListFilter {
  * One UTC day of a domain's mail, by how it fared: the policy-evaluated DKIM and SPF results
  * (`both` = both aligned passes, `dkimOnly`, `spfOnly`, `neither` = fails DMARC) and the
  * disposition receivers applied. A report covering several days is spread over them in whole
- * messages that add up exactly (core/spread-over-days.ts).
+ * messages that add up exactly (core/spread-over-days.ts): a report's messages of one kind
+ * (evaluated DKIM pass, SPF pass, disposition) are spread together, so a day's figures may
+ * differ by rounding from spreading each record alone, as summarize-domains does; every
+ * report's total stays exact.
  */
 export interface DailyVolume {
   /** `YYYY-MM-DD`, UTC. */
@@ -233,8 +237,9 @@ export interface ReportReader {
   listTlsReports(filter: ReportListFilter, page?: PageRequest): Promise<Page<StoredTlsReport>>;
   getTlsReport(id: number): Promise<StoredTlsReport | undefined>;
   /**
-   * The domain's mail per UTC day in [since, until) (days with mail only, oldest first), read from a
-   * rollup of the stored records (never by streaming them); policy domain exact.
+   * The domain's mail per UTC day in [since, until) (the days overlapping the window, with mail
+   * only, oldest first), read from a rollup of the stored records (never by streaming them),
+   * brought up to date at query time; policy domain exact; committed reports only.
    */
   dailySeries(domain: string, window: { readonly since: Date; readonly until: Date }): Promise<DailyVolume[]>;
 }
@@ -295,7 +300,7 @@ export interface DomainCheckEntry {
 export interface CheckHistory {
   /** Keeps a DNS posture check, so later runs can show history and changes. */
   saveDomainCheck(entry: DomainCheckEntry): Promise<void>;
-  /** The domain's saved checks, newest first. */
+  /** The domain's saved checks, newest first (by checked time, then the order they were saved). */
   listDomainChecks(domain: string, page?: PageRequest): Promise<Page<DomainCheckEntry>>;
 }
 
@@ -346,6 +351,7 @@ export interface SenderDecisionEntry {
 
 /** One change of a sender decision, kept for the journal: what it became, what it was, who, when and why. */
 export interface SenderDecisionChange {
+  /** Increasing with each change; 0 for a removal of nothing, which is not recorded (setSenderDecision). */
   readonly id: number;
   readonly domain: string;
   readonly key: string;
@@ -406,8 +412,10 @@ export interface SenderStore {
   /** The policies reporters saw published for `domain`, oldest first (for "since the last policy change"). */
   listPublishedPolicies(domain: string): Promise<PublishedPolicyPeriod[]>;
   /**
-   * The DKIM selectors receivers saw signing with d=`domain` in reports for that policy domain whose
-   * period ends at or after `since`, lower case, most messages first (ties by name), at most `max`.
+   * The DKIM selectors receivers saw signing with d=`domain` (exact: give it lower case) in reports
+   * for that policy domain whose period ends at or after `since`, lower case, most messages first
+   * (ties by name, localeCompare), at most `max`; empty selectors are left out. Counted by the
+   * store from its rollups or one grouped query, never by streaming records.
    */
   dkimSelectors(domain: string, since: Date, max: number): Promise<string[]>;
 
@@ -416,11 +424,21 @@ export interface SenderStore {
   /** Keeps (replacing) enrichments, keyed by IP. */
   putSourceEnrichments(entries: readonly SourceEnrichment[]): Promise<void>;
 
-  /** Records a decision about a sender of `domain` (null removes it) and its change in the history, in one transaction. */
+  /**
+   * Records a decision about a sender of `domain` (null removes it) and its change in the history,
+   * in one transaction, and returns the change with the decision it replaced (`previous`).
+   * Setting the same decision again is a change too (a new note, actor or time). Removing a
+   * decision that does not exist changes nothing and records nothing: the change returned then
+   * has id 0, decision null and previous null.
+   */
   setSenderDecision(domain: string, key: string, input: SenderDecisionInput): Promise<SenderDecisionChange>;
   /** The domain's current decisions, by key. */
   listSenderDecisions(domain: string, page?: PageRequest): Promise<Page<SenderDecisionEntry>>;
-  /** Every change of the domain's decisions (of one sender when `key` is given), newest first. */
+  /**
+   * Every change of the domain's decisions (of one sender when `key` is given), newest first. A
+   * store upgraded from before the history starts it with one change per decision it held
+   * (previous and actor null, at its decision time).
+   */
   listSenderDecisionHistory(domain: string, filter: { readonly key?: string }, page?: PageRequest): Promise<Page<SenderDecisionChange>>;
 }
 
@@ -464,11 +482,21 @@ export class OutOfScopeError extends Error {
 export interface Tenancy {
   listOrganizations(page?: PageRequest): Promise<Page<Organization>>;
   getOrganization(id: number): Promise<Organization | undefined>;
-  /** Throws StoreConflictError when the slug is taken. */
+  /**
+   * A new organisation that sees only the domains it is given (allDomains false). Throws
+   * StoreConflictError (field `slug`) when the slug is taken. The slug is stored as given: the
+   * caller checks that it is URL-safe.
+   */
   createOrganization(input: { readonly slug: string; readonly name: string; readonly at: Date }): Promise<Organization>;
-  /** Gives `domain` (lower case) to the organisation; throws StoreConflictError when another one owns it. */
+  /**
+   * Gives `domain` (lower case) to the organisation: it then sees the domain and its subdomains.
+   * Giving it again to the same organisation changes nothing; a subdomain of another
+   * organisation's domain may be given (both then see it). Throws StoreConflictError (field
+   * `domain`) when another organisation owns that very domain, OutOfScopeError when there is no
+   * such organisation.
+   */
   assignDomain(organizationId: number, domain: string): Promise<void>;
-  /** The domains an organisation owns, by name. */
+  /** The domains an organisation owns, by name; an empty page for an unknown organisation. */
   listOrganizationDomains(organizationId: number, page?: PageRequest): Promise<Page<string>>;
   /** The scope of the organisation, or undefined when there is no such organisation. */
   getDomainScope(organizationId: number): Promise<DomainScope | undefined>;
@@ -509,10 +537,16 @@ export interface StoreRoot extends Store, Tenancy {
   /**
    * The organisation's view: reads (records, failure and TLS reports, senders, decisions, checks,
    * daily series) see only its domains and their subdomains; a domain outside throws
-   * OutOfScopeError; the quarantine and ingest log belong to the instance and are empty for an
-   * organisation that does not see every domain, and its countReports and compact throw
-   * OutOfScopeError. Writes of reports are instance-wide (ingest). Closing the view closes
-   * nothing; close the root. Throws OutOfScopeError for an unknown id.
+   * OutOfScopeError (so do writes keyed on a domain: decisions, checks); lists and streams are
+   * filtered (a filter's own `domains` is intersected with the scope); a single failure or TLS
+   * report outside is undefined, and a TLS report covering domains of others shows only the
+   * policies (and policyDomains) in scope. The quarantine, the ingest log and raw inputs belong
+   * to the instance: for an organisation that does not see every domain their lists are empty,
+   * getQuarantine and readRawInput undefined, and setQuarantineState, countReports and compact
+   * throw OutOfScopeError. Writes of ingest (raw inputs, reports, quarantine, log lines, write
+   * groups) and the IP-keyed enrichment cache are instance-wide and pass through. The scope is
+   * read when the view is made. Closing the view closes nothing; close the root. Throws
+   * OutOfScopeError for an unknown id.
    */
   forOrganization(organizationId: number): Promise<Store>;
 }
