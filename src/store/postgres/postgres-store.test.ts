@@ -253,3 +253,25 @@ test('postgres: readRawInput returns a plain Uint8Array; close is idempotent', o
     await store!.close();
   });
 });
+
+test('postgres: stores asking for the daily series at once after ingest add each report once (advisory lock, claimed marks)', opts, async () => {
+  await withStores(4, async (stores, sql) => {
+    const [first] = stores;
+    let total = 0;
+    for (let n = 0; n < 30; n++) {
+      const records = Array.from({ length: 50 }, (_, i) => record(i + n, ((i + n) % 7) + 1));
+      total += records.reduce((sum, r) => sum + r.count, 0);
+      // Reports of one day and of three, alternately.
+      const h = header(`d${n}`, 'example.com', 1700006400 + n * 86400);
+      await save(first!, n % 2 ? { ...h, metadata: { ...h.metadata, end: h.metadata.begin + 3 * 86400 - 1 } } : h, records);
+    }
+    const window = { since: new Date(0), until: new Date(4e12) };
+    const series = await Promise.all([...stores, ...stores].map((store) => store.dailySeries('example.com', window)));
+    for (const days of series) assert.equal(days.reduce((n, d) => n + d.messages, 0), total);
+    assert.deepEqual(series[7], series[0]);
+    const { rows } = await sql.query<{ messages: string; marked: string }>({
+      text: 'SELECT (SELECT SUM(messages) FROM daily_rollup) AS messages, (SELECT count(*) FROM daily_rollup_reports) AS marked',
+    });
+    assert.deepEqual(rows[0], { messages: String(total), marked: '30' });
+  }, { max: 3 });
+});
