@@ -13,10 +13,10 @@ import type { Dialect } from './sql/dialect.js';
 import type { SqlProgram } from './sql/sql-program.js';
 import { rowsOf } from './sql/sql-program.js';
 
-export const DAY_SECONDS = 86_400;
+const DAY_SECONDS = 86_400;
 
 /** One row of the rollup: a domain's messages of one kind on one UTC day (`day`: epoch seconds at 00:00). */
-export interface DailyRollupRow {
+interface DailyRollupRow {
   readonly day: number;
   readonly dkim_pass: number;
   readonly spf_pass: number;
@@ -55,7 +55,7 @@ export function spreadGroups(d: Dialect, groups: readonly MultiDayGroupRow[]): D
  * The days of [since, until) in epoch seconds: a day counts when it overlaps the window, so a
  * window from midnight to midnight holds exactly its days.
  */
-export function dayRange(window: { readonly since: Date; readonly until: Date }): { readonly from: number; readonly to: number } {
+function dayRange(window: { readonly since: Date; readonly until: Date }): { readonly from: number; readonly to: number } {
   return {
     from: Math.floor(window.since.getTime() / 1000 / DAY_SECONDS) * DAY_SECONDS,
     to: Math.ceil(window.until.getTime() / 1000),

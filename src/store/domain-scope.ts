@@ -24,7 +24,7 @@ export function intersectDomainScopes(a: readonly string[], b: readonly string[]
 }
 
 /** `text` as a LIKE pattern matching only itself (with ESCAPE '\'). */
-export function escapeLike(text: string): string {
+function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 

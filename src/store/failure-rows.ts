@@ -90,7 +90,7 @@ export interface FailureRow {
 }
 
 /** A time as reports write it: ISO 8601 UTC, milliseconds only when there are some (`2026-11-20T09:00:00Z`). */
-export function isoSeconds(time: Date): string {
+function isoSeconds(time: Date): string {
   return time.toISOString().replace(/\.000Z$/, 'Z');
 }
 

@@ -32,7 +32,7 @@ export async function organizationView(root: Store & Tenancy, organizationId: nu
 }
 
 /** `store` as seen within `scope`. */
-export function scopedStore(store: Store, scope: DomainScope): Store {
+function scopedStore(store: Store, scope: DomainScope): Store {
   if (scope.kind === 'all') return new Proxy(store, { get: (target, prop) => (prop === 'close' ? () => Promise.resolve() : bindMember(target, prop)) });
   return new DomainScopedStore(store, scope.domains);
 }

@@ -57,11 +57,6 @@ export function* execute(sql: string, params: readonly unknown[]): Generator<Sql
   return result.changes;
 }
 
-/** A program of one statement's rows, mapped. */
-export function* mappedRows<Row extends object, T>(sql: string, params: readonly unknown[], map: (row: Row) => T): SqlProgram<T[]> {
-  return (yield* rowsOf<Row>(sql, params)).map(map);
-}
-
 /**
  * Inserts a row once per unique key: `insert` ends in ON CONFLICT DO NOTHING RETURNING id; on a
  * conflict `find` reads the id of the row already there (committed: PostgreSQL's insert waited
