@@ -50,11 +50,11 @@ test('back-fill: every report stored once, stored messages archived, refused one
       const counts = await store.countReports();
       assert.equal(counts.aggregate, REPORT_TOTALS.aggregate);
       assert.equal(counts.tls, REPORT_TOTALS.tls);
-      const quarantined = (await store.listQuarantine('open')).map((entry) => entry.code).sort();
+      const quarantined = (await store.listQuarantine({ state: 'open' })).items.map((entry) => entry.code).sort();
       assert.deepEqual(quarantined, ['no-report-found', 'xml-dtd-forbidden']);
       assert.equal(rejected.length, 2);
       assert.ok(rejected.every((line) => /^imap:\/\/dmarc@127\.0\.0\.1:\d+\/INBOX;UIDVALIDITY=\d+\/;UID=\d+ > /.test(line) || /;UID=\d+: /.test(line)), rejected.join('\n'));
-      const log = await store.listIngestLog(100);
+      const log = (await store.listIngestLog({ limit: 100 })).items;
       assert.equal(log.length, REPORT_TOTALS.messages + 2);
 
       const again = await backfillImapMailbox(configFor(server), recordingRun(store).run);
@@ -146,7 +146,7 @@ test('a message larger than --max-buffered is refused without being downloaded a
       assert.deepEqual([summary.newReports, summary.rejected, summary.archived, summary.failed], [1, 1, 1, 1]);
       assert.deepEqual(rejected.map((line) => line.replace(/^.*;UID=/, 'UID=')), ['UID=2: input-too-large']);
       assert.equal((await store.countReports()).raw, 1, 'the big message was not kept (never downloaded)');
-      assert.ok((await store.listIngestLog(10)).some((entry) => entry.input.endsWith(';UID=2') && entry.rejected === 1 && entry.raw === null));
+      assert.ok((await store.listIngestLog({ limit: 10 })).items.some((entry) => entry.input.endsWith(';UID=2') && entry.rejected === 1 && entry.raw === null));
       assert.deepEqual(await countMessages(server, FOLDERS), { INBOX: 0, 'dmarcpilot-archive': 1, 'dmarcpilot-failed': 1 });
     } finally {
       await store.close();

@@ -42,7 +42,7 @@ async function ingest(store: Store, folder: string, commitGroups?: GroupLimits):
 async function contents(store: Store): Promise<unknown> {
   const records: unknown[] = [];
   for await (const item of store.streamRecords({})) records.push([item.header.metadata.reportId, item.source, item.record]);
-  return { counts: await store.countReports(), records, log: (await store.listIngestLog(1_000)).map((entry) => [entry.input, entry.newReports, entry.records]) };
+  return { counts: await store.countReports(), records, log: (await store.listIngestLog({ limit: 1_000 })).items.map((entry) => [entry.input, entry.newReports, entry.records]) };
 }
 
 /** The store, failing with "disk full" from the `failAt`-th raw input it is asked to keep. */
@@ -99,7 +99,7 @@ test('ingest: a store failure rolls back the open group only; ingesting again co
       // One group for everything: nothing is kept. A group per input: the 19 before the failure.
       if (groups === oneGroup) assert.deepEqual(kept, { aggregate: 0, records: 0, failure: 0, tls: 0, raw: 0, quarantine: 0 });
       else assert.equal(kept.raw, 19);
-      assert.equal((await first.listIngestLog(1_000)).length, kept.raw, 'every committed input has its log line, and no other has');
+      assert.equal((await first.listIngestLog({ limit: 1_000 })).items.length, kept.raw, 'every committed input has its log line, and no other has');
     } finally {
       await first.close();
     }

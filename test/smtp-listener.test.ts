@@ -48,7 +48,7 @@ test('a report e-mail (RFC 5321 DATA, raw fixture) is answered 250 only once sto
     assert.match(again.response, /0 new reports, 1 already stored/);
     assert.deepEqual(await counts(smtp.store), { aggregate: 1, records: 3, failure: 0, tls: 0, raw: 1, quarantine: 0 });
 
-    const [logged] = await smtp.store.listIngestLog(1);
+    const [logged] = (await smtp.store.listIngestLog({ limit: 1 })).items;
     assert.match(logged?.input ?? '', /^smtp:\S+ from noreply-dmarc-support@google\.example to dmarc@reports\.example via 127\.0\.0\.1$/);
     assert.equal(smtp.messages.length, 2);
     assert.deepEqual(
@@ -257,7 +257,7 @@ test('a message that is not a report (a bounce): 250, kept in quarantine with it
     const sent = await send(client, { envelope: { from: '', to: 'dmarc@reports.example' }, raw: reportEmail('bounce-no-report.eml') });
     assert.equal(sent.code, 250, sent.response);
     assert.match(sent.response, /1 kept in quarantine/);
-    const quarantined = await smtp.store.listQuarantine('open');
+    const quarantined = (await smtp.store.listQuarantine({ state: 'open' })).items;
     assert.equal(quarantined.length, 1);
     assert.equal(quarantined[0]?.code, 'no-report-found');
     assert.match(quarantined[0]?.source ?? '', /^smtp:\S+ from <> to dmarc@reports\.example via 127\.0\.0\.1/);

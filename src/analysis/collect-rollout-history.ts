@@ -65,7 +65,7 @@ export async function collectRolloutHistory(store: Store, domain: string, window
     observations.push({ at: period.firstSeen.toISOString(), source: 'report', policy }, { at: period.lastSeen.toISOString(), source: 'report', policy });
     if (lastDataAt === undefined || period.lastSeen > lastDataAt) lastDataAt = period.lastSeen;
   }
-  for (const check of await store.listDomainChecks(domain, 100)) {
+  for (const check of (await store.listDomainChecks(domain, { limit: 100 })).items) {
     const text = appliedRecordText(check.result);
     const record = text === undefined ? undefined : parseDmarcRecord(text).record;
     if (record !== undefined) observations.push({ at: check.checkedAt.toISOString(), source: 'dns-check', policy: snapshotFromRecord(record) });

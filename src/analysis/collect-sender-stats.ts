@@ -5,6 +5,7 @@
  */
 import type { Resolver } from '../core/dns-resolver.js';
 import type { PublishedPolicyPeriod, SenderDecisionEntry, SourceStats, Store } from '../store/store.js';
+import { MAX_PAGE_LIMIT } from '../store/store.js';
 import { enrichSources } from './enrich-sources.js';
 import type { EnrichmentCache } from './enrich-sources.js';
 import type { SourceEnrichment } from '../core/source-facts.js';
@@ -34,10 +35,22 @@ export interface CollectOptions {
   readonly networkLookup?: (ip: string) => SourceEnrichment['network'] | undefined;
 }
 
+/** Every current decision of the domain, page after page. */
+async function allSenderDecisions(store: Store, domain: string): Promise<SenderDecisionEntry[]> {
+  const decisions: SenderDecisionEntry[] = [];
+  let after: string | undefined;
+  do {
+    const page = await store.listSenderDecisions(domain, { limit: MAX_PAGE_LIMIT, after });
+    decisions.push(...page.items);
+    after = page.next ?? undefined;
+  } while (after !== undefined);
+  return decisions;
+}
+
 export async function collectSenderStats(store: Store, domain: string, options: CollectOptions): Promise<SenderEvidence> {
   const [stats, decisions, policies] = await Promise.all([
     store.sourceStats(domain, options.since, options.until, options.recentSince),
-    store.listSenderDecisions(domain),
+    allSenderDecisions(store, domain),
     store.listPublishedPolicies(domain),
   ]);
   const enrichments = await enrichSources(

@@ -26,3 +26,15 @@ test('DKIM selectors seen: only signatures by the domain itself, most used first
     await store.close();
   }
 });
+
+test('DKIM selectors seen: asked of the store (lower-cased domain, since, max), nothing streamed', async () => {
+  const calls: unknown[] = [];
+  const store = {
+    dkimSelectors: (domain: string, since: Date, max: number) => {
+      calls.push([domain, since.toISOString(), max]);
+      return Promise.resolve(['s1']);
+    },
+  };
+  assert.deepEqual(await collectDkimSelectors(store, 'Example.COM', new Date('2026-01-01T00:00:00Z'), 5), ['s1']);
+  assert.deepEqual(calls, [['example.com', '2026-01-01T00:00:00.000Z', 5]]);
+});

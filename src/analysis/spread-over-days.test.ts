@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spreadOverDays } from './spread-over-days.js';
+import { spreadOverDays } from '../core/spread-over-days.js';
 
 const DAY = 86400;
 const day0 = 1700006400; // 2023-11-15T00:00:00Z

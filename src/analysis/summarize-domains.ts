@@ -5,7 +5,7 @@
  * (spreadOverDays), so totals stay exact whatever the reports' periods.
  */
 import type { StoredRecord } from '../store/store.js';
-import { spreadOverDays } from './spread-over-days.js';
+import { spreadOverDays } from '../core/spread-over-days.js';
 
 export interface Ranked {
   readonly name: string;

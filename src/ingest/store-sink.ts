@@ -1,7 +1,7 @@
 /**
  * A ReportSink that saves what extraction finds into a Store: aggregate reports through a
- * writer (records in batches, the whole report in one transaction), failure and TLS reports,
- * and refusals into the quarantine with the raw input they came from.
+ * writer (records in batches, the whole report in one transaction), failure and TLS reports with
+ * the warnings their parse gave, and refusals into the quarantine with the raw input they came from.
  *
  * Extraction calls the sink synchronously; the store is asynchronous. Every store call is
  * chained on one promise, and `drain` returns it, so extraction waits for the database
@@ -93,12 +93,13 @@ export class StoreSink implements ReportSink {
     }
   }
 
-  failureReport(report: FailureReport, source: string, _warnings: readonly Diagnostic[]): void {
-    void this.#then(async () => this.#count(await this.#store.saveFailureReport(report, { ...this.#provenance, source }, this.#options), 0));
+  /** The warnings of the parse are stored with the report, for the reader to show. */
+  failureReport(report: FailureReport, source: string, warnings: readonly Diagnostic[]): void {
+    void this.#then(async () => this.#count(await this.#store.saveFailureReport(report, { ...this.#provenance, source }, this.#options, warnings), 0));
   }
 
-  tlsReport(report: TlsReport, source: string, _warnings: readonly Diagnostic[]): void {
-    void this.#then(async () => this.#count(await this.#store.saveTlsReport(report, { ...this.#provenance, source }), 0));
+  tlsReport(report: TlsReport, source: string, warnings: readonly Diagnostic[]): void {
+    void this.#then(async () => this.#count(await this.#store.saveTlsReport(report, { ...this.#provenance, source }, warnings), 0));
   }
 
   rejected(rejection: Rejection, source: string): void {

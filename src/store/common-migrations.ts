@@ -44,3 +44,123 @@ CREATE TABLE sender_decisions (
 );
 `;
 }
+
+/** The column types a shared migration is written with, as each dialect spells them. */
+export interface DialectTypes {
+  /** An id column that numbers itself (`INTEGER PRIMARY KEY`, `bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY`). */
+  readonly id: string;
+  /** A column naming another table's id (`INTEGER`, `bigint`). */
+  readonly ref: string;
+  /** A count that may pass 2^31 (`INTEGER` is 64-bit in SQLite; `bigint`). */
+  readonly bigint: string;
+  /** A time (`TEXT`: ISO 8601 UTC; `timestamptz`). */
+  readonly time: string;
+  /** A boolean (`INTEGER` 0/1, `boolean`) and its true value (`1`, `true`). */
+  readonly bool: string;
+  readonly true: string;
+  /** The current time as a column value (SQLite: ISO text as toISOString() writes it). */
+  readonly now: string;
+  /** After CREATE TABLE of a table keyed by its primary key alone: ` WITHOUT ROWID` in SQLite. */
+  readonly withoutRowid: string;
+}
+
+/**
+ * SQLite 007 / PostgreSQL 005: tenancy. Organisations, and the domains each owns (a domain has at
+ * most one owner: the primary key). Row 1 is the default organisation, which sees every domain
+ * (all_domains) and owns none; it is what there is until accounts exist. It is inserted without an
+ * explicit id into the new, empty table, so it gets id 1 in both dialects and the identity goes on
+ * from there.
+ */
+export function organizationTables(t: DialectTypes): string {
+  return `
+CREATE TABLE organizations (
+  id ${t.id},
+  slug TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  all_domains ${t.bool} NOT NULL,
+  created_at ${t.time} NOT NULL
+);
+INSERT INTO organizations (slug, name, all_domains, created_at) VALUES ('default', 'Default organisation', ${t.true}, ${t.now});
+CREATE TABLE organization_domains (
+  domain TEXT PRIMARY KEY NOT NULL,
+  organization_id ${t.ref} NOT NULL REFERENCES organizations (id)
+);
+CREATE INDEX organization_domains_organization ON organization_domains (organization_id, domain);
+`;
+}
+
+/**
+ * SQLite 008 / PostgreSQL 006: sender decisions keep their history. Each change (what it
+ * became, null for a removal; what it was; note, actor, time) is appended to
+ * sender_decision_history in the transaction that changes sender_decisions. The decisions there
+ * are now seed the history, one change each from "no decision" as far as anyone knows (previous
+ * null) at the time it was made, with no actor (who decided was not recorded before).
+ */
+export function senderDecisionHistory(t: DialectTypes): string {
+  return `
+ALTER TABLE sender_decisions ADD COLUMN actor TEXT;
+CREATE TABLE sender_decision_history (
+  id ${t.id},
+  domain TEXT NOT NULL,
+  sender_key TEXT NOT NULL,
+  decision TEXT CHECK (decision IN ('approved', 'rejected')),
+  previous TEXT CHECK (previous IN ('approved', 'rejected')),
+  note TEXT,
+  actor TEXT,
+  at ${t.time} NOT NULL
+);
+INSERT INTO sender_decision_history (domain, sender_key, decision, previous, note, actor, at)
+  SELECT domain, sender_key, decision, NULL, note, NULL, decided_at FROM sender_decisions ORDER BY decided_at, domain, sender_key;
+CREATE INDEX sender_decision_history_domain ON sender_decision_history (domain, id);
+CREATE INDEX sender_decision_history_key ON sender_decision_history (domain, sender_key, id);
+`;
+}
+
+/**
+ * SQLite 009 / PostgreSQL 007, the shared part: failure and TLS reports become readable. Both
+ * keep the warnings their parse gave (null for reports stored before). A failure report gets
+ * `occurred_at`, the time lists filter on (arrival, else receipt), and an index for "a domain's
+ * reports, newest first". A TLS report's policy domains go to tls_report_domains, so lists can
+ * filter on them in SQL. Each dialect then fills the new columns and table for the reports it
+ * holds (it needs its own date and JSON functions for that).
+ */
+export function reportReadColumns(t: DialectTypes): string {
+  return `
+ALTER TABLE failure_reports ADD COLUMN warnings_json TEXT;
+ALTER TABLE failure_reports ADD COLUMN occurred_at ${t.time};
+CREATE INDEX failure_reports_domain_id ON failure_reports (reported_domain, id);
+ALTER TABLE tls_reports ADD COLUMN warnings_json TEXT;
+CREATE TABLE tls_report_domains (
+  report ${t.ref} NOT NULL REFERENCES tls_reports (id) ON DELETE CASCADE,
+  domain TEXT NOT NULL,
+  PRIMARY KEY (report, domain)
+)${t.withoutRowid};
+CREATE INDEX tls_report_domains_domain ON tls_report_domains (domain, report);
+`;
+}
+
+/**
+ * SQLite 010 / PostgreSQL 008: the daily rollup behind dailySeries, filled lazily by the first
+ * query for a domain after ingest (sqlite/daily-rollup.ts, postgres/daily-rollup.ts), so ingest
+ * does no work for it. Messages per (policy domain, UTC day, evaluated DKIM pass, evaluated SPF
+ * pass, disposition), a report covering several days spread over them as core/spread-over-days.ts
+ * spreads it. `day` is the epoch second of the day's 00:00 UTC; `disposition` is `unknown` for a
+ * record without one. daily_rollup_reports names each report already added, so none is counted
+ * twice. Stores upgraded with reports in them need no back-fill: the first query adds them all.
+ */
+export function dailyRollupTables(t: DialectTypes): string {
+  return `
+CREATE TABLE daily_rollup (
+  policy_domain TEXT NOT NULL,
+  day ${t.bigint} NOT NULL,
+  dkim_pass INTEGER NOT NULL,
+  spf_pass INTEGER NOT NULL,
+  disposition TEXT NOT NULL,
+  messages ${t.bigint} NOT NULL,
+  PRIMARY KEY (policy_domain, day, dkim_pass, spf_pass, disposition)
+)${t.withoutRowid};
+CREATE TABLE daily_rollup_reports (
+  report ${t.ref} PRIMARY KEY REFERENCES aggregate_reports (id) ON DELETE CASCADE
+);
+`;
+}

@@ -1,11 +1,12 @@
 /**
  * Opens the store a location names: a `postgres://` or `postgresql://` URL opens PostgreSQL,
  * anything else is the path of an embedded SQLite file (created with its folder if missing).
- * Migrations run on open.
+ * Migrations run on open. Either way the result is the whole instance (StoreRoot): every concern
+ * of store.ts, the organisations, and each organisation's view (scoped-store.ts).
  */
 import { openPostgresStore } from './postgres/postgres-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
-import type { Store } from './store.js';
+import type { StoreRoot } from './store.js';
 
 /** The embedded default: zero set-up, one file under ./data. */
 export const DEFAULT_STORE_LOCATION = 'data/dmarcpilot.sqlite';
@@ -31,6 +32,6 @@ export interface OpenStoreOptions {
   readonly notice?: (message: string) => void;
 }
 
-export function openStore(location: string, options: OpenStoreOptions = {}): Promise<Store> {
+export function openStore(location: string, options: OpenStoreOptions = {}): Promise<StoreRoot> {
   return isPostgresLocation(location) ? openPostgresStore(location) : openSqliteStore(location, { notice: options.notice });
 }

@@ -1,100 +1,30 @@
 /**
  * The behaviour every Store implementation must have (store.ts), as one suite that each
- * implementation's test file runs against itself: `runStoreContract('sqlite', open)`.
- * Not a test file itself (no `.test.ts`): it is imported by them.
+ * implementation's test file runs against itself: `runStoreContract('sqlite', open)`. This file
+ * holds writing, reading back and the sender queries; paging, tenancy, failure and TLS reads,
+ * and the daily series and DKIM selectors are in contract/. Not a test file itself (no
+ * `.test.ts`): it is imported by them.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import type { AggregateHeader, AggregateRecord, AggregateTrailer } from '../reports/aggregate/aggregate-report.js';
-import type { FailureReport } from '../reports/failure/failure-report.js';
-import type { TlsReport } from '../reports/tlsrpt/tls-report.js';
-import type { Provenance, Store, StoredRecord } from './store.js';
+import type { AggregateHeader } from '../reports/aggregate/aggregate-report.js';
+import type { Store } from './store.js';
 import type { SourceEnrichment } from '../core/source-facts.js';
+import type { OpenStore } from './contract/contract-fixtures.test-helper.js';
+import { collect, failure, header, provenance, record, saveAggregate, storeTest, tls, trailerFor } from './contract/contract-fixtures.test-helper.js';
+import { runDailySeriesContract } from './contract/daily-series-contract.js';
+import { runPagingContract } from './contract/paging-contract.js';
+import { runReportReadContract } from './contract/report-read-contract.js';
+import { runTenancyContract } from './contract/tenancy-contract.js';
 
-export type OpenStore = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
-
-const header = (reportId: string, overrides: Partial<AggregateHeader['metadata']> = {}, domain = 'example.com'): AggregateHeader => ({
-  kind: 'aggregate',
-  schema: 'rfc9990',
-  version: '1.0',
-  namespace: 'urn:ietf:params:xml:ns:dmarc-2.0',
-  metadata: { orgName: 'receiver.example', email: 'dmarc@receiver.example', extraContactInfo: null, reportId, begin: 1700000000, end: 1700086399, errors: [], generator: 'Example 1.0', ...overrides },
-  policy: { domain, adkim: 'r', aspf: 's', p: 'quarantine', sp: null, np: 'reject', pct: null, fo: '1', testing: 'y', discoveryMethod: 'treewalk' },
-});
-
-const record = (n: number, overrides: Partial<AggregateRecord> = {}): AggregateRecord => ({
-  sourceIp: n % 2 ? `192.0.2.${n % 250}` : `2001:db8::${n.toString(16)}`,
-  count: n + 1,
-  disposition: 'none',
-  dkim: 'pass',
-  spf: n % 3 ? 'pass' : 'fail',
-  reasons: n % 5 ? [] : [{ type: 'local_policy', comment: 'arc=pass as[1].d=list.example' }],
-  headerFrom: 'example.com',
-  envelopeFrom: n % 4 ? `bounce${n}.example.com` : null,
-  envelopeTo: null,
-  authDkim: [{ domain: 'example.com', selector: `s${n}`, result: 'pass', humanResult: null }],
-  authSpf: [{ domain: `bounce${n}.example.com`, scope: 'mfrom', result: 'pass', humanResult: 'ok' }],
-  ...overrides,
-});
-
-const trailerFor = (records: readonly AggregateRecord[]): AggregateTrailer => ({
-  recordCount: records.length,
-  messageCount: records.reduce((n, r) => n + r.count, 0),
-  extensions: [],
-  warnings: [{ code: 'value-case', severity: 'warning', message: 'The value "Pass" ...', count: 3 }],
-  recordErrors: [],
-});
-
-async function provenance(store: Store, text: string, source = 'in.xml'): Promise<Provenance> {
-  return { raw: await store.saveRawInput(new TextEncoder().encode(text)), source, receivedAt: new Date('2026-11-20T10:00:00Z') };
-}
-
-async function saveAggregate(store: Store, h: AggregateHeader, records: AggregateRecord[], source = 'in.xml') {
-  const writer = await store.beginAggregateReport(h, await provenance(store, `${h.metadata.reportId}-${source}`, source));
-  for (let i = 0; i < records.length; i += 100) await writer.addRecords(records.slice(i, i + 100));
-  return writer.commit(trailerFor(records));
-}
-
-async function collect(iterable: AsyncIterable<StoredRecord>): Promise<StoredRecord[]> {
-  const out: StoredRecord[] = [];
-  for await (const item of iterable) out.push(item);
-  return out;
-}
-
-const failure = (overrides: Partial<FailureReport> = {}): FailureReport => ({
-  kind: 'failure', format: 'arf', feedbackType: 'auth-failure', userAgent: 'Example/1.0', version: '1', authFailure: ['dmarc'],
-  identityAlignment: ['none'], identityAlignmentRaw: 'none', identityAlignmentMeaning: 'unknown', spfAligned: null, dkimAligned: null,
-  deliveryResult: 'reject', reportedDomain: 'example.com', sourceIp: '192.0.2.9', arrivalDate: '2026-11-20T09:00:00Z',
-  dkimDomain: 'example.com', dkimSelector: 's1', dkimIdentity: null, spfDomain: 'bounce.example.com', originalMailFrom: 'a@bounce.example.com',
-  originalRcptTo: ['b@example.net'], authenticationResults: ['mx.example.net; dmarc=fail header.from=example.com'], reportingMta: 'mx.example.net',
-  incidents: 1, originalEnvelopeId: null, reportedUris: [], otherFields: [],
-  original: { from: 'a@example.com', to: 'b@example.net', subject: 'Private subject', messageId: '<m1@example.com>', date: '2026-11-20T08:59:00Z', headers: 'From: a@example.com\nSubject: Private subject\n' },
-  originalBodyIncluded: false,
-  ...overrides,
-});
-
-const tls = (reportId: string): TlsReport => ({
-  kind: 'tlsrpt', organizationName: 'Sender Example', dateRange: { start: '2026-11-19T00:00:00Z', end: '2026-11-19T23:59:59Z' },
-  contactInfo: 'tls@sender.example', reportId,
-  policies: [{ policyType: 'sts', policyStrings: ['version: STSv1'], policyDomain: 'example.com', mxHosts: ['mx.example.com'],
-    successfulSessionCount: 10, failedSessionCount: 1,
-    failureDetails: [{ resultType: 'certificate-expired', sendingMtaIp: '192.0.2.5', receivingMxHostname: 'mx.example.com', receivingMxHelo: null,
-      receivingIp: '198.51.100.1', failedSessionCount: 1, additionalInformation: null, failureReasonCode: null }] }],
-} as unknown as TlsReport);
+export type { OpenStore } from './contract/contract-fixtures.test-helper.js';
 
 export function runStoreContract(name: string, open: OpenStore): void {
-  const withStore = (title: string, body: (store: Store) => Promise<void>): void => {
-    test(`${name} store: ${title}`, async () => {
-      const { store, cleanup } = await open();
-      try {
-        await body(store);
-      } finally {
-        await store.close();
-        await cleanup();
-      }
-    });
-  };
+  const withStore = storeTest(name, open);
+  runPagingContract(withStore);
+  runTenancyContract(withStore);
+  runReportReadContract(withStore);
+  runDailySeriesContract(withStore);
 
   withStore('an aggregate report and its records round-trip exactly', async (store) => {
     const h = header('r-1');
@@ -159,7 +89,7 @@ export function runStoreContract(name: string, open: OpenStore): void {
     assert.deepEqual(stored.map((s) => s.header.metadata.reportId), [...records.map(() => 'g-1'), 'g-3']);
     assert.deepEqual(stored.slice(0, 150).map((s) => s.record), records);
     assert.deepEqual(await store.countReports(), { aggregate: 2, records: 151, failure: 0, tls: 0, raw: 5, quarantine: 1 });
-    assert.deepEqual((await store.listIngestLog(10)).map((entry) => entry.input), ['bad.bin']);
+    assert.deepEqual((await store.listIngestLog({ limit: 10 })).items.map((entry) => entry.input), ['bad.bin']);
     const next = await store.beginWriteGroup();
     assert.equal((await saveAggregate(store, header('g-4'), [record(4)])).status, 'new', 'a new group may begin after the last one committed');
     await next.commit();
@@ -189,27 +119,27 @@ export function runStoreContract(name: string, open: OpenStore): void {
 
   withStore('failure reports: stored once, without the subject or headers unless asked', async (store) => {
     const prov = await provenance(store, 'ruf');
-    const first = await store.saveFailureReport(failure(), prov, { keepFullHeaders: false });
-    const again = await store.saveFailureReport(failure(), { ...prov, source: 'other.eml' }, { keepFullHeaders: false });
+    const first = await store.saveFailureReport(failure(), prov, { keepFullHeaders: false }, []);
+    const again = await store.saveFailureReport(failure(), { ...prov, source: 'other.eml' }, { keepFullHeaders: false }, []);
     assert.equal(first.status, 'new');
     assert.deepEqual(again, { status: 'duplicate', id: first.id });
-    const other = await store.saveFailureReport(failure({ sourceIp: '192.0.2.10' }), prov, { keepFullHeaders: true });
+    const other = await store.saveFailureReport(failure({ sourceIp: '192.0.2.10' }), prov, { keepFullHeaders: true }, []);
     assert.equal(other.status, 'new');
     assert.equal((await store.countReports()).failure, 2);
   });
 
   withStore('TLS reports: stored once per (organisation, report ID)', async (store) => {
     const prov = await provenance(store, 'tls');
-    assert.equal((await store.saveTlsReport(tls('t-1'), prov)).status, 'new');
-    assert.equal((await store.saveTlsReport(tls('t-1'), prov)).status, 'duplicate');
-    assert.equal((await store.saveTlsReport(tls('t-2'), prov)).status, 'new');
+    assert.equal((await store.saveTlsReport(tls('t-1'), prov, [])).status, 'new');
+    assert.equal((await store.saveTlsReport(tls('t-1'), prov, [])).status, 'duplicate');
+    assert.equal((await store.saveTlsReport(tls('t-2'), prov, [])).status, 'new');
     assert.equal((await store.countReports()).tls, 2);
   });
 
   withStore('quarantine: kept with the reason, listed, inspected, resolved', async (store) => {
     const prov = await provenance(store, '<feedback>', 'bad.xml');
     const id = await store.quarantine({ code: 'xml-malformed', message: 'truncated' }, prov);
-    const listed = await store.listQuarantine('open');
+    const listed = (await store.listQuarantine({ state: 'open' })).items;
     assert.equal(listed.length, 1);
     assert.deepEqual({ ...listed[0], receivedAt: undefined }, { id, raw: prov.raw, source: 'bad.xml', code: 'xml-malformed', message: 'truncated', receivedAt: undefined, state: 'open' });
     assert.equal(listed[0]?.receivedAt.toISOString(), '2026-11-20T10:00:00.000Z');
@@ -217,7 +147,7 @@ export function runStoreContract(name: string, open: OpenStore): void {
     assert.equal(await store.quarantine({ code: 'xml-malformed', message: 'truncated' }, prov), id, 'the same refusal again is the same entry');
     assert.equal((await store.countReports()).quarantine, 1);
     await store.setQuarantineState(id, 'resolved');
-    assert.deepEqual(await store.listQuarantine('open'), []);
+    assert.deepEqual(await store.listQuarantine({ state: 'open' }), { items: [], next: null });
     assert.equal((await store.getQuarantine(id))?.state, 'resolved');
     assert.equal(await store.getQuarantine(id + 1000), undefined);
   });
@@ -226,7 +156,7 @@ export function runStoreContract(name: string, open: OpenStore): void {
     for (let i = 0; i < 3; i++) {
       await store.logIngest({ at: new Date(Date.UTC(2026, 10, 20, 10, i)), input: `f${i}.xml`, raw: null, newReports: i, duplicateReports: 0, rejected: 0, records: i * 10 });
     }
-    const log = await store.listIngestLog(2);
+    const log = (await store.listIngestLog({ limit: 2 })).items;
     assert.deepEqual(log.map((e) => e.input), ['f2.xml', 'f1.xml']);
     assert.equal(log[0]?.records, 20);
     assert.equal(log[0]?.at.toISOString(), '2026-11-20T10:02:00.000Z');
@@ -237,11 +167,11 @@ export function runStoreContract(name: string, open: OpenStore): void {
       await store.saveDomainCheck({ domain: 'example.com', checkedAt: new Date(Date.UTC(2026, 11, 1, 9, i)), errors: i, warnings: 1, result: { run: i, findings: [{ code: 'dmarc-ok' }] } });
     }
     await store.saveDomainCheck({ domain: 'example.org', checkedAt: new Date(Date.UTC(2026, 11, 1, 10)), errors: 0, warnings: 0, result: {} });
-    const checks = await store.listDomainChecks('example.com', 2);
+    const checks = (await store.listDomainChecks('example.com', { limit: 2 })).items;
     assert.deepEqual(checks.map((c) => c.errors), [2, 1]);
     assert.equal(checks[0]?.checkedAt.toISOString(), '2026-12-01T09:02:00.000Z');
     assert.deepEqual(checks[0]?.result, { run: 2, findings: [{ code: 'dmarc-ok' }] });
-    assert.deepEqual(await store.listDomainChecks('example.net', 5), []);
+    assert.deepEqual(await store.listDomainChecks('example.net', { limit: 5 }), { items: [], next: null });
   });
 
   withStore('sourceStats: per source IP over the window, grouped in SQL, first and last seen over all history', async (store) => {
@@ -411,18 +341,50 @@ export function runStoreContract(name: string, open: OpenStore): void {
 
   withStore('sender decisions: set, replaced, removed with null, kept per domain', async (store) => {
     const at = new Date('2026-11-20T10:00:00Z');
-    await store.setSenderDecision('example.com', 'service:mailchimp', 'approved', at, 'newsletter');
-    await store.setSenderDecision('example.com', 'net:192.0.2.0/24', 'rejected', at);
-    await store.setSenderDecision('example.org', 'service:mailchimp', 'rejected', at);
-    await store.setSenderDecision('example.com', 'service:mailchimp', 'rejected', new Date('2026-11-21T10:00:00Z'));
-    assert.deepEqual(await store.listSenderDecisions('example.com'), [
-      { key: 'net:192.0.2.0/24', decision: 'rejected', note: null, decidedAt: at },
-      { key: 'service:mailchimp', decision: 'rejected', note: null, decidedAt: new Date('2026-11-21T10:00:00Z') },
+    await store.setSenderDecision('example.com', 'service:mailchimp', { decision: 'approved', at, note: 'newsletter' });
+    await store.setSenderDecision('example.com', 'net:192.0.2.0/24', { decision: 'rejected', at });
+    await store.setSenderDecision('example.org', 'service:mailchimp', { decision: 'rejected', at });
+    await store.setSenderDecision('example.com', 'service:mailchimp', { decision: 'rejected', at: new Date('2026-11-21T10:00:00Z'), actor: 'cli:alice' });
+    assert.deepEqual(await store.listSenderDecisions('example.com'), {
+      items: [
+        { key: 'net:192.0.2.0/24', decision: 'rejected', note: null, decidedAt: at, actor: null },
+        { key: 'service:mailchimp', decision: 'rejected', note: null, decidedAt: new Date('2026-11-21T10:00:00Z'), actor: 'cli:alice' },
+      ],
+      next: null,
+    });
+    await store.setSenderDecision('example.com', 'net:192.0.2.0/24', { decision: null, at });
+    await store.setSenderDecision('example.com', 'domain:never.example', { decision: null, at });
+    assert.deepEqual((await store.listSenderDecisions('example.com')).items.map((d) => d.key), ['service:mailchimp']);
+    assert.deepEqual((await store.listSenderDecisions('example.org')).items.map((d) => [d.key, d.decision]), [['service:mailchimp', 'rejected']]);
+  });
+
+  withStore('sender decision history: every change with what it was, who, when and why, newest first; a removal of nothing records nothing', async (store) => {
+    const day = (d: number): Date => new Date(Date.UTC(2026, 10, d, 9));
+    const first = await store.setSenderDecision('example.com', 'service:mailchimp', { decision: 'approved', at: day(1), actor: 'cli:alice', note: 'newsletter' });
+    assert.deepEqual({ ...first, id: undefined }, { id: undefined, domain: 'example.com', key: 'service:mailchimp', decision: 'approved', previous: null, note: 'newsletter', actor: 'cli:alice', at: day(1) });
+    assert.ok(first.id > 0);
+    const second = await store.setSenderDecision('example.com', 'service:mailchimp', { decision: 'rejected', at: day(2), actor: 'cli:bob' });
+    assert.equal(second.previous, 'approved');
+    assert.ok(second.id > first.id);
+    await store.setSenderDecision('example.com', 'net:192.0.2.0/24', { decision: 'rejected', at: day(3) });
+    const removed = await store.setSenderDecision('example.com', 'service:mailchimp', { decision: null, at: day(4), actor: 'cli:alice', note: 'undo' });
+    assert.deepEqual([removed.decision, removed.previous, removed.note], [null, 'rejected', 'undo']);
+    const nothing = await store.setSenderDecision('example.com', 'domain:never.example', { decision: null, at: day(5) });
+    assert.deepEqual(nothing, { id: 0, domain: 'example.com', key: 'domain:never.example', decision: null, previous: null, note: null, actor: null, at: day(5) });
+    await store.setSenderDecision('example.org', 'service:mailchimp', { decision: 'approved', at: day(6) });
+
+    const history = (await store.listSenderDecisionHistory('example.com', {})).items;
+    assert.deepEqual(history.map((c) => [c.key, c.decision, c.previous, c.actor, c.at.toISOString()]), [
+      ['service:mailchimp', null, 'rejected', 'cli:alice', day(4).toISOString()],
+      ['net:192.0.2.0/24', 'rejected', null, null, day(3).toISOString()],
+      ['service:mailchimp', 'rejected', 'approved', 'cli:bob', day(2).toISOString()],
+      ['service:mailchimp', 'approved', null, 'cli:alice', day(1).toISOString()],
     ]);
-    await store.setSenderDecision('example.com', 'net:192.0.2.0/24', null, at);
-    await store.setSenderDecision('example.com', 'domain:never.example', null, at);
-    assert.deepEqual((await store.listSenderDecisions('example.com')).map((d) => d.key), ['service:mailchimp']);
-    assert.deepEqual((await store.listSenderDecisions('example.org')).map((d) => [d.key, d.decision]), [['service:mailchimp', 'rejected']]);
+    assert.deepEqual(history[3], first, 'the history holds the change as returned');
+    const ofOne = (await store.listSenderDecisionHistory('example.com', { key: 'service:mailchimp' })).items;
+    assert.deepEqual(ofOne.map((c) => c.id), [removed.id, second.id, first.id]);
+    assert.deepEqual((await store.listSenderDecisionHistory('example.org', {})).items.map((c) => c.domain), ['example.org']);
+    assert.deepEqual((await store.listSenderDecisions('example.com')).items.map((d) => d.key), ['net:192.0.2.0/24']);
   });
 
   withStore('large counts and many records survive (bigint counts, batches)', async (store) => {

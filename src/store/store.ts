@@ -1,7 +1,10 @@
 /**
- * The Store: everything dmarcpilot keeps, in domain words. Two implementations share this
- * interface and one contract test suite (store-contract.ts): embedded SQLite (the default) and
- * PostgreSQL. Analysis and the CLI see only this interface, never a driver.
+ * The Store: everything dmarcpilot keeps, in domain words, split by concern (report writer, report
+ * reader, quarantine, ingest log, check history, senders, tenancy, maintenance). Two
+ * implementations share these interfaces and one contract test suite (store-contract.ts): embedded
+ * SQLite (the default) and PostgreSQL. `openStore()` returns all of it in one object; callers that
+ * need only a part take the part's interface. Analysis and the application core see only these
+ * interfaces, never a driver.
  *
  * Guarantees every implementation gives:
  * - An aggregate report is stored once, keyed on (reporting organisation, report ID, policy
@@ -12,12 +15,52 @@
  * - The raw bytes of every input are kept, content-addressed (SHA-256) and compressed, once.
  * - Reports are stored as sent; a report covering several days is spread over them only when
  *   a query groups by day.
+ * - Every list is paged (`PageRequest` in, `Page` out) by keyset with an opaque cursor; a cursor
+ *   that the store did not make for that list is refused with InvalidCursorError. Lists ordered by
+ *   a name or key are in code-point order in every implementation.
+ * - Organisation scope (tenancy): `forOrganization(id)` gives a view whose reads see only the
+ *   organisation's domains (and their subdomains), applied in one place (scoped-store.ts). Until
+ *   accounts exist there is one organisation, DEFAULT_ORGANIZATION_ID, which sees every domain.
  */
-import type { Rejection } from '../core/diagnostic.js';
+import type { Diagnostic, Rejection } from '../core/diagnostic.js';
 import type { AggregateHeader, AggregateRecord, AggregateTrailer } from '../reports/aggregate/aggregate-report.js';
 import type { FailureReport } from '../reports/failure/failure-report.js';
 import type { TlsReport } from '../reports/tlsrpt/tls-report.js';
 import type { SenderDecision, SourceEnrichment } from '../core/source-facts.js';
+
+// ---------------------------------------------------------------------------------------------
+// Paging
+
+/** Which page of a list: at most `limit` items (default DEFAULT_PAGE_LIMIT, at most MAX_PAGE_LIMIT), after the cursor `after`. */
+export interface PageRequest {
+  readonly limit?: number | undefined;
+  /** The `next` of the previous page; absent for the first page. */
+  readonly after?: string | undefined;
+}
+
+/** One page of a list, in the list's documented order. */
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** The cursor of the following page; null on the last page. */
+  readonly next: string | null;
+}
+
+export const DEFAULT_PAGE_LIMIT = 100;
+export const MAX_PAGE_LIMIT = 1000;
+
+/** A cursor the store did not make for this list (or a limit outside 1..MAX_PAGE_LIMIT): the caller's mistake, never a server fault. */
+export class InvalidCursorError extends Error {
+  /** `after` or `limit`. */
+  readonly field: 'after' | 'limit';
+  constructor(field: 'after' | 'limit', message: string) {
+    super(message);
+    this.name = 'InvalidCursorError';
+    this.field = field;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw inputs and report writing
 
 /** A kept input, by the SHA-256 of its bytes (hex). */
 export interface RawInputRef {
@@ -48,7 +91,7 @@ export interface AggregateWriter {
 }
 
 /**
- * Several inputs' writes made durable by one commit, for bulk ingest (see Store.beginWriteGroup).
+ * Several inputs' writes made durable by one commit, for bulk ingest (see ReportWriter.beginWriteGroup).
  * Each report still goes in whole or not at all; what the group holds becomes durable together.
  */
 export interface WriteGroup {
@@ -63,31 +106,38 @@ export interface FailureStoreOptions {
   readonly keepFullHeaders: boolean;
 }
 
-export interface QuarantineEntry {
-  readonly id: number;
-  readonly raw: RawInputRef;
-  readonly source: string;
-  readonly code: string;
-  readonly message: string;
-  readonly receivedAt: Date;
-  /** `open` until it is retried successfully or dismissed. */
-  readonly state: 'open' | 'resolved' | 'dismissed';
+export interface ReportWriter {
+  /** Keeps the bytes of an input (compressed), once per content. */
+  saveRawInput(bytes: Uint8Array): Promise<RawInputRef>;
+  /** The bytes of a kept input, or undefined. */
+  readRawInput(sha256: string): Promise<Uint8Array | undefined>;
+
+  /**
+   * Starts a write group: until its commit, the store may hold back the durable commit of every
+   * write (reports, raw inputs, quarantine, log lines), so a bulk ingest pays for one commit per
+   * group instead of a few per input. A crash loses the group's inputs, which running the ingest
+   * again restores (duplicates are recognised). One group at a time, never while an
+   * AggregateWriter is open. A store whose every write is cheap to commit on its own (PostgreSQL,
+   * where each report commits on its own connection) may return a group that does nothing.
+   */
+  beginWriteGroup(): Promise<WriteGroup>;
+
+  /** Starts storing an aggregate report; see AggregateWriter. */
+  beginAggregateReport(header: AggregateHeader, provenance: Provenance): Promise<AggregateWriter>;
+  /** Stores a failure report (redacted per `options`) with the warnings its parse gave. */
+  saveFailureReport(report: FailureReport, provenance: Provenance, options: FailureStoreOptions, warnings: readonly Diagnostic[]): Promise<SaveOutcome>;
+  /** Stores a TLS report with the warnings its parse gave. */
+  saveTlsReport(report: TlsReport, provenance: Provenance, warnings: readonly Diagnostic[]): Promise<SaveOutcome>;
 }
 
-export interface IngestLogEntry {
-  readonly at: Date;
-  /** The input as named by its source (path, mailbox message, SMTP envelope). */
-  readonly input: string;
-  readonly raw: RawInputRef | null;
-  readonly newReports: number;
-  readonly duplicateReports: number;
-  readonly rejected: number;
-  readonly records: number;
-}
+// ---------------------------------------------------------------------------------------------
+// Reading reports
 
 export interface RecordFilter {
   /** Policy domain (exact, lower case). */
   readonly domain?: string;
+  /** Only these policy domains and their subdomains (an organisation's scope); absent: every domain; empty: none. */
+  readonly domains?: readonly string[];
   /** Reports whose period ends at or after this time. */
   readonly since?: Date;
   /** Reports whose period begins before this time. */
@@ -101,6 +151,142 @@ export interface StoredRecord {
   readonly source: string;
 }
 
+/** A failure report as stored: redacted (the subject only as a hash, headers only when kept), with its provenance. */
+export interface StoredFailureReport {
+  readonly id: number;
+  readonly format: FailureReport['format'];
+  readonly feedbackType: string;
+  readonly reportedDomain: string | null;
+  readonly sourceIp: string | null;
+  /** ISO 8601 UTC, as the report gave it (`2026-11-20T09:00:00Z`, the same from every implementation); null when it gave none. */
+  readonly arrivalDate: string | null;
+  readonly authFailure: readonly string[];
+  readonly identityAlignment: readonly string[] | null;
+  readonly deliveryResult: string | null;
+  readonly dkimDomain: string | null;
+  readonly dkimSelector: string | null;
+  readonly spfDomain: string | null;
+  readonly originalMailFrom: string | null;
+  /** SHA-256 (hex) of the original subject; null when it had none. */
+  readonly subjectSha256: string | null;
+  readonly messageId: string | null;
+  /** The original message's headers, only when the operator kept them (`keepFailureHeaders`). */
+  readonly headers: string | null;
+  /** What the parse said about the report (e.g. a repaired field); [] when nothing. */
+  readonly warnings: readonly Diagnostic[];
+  readonly raw: RawInputRef;
+  readonly source: string;
+  readonly receivedAt: Date;
+}
+
+/** A TLS report as stored, with the policy domains it covers (in an organisation's view, only its policies and domains: see forOrganization). */
+export interface StoredTlsReport {
+  readonly id: number;
+  readonly report: TlsReport;
+  /** The report's policy domains (lower case, each once). */
+  readonly policyDomains: readonly string[];
+  readonly warnings: readonly Diagnostic[];
+  readonly raw: RawInputRef;
+  readonly source: string;
+  readonly receivedAt: Date;
+}
+
+export interface ReportListFilter {
+  /** Reports about this domain (a failure report's reported domain, a TLS report's policy domain), exact. */
+  readonly domain?: string;
+  /** Only these domains and their subdomains (an organisation's scope); empty: none. A TLS report matches when one of its policy domains does. */
+  readonly domains?: readonly string[];
+  /** Failure reports: arrival (else receipt) at or after; TLS reports: period ending at or after. */
+  readonly since?: Date;
+  /** Failure reports: arrival (else receipt) before; TLS reports: period beginning before. */
+  readonly until?: Date;
+  /** Failure reports only (TLS lists ignore it): this source IP (canonical form). */
+  readonly sourceIp?: string;
+}
+
+/**
+ * One UTC day of a domain's mail, by how it fared: the policy-evaluated DKIM and SPF results
+ * (`both` = both aligned passes, `dkimOnly`, `spfOnly`, `neither` = fails DMARC) and the
+ * disposition receivers applied. A report covering several days is spread over them in whole
+ * messages that add up exactly (core/spread-over-days.ts): a report's messages of one kind
+ * (evaluated DKIM pass, SPF pass, disposition) are spread together, so a day's figures may
+ * differ by rounding from spreading each record alone, as summarize-domains does; every
+ * report's total stays exact.
+ */
+export interface DailyVolume {
+  /** `YYYY-MM-DD`, UTC. */
+  readonly day: string;
+  readonly messages: number;
+  /** both + dkimOnly + spfOnly. */
+  readonly dmarcPass: number;
+  readonly both: number;
+  readonly dkimOnly: number;
+  readonly spfOnly: number;
+  readonly neither: number;
+  /** Messages per disposition (`none`, `quarantine`, `reject`, `pass`, `unknown` when a record had none). */
+  readonly dispositions: Readonly<Record<string, number>>;
+}
+
+export interface ReportReader {
+  /** Stored aggregate records matching the filter, report by report, in insertion order. */
+  streamRecords(filter: RecordFilter): AsyncIterable<StoredRecord>;
+  /** Failure reports, newest stored first. */
+  listFailureReports(filter: ReportListFilter, page?: PageRequest): Promise<Page<StoredFailureReport>>;
+  getFailureReport(id: number): Promise<StoredFailureReport | undefined>;
+  /** TLS reports, newest stored first. */
+  listTlsReports(filter: ReportListFilter, page?: PageRequest): Promise<Page<StoredTlsReport>>;
+  getTlsReport(id: number): Promise<StoredTlsReport | undefined>;
+  /**
+   * The domain's mail per UTC day in [since, until) (the days overlapping the window, with mail
+   * only, oldest first), read from a rollup of the stored records (never by streaming them),
+   * brought up to date at query time; policy domain exact; committed reports only.
+   */
+  dailySeries(domain: string, window: { readonly since: Date; readonly until: Date }): Promise<DailyVolume[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quarantine and ingest log
+
+export interface QuarantineEntry {
+  readonly id: number;
+  readonly raw: RawInputRef;
+  readonly source: string;
+  readonly code: string;
+  readonly message: string;
+  readonly receivedAt: Date;
+  /** `open` until it is retried successfully or dismissed. */
+  readonly state: 'open' | 'resolved' | 'dismissed';
+}
+
+export interface QuarantineStore {
+  /** Keeps a refused input (or part of one) with its reason, for a person to inspect and retry. */
+  quarantine(rejection: Rejection, provenance: Provenance): Promise<number>;
+  /** Entries (of one state, or all), oldest first. */
+  listQuarantine(filter: { readonly state?: QuarantineEntry['state'] }, page?: PageRequest): Promise<Page<QuarantineEntry>>;
+  getQuarantine(id: number): Promise<QuarantineEntry | undefined>;
+  setQuarantineState(id: number, state: QuarantineEntry['state']): Promise<void>;
+}
+
+export interface IngestLogEntry {
+  readonly at: Date;
+  /** The input as named by its source (path, mailbox message, SMTP envelope). */
+  readonly input: string;
+  readonly raw: RawInputRef | null;
+  readonly newReports: number;
+  readonly duplicateReports: number;
+  readonly rejected: number;
+  readonly records: number;
+}
+
+export interface IngestLog {
+  logIngest(entry: IngestLogEntry): Promise<void>;
+  /** Newest first. */
+  listIngestLog(page?: PageRequest): Promise<Page<IngestLogEntry>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// DNS check history
+
 /** One saved run of `dmarcpilot check` for a domain: when, how bad, and the whole result (JSON). */
 export interface DomainCheckEntry {
   readonly domain: string;
@@ -110,6 +296,16 @@ export interface DomainCheckEntry {
   /** The check result as `dmarcpilot check --json` prints it for the domain. */
   readonly result: unknown;
 }
+
+export interface CheckHistory {
+  /** Keeps a DNS posture check, so later runs can show history and changes. */
+  saveDomainCheck(entry: DomainCheckEntry): Promise<void>;
+  /** The domain's saved checks, newest first (by checked time, then the order they were saved). */
+  listDomainChecks(domain: string, page?: PageRequest): Promise<Page<DomainCheckEntry>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Senders
 
 /**
  * One source IP's evidence for a policy domain over a window, aggregated by the store in SQL
@@ -142,13 +338,38 @@ export interface SourceStats {
   readonly reasons: readonly { readonly type: string; readonly comment: string | null; readonly messages: number }[];
 }
 
-/** The owner's decision about one sender of a domain (`dmarcpilot approve|reject`). */
+/** The owner's current decision about one sender of a domain (`dmarcpilot approve|reject`). */
 export interface SenderDecisionEntry {
   /** The sender key as `dmarcpilot senders` shows it (`service:mailchimp`, `net:192.0.2.0/24`). */
   readonly key: string;
   readonly decision: SenderDecision;
   readonly note: string | null;
   readonly decidedAt: Date;
+  /** Who decided (`cli:alice`, later `user:42`); null for decisions recorded before actors were. */
+  readonly actor: string | null;
+}
+
+/** One change of a sender decision, kept for the journal: what it became, what it was, who, when and why. */
+export interface SenderDecisionChange {
+  /** Increasing with each change; 0 for a removal of nothing, which is not recorded (setSenderDecision). */
+  readonly id: number;
+  readonly domain: string;
+  readonly key: string;
+  /** The decision made; null when it was removed (`--undo`). */
+  readonly decision: SenderDecision | null;
+  /** The decision before this change; null when there was none. */
+  readonly previous: SenderDecision | null;
+  readonly note: string | null;
+  readonly actor: string | null;
+  readonly at: Date;
+}
+
+/** A decision to record: the new decision (null removes it), when, by whom and why. */
+export interface SenderDecisionInput {
+  readonly decision: SenderDecision | null;
+  readonly at: Date;
+  readonly actor?: string | undefined;
+  readonly note?: string | undefined;
 }
 
 /** One published policy as reporters saw it, and when: the stored reports grouped by their policy_published. */
@@ -179,41 +400,7 @@ export interface ReportingStats {
   readonly headerFrom: readonly { readonly headerFrom: string | null; readonly messages: number; readonly dmarcPass: number }[];
 }
 
-export interface Store {
-  /** Keeps the bytes of an input (compressed), once per content. */
-  saveRawInput(bytes: Uint8Array): Promise<RawInputRef>;
-  /** The bytes of a kept input, or undefined. */
-  readRawInput(sha256: string): Promise<Uint8Array | undefined>;
-
-  /**
-   * Starts a write group: until its commit, the store may hold back the durable commit of every
-   * write (reports, raw inputs, quarantine, log lines), so a bulk ingest pays for one commit per
-   * group instead of a few per input. A crash loses the group's inputs, which running the ingest
-   * again restores (duplicates are recognised). One group at a time, never while an
-   * AggregateWriter is open. A store whose every write is cheap to commit on its own (PostgreSQL,
-   * where each report commits on its own connection) may return a group that does nothing.
-   */
-  beginWriteGroup(): Promise<WriteGroup>;
-
-  /** Starts storing an aggregate report; see AggregateWriter. */
-  beginAggregateReport(header: AggregateHeader, provenance: Provenance): Promise<AggregateWriter>;
-  saveFailureReport(report: FailureReport, provenance: Provenance, options: FailureStoreOptions): Promise<SaveOutcome>;
-  saveTlsReport(report: TlsReport, provenance: Provenance): Promise<SaveOutcome>;
-
-  /** Keeps a refused input (or part of one) with its reason, for a person to inspect and retry. */
-  quarantine(rejection: Rejection, provenance: Provenance): Promise<number>;
-  listQuarantine(state?: QuarantineEntry['state']): Promise<QuarantineEntry[]>;
-  getQuarantine(id: number): Promise<QuarantineEntry | undefined>;
-  setQuarantineState(id: number, state: QuarantineEntry['state']): Promise<void>;
-
-  logIngest(entry: IngestLogEntry): Promise<void>;
-  listIngestLog(limit: number): Promise<IngestLogEntry[]>;
-
-  /** Keeps a DNS posture check, so later runs can show history and changes. */
-  saveDomainCheck(entry: DomainCheckEntry): Promise<void>;
-  /** The domain's saved checks, newest first. */
-  listDomainChecks(domain: string, limit: number): Promise<DomainCheckEntry[]>;
-
+export interface SenderStore {
   /**
    * Per source IP of `domain`, the counts sender analysis needs over [since, until), grouped in
    * SQL; `recentSince` splits off the recent part of the window (recentMessages, recentDmarcPass).
@@ -224,22 +411,112 @@ export interface Store {
   reportingStats(domain: string, since: Date, until: Date): Promise<ReportingStats>;
   /** The policies reporters saw published for `domain`, oldest first (for "since the last policy change"). */
   listPublishedPolicies(domain: string): Promise<PublishedPolicyPeriod[]>;
+  /**
+   * The DKIM selectors receivers saw signing with d=`domain` (exact: give it lower case) in reports
+   * for that policy domain whose period ends at or after `since`, lower case, most messages first
+   * (ties by name, localeCompare), at most `max`; empty selectors are left out. Counted by the
+   * store from its rollups or one grouped query, never by streaming records.
+   */
+  dkimSelectors(domain: string, since: Date, max: number): Promise<string[]>;
 
   /** Cached source enrichments (reverse DNS, network) for those of `ips` that have one; the caller decides on expiry. */
   getSourceEnrichments(ips: readonly string[]): Promise<Map<string, SourceEnrichment>>;
   /** Keeps (replacing) enrichments, keyed by IP. */
   putSourceEnrichments(entries: readonly SourceEnrichment[]): Promise<void>;
 
-  /** Records the owner's decision about a sender of `domain`; null removes it. */
-  setSenderDecision(domain: string, key: string, decision: SenderDecision | null, at: Date, note?: string): Promise<void>;
+  /**
+   * Records a decision about a sender of `domain` (null removes it) and its change in the history,
+   * in one transaction, and returns the change with the decision it replaced (`previous`).
+   * Setting the same decision again is a change too (a new note, actor or time). Removing a
+   * decision that does not exist changes nothing and records nothing: the change returned then
+   * has id 0, decision null and previous null.
+   */
+  setSenderDecision(domain: string, key: string, input: SenderDecisionInput): Promise<SenderDecisionChange>;
   /** The domain's current decisions, by key. */
-  listSenderDecisions(domain: string): Promise<SenderDecisionEntry[]>;
+  listSenderDecisions(domain: string, page?: PageRequest): Promise<Page<SenderDecisionEntry>>;
+  /**
+   * Every change of the domain's decisions (of one sender when `key` is given), newest first. A
+   * store upgraded from before the history starts it with one change per decision it held
+   * (previous and actor null, at its decision time).
+   */
+  listSenderDecisionHistory(domain: string, filter: { readonly key?: string }, page?: PageRequest): Promise<Page<SenderDecisionChange>>;
+}
 
-  /** Stored aggregate records matching the filter, report by report, in insertion order. */
-  streamRecords(filter: RecordFilter): AsyncIterable<StoredRecord>;
-  /** Counts, for tests and `dmarcpilot summary`. */
-  countReports(): Promise<{ aggregate: number; records: number; failure: number; tls: number; raw: number; quarantine: number }>;
+// ---------------------------------------------------------------------------------------------
+// Tenancy
 
+/** The one organisation there is until accounts exist; it sees every domain. */
+export const DEFAULT_ORGANIZATION_ID = 1;
+
+export interface Organization {
+  readonly id: number;
+  /** Stable, URL-safe: `default`, `camden-council`. */
+  readonly slug: string;
+  readonly name: string;
+  /** Sees every domain, owned or not (the default organisation; later the instance operator's view). */
+  readonly allDomains: boolean;
+  readonly createdAt: Date;
+}
+
+/** What an organisation may see: every domain, or its own domains and their subdomains. */
+export type DomainScope = { readonly kind: 'all' } | { readonly kind: 'domains'; readonly domains: readonly string[] };
+
+/** A slug already taken, a domain already owned by another organisation: a conflict to report, not a fault. */
+export class StoreConflictError extends Error {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.name = 'StoreConflictError';
+    this.field = field;
+  }
+}
+
+/** A domain, report or entry outside the organisation's scope: to its callers it does not exist. */
+export class OutOfScopeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutOfScopeError';
+  }
+}
+
+export interface Tenancy {
+  listOrganizations(page?: PageRequest): Promise<Page<Organization>>;
+  getOrganization(id: number): Promise<Organization | undefined>;
+  /**
+   * A new organisation that sees only the domains it is given (allDomains false). Throws
+   * StoreConflictError (field `slug`) when the slug is taken. The slug is stored as given: the
+   * caller checks that it is URL-safe.
+   */
+  createOrganization(input: { readonly slug: string; readonly name: string; readonly at: Date }): Promise<Organization>;
+  /**
+   * Gives `domain` (lower case) to the organisation: it then sees the domain and its subdomains.
+   * Giving it again to the same organisation changes nothing; a subdomain of another
+   * organisation's domain may be given (both then see it). Throws StoreConflictError (field
+   * `domain`) when another organisation owns that very domain, OutOfScopeError when there is no
+   * such organisation.
+   */
+  assignDomain(organizationId: number, domain: string): Promise<void>;
+  /** The domains an organisation owns, by name; an empty page for an unknown organisation. */
+  listOrganizationDomains(organizationId: number, page?: PageRequest): Promise<Page<string>>;
+  /** The scope of the organisation, or undefined when there is no such organisation. */
+  getDomainScope(organizationId: number): Promise<DomainScope | undefined>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Maintenance
+
+export interface StoreCounts {
+  readonly aggregate: number;
+  readonly records: number;
+  readonly failure: number;
+  readonly tls: number;
+  readonly raw: number;
+  readonly quarantine: number;
+}
+
+export interface Maintenance {
+  /** Counts, for `dmarcpilot db status`. */
+  countReports(): Promise<StoreCounts>;
   /**
    * Gives the space of deleted or rewritten rows back to the file system, where the store keeps it
    * for reuse instead (an SQLite file never shrinks by itself, e.g. after a migration copied every
@@ -247,6 +524,29 @@ export interface Store {
    * to do (PostgreSQL: its autovacuum reuses the space). Not while a writer or write group is open.
    */
   compact(): Promise<{ readonly bytesBefore: number; readonly bytesAfter: number } | undefined>;
-
   close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Everything a store does, for one organisation's view (see forOrganization) or the whole instance. */
+export interface Store extends ReportWriter, ReportReader, QuarantineStore, IngestLog, CheckHistory, SenderStore, Maintenance {}
+
+/** What openStore() returns: the whole instance, and organisations' views of it. */
+export interface StoreRoot extends Store, Tenancy {
+  /**
+   * The organisation's view: reads (records, failure and TLS reports, senders, decisions, checks,
+   * daily series) see only its domains and their subdomains; a domain outside throws
+   * OutOfScopeError (so do writes keyed on a domain: decisions, checks); lists and streams are
+   * filtered (a filter's own `domains` is intersected with the scope); a single failure or TLS
+   * report outside is undefined, and a TLS report covering domains of others shows only the
+   * policies (and policyDomains) in scope. The quarantine, the ingest log and raw inputs belong
+   * to the instance: for an organisation that does not see every domain their lists are empty,
+   * getQuarantine and readRawInput undefined, and setQuarantineState, countReports and compact
+   * throw OutOfScopeError. Writes of ingest (raw inputs, reports, quarantine, log lines, write
+   * groups) and the IP-keyed enrichment cache are instance-wide and pass through. The scope is
+   * read when the view is made. Closing the view closes nothing; close the root. Throws
+   * OutOfScopeError for an unknown id.
+   */
+  forOrganization(organizationId: number): Promise<Store>;
 }

@@ -77,3 +77,62 @@ test('postgres migrations: a database from a newer dmarcpilot is refused, and th
     await assert.rejects(openPostgresStore(url), /schema version 1000, newer than this dmarcpilot knows/);
   });
 });
+
+test('postgres migrations: 5 to 8 upgrade a schema 4 database in place: the default organisation, decision history, readable failure/TLS reports, the daily rollup', { skip }, async () => {
+  await withPools(1, async ([pool], url) => {
+    const sql = pool!;
+    assert.deepEqual(await migratePostgres(sql, MIGRATIONS.slice(0, 4)), [1, 2, 3, 4]);
+    await sql.query({ text: "INSERT INTO raw_inputs (sha256, size, compressed) VALUES ('r', 1, '\\x00')" });
+    const report = async (id: string, begin: number, end: number, count: number): Promise<void> => {
+      const { rows } = await sql.query<{ id: string }>({
+        text:
+          "INSERT INTO aggregate_reports (org_name, report_id, policy_domain, begin_ts, end_ts, schema, errors_json, adkim, aspf, raw_sha256, source, received_at, record_count) " +
+          "VALUES ('o', $1, 'example.com', $2, $3, 'rfc7489', '[]', 'r', 'r', 'r', 's', now(), 1) RETURNING id",
+        values: [id, begin, end],
+      });
+      await sql.query({
+        text: "INSERT INTO aggregate_records (report, source_ip, count, dkim, spf, disposition, reasons_json, auth_dkim_json, auth_spf_json) VALUES ($1, '192.0.2.1', $2, 'pass', 'fail', 'none', '[]', '[]', '[]')",
+        values: [rows[0]?.id, count],
+      });
+    };
+    await report('one-day', Date.UTC(2026, 10, 10) / 1000, Date.UTC(2026, 10, 11) / 1000 - 1, 6);
+    await report('two-days', Date.UTC(2026, 10, 11) / 1000, Date.UTC(2026, 10, 13) / 1000 - 1, 5);
+    await sql.query({
+      text: "INSERT INTO sender_decisions (domain, sender_key, decision, note, decided_at) VALUES ('example.com', 'service:mailchimp', 'approved', 'newsletter', '2026-11-02T00:00:00Z'), ('example.com', 'net:192.0.2.0/24', 'rejected', NULL, '2026-11-01T00:00:00Z')",
+    });
+    const failure = "INSERT INTO failure_reports (dedupe_key, format, feedback_type, reported_domain, source_ip, arrival_date, auth_failure_json, raw_sha256, source, received_at) VALUES ($1, 'arf', 'auth-failure', 'example.com', $2, $3, '[\"dmarc\"]', 'r', 'a.eml', '2026-11-20T10:00:00.123Z')";
+    await sql.query({ text: failure, values: ['k1', '192.0.2.1', '2026-11-20T09:00:00Z'] });
+    await sql.query({ text: failure, values: ['k2', '192.0.2.2', null] });
+    const tls = "INSERT INTO tls_reports (organization_name, report_id, begin_ts, end_ts, report_json, raw_sha256, source, received_at) VALUES ('s', $1, '2026-11-19T00:00:00Z', '2026-11-19T23:59:59Z', $2, 'r', 't.json', now())";
+    const policies = (...domains: unknown[]): string => JSON.stringify({ policies: domains.map((policyDomain) => ({ policyDomain })) });
+    await sql.query({ text: tls, values: ['t1', policies('example.com', 'Example.NET', 'example.com', null, '')] });
+    await sql.query({ text: tls, values: ['t2', JSON.stringify({ policies: [{}, 'not an object', { policyDomain: 7 }, { policyDomain: 'mail.example.com' }] })] });
+    await sql.query({ text: tls, values: ['t3', JSON.stringify({ policies: [{ policyDomain: 'nul.example', note: 'a \u0000 in the text' }] })] });
+
+    assert.deepEqual(await migratePostgres(sql), [5, 6, 7, 8]);
+    assert.deepEqual((await sql.query({ text: 'SELECT id::int AS id, slug, all_domains FROM organizations' })).rows, [{ id: 1, slug: 'default', all_domains: true }]);
+    assert.deepEqual((await sql.query({ text: 'SELECT sender_key, decision, previous, actor FROM sender_decision_history ORDER BY id' })).rows, [
+      { sender_key: 'net:192.0.2.0/24', decision: 'rejected', previous: null, actor: null },
+      { sender_key: 'service:mailchimp', decision: 'approved', previous: null, actor: null },
+    ]);
+    const occurred = (await sql.query<{ occurred_at: Date }>({ text: 'SELECT occurred_at FROM failure_reports ORDER BY id' })).rows.map((r) => r.occurred_at.toISOString());
+    assert.deepEqual(occurred, ['2026-11-20T09:00:00.000Z', '2026-11-20T10:00:00.123Z']);
+    assert.deepEqual((await sql.query({ text: 'SELECT t.report_id, d.domain FROM tls_report_domains d JOIN tls_reports t ON t.id = d.report ORDER BY t.id, d.domain' })).rows, [
+      { report_id: 't1', domain: 'example.com' },
+      { report_id: 't1', domain: 'example.net' },
+      { report_id: 't2', domain: 'mail.example.com' },
+    ], 'policy domains from the JSON, lower case, each once; a report holding \\u0000 is skipped rather than failing the upgrade');
+
+    const store = await openPostgresStore(url);
+    try {
+      assert.equal((await store.setSenderDecision('example.com', 'service:mailchimp', { decision: 'rejected', at: new Date('2026-11-03T00:00:00Z') })).previous, 'approved');
+      assert.equal((await store.listSenderDecisionHistory('example.com', {})).items.length, 3);
+      assert.deepEqual((await store.listFailureReports({ since: new Date('2026-11-20T09:30:00Z') })).items.map((f) => [f.sourceIp, f.arrivalDate, f.warnings]), [['192.0.2.2', null, []]]);
+      assert.deepEqual((await store.listTlsReports({ domain: 'example.net' })).items.map((t) => t.policyDomains), [['example.com', 'example.net']]);
+      const series = await store.dailySeries('example.com', { since: new Date('2026-11-01T00:00:00Z'), until: new Date('2026-12-01T00:00:00Z') });
+      assert.deepEqual(series.map((d) => [d.day, d.messages, d.dkimOnly]), [['2026-11-10', 6, 6], ['2026-11-11', 3, 3], ['2026-11-12', 2, 2]]);
+    } finally {
+      await store.close();
+    }
+  });
+});

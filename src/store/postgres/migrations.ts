@@ -8,7 +8,8 @@
  */
 import type { PgPool } from './pg-driver.js';
 import { rollbackAndRelease } from './pg-driver.js';
-import { QUARANTINE_ONCE, domainChecksTable, senderTables } from '../common-migrations.js';
+import type { DialectTypes } from '../common-migrations.js';
+import { QUARANTINE_ONCE, dailyRollupTables, domainChecksTable, organizationTables, reportReadColumns, senderDecisionHistory, senderTables } from '../common-migrations.js';
 
 export interface Migration {
   /** 1, 2, 3, ... in the order they are applied. */
@@ -140,6 +141,37 @@ CREATE TABLE ingest_log (
 CREATE INDEX ingest_log_at ON ingest_log (at, id);
 `;
 
+/** How the shared migrations (../common-migrations.ts) are spelt in PostgreSQL. */
+const TYPES: DialectTypes = {
+  id: 'bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY',
+  ref: 'bigint',
+  bigint: 'bigint',
+  time: 'timestamptz',
+  bool: 'boolean',
+  true: 'true',
+  now: 'now()',
+  withoutRowid: '',
+};
+
+/**
+ * 007, after the shared columns: fills them for the reports stored before. A failure report's
+ * occurred_at is its arrival date (timestamptz already), else its receipt. A TLS report's policy
+ * domains are read from its JSON as tls-queries.ts reads them at save time (lower case,
+ * non-empty). The JSON is cast to json, not jsonb (which refuses \u0000); a report whose text
+ * holds that escape anywhere is skipped, since ->> would fail on it, and its domains stay
+ * unqueryable (a policy domain with a NUL is no domain anyway).
+ */
+const REPORT_READ_BACKFILL = `
+UPDATE failure_reports SET occurred_at = COALESCE(arrival_date, received_at);
+INSERT INTO tls_report_domains (report, domain)
+  SELECT DISTINCT id, lower(policy ->> 'policyDomain') FROM (
+    SELECT t.id, json_array_elements(CASE WHEN json_typeof(t.doc -> 'policies') = 'array' THEN t.doc -> 'policies' ELSE '[]'::json END) AS policy
+    FROM (SELECT id, report_json::json AS doc FROM tls_reports WHERE strpos(report_json, '\\u0000') = 0) t
+  ) p
+  WHERE json_typeof(policy) = 'object' AND json_typeof(policy -> 'policyDomain') = 'string' AND policy ->> 'policyDomain' <> ''
+ON CONFLICT DO NOTHING;
+`;
+
 /** Every migration, oldest first. */
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -147,6 +179,10 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'quarantine each refusal once', sql: QUARANTINE_ONCE },
   { version: 3, name: 'saved DNS checks', sql: domainChecksTable({ id: 'bigserial PRIMARY KEY', time: 'timestamptz' }) },
   { version: 4, name: 'sender enrichment cache and decisions', sql: senderTables({ time: 'timestamptz' }) },
+  { version: 5, name: 'organisations and the domains they own', sql: organizationTables(TYPES) },
+  { version: 6, name: 'sender decision history and actors', sql: senderDecisionHistory(TYPES) },
+  { version: 7, name: 'failure and TLS reports readable: warnings, occurred_at, TLS policy domains', sql: reportReadColumns(TYPES) + REPORT_READ_BACKFILL },
+  { version: 8, name: 'daily rollup filled at query time', sql: dailyRollupTables(TYPES) },
 ];
 
 /**

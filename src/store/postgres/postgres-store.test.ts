@@ -153,8 +153,8 @@ test('postgres: concurrent failure, TLS and raw saves are each stored once', opt
   await withStores(2, async ([a, b], sql) => {
     const prov = await provenance(a!, 'concurrent');
     const stores = [a!, b!, a!, b!, a!];
-    const failures = await Promise.all(stores.map((s) => s.saveFailureReport(failure(), prov, { keepFullHeaders: false })));
-    const tlsOutcomes = await Promise.all(stores.map((s) => s.saveTlsReport(tls('t'), prov)));
+    const failures = await Promise.all(stores.map((s) => s.saveFailureReport(failure(), prov, { keepFullHeaders: false }, [])));
+    const tlsOutcomes = await Promise.all(stores.map((s) => s.saveTlsReport(tls('t'), prov, [])));
     const raws = await Promise.all(stores.map((s) => s.saveRawInput(new TextEncoder().encode('same bytes'))));
     for (const outcomes of [failures, tlsOutcomes]) {
       assert.equal(outcomes.filter((o) => o.status === 'new').length, 1);
@@ -170,8 +170,8 @@ test('postgres: concurrent failure, TLS and raw saves are each stored once', opt
 test('postgres: failure reports keep a hash of the subject, never the subject; headers only with keepFullHeaders', opts, async () => {
   await withStores(1, async ([store], sql) => {
     const prov = await provenance(store!, 'ruf');
-    await store!.saveFailureReport(failure(), prov, { keepFullHeaders: false });
-    await store!.saveFailureReport({ ...failure(), sourceIp: '203.0.113.8' }, prov, { keepFullHeaders: true });
+    await store!.saveFailureReport(failure(), prov, { keepFullHeaders: false }, []);
+    await store!.saveFailureReport({ ...failure(), sourceIp: '203.0.113.8' }, prov, { keepFullHeaders: true }, []);
     const { rows } = await sql.query<{ subject_sha256: string; headers: string | null; arrival_date: Date; row: string }>({
       text: 'SELECT subject_sha256, headers, arrival_date, f::text AS row FROM failure_reports f ORDER BY id',
     });
@@ -237,7 +237,7 @@ test('postgres: large counts, dates and the quarantine raw size come back exactl
     assert.deepEqual(entry?.raw, prov.raw);
     assert.equal(entry?.receivedAt.toISOString(), '2026-11-20T10:00:00.123Z');
     await store!.logIngest({ at: new Date('2026-11-20T10:00:00.456Z'), input: 'a', raw: prov.raw, newReports: 1, duplicateReports: 2, rejected: 3, records: 5_000_000_000 });
-    assert.deepEqual(await store!.listIngestLog(5), [
+    assert.deepEqual((await store!.listIngestLog({ limit: 5 })).items, [
       { at: new Date('2026-11-20T10:00:00.456Z'), input: 'a', raw: prov.raw, newReports: 1, duplicateReports: 2, rejected: 3, records: 5_000_000_000 },
     ]);
   });
@@ -252,4 +252,26 @@ test('postgres: readRawInput returns a plain Uint8Array; close is idempotent', o
     await store!.close();
     await store!.close();
   });
+});
+
+test('postgres: stores asking for the daily series at once after ingest add each report once (advisory lock, claimed marks)', opts, async () => {
+  await withStores(4, async (stores, sql) => {
+    const [first] = stores;
+    let total = 0;
+    for (let n = 0; n < 30; n++) {
+      const records = Array.from({ length: 50 }, (_, i) => record(i + n, ((i + n) % 7) + 1));
+      total += records.reduce((sum, r) => sum + r.count, 0);
+      // Reports of one day and of three, alternately.
+      const h = header(`d${n}`, 'example.com', 1700006400 + n * 86400);
+      await save(first!, n % 2 ? { ...h, metadata: { ...h.metadata, end: h.metadata.begin + 3 * 86400 - 1 } } : h, records);
+    }
+    const window = { since: new Date(0), until: new Date(4e12) };
+    const series = await Promise.all([...stores, ...stores].map((store) => store.dailySeries('example.com', window)));
+    for (const days of series) assert.equal(days.reduce((n, d) => n + d.messages, 0), total);
+    assert.deepEqual(series[7], series[0]);
+    const { rows } = await sql.query<{ messages: string; marked: string }>({
+      text: 'SELECT (SELECT SUM(messages) FROM daily_rollup) AS messages, (SELECT count(*) FROM daily_rollup_reports) AS marked',
+    });
+    assert.deepEqual(rows[0], { messages: String(total), marked: '30' });
+  }, { max: 3 });
 });

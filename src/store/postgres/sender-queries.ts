@@ -1,9 +1,11 @@
 /**
- * The PostgreSQL side of sender intelligence (store.ts: sourceStats, listPublishedPolicies, the
- * enrichment cache and sender decisions). The SQL shared with SQLite is in ../sender-rows.ts.
+ * The PostgreSQL side of sender intelligence (store.ts: sourceStats, reportingStats,
+ * listPublishedPolicies, dkimSelectors and the enrichment cache). The SQL shared with SQLite is
+ * in ../sender-rows.ts, the sender decisions in ../queries/decision-queries.ts.
  */
-import type { SenderDecision, SourceEnrichment } from '../../core/source-facts.js';
-import type { PublishedPolicyPeriod, ReportingStats, SenderDecisionEntry, SourceStats } from '../store.js';
+import type { SourceEnrichment } from '../../core/source-facts.js';
+import type { PublishedPolicyPeriod, ReportingStats, SourceStats } from '../store.js';
+import { foldDkimSelectors } from '../dkim-selector-rows.js';
 import type { PublishedPolicyRow, SourceSeenRow, SourceStatsParameter, SourceStatsRow } from '../sender-rows.js';
 import { enrichmentFromJson, epochSeconds, foldSourceStats, postgresSourceStatsSql, publishedPoliciesSql, publishedPolicyFromRow } from '../sender-rows.js';
 import type { PgQueryable } from './pg-driver.js';
@@ -46,6 +48,16 @@ export async function queryReportingStats(db: PgQueryable, domain: string, since
   };
 }
 
+/** The distinct auth_results/dkim lists of the window with their messages, grouped by a hash aggregate like the other sender queries. */
+const DKIM_LISTS_SQL =
+  'SELECT r.auth_dkim_json AS dkim_json, SUM(r.count) AS messages FROM aggregate_records r JOIN aggregate_reports p ON p.id = r.report ' +
+  'WHERE p.policy_domain = $1 AND p.record_count IS NOT NULL AND p.end_ts >= $2::bigint GROUP BY r.auth_dkim_json';
+
+export async function queryDkimSelectors(db: PgQueryable, domain: string, since: Date, max: number): Promise<string[]> {
+  const { rows } = await db.query<{ dkim_json: string; messages: string }>({ name: 'dmarcpilot-dkim-lists', text: DKIM_LISTS_SQL, values: [domain, epochSeconds(since)] });
+  return foldDkimSelectors(rows, domain, max);
+}
+
 export async function queryPublishedPolicies(db: PgQueryable, domain: string): Promise<PublishedPolicyPeriod[]> {
   const { rows } = await db.query<PublishedPolicyRow>({ text: publishedPoliciesSql('$1'), values: [domain] });
   return rows.map(publishedPolicyFromRow);
@@ -76,25 +88,4 @@ export async function writeSourceEnrichments(db: PgQueryable, entries: readonly 
       'ON CONFLICT (ip) DO UPDATE SET enrichment_json = excluded.enrichment_json, resolved_at = excluded.resolved_at',
     values: [[...byIp.keys()], [...byIp.values()].map((e) => JSON.stringify(e)), [...byIp.values()].map((e) => e.resolvedAt)],
   });
-}
-
-export async function writeSenderDecision(db: PgQueryable, domain: string, key: string, decision: SenderDecision | null, at: Date, note?: string): Promise<void> {
-  if (decision === null) {
-    await db.query({ text: 'DELETE FROM sender_decisions WHERE domain = $1 AND sender_key = $2', values: [domain, key] });
-    return;
-  }
-  await db.query({
-    text:
-      'INSERT INTO sender_decisions (domain, sender_key, decision, note, decided_at) VALUES ($1, $2, $3, $4, $5) ' +
-      'ON CONFLICT (domain, sender_key) DO UPDATE SET decision = excluded.decision, note = excluded.note, decided_at = excluded.decided_at',
-    values: [domain, key, decision, note ?? null, at],
-  });
-}
-
-export async function readSenderDecisions(db: PgQueryable, domain: string): Promise<SenderDecisionEntry[]> {
-  const { rows } = await db.query<{ sender_key: string; decision: SenderDecision; note: string | null; decided_at: Date }>({
-    text: 'SELECT sender_key, decision, note, decided_at FROM sender_decisions WHERE domain = $1 ORDER BY sender_key',
-    values: [domain],
-  });
-  return rows.map((row) => ({ key: row.sender_key, decision: row.decision, note: row.note, decidedAt: row.decided_at }));
 }

@@ -9,6 +9,7 @@
  */
 import type { AggregateHeader } from '../../reports/aggregate/aggregate-report.js';
 import type { RecordFilter, StoredRecord } from '../store.js';
+import { domainScopeCondition } from '../domain-scope.js';
 import type { RecordRow, ReportRow } from './aggregate-rows.js';
 import { RECORD_SELECT, REPORT_SELECT, headerFromRow, recordFromRow } from './aggregate-rows.js';
 import type { PgQueryable } from './pg-driver.js';
@@ -31,6 +32,13 @@ function reportQuery(filter: RecordFilter): { text: string; values: unknown[] } 
     where.push(condition(`$${values.length + 2}`));
   };
   if (filter.domain !== undefined) add((n) => `policy_domain = ${n}`, filter.domain);
+  if (filter.domains !== undefined) {
+    // The shared condition is written with `?`; each becomes the next parameter here.
+    const scope = domainScopeCondition('policy_domain', filter.domains);
+    let i = 0;
+    where.push(scope.sql.replace(/\?/g, () => `$${values.length + 3 + i++}`));
+    values.push(...scope.params);
+  }
   // end_ts * 1000 >= since  <=>  end_ts >= ceil(since / 1000), for whole seconds end_ts.
   if (filter.since !== undefined) add((n) => `end_ts >= ${n}`, Math.ceil(filter.since.getTime() / 1000));
   // begin_ts * 1000 < until  <=>  begin_ts < ceil(until / 1000), for whole seconds begin_ts.

@@ -7,7 +7,8 @@
  * seconds (INTEGER is 64-bit in SQLite, so counts above 2^31 are safe).
  */
 import type { SqliteDatabase } from './sqlite-driver.js';
-import { QUARANTINE_ONCE, domainChecksTable, senderTables } from '../common-migrations.js';
+import type { DialectTypes } from '../common-migrations.js';
+import { QUARANTINE_ONCE, dailyRollupTables, domainChecksTable, organizationTables, reportReadColumns, senderDecisionHistory, senderTables } from '../common-migrations.js';
 import { AUTH_COMBO_KEY_FUNCTION, registerAuthComboKey } from './auth-combo-key.js';
 
 export interface Migration {
@@ -266,6 +267,34 @@ CREATE INDEX aggregate_records_report ON aggregate_records (report);
 DROP TABLE source_seen;
 `;
 
+/** How the shared migrations (../common-migrations.ts) are spelt in SQLite. */
+const TYPES: DialectTypes = {
+  id: 'INTEGER PRIMARY KEY',
+  ref: 'INTEGER',
+  bigint: 'INTEGER',
+  time: 'TEXT',
+  bool: 'INTEGER',
+  true: '1',
+  now: "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+  withoutRowid: ' WITHOUT ROWID',
+};
+
+/**
+ * 009, after the shared columns: fills them for the reports stored before. A failure report's
+ * occurred_at is its arrival date written as toISOString() writes times (strftime gives NULL for
+ * one it cannot read), else its receipt. A TLS report's policy domains are read from its JSON
+ * (kept as sent to JSON.stringify, so valid; the CASE guards against a hand-edited row), as
+ * tls-queries.ts reads them at save time: lower case, non-empty, without NUL.
+ */
+const REPORT_READ_BACKFILL = `
+UPDATE failure_reports SET occurred_at = COALESCE(strftime('%Y-%m-%dT%H:%M:%fZ', arrival_date), received_at);
+INSERT OR IGNORE INTO tls_report_domains (report, domain)
+  SELECT id, lower(domain) FROM (
+    SELECT t.id AS id, CASE WHEN p.type = 'object' THEN json_extract(p.value, '$.policyDomain') END AS domain
+    FROM tls_reports t, json_each(CASE WHEN json_valid(t.report_json) THEN t.report_json ELSE '{}' END, '$.policies') p
+  ) WHERE typeof(domain) = 'text' AND domain <> '' AND instr(domain, char(0)) = 0;
+`;
+
 /** Every migration, oldest first. */
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -280,6 +309,10 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: AUTH_KEYS_AT_INGEST,
     rewrites: 'copies every stored aggregate record once (about 15 s per million records on 2 cores)',
   },
+  { version: 7, name: 'organisations and the domains they own', sql: organizationTables(TYPES) },
+  { version: 8, name: 'sender decision history and actors', sql: senderDecisionHistory(TYPES) },
+  { version: 9, name: 'failure and TLS reports readable: warnings, occurred_at, TLS policy domains', sql: reportReadColumns(TYPES) + REPORT_READ_BACKFILL },
+  { version: 10, name: 'daily rollup filled at query time', sql: dailyRollupTables(TYPES) },
 ];
 
 const CREATE_VERSION_TABLE = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL)';

@@ -1,13 +1,15 @@
 /**
  * The SQLite side of sender intelligence (store.ts: sourceStats, reportingStats,
- * listPublishedPolicies, the enrichment cache and sender decisions). The grouped counts come from
- * the rollups of sender-rollup.ts; the SQL shared with PostgreSQL is in ../sender-rows.ts.
+ * listPublishedPolicies, dkimSelectors and the enrichment cache). The grouped counts come from
+ * the rollups of sender-rollup.ts; the SQL shared with PostgreSQL is in ../sender-rows.ts, the
+ * sender decisions in ../queries/decision-queries.ts.
  */
-import type { SenderDecision, SourceEnrichment } from '../../core/source-facts.js';
-import type { PublishedPolicyPeriod, ReportingStats, SenderDecisionEntry, SourceStats } from '../store.js';
+import type { SourceEnrichment } from '../../core/source-facts.js';
+import type { PublishedPolicyPeriod, ReportingStats, SourceStats } from '../store.js';
+import { foldDkimSelectors } from '../dkim-selector-rows.js';
 import type { PublishedPolicyRow } from '../sender-rows.js';
 import { enrichmentFromJson, foldSourceStats, publishedPoliciesSql, publishedPolicyFromRow } from '../sender-rows.js';
-import { readAuthCombos, readRolledUpReportingStats, readRolledUpSourceSeen, readRolledUpSourceStats, rollUpSenders } from './sender-rollup.js';
+import { readAuthCombos, readRolledUpComboMessages, readRolledUpReportingStats, readRolledUpSourceSeen, readRolledUpSourceStats, rollUpSenders } from './sender-rollup.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-driver.js';
 
 /** IPs per `IN (...)` query, well under SQLite's parameter limit. */
@@ -27,6 +29,14 @@ export function querySourceStats(db: SqliteDatabase, prepare: (sql: string) => S
 export function queryReportingStats(db: SqliteDatabase, prepare: (sql: string) => SqliteStatement, domain: string, since: Date, until: Date): ReportingStats {
   rollUpSenders(db, prepare, domain);
   return readRolledUpReportingStats(prepare, domain, since, until);
+}
+
+/** The selectors signing for the domain since `since`, from the sender rollup's messages per auth combination. */
+export function queryDkimSelectors(db: SqliteDatabase, prepare: (sql: string) => SqliteStatement, domain: string, since: Date, max: number): string[] {
+  rollUpSenders(db, prepare, domain);
+  const rows = readRolledUpComboMessages(prepare, domain, since);
+  const combos = readAuthCombos(prepare, rows);
+  return foldDkimSelectors(rows.map((row) => ({ dkim_json: combos.get(row.combo)?.dkim_json ?? '[]', messages: row.messages })), domain, max);
 }
 
 export function queryPublishedPolicies(prepare: (sql: string) => SqliteStatement, domain: string): PublishedPolicyPeriod[] {
@@ -65,32 +75,4 @@ export function writeSourceEnrichments(db: SqliteDatabase, prepare: (sql: string
     if (own && db.inTransaction) db.exec('ROLLBACK');
     throw err;
   }
-}
-
-export function writeSenderDecision(
-  prepare: (sql: string) => SqliteStatement,
-  domain: string,
-  key: string,
-  decision: SenderDecision | null,
-  at: Date,
-  note?: string,
-): void {
-  if (decision === null) {
-    prepare('DELETE FROM sender_decisions WHERE domain = ? AND sender_key = ?').run(domain, key);
-    return;
-  }
-  prepare(
-    'INSERT INTO sender_decisions (domain, sender_key, decision, note, decided_at) VALUES (?, ?, ?, ?, ?) ' +
-      'ON CONFLICT (domain, sender_key) DO UPDATE SET decision = excluded.decision, note = excluded.note, decided_at = excluded.decided_at',
-  ).run(domain, key, decision, note ?? null, at.toISOString());
-}
-
-export function readSenderDecisions(prepare: (sql: string) => SqliteStatement, domain: string): SenderDecisionEntry[] {
-  const rows = prepare('SELECT sender_key, decision, note, decided_at FROM sender_decisions WHERE domain = ? ORDER BY sender_key').all(domain) as {
-    sender_key: string;
-    decision: SenderDecision;
-    note: string | null;
-    decided_at: string;
-  }[];
-  return rows.map((row) => ({ key: row.sender_key, decision: row.decision, note: row.note, decidedAt: new Date(row.decided_at) }));
 }

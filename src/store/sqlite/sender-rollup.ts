@@ -9,8 +9,8 @@
  * writer has not committed has no record_count yet and waits for a later query.
  *
  * Queries then read the rollups: sourceStats from sender_rollup in primary-key order (a grouped
- * scan with no sort), reportingStats from the per-report header_from_rollup joined with the
- * report rows.
+ * scan with no sort), dkimSelectors from its messages per auth combination, reportingStats from
+ * the per-report header_from_rollup joined with the report rows.
  */
 import type { ReportingStats } from '../store.js';
 import type { AuthTexts, SourceSeenRow, SourceStatsRow } from '../sender-rows.js';
@@ -99,11 +99,18 @@ export function readRolledUpSourceSeen(prepare: (sql: string) => SqliteStatement
   return prepare(SOURCE_SEEN_SQL).all(domain) as SourceSeenRow[];
 }
 
+/** The messages per auth combination of reports ending at or after `since` (for dkimSelectors), from the rollup. */
+const COMBO_MESSAGES_SQL = 'SELECT auth_combo AS combo, SUM(messages) AS messages FROM sender_rollup WHERE policy_domain = ? AND end_ts >= ? GROUP BY auth_combo';
+
+export function readRolledUpComboMessages(prepare: (sql: string) => SqliteStatement, domain: string, since: Date): { combo: number; messages: number }[] {
+  return prepare(COMBO_MESSAGES_SQL).all(domain, epochSeconds(since)) as { combo: number; messages: number }[];
+}
+
 /** Ids per `IN (...)` query, well under SQLite's parameter limit. */
 const IDS_PER_QUERY = 500;
 
 /** The texts of the auth combinations `rows` name (a domain has a few hundred; the table is shared by every domain). */
-export function readAuthCombos(prepare: (sql: string) => SqliteStatement, rows: readonly SourceStatsRow[]): Map<number, AuthTexts> {
+export function readAuthCombos(prepare: (sql: string) => SqliteStatement, rows: readonly { readonly combo?: number }[]): Map<number, AuthTexts> {
   const ids = [...new Set(rows.map((row) => row.combo))].filter((id): id is number => id !== undefined);
   const combos = new Map<number, AuthTexts>();
   for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {

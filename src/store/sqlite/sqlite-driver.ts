@@ -14,6 +14,8 @@ export interface SqliteRunResult {
 
 /** A prepared statement (better-sqlite3 `Statement`); positional parameters only. */
 export interface SqliteStatement {
+  /** Whether it returns rows (a SELECT, or a statement with RETURNING): those are run with `all`. */
+  readonly reader: boolean;
   run(...params: unknown[]): SqliteRunResult;
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];

@@ -80,6 +80,10 @@ test('sqlite: opening creates the missing parent folders and applies the migrati
       { version: 4, applied_at: '2026-11-20T10:00:00.000Z' },
       { version: 5, applied_at: '2026-11-20T10:00:00.000Z' },
       { version: 6, applied_at: '2026-11-20T10:00:00.000Z' },
+      { version: 7, applied_at: '2026-11-20T10:00:00.000Z' },
+      { version: 8, applied_at: '2026-11-20T10:00:00.000Z' },
+      { version: 9, applied_at: '2026-11-20T10:00:00.000Z' },
+      { version: 10, applied_at: '2026-11-20T10:00:00.000Z' },
     ]);
   });
 });
@@ -101,6 +105,10 @@ test('sqlite: opening twice applies nothing the second time and keeps the data',
       { version: 4, applied_at: '2026-11-20T10:00:00.000Z' },
       { version: 5, applied_at: '2026-11-20T10:00:00.000Z' },
       { version: 6, applied_at: '2026-11-20T10:00:00.000Z' },
+      { version: 7, applied_at: '2026-11-20T10:00:00.000Z' },
+      { version: 8, applied_at: '2026-11-20T10:00:00.000Z' },
+      { version: 9, applied_at: '2026-11-20T10:00:00.000Z' },
+      { version: 10, applied_at: '2026-11-20T10:00:00.000Z' },
     ]);
   });
 });
@@ -245,8 +253,8 @@ test('sqlite: failure reports keep the subject only as SHA-256 and headers only 
   await withFile(async (path) => {
     const store = await openSqliteStore(path);
     const raw = await store.saveRawInput(new TextEncoder().encode('ruf'));
-    await store.saveFailureReport(report, { raw, source: 'a.eml', receivedAt: new Date() }, { keepFullHeaders: false });
-    await store.saveFailureReport({ ...report, sourceIp: '192.0.2.2' }, { raw, source: 'b.eml', receivedAt: new Date() }, { keepFullHeaders: true });
+    await store.saveFailureReport(report, { raw, source: 'a.eml', receivedAt: new Date() }, { keepFullHeaders: false }, []);
+    await store.saveFailureReport({ ...report, sourceIp: '192.0.2.2' }, { raw, source: 'b.eml', receivedAt: new Date() }, { keepFullHeaders: true }, []);
     await store.close();
     const rows = await readDb(path, (db) => db.prepare('SELECT dedupe_key, subject_sha256, message_id, headers FROM failure_reports ORDER BY id').all());
     const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -273,7 +281,7 @@ test('sqlite: a write group is one transaction: its rollback discards every writ
       await assert.rejects(store.beginWriteGroup(), /already open/);
       await group.rollback();
       assert.deepEqual(await store.countReports(), { aggregate: 0, records: 0, failure: 0, tls: 0, raw: 0, quarantine: 0 });
-      assert.deepEqual(await store.listIngestLog(10), []);
+      assert.deepEqual((await store.listIngestLog({ limit: 10 })).items, []);
 
       const again = await store.beginWriteGroup();
       const saved = await (async () => {

@@ -5,6 +5,7 @@
  * between pages, so the consumer may use the store while it iterates.
  */
 import type { RecordFilter, StoredRecord } from '../store.js';
+import { domainScopeCondition } from '../domain-scope.js';
 import type { RecordRow, ReportRow } from './aggregate-rows.js';
 import { headerFromRow, recordFromRow } from './aggregate-rows.js';
 import { settle } from './settle.js';
@@ -23,6 +24,11 @@ function reportQuery(filter: RecordFilter): { sql: string; params: unknown[] } {
   if (filter.domain !== undefined) {
     where.push('policy_domain = ?');
     params.push(filter.domain);
+  }
+  if (filter.domains !== undefined) {
+    const scope = domainScopeCondition('policy_domain', filter.domains);
+    where.push(scope.sql);
+    params.push(...scope.params);
   }
   if (filter.since !== undefined) {
     where.push('end_ts >= ?');

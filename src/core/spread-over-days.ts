@@ -2,6 +2,8 @@
  * Reports are stored as sent, but some cover several days (weeks, even). Grouping by day spreads
  * a report's count over the UTC days its period covers, in proportion to the seconds of each day
  * it covers, with whole numbers that add up to the count exactly (largest remainder method).
+ * In core/ because both the analysis (summaries) and the stores (the daily rollup) spread the
+ * same way, and the store must not import the analysis.
  */
 
 const DAY = 86400;

@@ -1,0 +1,86 @@
+/**
+ * The contract of reading failure and TLS reports back (store.ts, ReportReader): as stored, with
+ * the warnings their parse gave and their provenance, redacted (a failure report's subject only
+ * as its hash, its headers only when the operator kept them), and filtered in SQL by domain,
+ * time and source IP.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import type { Diagnostic } from '../../core/diagnostic.js';
+import type { StoredFailureReport } from '../store.js';
+import type { StoreTest } from './contract-fixtures.test-helper.js';
+import { failure, provenance, tls } from './contract-fixtures.test-helper.js';
+
+const warnings: Diagnostic[] = [
+  { code: 'date-assumed-utc', severity: 'warning', message: 'Arrival-Date has no zone; UTC assumed.', location: 'Arrival-Date' },
+  { code: 'value-case', severity: 'warning', message: 'The value "Pass" ...', count: 2 },
+];
+
+export function runReportReadContract(withStore: StoreTest): void {
+  withStore('failure reports read back redacted, with their warnings and provenance', async (store) => {
+    const prov = await provenance(store, 'ruf', 'a.eml');
+    const saved = await store.saveFailureReport(failure(), prov, { keepFullHeaders: false }, warnings);
+    const kept = await store.saveFailureReport(failure({ sourceIp: '192.0.2.10' }), prov, { keepFullHeaders: true }, []);
+    const read = await store.getFailureReport(saved.id);
+    const expected: StoredFailureReport = {
+      id: saved.id, format: 'arf', feedbackType: 'auth-failure', reportedDomain: 'example.com', sourceIp: '192.0.2.9', arrivalDate: '2026-11-20T09:00:00Z',
+      authFailure: ['dmarc'], identityAlignment: ['none'], deliveryResult: 'reject', dkimDomain: 'example.com', dkimSelector: 's1',
+      spfDomain: 'bounce.example.com', originalMailFrom: 'a@bounce.example.com', subjectSha256: createHash('sha256').update('Private subject').digest('hex'),
+      messageId: '<m1@example.com>', headers: null, warnings, raw: prov.raw, source: 'a.eml', receivedAt: prov.receivedAt,
+    };
+    assert.deepEqual(read, expected);
+    assert.doesNotMatch(JSON.stringify(read), /Private subject/);
+    const withHeaders = await store.getFailureReport(kept.id);
+    assert.equal(withHeaders?.headers, 'From: a@example.com\nSubject: Private subject\n');
+    assert.deepEqual(withHeaders?.warnings, []);
+    assert.equal(await store.getFailureReport(kept.id + 100), undefined);
+    assert.deepEqual((await store.listFailureReports({})).items, [withHeaders, read]);
+  });
+
+  withStore('failure reports: listed by reported domain, time (arrival, else receipt) and source IP', async (store) => {
+    const at = (hour: number): string => `2026-11-20T${String(hour).padStart(2, '0')}:00:00Z`;
+    const save = async (n: number, fields: Parameters<typeof failure>[0], receivedAt = new Date(at(23))) => {
+      const prov = { ...(await provenance(store, `ruf-${n}`)), receivedAt };
+      return (await store.saveFailureReport(failure({ sourceIp: `192.0.2.${n}`, ...fields }), prov, { keepFullHeaders: false }, [])).id;
+    };
+    const a = await save(1, { arrivalDate: at(8) });
+    const b = await save(2, { arrivalDate: at(9) });
+    const c = await save(3, { arrivalDate: null }, new Date('2026-11-20T10:30:00.500Z'));
+    const d = await save(4, { arrivalDate: at(11), reportedDomain: 'mail.example.com' });
+    const e = await save(5, { arrivalDate: at(12), reportedDomain: null });
+    const ids = async (filter: Parameters<typeof store.listFailureReports>[0]) => (await store.listFailureReports(filter)).items.map((f) => f.id);
+    assert.deepEqual(await ids({}), [e, d, c, b, a]);
+    assert.deepEqual(await ids({ domain: 'example.com' }), [c, b, a]);
+    assert.deepEqual(await ids({ domains: ['example.com'] }), [d, c, b, a]);
+    assert.deepEqual(await ids({ since: new Date(at(9)), until: new Date(at(11)) }), [c, b], 'arrival at or after since, before until; receipt when no arrival');
+    assert.deepEqual(await ids({ since: new Date('2026-11-20T10:30:00.500Z') }), [e, d, c]);
+    assert.deepEqual(await ids({ until: new Date('2026-11-20T10:30:00.500Z') }), [b, a], 'to the millisecond');
+    assert.deepEqual(await ids({ sourceIp: '192.0.2.2' }), [b]);
+    assert.deepEqual(await ids({ domain: 'example.com', sourceIp: '192.0.2.4' }), []);
+  });
+
+  withStore('TLS reports read back as stored, with their policy domains and warnings, listed by domain and period', async (store) => {
+    const prov = await provenance(store, 'tls', 'tls.json');
+    const day = (d: number) => ({ start: `2026-11-${d}T00:00:00Z`, end: `2026-11-${d}T23:59:59Z` });
+    const first = await store.saveTlsReport(tls('t-1', ['example.com', 'example.net', 'example.com'], day(17)), prov, warnings);
+    const second = await store.saveTlsReport(tls('t-2', ['mail.example.com'], day(18)), prov, []);
+    const third = await store.saveTlsReport(tls('t-3', ['example.org'], day(19)), prov, []);
+    assert.deepEqual(await store.saveTlsReport(tls('t-1', ['example.com'], day(17)), prov, []), { status: 'duplicate', id: first.id });
+    const read = await store.getTlsReport(first.id);
+    assert.deepEqual(read, {
+      id: first.id, report: tls('t-1', ['example.com', 'example.net', 'example.com'], day(17)), policyDomains: ['example.com', 'example.net'], warnings,
+      raw: prov.raw, source: 'tls.json', receivedAt: prov.receivedAt,
+    });
+    assert.equal(await store.getTlsReport(third.id + 100), undefined);
+    const ids = async (filter: Parameters<typeof store.listTlsReports>[0]) => (await store.listTlsReports(filter)).items.map((t) => t.id);
+    assert.deepEqual(await ids({}), [third.id, second.id, first.id]);
+    assert.deepEqual(await ids({ domain: 'example.net' }), [first.id]);
+    assert.deepEqual(await ids({ domain: 'example.com' }), [first.id]);
+    assert.deepEqual(await ids({ domains: ['example.com'] }), [second.id, first.id]);
+    assert.deepEqual(await ids({ domains: ['example'] }), [], 'a label is not a suffix of a name');
+    assert.deepEqual(await ids({ since: new Date('2026-11-18T23:59:59Z') }), [third.id, second.id], 'periods ending at or after since');
+    assert.deepEqual(await ids({ since: new Date('2026-11-18T23:59:59.001Z') }), [third.id]);
+    assert.deepEqual(await ids({ until: new Date('2026-11-18T00:00:00Z') }), [first.id], 'periods beginning before until');
+    assert.deepEqual(await ids({ until: new Date('2026-11-18T00:00:00.001Z') }), [second.id, first.id]);
+  });
+}

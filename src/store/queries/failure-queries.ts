@@ -1,0 +1,60 @@
+/**
+ * Failure reports, for both dialects (sql/sql-program.ts): stored once per incident
+ * (failure-dedupe-key.ts), redacted (failure-rows.ts), listed newest stored first by id and
+ * paged by id, filtered in SQL by reported domain (exact, or an organisation's domains and their
+ * subdomains), time (occurred_at: arrival, else receipt) and source IP.
+ */
+import type { Diagnostic } from '../../core/diagnostic.js';
+import type { FailureReport } from '../../reports/failure/failure-report.js';
+import type { FailureStoreOptions, Page, PageRequest, Provenance, ReportListFilter, SaveOutcome, StoredFailureReport } from '../store.js';
+import { domainScopeCondition } from '../domain-scope.js';
+import { failureDedupeKey } from '../failure-dedupe-key.js';
+import type { FailureRow } from '../failure-rows.js';
+import { FAILURE_COLUMNS, FAILURE_SELECT, failureFromRow, failureParams } from '../failure-rows.js';
+import { pageFrom, pageKey, readPageRequest } from '../paging.js';
+import { Conditions } from '../sql/conditions.js';
+import type { Dialect } from '../sql/dialect.js';
+import type { SqlProgram } from '../sql/sql-program.js';
+import { insertOnce, rowOf, rowsOf } from '../sql/sql-program.js';
+
+const INSERT_SQL =
+  `INSERT INTO failure_reports (${FAILURE_COLUMNS.join(', ')}) VALUES (${FAILURE_COLUMNS.map(() => '?').join(', ')}) ` +
+  'ON CONFLICT (dedupe_key) DO NOTHING RETURNING id';
+
+export function* saveFailureReport(
+  d: Dialect,
+  report: FailureReport,
+  provenance: Provenance,
+  options: FailureStoreOptions,
+  warnings: readonly Diagnostic[],
+): SqlProgram<SaveOutcome> {
+  const key = failureDedupeKey(report);
+  return yield* insertOnce(
+    d,
+    { sql: INSERT_SQL, params: failureParams(d, key, report, provenance, options, warnings) },
+    { sql: 'SELECT id FROM failure_reports WHERE dedupe_key = ?', params: [key] },
+  );
+}
+
+const KEY = pageKey('failure-reports', ['int']);
+
+export function* listFailureReports(d: Dialect, filter: ReportListFilter, page: PageRequest | undefined): SqlProgram<Page<StoredFailureReport>> {
+  const query = readPageRequest(KEY, page);
+  const where = new Conditions();
+  if (filter.domain !== undefined) where.add('f.reported_domain = ?', filter.domain);
+  if (filter.domains !== undefined) {
+    const scope = domainScopeCondition('f.reported_domain', filter.domains);
+    where.add(scope.sql, ...scope.params);
+  }
+  if (filter.since !== undefined) where.add('f.occurred_at >= ?', d.time(filter.since));
+  if (filter.until !== undefined) where.add('f.occurred_at < ?', d.time(filter.until));
+  if (filter.sourceIp !== undefined) where.add('f.source_ip = ?', filter.sourceIp);
+  if (query.after !== undefined) where.add('f.id < ?', query.after[0]);
+  const rows = yield* rowsOf<FailureRow>(`${FAILURE_SELECT} ${where.toString()} ORDER BY f.id DESC LIMIT ?`, [...where.params, query.limit + 1]);
+  return pageFrom(KEY, query, rows, (row) => [d.readInt(row.id)], (row) => failureFromRow(d, row));
+}
+
+export function* getFailureReport(d: Dialect, id: number): SqlProgram<StoredFailureReport | undefined> {
+  const row = yield* rowOf<FailureRow>(`${FAILURE_SELECT} WHERE f.id = ?`, [id]);
+  return row === undefined ? undefined : failureFromRow(d, row);
+}

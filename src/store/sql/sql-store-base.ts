@@ -1,0 +1,136 @@
+/**
+ * What both SQL stores do with the same SQL (the shared query modules in ../queries/, run by the
+ * store's SqlRunner): the quarantine, the ingest log, saved DNS checks, sender decisions and their
+ * history, organisations, and the writing and reading of failure and TLS reports. The dialect
+ * stores extend it with what each does its own way (raw inputs, aggregate writers, record
+ * streaming, rollups, sender statistics, maintenance).
+ */
+import type { Diagnostic, Rejection } from '../../core/diagnostic.js';
+import type { FailureReport } from '../../reports/failure/failure-report.js';
+import type { TlsReport } from '../../reports/tlsrpt/tls-report.js';
+import type {
+  DomainCheckEntry,
+  DomainScope,
+  FailureStoreOptions,
+  IngestLogEntry,
+  Organization,
+  Page,
+  PageRequest,
+  Provenance,
+  QuarantineEntry,
+  ReportListFilter,
+  SaveOutcome,
+  SenderDecisionChange,
+  SenderDecisionEntry,
+  SenderDecisionInput,
+  StoredFailureReport,
+  StoredTlsReport,
+} from '../store.js';
+import { insertDomainCheck, listDomainChecks } from '../queries/check-queries.js';
+import { listSenderDecisionHistory, listSenderDecisions, setSenderDecision } from '../queries/decision-queries.js';
+import { getFailureReport, listFailureReports, saveFailureReport } from '../queries/failure-queries.js';
+import { insertIngestLog, listIngestLog } from '../queries/ingest-log-queries.js';
+import { getQuarantine, insertQuarantine, listQuarantine, setQuarantineState } from '../queries/quarantine-queries.js';
+import { assignDomain, createOrganization, getDomainScope, getOrganization, listOrganizationDomains, listOrganizations } from '../queries/tenancy-queries.js';
+import { getTlsReport, listTlsReports, saveTlsReport } from '../queries/tls-queries.js';
+import type { SqlRunner } from './sql-program.js';
+
+export abstract class SqlStoreBase {
+  readonly #sql: SqlRunner;
+
+  protected constructor(sql: SqlRunner) {
+    this.#sql = sql;
+  }
+
+  saveFailureReport(report: FailureReport, provenance: Provenance, options: FailureStoreOptions, warnings: readonly Diagnostic[]): Promise<SaveOutcome> {
+    return this.#sql.run(saveFailureReport(this.#sql.dialect, report, provenance, options, warnings));
+  }
+
+  saveTlsReport(report: TlsReport, provenance: Provenance, warnings: readonly Diagnostic[]): Promise<SaveOutcome> {
+    return this.#sql.transaction(saveTlsReport(this.#sql.dialect, report, provenance, warnings));
+  }
+
+  listFailureReports(filter: ReportListFilter, page?: PageRequest): Promise<Page<StoredFailureReport>> {
+    return this.#sql.run(listFailureReports(this.#sql.dialect, filter, page));
+  }
+
+  getFailureReport(id: number): Promise<StoredFailureReport | undefined> {
+    return this.#sql.run(getFailureReport(this.#sql.dialect, id));
+  }
+
+  listTlsReports(filter: ReportListFilter, page?: PageRequest): Promise<Page<StoredTlsReport>> {
+    return this.#sql.run(listTlsReports(this.#sql.dialect, filter, page));
+  }
+
+  getTlsReport(id: number): Promise<StoredTlsReport | undefined> {
+    return this.#sql.run(getTlsReport(this.#sql.dialect, id));
+  }
+
+  quarantine(rejection: Rejection, provenance: Provenance): Promise<number> {
+    return this.#sql.run(insertQuarantine(this.#sql.dialect, rejection, provenance));
+  }
+
+  listQuarantine(filter: { readonly state?: QuarantineEntry['state'] }, page?: PageRequest): Promise<Page<QuarantineEntry>> {
+    return this.#sql.run(listQuarantine(this.#sql.dialect, filter, page));
+  }
+
+  getQuarantine(id: number): Promise<QuarantineEntry | undefined> {
+    return this.#sql.run(getQuarantine(this.#sql.dialect, id));
+  }
+
+  setQuarantineState(id: number, state: QuarantineEntry['state']): Promise<void> {
+    return this.#sql.run(setQuarantineState(this.#sql.dialect, id, state));
+  }
+
+  logIngest(entry: IngestLogEntry): Promise<void> {
+    return this.#sql.run(insertIngestLog(this.#sql.dialect, entry));
+  }
+
+  listIngestLog(page?: PageRequest): Promise<Page<IngestLogEntry>> {
+    return this.#sql.run(listIngestLog(this.#sql.dialect, page));
+  }
+
+  saveDomainCheck(entry: DomainCheckEntry): Promise<void> {
+    return this.#sql.run(insertDomainCheck(this.#sql.dialect, entry));
+  }
+
+  listDomainChecks(domain: string, page?: PageRequest): Promise<Page<DomainCheckEntry>> {
+    return this.#sql.run(listDomainChecks(this.#sql.dialect, domain, page));
+  }
+
+  setSenderDecision(domain: string, key: string, input: SenderDecisionInput): Promise<SenderDecisionChange> {
+    return this.#sql.transaction(setSenderDecision(this.#sql.dialect, domain, key, input));
+  }
+
+  listSenderDecisions(domain: string, page?: PageRequest): Promise<Page<SenderDecisionEntry>> {
+    return this.#sql.run(listSenderDecisions(this.#sql.dialect, domain, page));
+  }
+
+  listSenderDecisionHistory(domain: string, filter: { readonly key?: string }, page?: PageRequest): Promise<Page<SenderDecisionChange>> {
+    return this.#sql.run(listSenderDecisionHistory(this.#sql.dialect, domain, filter, page));
+  }
+
+  listOrganizations(page?: PageRequest): Promise<Page<Organization>> {
+    return this.#sql.run(listOrganizations(this.#sql.dialect, page));
+  }
+
+  getOrganization(id: number): Promise<Organization | undefined> {
+    return this.#sql.run(getOrganization(this.#sql.dialect, id));
+  }
+
+  createOrganization(input: { readonly slug: string; readonly name: string; readonly at: Date }): Promise<Organization> {
+    return this.#sql.run(createOrganization(this.#sql.dialect, input));
+  }
+
+  assignDomain(organizationId: number, domain: string): Promise<void> {
+    return this.#sql.transaction(assignDomain(this.#sql.dialect, organizationId, domain));
+  }
+
+  listOrganizationDomains(organizationId: number, page?: PageRequest): Promise<Page<string>> {
+    return this.#sql.run(listOrganizationDomains(this.#sql.dialect, organizationId, page));
+  }
+
+  getDomainScope(organizationId: number): Promise<DomainScope | undefined> {
+    return this.#sql.run(getDomainScope(this.#sql.dialect, organizationId));
+  }
+}
