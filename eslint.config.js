@@ -12,6 +12,7 @@ const ioModules = [
   'worker_threads', 'node:worker_threads', 'process', 'node:process', 'os', 'node:os',
 ];
 const upperLayers = ['**/cli/**', '**/server/**'];
+const appLayer = ['**/app/**'];
 const adapterLayers = ['**/store/**', '**/ingest/**', '**/notify/**', '**/dns/**', '**/network/**'];
 const analysisLayers = ['**/evaluate/**', '**/analysis/**'];
 
@@ -87,14 +88,37 @@ export default tseslint.config(
     ignores: ['**/*.test.ts'],
     rules: layer(
       [...ioModules, ...drivers],
-      ['**/store/sqlite/**', '**/store/postgres/**', '**/store/open-store*', '**/ingest/**', '**/notify/**', '**/dns/**', '**/network/**', ...upperLayers],
+      ['**/store/sqlite/**', '**/store/postgres/**', '**/store/open-store*', '**/ingest/**', '**/notify/**', '**/dns/**', '**/network/**', ...appLayer, ...upperLayers],
       'evaluate/ and analysis/ see only interfaces (Resolver, Clock, Store), never a driver (docs/architecture.md, layering 3).',
     ),
   },
-  // 4/5. adapters never import the composition roots.
+  // 4/5. adapters never import the application core or the composition roots.
   {
     files: ['src/store/**/*.ts', 'src/ingest/**/*.ts', 'src/notify/**/*.ts', 'src/dns/**/*.ts', 'src/network/**/*.ts'],
     ignores: ['**/*.test.ts'],
-    rules: layer([], upperLayers, 'adapters must not import cli/ or server/ (docs/architecture.md, layering 5).'),
+    rules: layer([], [...appLayer, ...upperLayers], 'adapters must not import app/, cli/ or server/ (docs/architecture.md, layering 5).'),
+  },
+  // 6. app/ is the application core: it sees the store, the resolver and the sources through
+  //    their interfaces. Only open-app.ts chooses and wires adapters (store implementations, the
+  //    node:dns resolver, the HTTPS fetcher, the network database); no app file imports a driver.
+  {
+    files: ['src/app/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.test-helper.ts', 'src/app/open-app.ts'],
+    rules: layer(
+      drivers,
+      ['**/store/sqlite/**', '**/store/postgres/**', '**/store/open-store*', '**/dns/**', '**/network/**', '**/ingest/imap/imap-client*', '**/ingest/smtp/smtp-listener.*', ...upperLayers],
+      'app/ sees adapters only through interfaces; open-app.ts alone wires them in (docs/architecture.md).',
+    ),
+  },
+  {
+    files: ['src/app/open-app.ts'],
+    rules: layer(drivers, upperLayers, 'open-app.ts wires adapters, never drivers directly (docs/architecture.md).'),
+  },
+  // 7. cli/ and server/ are composition roots over the application core: they call app/ and
+  //    start adapters (listeners, mailbox sources), never the store, analysis or evaluation directly.
+  {
+    files: ['src/cli/**/*.ts', 'src/server/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: layer(drivers, ['**/store/**', '**/analysis/**', '**/evaluate/**'], 'cli/ and server/ call app/, never store/, analysis/ or evaluate/ directly (docs/architecture.md).'),
   },
 );

@@ -190,14 +190,14 @@ describe('check against nsd', { concurrency: 4 }, () => {
 
     const store = await openStore(db);
     try {
-      const saved = await store.listDomainChecks('clean.test', 10);
+      const saved = (await store.listDomainChecks('clean.test', { limit: 10 })).items;
       assert.equal(saved.length, 2);
       assert.ok((saved[0]?.checkedAt.getTime() ?? 0) >= (saved[1]?.checkedAt.getTime() ?? Infinity), 'newest first');
       assert.deepEqual(saved.map((entry) => [entry.errors, entry.warnings]), [[0, 0], [0, 0]]);
       const stored = saved[1]?.result as JsonResult;
       assert.equal(stored.domain, 'clean.test');
       assert.equal(stored.checkedAt, result?.checkedAt);
-      const none = await store.listDomainChecks('none.dmarc.example.test', 10);
+      const none = (await store.listDomainChecks('none.dmarc.example.test', { limit: 10 })).items;
       assert.equal(none.length, 1);
       assert.ok((none[0]?.errors ?? 0) > 0 && (none[0]?.warnings ?? 0) > 0);
     } finally {

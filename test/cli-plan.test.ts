@@ -89,7 +89,7 @@ function prepare(withMarketing: boolean): string {
 async function rejectSender(db: string, prefix: string): Promise<void> {
   const store = await openStore(db);
   try {
-    await store.setSenderDecision('example.com', prefix, 'rejected', new Date());
+    await store.setSenderDecision('example.com', prefix, { decision: 'rejected', at: new Date(), actor: 'test' });
   } finally {
     await store.close();
   }

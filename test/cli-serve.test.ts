@@ -114,7 +114,7 @@ test('serve: configuration mistakes are all reported with their setting, and not
   const server = new ServeProcess(['--config', join(dir, 'bad.json')]);
   assert.equal(await server.exit(), 2);
   assert.match(server.log, /smtp\.prot: unknown setting/);
-  assert.match(server.log, /smtp\.recipients .*required when the listener is on 0\.0\.0\.0/);
+  assert.match(server.log, /smtp\.recipients: required .*when the listener is on 0\.0\.0\.0/);
   assert.match(server.log, /imap\[0\]\.url: "pop3:\/\/x" is not imap/);
   writeFileSync(join(dir, 'nopassword.json'), JSON.stringify({ smtp: { port: 0 }, imap: [{ url: 'imap://dmarc@127.0.0.1/INBOX', passwordFile: join(dir, 'no-such-file') }] }));
   const noPassword = new ServeProcess(['--config', join(dir, 'nopassword.json'), '--db', join(dir, 'never.sqlite')]);

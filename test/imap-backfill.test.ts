@@ -19,7 +19,7 @@ const FOLDERS = ['INBOX', 'dmarcpilot-archive', 'dmarcpilot-failed'];
 
 function configFor(server: TestDovecot, overrides: Partial<Parameters<typeof makeImapConfig>[0]> = {}): ImapSourceConfig {
   const made = makeImapConfig({ url: server.url(), envPassword: server.password, batchSize: 3, ...overrides });
-  assert.ok(made.ok, made.ok ? '' : made.message);
+  assert.ok(made.config, made.problems.map((problem) => problem.message).join('; '));
   return made.config;
 }
 

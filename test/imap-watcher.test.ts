@@ -26,7 +26,7 @@ test('watcher: ingests what is there, then a message appended during IDLE, then 
   const events: string[] = [];
   const outcomes: ImapMessageOutcome[] = [];
   const made = makeImapConfig({ url: server.url(), envPassword: server.password });
-  assert.ok(made.ok);
+  assert.ok(made.config);
   const seen = (): string => [...events, ...outcomes.map((o) => `${o.name} -> ${o.disposition}`)].join('\n');
   const archived = (): number => outcomes.filter((o) => o.disposition === 'archived').length;
   try {
@@ -77,7 +77,7 @@ test('watcher: close() while it cannot connect ends the back-off at once', { tim
   const { store } = await openTestStore();
   try {
     const made = makeImapConfig({ url: server.url(), envPassword: server.password });
-    assert.ok(made.ok);
+    assert.ok(made.config);
     const events: string[] = [];
     const watcher = startImapWatcher({ ...made.config, backoff: { initialMs: 60_000, maxMs: 60_000 } }, recordingRun(store).run, { onEvent: (message) => events.push(message) });
     await waitFor('a failed connection', () => events.some((e) => /reconnecting in/.test(e)), () => events.join('\n'));

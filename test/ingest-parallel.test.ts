@@ -17,7 +17,8 @@ const bin = join(root, 'bin/dmarcpilot.js');
 const skip = existsSync(join(root, 'dist/cli/main.js')) ? false : 'dist/ is not built: run `npm run build` (npm test does)';
 
 /** Columns that hold the time of the run, not what was stored. */
-const CLOCK_COLUMNS = new Set(['at', 'received_at', 'created_at', 'applied_at']);
+/** Times of the run itself (a failure report's occurred_at is its receipt when it gives no arrival date). */
+const CLOCK_COLUMNS = new Set(['at', 'received_at', 'created_at', 'applied_at', 'occurred_at']);
 
 /** Generated reports in every container, every fixture (good and bad), an mbox, and duplicates in other containers. */
 function mixedInputs(): string {

@@ -209,7 +209,7 @@ test('scenario: a sender appearing after the policy change is new; once decided 
     const all = await senders(store);
     assert.deepEqual([...all.values()].filter((s) => s.state === 'new').map((s) => s.key), ['domain:newvendor.example']);
 
-    await store.setSenderDecision(DOMAIN, 'domain:newvendor.example', 'approved', NOW, 'the new CRM');
+    await store.setSenderDecision(DOMAIN, 'domain:newvendor.example', { decision: 'approved', at: NOW, actor: 'test', note: 'the new CRM' });
     const approved = get(await senders(store), 'domain:newvendor.example');
     assert.equal(approved.decision, 'approved');
     assert.equal(approved.state, 'approved');
@@ -217,7 +217,7 @@ test('scenario: a sender appearing after the policy change is new; once decided 
     assert.deepEqual(codes(approved.fix), ['fix-sign-dkim', 'fix-return-path'], 'no "approve it" step once approved');
     assert.doesNotMatch(messages(approved.fix), /approve/);
 
-    await store.setSenderDecision(DOMAIN, 'service:google-workspace', 'rejected', NOW);
+    await store.setSenderDecision(DOMAIN, 'service:google-workspace', { decision: 'rejected', at: NOW, actor: 'test' });
     const rejected = get(await senders(store), 'service:google-workspace');
     assert.equal(rejected.class, 'suspicious', 'the decision wins over the evidence');
     assert.equal(rejected.state, 'rejected');
@@ -230,7 +230,7 @@ test('scenario: an approved sender whose last days pass is fixed, then verified 
   const fixedFrom = Date.UTC(2026, 10, 27) / 1000;
   const store = await storeWith(senderHistory({ mailchimpFixedFrom: fixedFrom }));
   try {
-    await store.setSenderDecision(DOMAIN, 'service:mailchimp', 'approved', NOW);
+    await store.setSenderDecision(DOMAIN, 'service:mailchimp', { decision: 'approved', at: NOW, actor: 'test' });
     const fixed = get(await senders(store), 'service:mailchimp');
     assert.equal(fixed.state, 'fixed');
     assert.equal(fixed.class, 'legitimate-unaligned', 'most of the window still fails');
@@ -300,8 +300,8 @@ test('scenario: no advice sentence of the senders, or of plans made from them, n
   for (const reports of histories) {
     const store = await storeWith(reports);
     try {
-      await store.setSenderDecision(DOMAIN, 'service:mailchimp', 'approved', NOW);
-      await store.setSenderDecision(DOMAIN, 'net:2001:db8:b1::/48', 'rejected', NOW);
+      await store.setSenderDecision(DOMAIN, 'service:mailchimp', { decision: 'approved', at: NOW, actor: 'test' });
+      await store.setSenderDecision(DOMAIN, 'net:2001:db8:b1::/48', { decision: 'rejected', at: NOW, actor: 'test' });
       for (const offline of [false, true]) {
         const list = [...(await senders(store, { offline })).values()];
         found.push(...collectAdvice(list));

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { createIngestQueue } from '../src/ingest/ingest-queue.js';
+import { createAppContext } from '../src/app/context.js';
+import { createIngestPort, ingestInput } from '../src/app/ingest.js';
 import { SmtpConfigError, startSmtpListener } from '../src/ingest/smtp/smtp-listener.js';
 import { defaultLimits } from '../src/core/limits.js';
 import type { Store } from '../src/store/store.js';
@@ -270,7 +271,7 @@ test('a message that is not a report (a bounce): 250, kept in quarantine with it
 });
 
 test('20 messages at once over 20 connections: every one answered 250 and stored exactly once', async () => {
-  const smtp = await startTestListener({ hooks: { queue: createIngestQueue(1) } });
+  const smtp = await startTestListener();
   const clients = Array.from({ length: 20 }, () => smtpClient(smtp.port));
   try {
     const replies = await Promise.all(clients.map((client, i) => send(client, generatedReport(`smtp-concurrent-${i}`))));
@@ -324,16 +325,37 @@ test('close() waits for a message being stored, then answers it 250', async () =
   }
 });
 
-test('configuration errors are all reported before anything listens', async () => {
-  const run = { store: undefined as unknown as Store, limits: defaultLimits, keepFailureHeaders: false, now: () => new Date(), onRejected: () => undefined };
+test('configuration errors are all reported before anything listens, each naming its setting', async () => {
+  const port = createIngestPort(createAppContext(undefined as unknown as Store));
   await assert.rejects(
-    startSmtpListener({ recipients: [], maxMessageBytes: defaultLimits.maxBufferedBytes + 1, requireTls: true, maxConnections: 0 }, run),
+    startSmtpListener({ recipients: ['not an address'], maxMessageBytes: defaultLimits.maxBufferedBytes + 1, requireTls: true, maxConnections: 0 }, port),
     (err: unknown) => {
       assert.ok(err instanceof SmtpConfigError);
-      assert.equal(err.problems.length, 4, err.problems.join('\n'));
+      assert.deepEqual(err.problems.map((p) => p.field).sort(), ['smtp.maxConnections', 'smtp.maxMessageBytes', 'smtp.recipients', 'smtp.requireTls'], err.problems.map((p) => p.message).join('\n'));
       return true;
     },
   );
+});
+
+test('one ingest queue for every source: SMTP messages and inputs from another source stored at once never wait on each other', async () => {
+  // Before the application core, sharing one concurrency-1 queue between the listener and another
+  // source deadlocked (the listener queued, then ingest queued again inside). Now every source stores
+  // through the same port and queue, once.
+  const smtp = await startTestListener();
+  const clients = Array.from({ length: 5 }, () => smtpClient(smtp.port));
+  try {
+    const other = Array.from({ length: 5 }, (_, i) =>
+      ingestInput(smtp.context, { bytes: new TextEncoder().encode(aggregateXml.replace('<report_id>5820347716593021448</report_id>', `<report_id>other-${i}</report_id>`)), name: `upload-${i}.xml` }),
+    );
+    const replies = await Promise.all(clients.map((client, i) => send(client, generatedReport(`shared-queue-${i}`))));
+    const stored = await Promise.all(other);
+    assert.deepEqual(replies.map((r) => r.code), [250, 250, 250, 250, 250]);
+    assert.deepEqual(stored.map((c) => c.newReports), [1, 1, 1, 1, 1]);
+    assert.equal((await counts(smtp.store))['aggregate'], 10);
+  } finally {
+    for (const client of clients) client.close();
+    await smtp.stop();
+  }
 });
 
 test('a port already in use: startSmtpListener rejects with the system error', async () => {

@@ -2,8 +2,7 @@
  * The readable form of one domain's check: the records as found, then each finding with its fix
  * and the section of the standard, errors first. The JSON form is the result object itself.
  */
-import type { DomainCheckResult } from '../evaluate/check-domain.js';
-import type { Finding } from '../evaluate/finding.js';
+import type { DomainCheckResult, Finding } from '../app/check-domains.js';
 
 const MARK: Record<Finding['severity'], string> = { error: 'ERROR  ', warning: 'WARNING', info: 'info   ', ok: 'ok     ' };
 

@@ -1,4 +1,7 @@
-/** Options shared by commands that read reports: the resource limits of docs/formats.md. */
+/**
+ * Options shared by commands that read reports: the resource limits of docs/formats.md. Given ones
+ * win over the configuration file's `limits` (app/config.ts).
+ */
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import type { Limits } from '../core/limits.js';
@@ -28,17 +31,17 @@ export function addLimitOptions(command: Command): Command {
     .option('--max-zip-members <n>', `most files read from one zip archive (default ${defaultLimits.maxZipMembers})`, parsePositiveInteger);
 }
 
-export function limitsFromOptions(options: Record<string, unknown>): Limits {
-  const pick = (key: string, fallback: number): number => {
+/** The limits given on the command line (the configuration supplies the rest). */
+export function limitFlags(options: Record<string, unknown>): Partial<Limits> {
+  const flags: Partial<Record<keyof Limits, number>> = {};
+  const pick = (key: string, limit: keyof Limits): void => {
     const value = options[key];
-    return typeof value === 'number' ? value : fallback;
+    if (typeof value === 'number') flags[limit] = value;
   };
-  return {
-    ...defaultLimits,
-    maxDecompressedBytes: pick('maxDecompressed', defaultLimits.maxDecompressedBytes),
-    maxRatio: pick('maxRatio', defaultLimits.maxRatio),
-    ratioGraceBytes: pick('ratioGrace', defaultLimits.ratioGraceBytes),
-    maxBufferedBytes: pick('maxBuffered', defaultLimits.maxBufferedBytes),
-    maxZipMembers: pick('maxZipMembers', defaultLimits.maxZipMembers),
-  };
+  pick('maxDecompressed', 'maxDecompressedBytes');
+  pick('maxRatio', 'maxRatio');
+  pick('ratioGrace', 'ratioGraceBytes');
+  pick('maxBuffered', 'maxBufferedBytes');
+  pick('maxZipMembers', 'maxZipMembers');
+  return flags;
 }

@@ -14,7 +14,7 @@ import { registerRecordCommand } from './record-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerSummaryCommand } from './summary-command.js';
 import { registerSendersCommand } from './senders-command.js';
-import { registerApproveCommand, registerRejectCommand } from './sender-decision-command.js';
+import { registerApproveCommand, registerDecisionsCommand, registerRejectCommand } from './sender-decision-command.js';
 import { readVersion } from './version.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -42,6 +42,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerSendersCommand(program, (code) => (status = code));
   registerApproveCommand(program, (code) => (status = code));
   registerRejectCommand(program, (code) => (status = code));
+  registerDecisionsCommand(program, (code) => (status = code));
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (caught) {

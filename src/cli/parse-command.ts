@@ -2,17 +2,21 @@
  * `dmarcpilot parse [--format json|jsonl|csv] PATH...`: print the normalised reports found in
  * files, directories (recursively) or standard input (`-`). Refused inputs are listed on
  * standard error as `path: code: message`; the rest still print; the exit status is 1 when
- * anything was refused or could not be read.
+ * anything was refused or could not be read. Nothing is stored: this is the parsers and the
+ * worker pool (ingest/parse-pool.ts) with a printer, no application state.
  */
 import { availableParallelism } from 'node:os';
 import { Option } from 'commander';
 import type { Command } from 'commander';
+import type { Limits } from '../core/limits.js';
 import { listInputs, openStdinInput } from '../ingest/file-inputs.js';
 import { parseInParallel, parseSequentially } from '../ingest/parse-pool.js';
 import type { ParseRun } from '../ingest/parse-pool.js';
 import { CSV_HEADER } from '../reports/output/aggregate-csv.js';
 import type { OutputFormat, PrintCounts } from '../reports/output/report-printer.js';
-import { addLimitOptions, limitsFromOptions, parsePositiveInteger } from './limit-options.js';
+import { loadConfig } from '../app/config.js';
+import { reportFailure } from './app-runner.js';
+import { addLimitOptions, limitFlags, parsePositiveInteger } from './limit-options.js';
 import { createProgress } from './progress.js';
 import { createStdoutWriter } from './stdout-writer.js';
 
@@ -32,12 +36,21 @@ export function registerParseCommand(program: Command, setStatus: (code: number)
     .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', parsePositiveInteger)
     .option('-q, --quiet', 'no progress and no summary on standard error');
   addLimitOptions(command);
-  command.action(async (paths: string[], options: ParseOptions) => {
-    setStatus(await runParse(paths, options));
-  });
+  command
+    .option('--config <file>', 'JSON configuration file whose limits apply (default: $DMARCPILOT_CONFIG)')
+    .action(async (paths: string[], options: ParseOptions & { config?: string }) => {
+      let limits: Limits;
+      try {
+        limits = loadConfig({ config: options.config, limits: limitFlags(options) }).limits;
+      } catch (caught) {
+        setStatus(reportFailure('parse', caught));
+        return;
+      }
+      setStatus(await runParse(paths, options, limits));
+    });
 }
 
-async function runParse(paths: string[], options: ParseOptions): Promise<number> {
+async function runParse(paths: string[], options: ParseOptions, limits: Limits): Promise<number> {
   const listed = await listInputs(paths);
   for (const problem of listed.problems) process.stderr.write(`${problem.path}: unreadable: ${problem.message}\n`);
   const total = listed.files.length + (listed.stdin ? 1 : 0);
@@ -54,7 +67,7 @@ async function runParse(paths: string[], options: ParseOptions): Promise<number>
   const progress = options.quiet ? undefined : createProgress(total);
   const run: ParseRun = {
     format: options.format,
-    limits: limitsFromOptions(options),
+    limits,
     jobs: options.jobs ?? availableParallelism(),
     write,
     error: (line) => {

@@ -4,9 +4,7 @@
  * a command helps, the words are swapped for the dmarcpilot command or option that does it.
  */
 import type { Advice } from '../core/advice.js';
-import type { RolloutPlan } from '../analysis/plan-rollout.js';
-import type { GateResult } from '../analysis/readiness-gates.js';
-import type { ImpactCount, ImpactTotals } from '../analysis/simulate-impact.js';
+import type { GateResult, ImpactCount, ImpactTotals, RolloutPlan } from '../app/plan-domain.js';
 import { senderAdviceText, stringParam, swapWords } from './senders-printer.js';
 
 const n = (value: number): string => Math.round(value).toLocaleString('en-GB');

@@ -4,12 +4,10 @@
  * 1024 bits are refused (RFC 8301 §3.2), under 2048 bits warned about; Ed25519 keys are published
  * as the raw 32-byte key (RFC 8463 §4.2). Other key types are refused: DKIM defines only these two.
  */
-import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { buildDkimKeyRecord, checkDkimSelector, formatDkimKeyName } from '../records/dkim-build.js';
-import type { DkimKeyInput } from '../records/dkim-build.js';
-import { describeTxtRecord, readCommonOptions, renderTxtRecord } from './record-output.js';
+import { buildDkimRecordFor } from '../app/records.js';
+import { placementOf, printRecord, renderTxtRecord } from './record-output.js';
 
 interface DkimOptions {
   selector: string;
@@ -18,26 +16,6 @@ interface DkimOptions {
   ttl?: string;
   testing?: boolean;
   json?: boolean;
-}
-
-/** Reads a PEM key file into the key fields of a DKIM record, or gives the reason it cannot. */
-export function readDkimPublicKey(pem: string): { input: Omit<DkimKeyInput, 'testing'>; privateKeyGiven: boolean } | { error: string } {
-  let key;
-  try {
-    key = createPublicKey(pem);
-  } catch (caught) {
-    return { error: `not a PEM public or private key (${caught instanceof Error ? caught.message : String(caught)}).` };
-  }
-  const privateKeyGiven = /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem);
-  if (key.asymmetricKeyType === 'rsa') {
-    const der = key.export({ type: 'spki', format: 'der' });
-    return { input: { keyType: 'rsa', publicKeyBase64: der.toString('base64'), modulusBits: key.asymmetricKeyDetails?.modulusLength ?? 0 }, privateKeyGiven };
-  }
-  if (key.asymmetricKeyType === 'ed25519') {
-    const jwk = key.export({ format: 'jwk' });
-    return { input: { keyType: 'ed25519', publicKeyBase64: Buffer.from(jwk.x ?? '', 'base64url').toString('base64') }, privateKeyGiven };
-  }
-  return { error: `the key type ${key.asymmetricKeyType ?? 'unknown'} cannot be used: DKIM defines rsa (RFC 6376) and ed25519 (RFC 8463).` };
 }
 
 export function addRecordDkimCommand(record: Command, setStatus: (code: number) => void): void {
@@ -54,32 +32,24 @@ export function addRecordDkimCommand(record: Command, setStatus: (code: number) 
 }
 
 function runDkim(options: DkimOptions): number {
-  const refuse = (reason: string): number => {
-    process.stderr.write(`dmarcpilot record dkim: refused: ${reason}\n`);
-    return 2;
-  };
-  const common = readCommonOptions('dkim', options);
-  if (!common) return 2;
-  const badSelector = checkDkimSelector(options.selector);
-  if (badSelector) return refuse(badSelector);
   let pem: string;
   try {
     pem = readFileSync(options.publicKey, 'utf8');
   } catch (caught) {
-    return refuse(`${options.publicKey}: ${caught instanceof Error ? caught.message : String(caught)}`);
+    process.stderr.write(`dmarcpilot record dkim: refused: ${options.publicKey}: ${caught instanceof Error ? caught.message : String(caught)}\n`);
+    return 2;
   }
-  const key = readDkimPublicKey(pem);
-  if ('error' in key) return refuse(`${options.publicKey}: ${key.error}`);
-  const built = buildDkimKeyRecord({ ...key.input, testing: options.testing === true });
-  if (!built.ok) return refuse(built.errors.join(' '));
-  const warnings = [...built.warnings];
-  if (key.privateKeyGiven) warnings.push(`${options.publicKey} holds a PRIVATE key: only its public half is printed here; keep that file secret and off DNS.`);
-  const name = common.domain ? formatDkimKeyName(options.selector, common.domain) : formatDkimKeyName(options.selector, '').replace(/\.$/, '');
-  const printed = describeTxtRecord(name, built.text, { ...(common.ttl !== undefined ? { ttl: common.ttl } : {}), absolute: common.domain !== undefined });
-  if (options.json) process.stdout.write(`${JSON.stringify({ ...printed, keyType: key.input.keyType, bits: key.input.modulusBits ?? 256, warnings })}\n`);
-  else {
-    process.stdout.write(renderTxtRecord(printed, `DKIM key (${key.input.keyType}${key.input.modulusBits ? `, ${key.input.modulusBits} bits` : ''})`));
-    for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
-  }
-  return 0;
+  return printRecord(
+    'dkim',
+    () => buildDkimRecordFor(options.selector, pem, options.publicKey, { testing: options.testing === true, ...placementOf(options) }),
+    (record) => {
+      if (options.json) {
+        const { keyType, bits, warnings, ...printed } = record;
+        process.stdout.write(`${JSON.stringify({ ...printed, keyType, bits, warnings })}\n`);
+      } else {
+        process.stdout.write(renderTxtRecord(record, `DKIM key (${record.keyType}${record.keyType === 'rsa' ? `, ${record.bits} bits` : ''})`));
+        for (const warning of record.warnings) process.stderr.write(`warning: ${warning}\n`);
+      }
+    },
+  );
 }

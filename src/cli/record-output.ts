@@ -1,34 +1,15 @@
 /**
- * How `dmarcpilot record …` prints a TXT record: the text, its character-strings (each at most
- * 255 octets, RFC 1035 §3.3), the TXT presentation text and a zone-file line; or all of it as
- * JSON. Advice goes to standard error so standard output stays ready to paste. Every `record`
- * subcommand (dmarc, dkim, parked, and spf) prints through here.
+ * How `dmarcpilot record …` prints a record the application built (app/records.ts): the text,
+ * its character-strings (each at most 255 octets, RFC 1035 §3.3), the TXT presentation text and a
+ * zone-file line; or all of it as JSON. Advice goes to standard error so standard output stays
+ * ready to paste; a refused request is one `refused:` line per reason and exit status 2.
  */
-import { normalizeDomainName } from '../evaluate/domain-name.js';
-import type { Finding } from '../evaluate/finding.js';
-import { countOctets, formatTxtPresentation, formatZoneLine, splitTxtStrings } from '../records/txt-strings.js';
-
-export interface PrintedTxtRecord {
-  /** Owner name, absolute (`_dmarc.example.com`) or relative to the zone origin (`_dmarc`). */
-  readonly name: string;
-  readonly text: string;
-  readonly strings: readonly string[];
-  /** TXT presentation text: `"…" "…"`. */
-  readonly txt: string;
-  /** The zone-file line. */
-  readonly zone: string;
-}
-
-/** Splits and formats `text` for the owner `name` (made absolute when `absolute`). */
-export function describeTxtRecord(name: string, text: string, options: { ttl?: number; absolute: boolean }): PrintedTxtRecord {
-  const strings = splitTxtStrings(text);
-  const txt = formatTxtPresentation(strings);
-  const zone = formatZoneLine(name, 'TXT', txt, { ...(options.ttl !== undefined ? { ttl: options.ttl } : {}), relative: !options.absolute });
-  return { name, text, strings, txt, zone };
-}
+import type { Finding, TxtRecord } from '../app/records.js';
+import { isAppError } from '../app/problems.js';
+import { countOctets } from '../records/txt-strings.js';
 
 /** The human-readable form of one record. */
-export function renderTxtRecord(record: PrintedTxtRecord, title: string): string {
+export function renderTxtRecord(record: TxtRecord, title: string): string {
   const octets = countOctets(record.text);
   const count = record.strings.length;
   return (
@@ -43,15 +24,14 @@ export function renderTxtRecord(record: PrintedTxtRecord, title: string): string
 export function renderAdvice(findings: readonly Finding[]): string {
   return findings
     .filter((f) => f.severity !== 'ok')
-    .map((f) => `${f.severity === 'info' ? 'note' : f.severity}: ${f.code}: ${f.message}${f.fix ? ` Fix: ${f.fix}` : ''}\n`)
+    .map((f) => `${f.severity === 'info' ? 'note' : f.severity}: ${f.code}: ${f.message}${f.fix ? ` Fix: ${f.fix}` : ''}${hint(f)}\n`)
     .join('');
 }
 
-/** Parses `--ttl`: a whole number of seconds from 0 to 2^31-1 (RFC 2181 §8), or undefined when absent. */
-export function parseTtl(value: string | undefined): number | undefined | Error {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) > 2147483647) return new Error(`--ttl ${value}: give a whole number of seconds (0 to 2147483647).`);
-  return Number(value);
+/** What to run, for the findings whose check the CLI offers. */
+function hint(f: Finding): string {
+  if (f.code === 'dmarc-external-destination' && f.name !== undefined) return ` Once published, \`dmarcpilot check ${f.name.slice(0, f.name.indexOf('._report._dmarc.'))}\` verifies it.`;
+  return '';
 }
 
 /** --domain, --ttl and --json, shared by every `record` subcommand. */
@@ -61,19 +41,25 @@ export interface CommonOptions {
   json?: boolean;
 }
 
-/** Reads --domain and --ttl, or writes the reason and returns undefined. */
-export function readCommonOptions(command: string, options: CommonOptions): { domain?: string; ttl?: number } | undefined {
-  const ttl = parseTtl(options.ttl);
-  if (ttl instanceof Error) return refuse(command, [ttl.message]);
-  if (options.domain === undefined) return ttl === undefined ? {} : { ttl };
-  const domain = normalizeDomainName(options.domain);
-  if (domain === undefined) return refuse(command, [`--domain ${options.domain} is not a valid domain name.`]);
-  return { domain, ...(ttl !== undefined ? { ttl } : {}) };
+/** The placement options as given: `--ttl` as a number (a non-number is refused by the application with the others). */
+export function placementOf(options: CommonOptions): { domain?: string; ttl?: number } {
+  const ttl = options.ttl === undefined ? undefined : /^\d+$/.test(options.ttl) ? Number(options.ttl) : Number.NaN;
+  return { ...(options.domain !== undefined ? { domain: options.domain } : {}), ...(ttl !== undefined ? { ttl } : {}) };
 }
 
-/** Writes why a request was refused, one line per reason, to standard error. */
-export function refuse(command: string, reasons: readonly string[]): undefined {
-  for (const reason of reasons) process.stderr.write(`dmarcpilot record ${command}: refused: ${reason}\n`);
-  return undefined;
+/**
+ * Runs `build` and prints its record with `print`; a refused request is one
+ * `dmarcpilot record NAME: refused: …` line per reason and exit status 2.
+ */
+export function printRecord<T>(command: string, build: () => T, print: (built: T) => void): number {
+  let built: T;
+  try {
+    built = build();
+  } catch (caught) {
+    if (!isAppError(caught)) throw caught;
+    for (const problem of caught.problems) process.stderr.write(`dmarcpilot record ${command}: refused: ${problem.message}\n`);
+    return 2;
+  }
+  print(built);
+  return 0;
 }
-

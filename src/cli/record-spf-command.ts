@@ -6,11 +6,9 @@
  * includes can only be counted against the live DNS, by `dmarcpilot check`: the advice says so.
  */
 import type { Command } from 'commander';
-import type { Finding } from '../evaluate/finding.js';
-import { finding } from '../evaluate/finding.js';
-import { buildSpfRecord } from '../records/spf-build.js';
+import { buildSpfRecordFor } from '../app/records.js';
 import type { CommonOptions } from './record-output.js';
-import { describeTxtRecord, readCommonOptions, refuse, renderAdvice, renderTxtRecord } from './record-output.js';
+import { placementOf, printRecord, renderAdvice, renderTxtRecord } from './record-output.js';
 
 interface SpfOptions extends CommonOptions {
   include?: string[];
@@ -46,27 +44,28 @@ export function addRecordSpfCommand(record: Command, setStatus: (code: number) =
 
 /** Exported for tests: builds and prints; returns the exit status. */
 export function runSpf(options: SpfOptions): number {
-  const common = readCommonOptions('spf', options);
-  if (!common) return 2;
-  const built = buildSpfRecord({
-    ...(options.include ? { includes: options.include } : {}),
-    ...(options.ip4 ? { ip4: options.ip4 } : {}),
-    ...(options.ip6 ? { ip6: options.ip6 } : {}),
-    mx: options.mx === true,
-    a: options.a === true,
-    ...(options.all !== undefined ? { all: options.all } : {}),
-    ...(common.domain !== undefined ? { domain: common.domain } : {}),
-  });
-  if (!built.ok) {
-    refuse('spf', built.errors);
-    return 2;
-  }
-  const advice: Finding[] = built.warnings.map((warning) => finding('spf-build-advice', /check/.test(warning) || /of the 10/.test(warning) ? 'info' : 'warning', warning, '', 'RFC 7208'));
-  const printed = describeTxtRecord(common.domain ?? '@', built.text, { ...(common.ttl !== undefined ? { ttl: common.ttl } : {}), absolute: common.domain !== undefined });
-  if (options.json) process.stdout.write(`${JSON.stringify({ ...printed, lookups: built.lookups, findings: advice })}\n`);
-  else {
-    process.stdout.write(renderTxtRecord(printed, 'SPF record'));
-    process.stderr.write(renderAdvice(advice));
-  }
-  return 0;
+  return printRecord(
+    'spf',
+    () =>
+      buildSpfRecordFor(
+        {
+          ...(options.include ? { includes: options.include } : {}),
+          ...(options.ip4 ? { ip4: options.ip4 } : {}),
+          ...(options.ip6 ? { ip6: options.ip6 } : {}),
+          mx: options.mx === true,
+          a: options.a === true,
+          ...(options.all !== undefined ? { all: options.all } : {}),
+        },
+        placementOf(options),
+      ),
+    (record) => {
+      if (options.json) {
+        const { findings, lookups, ...printed } = record;
+        process.stdout.write(`${JSON.stringify({ ...printed, lookups, findings })}\n`);
+      } else {
+        process.stdout.write(renderTxtRecord(record, 'SPF record'));
+        process.stderr.write(renderAdvice(record.findings));
+      }
+    },
+  );
 }

@@ -2,21 +2,21 @@
  * `dmarcpilot approve DOMAIN SENDER [--note TEXT]` and `dmarcpilot reject DOMAIN SENDER`: the
  * owner's decision about a sender (the key `dmarcpilot senders` shows, e.g. `service:mailchimp`,
  * `domain:crm.example`, `net:192.0.2.0/24`). The decision wins over the automatic class;
- * `--undo` removes it.
+ * `--undo` removes it. `dmarcpilot decisions DOMAIN [SENDER]` lists every change made, with who
+ * made it, when and why (app/senders.ts).
  */
 import type { Command } from 'commander';
-import type { SenderDecision } from '../core/source-facts.js';
-import { normalizeDomainName } from '../evaluate/domain-name.js';
-import { addDbOption, withStore } from './store-options.js';
+import { eachItem } from '../app/paging.js';
+import type { SenderDecision, SenderDecisionChange } from '../app/senders.js';
+import { decideSender, senderDecisionHistory } from '../app/senders.js';
+import { addStoreOptions, cliActor, withApp } from './app-runner.js';
 
 interface DecisionOptions {
   db?: string;
+  config?: string;
   note?: string;
   undo?: boolean;
 }
-
-/** What a sender key looks like: the three kinds `dmarcpilot senders` makes. */
-const SENDER_KEY = /^(service|domain|net):\S+$/;
 
 function registerOne(program: Command, decision: SenderDecision, setStatus: (code: number) => void): void {
   const verb = decision === 'approved' ? 'approve' : 'reject';
@@ -31,16 +31,13 @@ function registerOne(program: Command, decision: SenderDecision, setStatus: (cod
     .argument('<sender>', 'the sender key shown by `dmarcpilot senders` (service:…, domain:… or net:…)')
     .option('--note <text>', 'why, for the record')
     .option('--undo', 'remove the decision about this sender instead');
-  addDbOption(command).action((domainArg: string, sender: string, options: DecisionOptions) => {
-    const domain = normalizeDomainName(domainArg) ?? command.error(`error: not a domain name: ${domainArg}`, { exitCode: 2 });
-    const key = sender.trim().toLowerCase();
-    if (!SENDER_KEY.test(key)) command.error(`error: "${sender}" is not a sender key: use the SENDER column of \`dmarcpilot senders ${domain}\` (service:…, domain:… or net:…)`, { exitCode: 2 });
-    return withStore(verb, options, setStatus, async (store) => {
-      await store.setSenderDecision(domain, key, options.undo ? null : decision, new Date(), options.note);
-      process.stdout.write(options.undo ? `${domain}: no decision about ${key} any more\n` : `${domain}: ${key} ${decision}\n`);
+  addStoreOptions(command).action((domain: string, sender: string, options: DecisionOptions) =>
+    withApp(verb, options, setStatus, async (app) => {
+      const change = await decideSender(app.context, domain, sender, { decision: options.undo ? null : decision, actor: cliActor(), note: options.note });
+      process.stdout.write(options.undo ? `${change.domain}: no decision about ${change.key} any more\n` : `${change.domain}: ${change.key} ${decision}\n`);
       return 0;
-    });
-  });
+    }),
+  );
 }
 
 export function registerApproveCommand(program: Command, setStatus: (code: number) => void): void {
@@ -49,4 +46,29 @@ export function registerApproveCommand(program: Command, setStatus: (code: numbe
 
 export function registerRejectCommand(program: Command, setStatus: (code: number) => void): void {
   registerOne(program, 'rejected', setStatus);
+}
+
+export function registerDecisionsCommand(program: Command, setStatus: (code: number) => void): void {
+  const command = program
+    .command('decisions')
+    .description('Every approve, reject and undo recorded for a domain (or one sender), newest first: when, who, what it was before, and the note.')
+    .argument('<domain>', 'the policy domain')
+    .argument('[sender]', 'only this sender key')
+    .option('--json', 'print JSON');
+  addStoreOptions(command).action((domain: string, sender: string | undefined, options: { db?: string; config?: string; json?: boolean }) =>
+    withApp('decisions', options, setStatus, async (app) => {
+      const changes: SenderDecisionChange[] = [];
+      for await (const change of eachItem((page) => senderDecisionHistory(app.context, domain, sender === undefined ? {} : { sender }, page))) {
+        if (options.json) changes.push(change);
+        else process.stdout.write(`${describeChange(change)}\n`);
+      }
+      if (options.json) process.stdout.write(`${JSON.stringify(changes)}\n`);
+      return 0;
+    }),
+  );
+}
+
+function describeChange(change: SenderDecisionChange): string {
+  const what = change.decision === null ? `decision removed (was ${change.previous ?? 'none'})` : `${change.decision}${change.previous !== null ? ` (was ${change.previous})` : ''}`;
+  return `${change.at.toISOString()}\t${change.key}\t${what}\t${change.actor ?? '-'}${change.note !== null ? `\t${change.note}` : ''}`;
 }

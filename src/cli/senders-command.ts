@@ -2,22 +2,22 @@
  * `dmarcpilot senders DOMAIN [--since 30d] [--json] [--new] [--offline] [--resolver HOST:PORT]`:
  * every system sending as the domain over the window, grouped into senders, with class, state,
  * volume, DMARC pass share, and for each failing one the diagnosis and the exact fix
- * (docs/senders.md). Reverse DNS goes through the store's cache; `--offline` uses only the cache.
- * `--json` prints the SenderSummary[] as it is.
+ * (docs/senders.md; app/senders.ts). Reverse DNS goes through the store's cache; `--offline`
+ * uses only the cache. `--json` prints the SenderSummary[] as it is.
  */
 import type { Command } from 'commander';
-import { summarizeSenders } from '../analysis/summarize-senders.js';
-import { normalizeDomainName } from '../evaluate/domain-name.js';
+import { listSenders } from '../app/senders.js';
+import { addStoreOptions, withApp } from './app-runner.js';
+import { addAsnDbOption } from './asn-option.js';
 import { parsePositiveInteger } from './limit-options.js';
-import { formatSenders } from './senders-printer.js';
-import { addDbOption, withStore } from './store-options.js';
-import { parseTimeOption } from './time-options.js';
-import { addAsnDbOption, networkLookupFrom } from './asn-option.js';
 import type { ResolverOptions } from './resolver-options.js';
-import { addResolverOptions, resolverFrom } from './resolver-options.js';
+import { addResolverOptions, resolverFlags } from './resolver-options.js';
+import { formatSenders } from './senders-printer.js';
+import { parseTimeOption } from './time-options.js';
 
 interface SendersOptions extends ResolverOptions {
   db?: string;
+  config?: string;
   since: string;
   now?: string;
   json?: boolean;
@@ -40,8 +40,7 @@ export function registerSendersCommand(program: Command, setStatus: (code: numbe
     .option('--concurrency <n>', 'reverse DNS lookups at once', parsePositiveInteger, 16);
   addResolverOptions(command, 'for reverse DNS');
   addAsnDbOption(command);
-  addDbOption(command).action((domainArg: string, options: SendersOptions) => {
-    const domain = normalizeDomainName(domainArg) ?? command.error(`error: not a domain name: ${domainArg}`, { exitCode: 2 });
+  addStoreOptions(command).action((domain: string, options: SendersOptions) => {
     let now: Date;
     let since: Date;
     try {
@@ -50,24 +49,20 @@ export function registerSendersCommand(program: Command, setStatus: (code: numbe
     } catch (caught) {
       command.error(`error: ${caught instanceof Error ? caught.message : String(caught)}`, { exitCode: 2 });
     }
-    const networkLookup = networkLookupFrom(command, options);
-    const resolver = resolverFrom(command, options);
-    return withStore('senders', options, setStatus, async (store) => {
-      const all = await summarizeSenders(store, domain, {
-        since,
-        until: now,
-        resolver,
-        now: () => now,
-        concurrency: options.concurrency,
-        ...(options.offline ? { offline: true } : {}),
-        ...(networkLookup ? { networkLookup } : {}),
-      });
-      const senders = options.new ? all.filter((s) => s.state === 'new') : all;
-      const day = (date: Date): string => date.toISOString().slice(0, 10);
-      process.stdout.write(
-        options.json ? `${JSON.stringify(senders, null, 2)}\n` : formatSenders(senders, { domain, from: day(since), to: day(now), onlyNew: options.new === true }),
-      );
-      return 0;
-    });
+    const flags = { db: options.db, config: options.config, asnDb: options.asnDb, ...resolverFlags(command, options) };
+    return withApp(
+      'senders',
+      flags,
+      setStatus,
+      async (app) => {
+        const list = await listSenders(app.context, domain, { since, until: now, concurrency: options.concurrency, offline: options.offline === true, onlyNew: options.new === true });
+        const day = (date: Date): string => date.toISOString().slice(0, 10);
+        process.stdout.write(
+          options.json ? `${JSON.stringify(list.senders, null, 2)}\n` : formatSenders(list.senders, { domain: list.domain, from: day(since), to: day(now), onlyNew: options.new === true }),
+        );
+        return 0;
+      },
+      { networkDatabase: true },
+    );
   });
 }

@@ -5,7 +5,7 @@
  * words are swapped for the dmarcpilot command that does it.
  */
 import type { Advice } from '../core/advice.js';
-import type { SenderSummary } from '../analysis/sender-model.js';
+import type { SenderSummary } from '../app/senders.js';
 
 const n = (value: number): string => value.toLocaleString('en-GB');
 const share = (part: number, whole: number): string => `${whole === 0 ? '0.0' : ((part / whole) * 100).toFixed(1)}%`;

@@ -1,19 +1,18 @@
 /**
  * `dmarcpilot summary [--domain D] [--since 30d] [--json]`: per policy domain over the window,
- * messages, DMARC pass share, dispositions, top sources and reporters.
+ * messages, DMARC pass share, dispositions, top sources and reporters (app/summaries.ts).
  */
 import type { Command } from 'commander';
-import type { DomainSummary } from '../analysis/summarize-domains.js';
-import { summarizeDomains } from '../analysis/summarize-domains.js';
-import { addDbOption, withStore } from './store-options.js';
+import type { DomainSummary } from '../app/summaries.js';
+import { summarizeDomains } from '../app/summaries.js';
+import { addStoreOptions, withApp } from './app-runner.js';
 import { parseTimeOption } from './time-options.js';
-
-const DAY = 86400;
 
 interface SummaryOptions {
   db?: string;
+  config?: string;
   domain?: string;
-  since: string;
+  since: Date;
   json?: boolean;
 }
 
@@ -37,17 +36,14 @@ export function registerSummaryCommand(program: Command, setStatus: (code: numbe
     .command('summary')
     .description('Per policy domain over a window: messages, DMARC pass share, dispositions, top sources and reporters.')
     .option('--domain <domain>', 'only this policy domain')
-    .option('--since <time>', 'window start: 30d, 12h, 2w or a date (whole UTC days)', '30d')
+    .option('--since <time>', 'window start: 30d, 12h, 2w or a date (whole UTC days)', (text) => parseTimeOption(text), undefined)
     .option('--json', 'print JSON');
-  addDbOption(summary).action((options: SummaryOptions) => {
-    const since = parseTimeOption(options.since);
-    const fromDay = Math.floor(since.getTime() / 1000 / DAY) * DAY;
-    return withStore('summary', options, setStatus, async (store) => {
-        const filter = { since: new Date(fromDay * 1000), ...(options.domain ? { domain: options.domain.toLowerCase() } : {}) };
-        const summaries = await summarizeDomains(store.streamRecords(filter), { fromDay, toDay: Number.MAX_SAFE_INTEGER });
-        const from = new Date(fromDay * 1000).toISOString().slice(0, 10);
-        process.stdout.write(options.json ? `${JSON.stringify({ since: from, domains: summaries })}\n` : render(summaries, from));
+  addStoreOptions(summary).action((options: SummaryOptions) =>
+    withApp('summary', options, setStatus, async (app) => {
+      const since = options.since ?? parseTimeOption('30d', app.context.now());
+      const result = await summarizeDomains(app.context, { since, ...(options.domain !== undefined ? { domain: options.domain } : {}) });
+      process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : render(result.domains, result.since));
       return 0;
-    });
-  });
+    }),
+  );
 }

@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import type { Rejection } from '../../src/core/diagnostic.js';
 import { defaultLimits } from '../../src/core/limits.js';
 import type { Limits } from '../../src/core/limits.js';
-import type { IngestRun } from '../../src/ingest/ingest-files.js';
+import { createAppContext } from '../../src/app/context.js';
+import { createIngestPort } from '../../src/app/ingest.js';
+import type { IngestPort } from '../../src/ingest/ingest-port.js';
 import { splitMbox } from '../../src/reports/mbox/split-mbox.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -88,21 +90,17 @@ export async function openTestStore(): Promise<{ store: Store; path: string }> {
 }
 
 export interface RecordingRun {
-  readonly run: IngestRun;
+  /** The application's ingest port over the store, as `serve` and `ingest --imap` wire it. */
+  readonly run: IngestPort;
   /** `source: code` of every refusal. */
   readonly rejected: string[];
 }
 
 export function recordingRun(store: Store, limits: Partial<Limits> = {}): RecordingRun {
   const rejected: string[] = [];
+  const context = createAppContext(store, { limits: { ...defaultLimits, ...limits } });
   return {
     rejected,
-    run: {
-      store,
-      limits: { ...defaultLimits, ...limits },
-      keepFailureHeaders: false,
-      now: () => new Date(),
-      onRejected: (rejection: Rejection, source: string) => rejected.push(`${source}: ${rejection.code}`),
-    },
+    run: createIngestPort(context, { onRejected: (rejection: Rejection, source: string) => rejected.push(`${source}: ${rejection.code}`) }),
   };
 }

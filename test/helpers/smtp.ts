@@ -1,6 +1,6 @@
 /**
  * Helpers for the SMTP listener's integration tests: a listener on an ephemeral loopback port
- * over a fresh SQLite store in a temporary folder, a store whose methods can be made to fail,
+ * over a fresh SQLite store in a temporary folder, storing through the application's ingest port, a store whose methods can be made to fail,
  * nodemailer as the real client, and a line-by-line SMTP conversation for what a mail library
  * hides (the EHLO list, a connection that stays open).
  */
@@ -15,8 +15,10 @@ import type { Transporter } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { Rejection } from '../../src/core/diagnostic.js';
 import { defaultLimits } from '../../src/core/limits.js';
-import type { IngestRun } from '../../src/ingest/ingest-files.js';
-import type { SmtpListener, SmtpListenerConfig, SmtpListenerHooks, SmtpMessageSummary } from '../../src/ingest/smtp/smtp-listener.js';
+import type { AppContext } from '../../src/app/context.js';
+import { createAppContext } from '../../src/app/context.js';
+import { createIngestPort } from '../../src/app/ingest.js';
+import type { SmtpListener, SmtpListenerConfig, SmtpMessageSummary } from '../../src/ingest/smtp/smtp-listener.js';
 import { startSmtpListener } from '../../src/ingest/smtp/smtp-listener.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -28,6 +30,8 @@ export const tlsFixture = { keyFile: join(fixtures, 'tls/localhost-key.pem'), ce
 export interface TestListener {
   readonly listener: SmtpListener;
   readonly store: Store;
+  /** The application context the listener stores through (its one ingest queue). */
+  readonly context: AppContext;
   readonly port: number;
   readonly messages: SmtpMessageSummary[];
   readonly errors: { error: unknown; context: string }[];
@@ -41,7 +45,6 @@ export interface TestListenerOptions {
   readonly config?: Partial<SmtpListenerConfig>;
   /** Wraps the store the listener writes to (to make it fail); the test still reads the real one. */
   readonly wrapStore?: (store: Store) => Store;
-  readonly hooks?: Pick<SmtpListenerHooks, 'queue'>;
 }
 
 export async function startTestListener(options: TestListenerOptions = {}): Promise<TestListener> {
@@ -51,16 +54,11 @@ export async function startTestListener(options: TestListenerOptions = {}): Prom
   const errors: { error: unknown; context: string }[] = [];
   const events: string[] = [];
   const rejections: { rejection: Rejection; source: string }[] = [];
-  const run: IngestRun = {
-    store: options.wrapStore ? options.wrapStore(store) : store,
-    limits: defaultLimits,
-    keepFailureHeaders: false,
-    now: () => new Date(),
-    onRejected: (rejection, source) => rejections.push({ rejection, source }),
-  };
+  // The listener stores through the application's ingest port, as `serve` wires it.
+  const context = createAppContext(options.wrapStore ? options.wrapStore(store) : store, { limits: defaultLimits });
+  const port = createIngestPort(context, { onRejected: (rejection, source) => rejections.push({ rejection, source }) });
   const config: SmtpListenerConfig = { port: 0, hostname: 'mx.reports.example', recipients: ['dmarc@reports.example', 'tlsrpt.example'], closeTimeoutMs: 2_000, ...options.config };
-  const listener = await startSmtpListener(config, run, {
-    ...options.hooks,
+  const listener = await startSmtpListener(config, port, {
     onMessage: (summary) => messages.push(summary),
     onError: (error, context) => errors.push({ error, context }),
     onEvent: (text) => events.push(text),
@@ -71,6 +69,7 @@ export async function startTestListener(options: TestListenerOptions = {}): Prom
   return {
     listener,
     store,
+    context,
     port: listener.address().port,
     messages,
     errors,

@@ -10,7 +10,7 @@
  * mailbox (the original error is its `cause`).
  */
 import type { ImapFlow } from 'imapflow';
-import type { IngestRun } from '../ingest-files.js';
+import type { IngestPort } from '../ingest-port.js';
 import { createBackoff, sleep } from './backoff.js';
 import type { BackoffSettings, ImapSourceConfig } from './imap-config.js';
 import { closeImapClient, createImapClient, describeImapError, isPermanentImapError } from './imap-client.js';
@@ -25,7 +25,7 @@ export interface ImapBackfillOptions {
   readonly backoff?: BackoffSettings;
 }
 
-export async function backfillImapMailbox(config: ImapSourceConfig, run: IngestRun, hooks: ImapHooks = {}, options: ImapBackfillOptions = {}): Promise<ImapSummary> {
+export async function backfillImapMailbox(config: ImapSourceConfig, port: IngestPort, hooks: ImapHooks = {}, options: ImapBackfillOptions = {}): Promise<ImapSummary> {
   const summary = emptyImapSummary();
   const state: PassState = { uidValidity: undefined, lastUid: 0 };
   const backoff = createBackoff(options.backoff ?? { initialMs: 1_000, maxMs: 60_000 });
@@ -34,13 +34,13 @@ export async function backfillImapMailbox(config: ImapSourceConfig, run: IngestR
   let failures = 0;
   let connected = false;
   for (;;) {
-    const client = createImapClient(config, run.limits.maxBufferedBytes);
+    const client = createImapClient(config, port.limits.maxBufferedBytes);
     client.on('error', (error: Error) => hooks.onEvent?.(`${where}: connection error: ${describeImapError(error)}`));
     const before = summary.inputs + summary.storeErrors;
     try {
       await connectAndOpen(client, config, state, hooks);
       connected = true;
-      await processNewMessages(client, config, run, state, hooks, summary);
+      await processNewMessages(client, config, port, state, hooks, summary);
       await closeImapClient(client);
       return summary;
     } catch (caught) {

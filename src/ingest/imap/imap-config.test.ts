@@ -13,7 +13,7 @@ const passwordFile = (text: string): string => {
 
 test('makeImapConfig: defaults (move to dmarcpilot-archive / dmarcpilot-failed, 50 per round)', () => {
   const made = makeImapConfig({ url: 'imaps://dmarc@mail.example/INBOX', envPassword: 'from-env' });
-  assert.ok(made.ok);
+  assert.ok(made.config);
   assert.deepEqual(
     [made.config.password, made.config.archiveFolder, made.config.failedFolder, made.config.afterIngest, made.config.batchSize, made.config.insecureTls],
     ['from-env', 'dmarcpilot-archive', 'dmarcpilot-failed', 'move', 50, false],
@@ -29,28 +29,31 @@ const passwords: [string, Parameters<typeof makeImapConfig>[0], string][] = [
 for (const [name, input, expected] of passwords) {
   test(`makeImapConfig password: ${name}`, () => {
     const made = makeImapConfig(input);
-    assert.ok(made.ok, made.ok ? '' : made.message);
+    assert.ok(made.config, made.problems.map((p) => p.message).join('; '));
     assert.equal(made.config.password, expected);
   });
 }
 
-const refused: [string, Parameters<typeof makeImapConfig>[0], RegExp][] = [
-  ['no password anywhere', { url: 'imaps://u@h/INBOX' }, /^imaps:\/\/u@h\/INBOX: no password/],
-  ['an unreadable password file', { url: 'imaps://u@h/INBOX', passwordFile: '/nonexistent/dmarcpilot-password' }, /cannot read the password file/],
-  ['an empty password file', { url: 'imaps://u@h/INBOX', passwordFile: passwordFile('\n') }, /is empty/],
-  ['archiving into the folder being read (INBOX is case-insensitive, RFC 3501 §5.1)', { url: 'imaps://u@h/INBOX', envPassword: 'p', archiveFolder: 'inbox' }, /archive folder cannot be the folder being read/],
-  ['failing into the folder being read', { url: 'imaps://u@h/Reports', envPassword: 'p', failedFolder: 'Reports' }, /failed folder cannot be/],
-  ['a batch size of 0', { url: 'imaps://u@h/INBOX', envPassword: 'p', batchSize: 0 }, /batch size/],
+const refused: [string, Parameters<typeof makeImapConfig>[0], string, RegExp][] = [
+  ['no password anywhere', { url: 'imaps://u@h/INBOX' }, 'password', /^imaps:\/\/u@h\/INBOX: no password/],
+  ['an unreadable password file', { url: 'imaps://u@h/INBOX', passwordFile: '/nonexistent/dmarcpilot-password' }, 'passwordFile', /cannot read the password file/],
+  ['an empty password file', { url: 'imaps://u@h/INBOX', passwordFile: passwordFile('\n') }, 'passwordFile', /is empty/],
+  ['archiving into the folder being read (INBOX is case-insensitive, RFC 3501 §5.1)', { url: 'imaps://u@h/INBOX', envPassword: 'p', archiveFolder: 'inbox' }, 'archiveFolder', /archive folder cannot be the folder being read/],
+  ['failing into the folder being read', { url: 'imaps://u@h/Reports', envPassword: 'p', failedFolder: 'Reports' }, 'failedFolder', /failed folder cannot be/],
+  ['a batch size of 0', { url: 'imaps://u@h/INBOX', envPassword: 'p', batchSize: 0 }, 'batchSize', /batch size/],
+  ['a URL that is not IMAP', { url: 'https://h/INBOX', envPassword: 'p' }, 'url', /not a usable IMAP location/],
 ];
 
-for (const [name, input, message] of refused) {
-  test(`makeImapConfig refuses ${name}`, () => {
-    const made = makeImapConfig(input);
-    assert.equal(made.ok, false);
-    if (!made.ok) assert.match(made.message, message);
+for (const [name, input, field, message] of refused) {
+  test(`makeImapConfig refuses ${name}, naming the setting`, () => {
+    const made = makeImapConfig(input, 'imap[2].');
+    assert.equal(made.config, undefined);
+    assert.equal(made.problems.length, 1);
+    assert.equal(made.problems[0]?.field, `imap[2].${field}`);
+    assert.match(made.problems[0]?.message ?? '', message);
   });
 }
 
 test('makeImapConfig with keep accepts any folder names (nothing is moved)', () => {
-  assert.ok(makeImapConfig({ url: 'imaps://u@h/INBOX', envPassword: 'p', afterIngest: 'keep', archiveFolder: 'INBOX' }).ok);
+  assert.ok(makeImapConfig({ url: 'imaps://u@h/INBOX', envPassword: 'p', afterIngest: 'keep', archiveFolder: 'INBOX' }).config);
 });

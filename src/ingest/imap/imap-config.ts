@@ -1,7 +1,8 @@
 /**
  * The configuration of an IMAP source, shared by the one-off back-fill (`dmarcpilot ingest
- * --imap`) and the watcher in `serve`. Build it with `makeImapConfig` so that defaults and
- * checks are the same everywhere.
+ * --imap`) and the watcher in `serve`, declared and checked once: `readImapMailboxes` reads the
+ * `imap` section of the configuration file (for the loader, app/config.ts), and `makeImapConfig`
+ * completes one mailbox (password, defaults), so that defaults and checks are the same everywhere.
  *
  * What happens to a message once it is dealt with (`afterIngest`):
  * - `move` (default): to `archiveFolder` when at least one report in it is stored (new or
@@ -13,6 +14,9 @@
  * - `keep`: nothing is moved or deleted (read-only back-fills); re-runs rely on deduplication.
  */
 import { readFileSync } from 'node:fs';
+import type { Problem } from '../../core/problem.js';
+import { problem } from '../../core/problem.js';
+import type { SettingsReader, SettingsSection } from '../../core/settings-reader.js';
 import type { ImapLocation } from './imap-location.js';
 import { describeImapLocation, parseImapLocation } from './imap-location.js';
 
@@ -61,32 +65,34 @@ export interface ImapConfigInput {
   readonly connectTimeoutMs?: number | undefined;
 }
 
-export type ImapConfigResult = { readonly ok: true; readonly config: ImapSourceConfig } | { readonly ok: false; readonly message: string };
+/** The source ready to use, or every problem with it (field: `url`, `password`, `archiveFolder`, …, prefixed by `field`). */
+export type ImapConfigResult = { readonly config: ImapSourceConfig; readonly problems: readonly [] } | { readonly config?: undefined; readonly problems: readonly Problem[] };
 
 /**
  * Checks and completes an IMAP source configuration. The password comes from `passwordFile`,
  * else the URL, else `envPassword`; errors name the URL with its password masked.
  */
-export function makeImapConfig(input: ImapConfigInput): ImapConfigResult {
+export function makeImapConfig(input: ImapConfigInput, field = ''): ImapConfigResult {
+  const refuse = (name: string, message: string): ImapConfigResult => ({ problems: [problem('setting-invalid', `${field}${name}`, message)] });
   const parsed = parseImapLocation(input.url);
-  if (!parsed.ok) return parsed;
+  if (!parsed.ok) return refuse('url', parsed.message);
   const location = parsed.location;
   const where = describeImapLocation(location);
   const password = resolvePassword(input, location);
-  if (typeof password !== 'string') return { ok: false, message: `${where}: ${password.error}` };
+  if (typeof password !== 'string') return refuse(input.passwordFile !== undefined ? 'passwordFile' : 'password', `${where}: ${password.error}`);
   const archiveFolder = input.archiveFolder ?? DEFAULT_ARCHIVE_FOLDER;
   const failedFolder = input.failedFolder ?? DEFAULT_FAILED_FOLDER;
   const afterIngest = input.afterIngest ?? 'move';
   if (afterIngest !== 'keep') {
     for (const [name, folder] of [['archive', archiveFolder], ['failed', failedFolder]] as const) {
-      if (folder === '') return { ok: false, message: `${where}: the ${name} folder name is empty` };
-      if (sameFolder(folder, location.folder)) return { ok: false, message: `${where}: the ${name} folder cannot be the folder being read (${folder})` };
+      if (folder === '') return refuse(`${name}Folder`, `${where}: the ${name} folder name is empty`);
+      if (sameFolder(folder, location.folder)) return refuse(`${name}Folder`, `${where}: the ${name} folder cannot be the folder being read (${folder})`);
     }
   }
   const batchSize = input.batchSize ?? DEFAULT_BATCH_SIZE;
-  if (!Number.isInteger(batchSize) || batchSize < 1) return { ok: false, message: `${where}: the batch size must be a positive whole number` };
+  if (!Number.isInteger(batchSize) || batchSize < 1) return refuse('batchSize', `${where}: the batch size must be a positive whole number`);
   return {
-    ok: true,
+    problems: [],
     config: {
       location,
       password,
@@ -121,4 +127,81 @@ function resolvePassword(input: ImapConfigInput, location: ImapLocation): string
 /** INBOX is case-insensitive (RFC 3501 §5.1); other names are compared as written. */
 function sameFolder(a: string, b: string): boolean {
   return a === b || (a.toUpperCase() === 'INBOX' && b.toUpperCase() === 'INBOX');
+}
+
+/** One mailbox of the `imap` section of the configuration, as written (checked, not yet completed). */
+export interface ImapMailboxSettings {
+  /** `imaps://user@host[:port]/FOLDER`. */
+  readonly url: string;
+  /** A file holding the password (one line); else the URL, else $DMARCPILOT_IMAP_PASSWORD. */
+  readonly passwordFile: string | undefined;
+  readonly archiveFolder: string | undefined;
+  readonly failedFolder: string | undefined;
+  /** Leave messages where they are (no move, no delete). */
+  readonly keep: boolean;
+  /** Delete messages once their reports are stored, instead of moving them. */
+  readonly delete: boolean;
+  /** Accept a certificate that does not verify (a test server; never in production). */
+  readonly insecureTls: boolean;
+  /** Where it was configured, for messages: `imap[0].`, or `DMARCPILOT_IMAP_URL `. */
+  readonly field: string;
+}
+
+const MAILBOX_KEYS = ['url', 'passwordFile', 'archiveFolder', 'failedFolder', 'keep', 'delete', 'insecureTls'];
+
+/** The `imap` section (a list of mailboxes) and DMARCPILOT_IMAP_URL; every mistake goes to `read`. */
+export function readImapMailboxes(value: unknown, envUrl: string | undefined, read: SettingsReader): ImapMailboxSettings[] {
+  const mailboxes: ImapMailboxSettings[] = [];
+  if (value !== undefined) {
+    if (!Array.isArray(value)) read.fail('imap', 'expected a list of mailboxes');
+    else {
+      value.forEach((item: unknown, index) => {
+        const path = `imap[${index}].`;
+        const section = read.object(item, `imap[${index}]`);
+        if (!section) return;
+        read.known(section, path, MAILBOX_KEYS);
+        const url = read.string(section, 'url', path);
+        if (url === undefined) {
+          read.fail(`${path}url`, 'required (imaps://user@host/FOLDER)');
+          return;
+        }
+        mailboxes.push(readMailbox(url, section, path, read));
+      });
+    }
+  }
+  if (envUrl !== undefined && envUrl !== '') mailboxes.push(readMailbox(envUrl, {}, 'DMARCPILOT_IMAP_URL ', read));
+  return mailboxes;
+}
+
+function readMailbox(url: string, section: SettingsSection, path: string, read: SettingsReader): ImapMailboxSettings {
+  if (!/^imaps?:\/\/[^/]+/i.test(url)) read.fail(`${path}url`, `"${url.replace(/:[^:@/]*@/, ':****@')}" is not imap:// or imaps://user@host/FOLDER`);
+  const keep = read.boolean(section, 'keep', path) ?? false;
+  const remove = read.boolean(section, 'delete', path) ?? false;
+  if (keep && remove) read.fail(`${path}keep and ${path}delete`, 'choose one');
+  return {
+    url,
+    passwordFile: read.string(section, 'passwordFile', path),
+    archiveFolder: read.string(section, 'archiveFolder', path),
+    failedFolder: read.string(section, 'failedFolder', path),
+    keep,
+    delete: remove,
+    insecureTls: read.boolean(section, 'insecureTls', path) ?? false,
+    field: path,
+  };
+}
+
+/** The source of one configured mailbox (its password read), or its problems. */
+export function imapSourceFrom(mailbox: ImapMailboxSettings, envPassword: string | undefined): ImapConfigResult {
+  return makeImapConfig(
+    {
+      url: mailbox.url,
+      envPassword,
+      passwordFile: mailbox.passwordFile,
+      archiveFolder: mailbox.archiveFolder,
+      failedFolder: mailbox.failedFolder,
+      afterIngest: mailbox.keep ? 'keep' : mailbox.delete ? 'delete' : 'move',
+      insecureTls: mailbox.insecureTls,
+    },
+    mailbox.field.trim() === 'DMARCPILOT_IMAP_URL' ? '' : mailbox.field,
+  );
 }

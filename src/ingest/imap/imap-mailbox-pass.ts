@@ -1,8 +1,8 @@
 /**
  * One pass over an IMAP folder: every message with a UID above the last one dealt with, in
  * rounds of `batchSize` UIDs. A round fetches the sizes of its messages, then downloads and
- * ingests them one at a time (memory holds one message), then moves them in one command per
- * destination. Nothing is moved before `ingestBytes` resolved, that is before its reports were
+ * ingests them one at a time through the ingest port (memory holds one message), then moves them
+ * in one command per destination. Nothing is moved before the port resolved, that is before its reports were
  * committed or the input quarantined; a crash in between only means the message is read again
  * next time and its reports are recognised as already stored.
  *
@@ -12,8 +12,8 @@
  */
 import type { ImapFlow } from 'imapflow';
 import { rejection } from '../../core/diagnostic.js';
-import type { IngestRun, IngestSummary } from '../ingest-files.js';
-import { ingestBytes } from '../ingest-files.js';
+import type { IngestSummary } from '../ingest-files.js';
+import type { IngestPort } from '../ingest-port.js';
 import type { IngestCounts } from '../store-sink.js';
 import { addIngestCounts, emptyIngestCounts } from '../store-sink.js';
 import type { ImapSourceConfig } from './imap-config.js';
@@ -99,7 +99,7 @@ export async function openSourceFolder(client: ImapFlow, config: ImapSourceConfi
 export async function processNewMessages(
   client: ImapFlow,
   config: ImapSourceConfig,
-  run: IngestRun,
+  port: IngestPort,
   state: PassState,
   hooks: ImapHooks,
   summary: ImapSummary,
@@ -117,7 +117,7 @@ export async function processNewMessages(
     for (let start = 0; start < uids.length; start += config.batchSize) {
       if (signal?.aborted) return;
       const batch = uids.slice(start, start + config.batchSize);
-      await processBatch(client, config, run, uidValidity, batch, hooks, summary, errors);
+      await processBatch(client, config, port, uidValidity, batch, hooks, summary, errors);
       state.lastUid = batch[batch.length - 1] ?? state.lastUid;
     }
   }
@@ -126,7 +126,7 @@ export async function processNewMessages(
 async function processBatch(
   client: ImapFlow,
   config: ImapSourceConfig,
-  run: IngestRun,
+  port: IngestPort,
   uidValidity: bigint,
   uids: readonly number[],
   hooks: ImapHooks,
@@ -142,7 +142,7 @@ async function processBatch(
     const size = sizes.get(uid);
     if (size === undefined) continue; // expunged meanwhile by someone else
     const name = describeImapMessage(config.location, uidValidity, uid);
-    const counts = size > run.limits.maxBufferedBytes ? await refuseTooLarge(name, size, run) : await ingestMessage(client, uid, name, run, hooks, errors);
+    const counts = size > port.limits.maxBufferedBytes ? await refuseTooLarge(name, size, port) : await ingestMessage(client, uid, name, port, hooks, errors);
     if (counts === undefined) {
       summary.storeErrors++;
       hooks.onMessage?.({ uid, name, counts: emptyIngestCounts(), disposition: 'left' });
@@ -151,7 +151,6 @@ async function processBatch(
     summary.inputs++;
     addIngestCounts(summary, counts);
     done.push({ uid, name, counts, stored: counts.newReports + counts.duplicateReports > 0 });
-    run.progress?.(summary.inputs + summary.storeErrors, summary);
   }
   const stored = done.filter((entry) => entry.stored);
   const failed = done.filter((entry) => !entry.stored);
@@ -163,14 +162,14 @@ async function processBatch(
 }
 
 /** Downloads and ingests one message; undefined when the store failed (the message stays). */
-async function ingestMessage(client: ImapFlow, uid: number, name: string, run: IngestRun, hooks: ImapHooks, errors: { inARow: number }): Promise<IngestCounts | undefined> {
+async function ingestMessage(client: ImapFlow, uid: number, name: string, port: IngestPort, hooks: ImapHooks, errors: { inARow: number }): Promise<IngestCounts | undefined> {
   const message = await client.fetchOne(String(uid), { uid: true, source: true }, { uid: true });
   if (!message || !message.source) {
     if (!client.usable) throw new Error(`connection lost while fetching ${name}`);
     return emptyIngestCounts(); // expunged meanwhile by someone else
   }
   try {
-    const counts = await ingestBytes(message.source, name, run);
+    const counts = await port.ingest({ bytes: message.source, name });
     errors.inARow = 0;
     return counts;
   } catch (caught) {
@@ -183,16 +182,13 @@ async function ingestMessage(client: ImapFlow, uid: number, name: string, run: I
 }
 
 /** A message too big to buffer: refused without downloading it, and logged in the store. */
-async function refuseTooLarge(name: string, size: number, run: IngestRun): Promise<IngestCounts> {
-  const reason = rejection('input-too-large', `The message is ${size} bytes, more than --max-buffered (${run.limits.maxBufferedBytes} bytes); it was not downloaded and goes to the failed folder.`);
-  run.onRejected(reason, name);
-  const counts = { ...emptyIngestCounts(), rejected: 1 };
+async function refuseTooLarge(name: string, size: number, port: IngestPort): Promise<IngestCounts> {
+  const reason = rejection('input-too-large', `The message is ${size} bytes, more than --max-buffered (${port.limits.maxBufferedBytes} bytes); it was not downloaded and goes to the failed folder.`);
   try {
-    await run.store.logIngest({ at: run.now(), input: name, raw: null, ...counts });
+    return await port.refuse(name, reason);
   } catch (caught) {
     throw new ImapStoreError(`the store failed logging ${name}: ${caught instanceof Error ? caught.message : String(caught)}`, { cause: caught });
   }
-  return counts;
 }
 
 async function disposeStored(client: ImapFlow, config: ImapSourceConfig, uids: number[]): Promise<ImapDisposition> {

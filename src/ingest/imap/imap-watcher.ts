@@ -13,7 +13,7 @@
  * the last UID seen are read.
  */
 import type { ImapFlow } from 'imapflow';
-import type { IngestRun } from '../ingest-files.js';
+import type { IngestPort } from '../ingest-port.js';
 import { createBackoff, sleep } from './backoff.js';
 import type { BackoffSettings, ImapSourceConfig } from './imap-config.js';
 import { closeImapClient, createImapClient, describeImapError } from './imap-client.js';
@@ -39,12 +39,12 @@ export interface ImapWatcher {
   close(): Promise<void>;
 }
 
-export function startImapWatcher(config: ImapWatcherConfig, run: IngestRun, hooks: ImapHooks = {}): ImapWatcher {
+export function startImapWatcher(config: ImapWatcherConfig, port: IngestPort, hooks: ImapHooks = {}): ImapWatcher {
   const summary = emptyImapSummary();
   const stop = new AbortController();
   let client: ImapFlow | undefined;
   let wake: (() => void) | undefined;
-  const loop = watch(config, run, hooks, summary, stop.signal, {
+  const loop = watch(config, port, hooks, summary, stop.signal, {
     setClient: (value) => (client = value),
     setWake: (value) => (wake = value),
   });
@@ -66,16 +66,16 @@ interface WatchWiring {
   setWake(wake: (() => void) | undefined): void;
 }
 
-async function watch(config: ImapWatcherConfig, run: IngestRun, hooks: ImapHooks, summary: ImapSummary, signal: AbortSignal, wiring: WatchWiring): Promise<void> {
+async function watch(config: ImapWatcherConfig, port: IngestPort, hooks: ImapHooks, summary: ImapSummary, signal: AbortSignal, wiring: WatchWiring): Promise<void> {
   const where = describeImapLocation(config.location);
   const backoff = createBackoff(config.backoff ?? { initialMs: 1_000, maxMs: 5 * 60_000 });
   const state: PassState = { uidValidity: undefined, lastUid: 0 };
   while (!signal.aborted) {
-    const client = createImapClient(config, run.limits.maxBufferedBytes, config.idleRestartMs ?? 10 * 60_000);
+    const client = createImapClient(config, port.limits.maxBufferedBytes, config.idleRestartMs ?? 10 * 60_000);
     wiring.setClient(client);
     const started = Date.now();
     try {
-      await session(client, config, run, hooks, summary, state, signal, wiring);
+      await session(client, config, port, hooks, summary, state, signal, wiring);
       if (!signal.aborted) hooks.onEvent?.(`${where}: connection closed by the server`);
     } catch (caught) {
       if (!signal.aborted) hooks.onEvent?.(`${where}: ${describeImapError(caught)}`);
@@ -97,7 +97,7 @@ async function watch(config: ImapWatcherConfig, run: IngestRun, hooks: ImapHooks
 async function session(
   client: ImapFlow,
   config: ImapWatcherConfig,
-  run: IngestRun,
+  port: IngestPort,
   hooks: ImapHooks,
   summary: ImapSummary,
   state: PassState,
@@ -130,7 +130,7 @@ async function session(
     while (!signal.aborted && !ended) {
       if (pending) {
         pending = false;
-        await processNewMessages(client, config, run, state, hooks, summary, signal);
+        await processNewMessages(client, config, port, state, hooks, summary, signal);
         continue;
       }
       const woken = new Promise<void>((resolve) => (signalled = resolve));

@@ -1,16 +1,23 @@
 /**
- * The SMTP listener's settings, as the `serve` configuration gives them, and their defaults.
- * Checking them is separate from starting the listener so a configuration loader can report
- * every mistake at once before anything listens.
+ * The SMTP listener's settings, declared and checked once: here. The configuration loader
+ * (app/config.ts) reads the `smtp` section of the `serve` file and the DMARCPILOT_SMTP_*
+ * variables through `readSmtpSettings`; a caller that starts a listener directly (tests, an
+ * embedding program) passes the same section as an object and startSmtpListener checks it the
+ * same way. Checking is separate from starting, so that a loader can report every mistake of the
+ * whole configuration at once before anything listens.
  */
 import type { Limits } from '../../core/limits.js';
+import type { SettingsReader, SettingsSection } from '../../core/settings-reader.js';
+import { splitSettingList } from '../../core/settings-reader.js';
 import type { RecipientPolicy } from './recipient-policy.js';
 import { parseRecipientPolicy } from './recipient-policy.js';
 
 const MiB = 1024 * 1024;
 
-/** What the operator configures; every field but `recipients` has a default. */
+/** What the operator configures (the `smtp` section); everything has a default. */
 export interface SmtpListenerConfig {
+  /** Turn the listener off (`false`). Default true. */
+  readonly enabled?: boolean;
   /** Address to listen on. Default `127.0.0.1`: opening it to the world is a deliberate choice (`0.0.0.0` or `::`). */
   readonly host?: string;
   /** TCP port. Default 2525 (no root needed; forward 25 to it). 0 picks a free port (tests). */
@@ -19,10 +26,11 @@ export interface SmtpListenerConfig {
   readonly hostname?: string;
   /**
    * Whom mail is accepted for: addresses (`dmarc@reports.example`) and whole domains
-   * (`reports.example` or `@reports.example`), case-insensitive. Required and non-empty; every
-   * other recipient is refused at RCPT TO with 550 5.1.1, so the listener is never a relay.
+   * (`reports.example` or `@reports.example`), case-insensitive; every other recipient is refused
+   * at RCPT TO with 550 5.1.1, so the listener is never a relay. Required when the listener is not
+   * on loopback; on loopback an empty list (or `*`) accepts any recipient, for a first trial.
    */
-  readonly recipients: readonly string[];
+  readonly recipients?: readonly string[];
   /**
    * Largest message accepted, in bytes; announced with the SIZE extension (RFC 1870). A larger
    * message is answered 552 5.3.4 and its bytes are read and dropped, never buffered.
@@ -39,15 +47,15 @@ export interface SmtpListenerConfig {
   readonly socketTimeoutMs?: number;
   /** How long close() lets sessions and ingests in flight finish before cutting them off. Default 10 s. */
   readonly closeTimeoutMs?: number;
-  /** Messages ingested at once. Default 1: both stores take one aggregate report writer at a time. */
-  readonly ingestConcurrency?: number;
 }
 
-/** The settings with defaults applied and the recipients parsed. */
-export interface ResolvedSmtpListenerConfig {
+/** The settings with defaults applied and the recipients parsed: what the listener runs with. */
+export interface SmtpListenerSettings {
   readonly host: string;
   readonly port: number;
   readonly hostname: string | undefined;
+  /** The recipients as configured (empty: any recipient, loopback only). */
+  readonly recipientList: readonly string[];
   readonly recipients: RecipientPolicy;
   readonly maxMessageBytes: number;
   readonly maxConnections: number;
@@ -55,46 +63,94 @@ export interface ResolvedSmtpListenerConfig {
   readonly requireTls: boolean;
   readonly socketTimeoutMs: number;
   readonly closeTimeoutMs: number;
-  readonly ingestConcurrency: number;
 }
 
-export const DEFAULT_SMTP_PORT = 2525;
-export const DEFAULT_MAX_MESSAGE_BYTES = 32 * MiB;
-export const DEFAULT_MAX_CONNECTIONS = 20;
+/** The DMARCPILOT_SMTP_* variables and the `--smtp` option, over the file's section. */
+export interface SmtpOverrides {
+  /** `HOST:PORT`, `[v6]:PORT`, `:PORT`, or `off` (DMARCPILOT_SMTP, or `--smtp`, which wins). */
+  readonly listen?: string | undefined;
+  /** Where `listen` came from, for messages (`--smtp`, `DMARCPILOT_SMTP`). */
+  readonly listenFrom?: string | undefined;
+  /** Comma-separated (DMARCPILOT_SMTP_RECIPIENTS). */
+  readonly recipients?: string | undefined;
+  readonly tlsKeyFile?: string | undefined;
+  readonly tlsCertFile?: string | undefined;
+}
 
-/** The settings ready to use, or every problem found (one sentence each). */
-export function resolveSmtpListenerConfig(
-  config: SmtpListenerConfig,
-  limits: Limits,
-): { readonly config?: ResolvedSmtpListenerConfig; readonly problems: readonly string[] } {
-  const problems: string[] = [];
-  const recipients = parseRecipientPolicy(config.recipients);
-  problems.push(...recipients.problems.map((p) => `smtp: ${p}`));
-  const positive = (name: string, value: number | undefined, fallback: number, min = 1): number => {
-    if (value === undefined) return fallback;
-    if (!Number.isInteger(value) || value < min) problems.push(`smtp: ${name} must be an integer of at least ${min}, not ${value}.`);
-    return value;
-  };
-  const port = positive('port', config.port, DEFAULT_SMTP_PORT, 0);
-  if (port > 65535) problems.push(`smtp: port must be at most 65535, not ${port}.`);
-  const maxMessageBytes = positive('maxMessageBytes', config.maxMessageBytes, Math.min(DEFAULT_MAX_MESSAGE_BYTES, limits.maxBufferedBytes));
-  if (maxMessageBytes > limits.maxBufferedBytes) {
-    problems.push(`smtp: maxMessageBytes (${maxMessageBytes}) is more than the largest input kept whole (maxBufferedBytes, ${limits.maxBufferedBytes}).`);
+export const SMTP_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 2525,
+  maxMessageBytes: 32 * MiB,
+  maxConnections: 20,
+  socketTimeoutMs: 60_000,
+  closeTimeoutMs: 10_000,
+} as const;
+
+const KEYS = ['enabled', 'host', 'port', 'hostname', 'recipients', 'maxMessageBytes', 'maxConnections', 'tls', 'requireTls', 'socketTimeoutMs', 'closeTimeoutMs'];
+
+/**
+ * Reads the `smtp` section (undefined: not configured) with the overrides over it; records every
+ * problem in `read`. Returns undefined when the listener is turned off (or when the settings are
+ * wrong: the reader holds why).
+ */
+export function readSmtpSettings(value: unknown, overrides: SmtpOverrides, limits: Limits, read: SettingsReader, path = 'smtp.'): SmtpListenerSettings | undefined {
+  const section: SettingsSection | undefined = value === undefined ? {} : read.object(value, path.slice(0, -1));
+  if (section === undefined) return undefined;
+  const before = read.problems.length;
+  read.known(section, path, KEYS);
+  const listen = overrides.listen;
+  if (listen?.trim().toLowerCase() === 'off' || (listen === undefined && read.boolean(section, 'enabled', path) === false)) return undefined;
+  let host = read.string(section, 'host', path) ?? SMTP_DEFAULTS.host;
+  let port = read.integer(section, 'port', 0, 65535, path) ?? SMTP_DEFAULTS.port;
+  if (listen !== undefined) {
+    const parsed = parseListen(listen);
+    if (parsed === undefined) read.fail(overrides.listenFrom ?? 'DMARCPILOT_SMTP / --smtp', `"${listen}" is not HOST:PORT or "off"`);
+    else ({ host, port } = parsed);
   }
-  if (config.requireTls === true && config.tls === undefined) problems.push('smtp: requireTls needs tls (keyFile and certFile).');
-  if (config.tls !== undefined && (!config.tls.keyFile || !config.tls.certFile)) problems.push('smtp: tls needs both keyFile and certFile.');
-  const resolved: ResolvedSmtpListenerConfig = {
-    host: config.host ?? '127.0.0.1',
+  const recipientList = overrides.recipients !== undefined ? splitSettingList(overrides.recipients) : (read.stringList(section, 'recipients', path) ?? []);
+  const loopback = isLoopback(host);
+  if (recipientList.includes('*') && !loopback) read.fail(`${path}recipients`, `"*" (any recipient) is only allowed on a loopback listener, not on ${host}`);
+  if (recipientList.length === 0 && !loopback) {
+    read.fail(`${path}recipients`, `required (or DMARCPILOT_SMTP_RECIPIENTS) when the listener is on ${host}, not loopback: name the addresses or domains reports are sent to`);
+  }
+  const parsedRecipients = parseRecipientPolicy(recipientList.length === 0 ? ['*'] : recipientList);
+  for (const problem of parsedRecipients.problems) read.fail(`${path}recipients`, problem);
+  const tlsSection = section['tls'] === undefined ? undefined : read.object(section['tls'], `${path}tls`);
+  if (tlsSection) read.known(tlsSection, `${path}tls.`, ['keyFile', 'certFile']);
+  const keyFile = overrides.tlsKeyFile ?? (tlsSection && read.string(tlsSection, 'keyFile', `${path}tls.`));
+  const certFile = overrides.tlsCertFile ?? (tlsSection && read.string(tlsSection, 'certFile', `${path}tls.`));
+  if ((keyFile === undefined) !== (certFile === undefined)) read.fail(`${path}tls`, 'give both keyFile and certFile (or DMARCPILOT_SMTP_TLS_KEY and DMARCPILOT_SMTP_TLS_CERT)');
+  const requireTls = read.boolean(section, 'requireTls', path) ?? false;
+  if (requireTls && keyFile === undefined) read.fail(`${path}requireTls`, `needs ${path}tls (keyFile and certFile)`);
+  const maxMessageBytes = read.integer(section, 'maxMessageBytes', 1024, 2 ** 40, path) ?? Math.min(SMTP_DEFAULTS.maxMessageBytes, limits.maxBufferedBytes);
+  if (maxMessageBytes > limits.maxBufferedBytes) {
+    read.fail(`${path}maxMessageBytes`, `${maxMessageBytes} is more than the largest input kept whole (maxBufferedBytes, ${limits.maxBufferedBytes})`);
+  }
+  const settings: SmtpListenerSettings = {
+    host,
     port,
-    hostname: config.hostname,
-    recipients: recipients.policy ?? { addresses: new Set(), domains: new Set() },
+    hostname: read.string(section, 'hostname', path),
+    recipientList,
+    recipients: parsedRecipients.policy ?? { addresses: new Set(), domains: new Set() },
     maxMessageBytes,
-    maxConnections: positive('maxConnections', config.maxConnections, DEFAULT_MAX_CONNECTIONS),
-    tls: config.tls,
-    requireTls: config.requireTls ?? false,
-    socketTimeoutMs: positive('socketTimeoutMs', config.socketTimeoutMs, 60_000),
-    closeTimeoutMs: positive('closeTimeoutMs', config.closeTimeoutMs, 10_000),
-    ingestConcurrency: positive('ingestConcurrency', config.ingestConcurrency, 1),
+    maxConnections: read.integer(section, 'maxConnections', 1, 10_000, path) ?? SMTP_DEFAULTS.maxConnections,
+    tls: keyFile !== undefined && certFile !== undefined ? { keyFile, certFile } : undefined,
+    requireTls,
+    socketTimeoutMs: read.integer(section, 'socketTimeoutMs', 1000, 3_600_000, path) ?? SMTP_DEFAULTS.socketTimeoutMs,
+    closeTimeoutMs: read.integer(section, 'closeTimeoutMs', 100, 600_000, path) ?? SMTP_DEFAULTS.closeTimeoutMs,
   };
-  return problems.length > 0 ? { problems } : { config: resolved, problems };
+  return read.problems.length > before ? undefined : settings;
+}
+
+/** `HOST:PORT`, `[v6]:PORT` or `:PORT` (loopback). */
+function parseListen(text: string): { host: string; port: number } | undefined {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text.trim());
+  if (!match) return undefined;
+  const port = Number(match[3]);
+  if (port > 65535) return undefined;
+  return { host: match[1] ?? (match[2] || SMTP_DEFAULTS.host), port };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }

@@ -4,29 +4,31 @@
  *
  * - Recipients are checked at RCPT TO (recipient-policy.ts): the listener is never a relay.
  * - A message is read up to the size limit (SIZE is announced; over it: 552 5.3.4, bytes dropped).
- * - 250 is answered only once `ingestBytes` has resolved: the raw message is in the store (SQLite
+ * - 250 is answered only once the ingest port has resolved: the raw message is in the store (SQLite
  *   commits with synchronous=FULL, so resolved means on disk) and its reports stored, or the
  *   input quarantined. A message that holds no report, or one that fails to parse, is kept in
  *   quarantine and still gets 250: the sender must not retry what will never parse.
  * - When the store fails (disk full, database down), the reply is 451 4.3.0 so the sender keeps
  *   the message and retries later; nothing is half-stored (a report is one transaction).
  * - No AUTH, no relaying, no reverse DNS lookups; STARTTLS only when a certificate is given.
+ * - Messages are stored through the ingest port (ingest-port.ts), which queues them with every
+ *   other source's inputs; the listener keeps no queue of its own.
  */
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import type { SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
-import type { IngestRun } from '../ingest-files.js';
-import { ingestBytes } from '../ingest-files.js';
+import type { Limits } from '../../core/limits.js';
+import type { Problem } from '../../core/problem.js';
+import { SettingsReader } from '../../core/settings-reader.js';
+import type { IngestPort } from '../ingest-port.js';
 import type { IngestCounts } from '../store-sink.js';
-import type { IngestQueue } from '../ingest-queue.js';
-import { createIngestQueue } from '../ingest-queue.js';
 import { readMessage } from './read-message.js';
 import { isRecipientAllowed } from './recipient-policy.js';
-import type { ResolvedSmtpListenerConfig, SmtpListenerConfig } from './smtp-listener-config.js';
-import { resolveSmtpListenerConfig } from './smtp-listener-config.js';
+import type { SmtpListenerConfig, SmtpListenerSettings } from './smtp-listener-config.js';
+import { readSmtpSettings } from './smtp-listener-config.js';
 
-export type { SmtpListenerConfig } from './smtp-listener-config.js';
+export type { SmtpListenerConfig, SmtpListenerSettings } from './smtp-listener-config.js';
 
 /** One stored message, for the integrator's log and metrics. */
 export interface SmtpMessageSummary extends IngestCounts {
@@ -51,8 +53,6 @@ export interface SmtpListenerHooks {
   readonly onError?: (error: unknown, context: string) => void;
   /** A line for the operator: listening, a refused recipient or connection, an oversized message, closing. */
   readonly onEvent?: (text: string) => void;
-  /** Share one queue with the other sources writing to the same store (default: a queue of `ingestConcurrency`). */
-  readonly queue?: IngestQueue;
 }
 
 /** A running listener. */
@@ -69,9 +69,9 @@ export interface SmtpListener {
 
 /** Thrown for a configuration that cannot be used; `problems` lists every mistake. */
 export class SmtpConfigError extends Error {
-  readonly problems: readonly string[];
-  constructor(problems: readonly string[]) {
-    super(`invalid SMTP listener configuration: ${problems.join(' ')}`);
+  readonly problems: readonly Problem[];
+  constructor(problems: readonly Problem[]) {
+    super(`invalid SMTP listener configuration: ${problems.map((p) => p.message).join('; ')}`);
     this.name = 'SmtpConfigError';
     this.problems = problems;
   }
@@ -83,14 +83,24 @@ function smtpError(responseCode: number, message: string): Error & { responseCod
 }
 
 /**
- * Starts listening; resolves once the port is open. Rejects with SmtpConfigError for a bad
- * configuration, or with the system error when the port cannot be opened or a TLS file read.
+ * The settings a section gives (checked by the one declaration, smtp-listener-config.ts), or
+ * SmtpConfigError with every mistake. Throws also for a section that turns the listener off.
  */
-export async function startSmtpListener(config: SmtpListenerConfig, run: IngestRun, hooks: SmtpListenerHooks = {}): Promise<SmtpListener> {
-  const resolved = resolveSmtpListenerConfig(config, run.limits);
-  if (!resolved.config) throw new SmtpConfigError(resolved.problems);
-  const settings = resolved.config;
-  const queue = hooks.queue ?? createIngestQueue(settings.ingestConcurrency);
+export function checkSmtpListenerConfig(config: SmtpListenerConfig, limits: Limits): SmtpListenerSettings {
+  const read = new SettingsReader();
+  const settings = readSmtpSettings(config, {}, limits, read);
+  if (read.problems.length > 0) throw new SmtpConfigError(read.problems);
+  if (settings === undefined) throw new SmtpConfigError([{ code: 'setting-invalid', field: 'smtp.enabled', message: 'smtp.enabled: the listener is turned off' }]);
+  return settings;
+}
+
+/**
+ * Starts listening; resolves once the port is open. `config` is either a section still to check
+ * or settings checked already (by the configuration loader). Rejects with SmtpConfigError for a
+ * bad configuration, or with the system error when the port cannot be opened or a TLS file read.
+ */
+export async function startSmtpListener(config: SmtpListenerConfig | SmtpListenerSettings, port: IngestPort, hooks: SmtpListenerHooks = {}): Promise<SmtpListener> {
+  const settings = isChecked(config) ? config : checkSmtpListenerConfig(config, port.limits);
   const tlsOptions = settings.tls ? { key: await readFile(settings.tls.keyFile), cert: await readFile(settings.tls.certFile), minVersion: 'TLSv1.2' as const } : {};
   const event = (text: string): void => hooks.onEvent?.(text);
   /** Messages being read or stored, so close() can wait for them. */
@@ -131,7 +141,7 @@ export async function startSmtpListener(config: SmtpListenerConfig, run: IngestR
       callback(smtpError(550, `<${address.address}>: no such recipient here`));
     },
     onData(stream, session, callback) {
-      const received = receiveMessage(stream, session, settings, run, queue, hooks).then(
+      const received = receiveMessage(stream, session, settings, port, hooks).then(
         (reply) => callback(null, reply),
         (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
       );
@@ -166,9 +176,8 @@ export async function startSmtpListener(config: SmtpListenerConfig, run: IngestR
 async function receiveMessage(
   stream: SMTPServerDataStream,
   session: SMTPServerSession,
-  settings: ResolvedSmtpListenerConfig,
-  run: IngestRun,
-  queue: IngestQueue,
+  settings: SmtpListenerSettings,
+  port: IngestPort,
   hooks: SmtpListenerHooks,
 ): Promise<string> {
   const message = await readMessage(stream, settings.maxMessageBytes);
@@ -182,7 +191,7 @@ async function receiveMessage(
   const input = `smtp:${session.id} from ${from} to ${recipients[0] ?? ''} via ${session.remoteAddress}`;
   let counts: IngestCounts;
   try {
-    counts = await queue.run(() => ingestBytes(message.bytes, input, run));
+    counts = await port.ingest({ bytes: message.bytes, name: input });
   } catch (err) {
     hooks.onError?.(err, input);
     throw smtpError(451, 'Could not store the message now, try again later');
@@ -195,6 +204,10 @@ async function receiveMessage(
   }
   const kept = counts.rejected > 0 ? `, ${counts.rejected} kept in quarantine` : '';
   return `Stored: ${counts.newReports} new reports, ${counts.duplicateReports} already stored${kept}`;
+}
+
+function isChecked(config: SmtpListenerConfig | SmtpListenerSettings): config is SmtpListenerSettings {
+  return 'recipientList' in config;
 }
 
 async function closeListener(server: SMTPServer, inFlight: ReadonlySet<Promise<unknown>>, timeoutMs: number, event: (text: string) => void): Promise<void> {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ingestNameOf } from './quarantine-command.js';
+import { ingestNameOf } from './quarantine.js';
 
 const cases: [string, string][] = [
   ['reports/a.xml', 'reports/a.xml'],

@@ -1,7 +1,19 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { resolveServeConfig } from './serve-config.js';
+import type { AppConfig, ConfigFlags, Environment } from './config.js';
+import { resolveConfig } from './config.js';
+import { AppError } from './problems.js';
+
+/** The serve configuration (receivers read too), or the problems' messages. */
+function resolveServeConfig(file: { path: string; text: string } | undefined, env: Environment, flags: ConfigFlags = {}): { config?: AppConfig; errors?: string[] } {
+  try {
+    return { config: resolveConfig(file, env, flags, { receivers: true }) };
+  } catch (caught) {
+    if (!(caught instanceof AppError)) throw caught;
+    return { errors: caught.problems.map((p) => p.message) };
+  }
+}
 
 const file = (value: unknown): { path: string; text: string } => ({ path: 'serve.json', text: JSON.stringify(value) });
 
@@ -11,7 +23,7 @@ test('serve config: nothing configured gives the embedded defaults (SQLite, SMTP
   assert.equal(config.db, 'data/dmarcpilot.sqlite');
   assert.equal(config.smtp?.host, '127.0.0.1');
   assert.equal(config.smtp?.port, 2525);
-  assert.deepEqual(config.smtp?.recipients, []);
+  assert.deepEqual(config.smtp?.recipientList, []);
   assert.equal(config.smtp?.tls, undefined);
   assert.deepEqual(config.imap, []);
   assert.equal(config.keepFailureHeaders, false);
@@ -26,7 +38,7 @@ test('serve config: the file, then the environment, then options', () => {
   const fromEnv = resolveServeConfig(text, { DMARCPILOT_DB: 'postgres://db/x', DMARCPILOT_SMTP: '127.0.0.1:2626', DMARCPILOT_SMTP_RECIPIENTS: 'a@x.example, reports.example' }).config;
   assert.equal(fromEnv?.db, 'postgres://db/x');
   assert.equal(fromEnv?.smtp?.port, 2626);
-  assert.deepEqual(fromEnv?.smtp?.recipients, ['a@x.example', 'reports.example']);
+  assert.deepEqual(fromEnv?.smtp?.recipientList, ['a@x.example', 'reports.example']);
   const fromOptions = resolveServeConfig(text, { DMARCPILOT_DB: 'env.sqlite' }, { db: 'opt.sqlite', smtp: 'off' }).config;
   assert.equal(fromOptions?.db, 'opt.sqlite');
   assert.equal(fromOptions?.smtp, undefined);
@@ -65,12 +77,13 @@ test('serve config: every mistake is reported with the setting it is about, all 
 
 test('serve config: a listener off loopback must name its recipients (no open relay for reports)', () => {
   const { errors } = resolveServeConfig(file({ smtp: { host: '0.0.0.0' } }), {});
-  assert.match(errors?.join('\n') ?? '', /smtp\.recipients .* is required when the listener is on 0\.0\.0\.0/);
+  assert.match(errors?.join('\n') ?? '', /smtp\.recipients: required .* when the listener is on 0\.0\.0\.0/);
   assert.ok(resolveServeConfig(file({ smtp: { host: '::1' } }), {}).config);
 });
 
 test('serve config: bad JSON names the file and the reason', () => {
   const { errors } = resolveServeConfig({ path: '/etc/dmarcpilot.json', text: '{ "db": ' }, {});
+  assert.equal(errors?.length, 1);
   assert.match(errors?.[0] ?? '', /^\/etc\/dmarcpilot\.json: not valid JSON: /);
 });
 
@@ -90,4 +103,69 @@ test('serve config: requireTls needs a certificate; timeouts are bounded', () =>
   const { config } = resolveServeConfig(file({ smtp: { requireTls: true, tls: { keyFile: 'k', certFile: 'c' }, closeTimeoutMs: 2000 } }), {});
   assert.equal(config?.smtp?.requireTls, true);
   assert.equal(config?.smtp?.closeTimeoutMs, 2000);
+});
+
+test('config: every command reads the same layers: db, asnDb, limits and dns from the file, the environment over it, options over both', () => {
+  const text = file({ db: 'file.sqlite', asnDb: '/srv/ip2asn.tsv', limits: { maxRatio: 400, maxBufferedBytes: 1048576 }, dns: { servers: ['192.0.2.53'], timeoutMs: 500 }, gates: { minDaysAtStage: 21 } });
+  const fromFile = resolveConfig(text, {});
+  assert.equal(fromFile.db, 'file.sqlite');
+  assert.equal(fromFile.dbConfigured, true);
+  assert.equal(fromFile.asnDb, '/srv/ip2asn.tsv');
+  assert.equal(fromFile.limits.maxRatio, 400);
+  assert.equal(fromFile.limits.maxBufferedBytes, 1048576);
+  assert.equal(fromFile.limits.maxZipMembers, 64, 'limits not given keep their defaults');
+  assert.deepEqual(fromFile.dns, { servers: ['192.0.2.53'], timeoutMs: 500 });
+  assert.deepEqual(fromFile.gates, { minDaysAtStage: 21 });
+  assert.equal(fromFile.smtp, undefined, 'commands that receive no mail do not read the listener');
+  const layered = resolveConfig(text, { DMARCPILOT_DB: 'env.sqlite', DMARCPILOT_ASN_DB: '/env/asn.tsv' }, { db: 'flag.sqlite', limits: { maxRatio: 50 }, dnsServers: ['198.51.100.1:5353'], dnsTimeoutMs: 900 });
+  assert.equal(layered.db, 'flag.sqlite');
+  assert.equal(layered.asnDb, '/env/asn.tsv');
+  assert.equal(layered.limits.maxRatio, 50);
+  assert.equal(layered.limits.maxBufferedBytes, 1048576);
+  assert.deepEqual(layered.dns, { servers: ['198.51.100.1:5353'], timeoutMs: 900 });
+});
+
+test('config: with nothing configured the store is the embedded default and counts as not configured (check saves nothing)', () => {
+  const config = resolveConfig(undefined, { DMARCPILOT_DB: '' });
+  assert.equal(config.db, 'data/dmarcpilot.sqlite');
+  assert.equal(config.dbConfigured, false);
+  assert.equal(config.dns.servers, undefined);
+  assert.equal(config.dns.timeoutMs, 2000);
+});
+
+test('config: a command that receives no mail is not stopped by a wrong DMARCPILOT_SMTP; serve is', () => {
+  const env = { DMARCPILOT_SMTP: 'nowhere' };
+  assert.equal(resolveConfig(undefined, env).smtp, undefined);
+  assert.match(resolveServeConfig(undefined, env).errors?.join('\n') ?? '', /DMARCPILOT_SMTP: "nowhere" is not HOST:PORT or "off"/);
+  assert.match(resolveServeConfig(undefined, {}, { smtp: 'x:y' }).errors?.join('\n') ?? '', /--smtp: "x:y" is not HOST:PORT/);
+});
+
+test('config: wrong limits, dns and gates sections are named', () => {
+  const { errors } = resolveServeConfig(file({ limits: { maxRatio: 0, maxSize: 3 }, dns: { servers: 'one' }, gates: [1] }), {});
+  const text = errors?.join('\n') ?? '';
+  for (const expected of ['limits.maxRatio: expected a whole number', 'limits.maxSize: unknown setting', 'dns.servers: expected a list of strings', 'gates: expected an object']) {
+    assert.ok(text.includes(expected), `expected "${expected}" in:\n${text}`);
+  }
+});
+
+test('config: an SMTP message limit above the largest input kept whole is refused, not silently lowered', () => {
+  const { errors } = resolveServeConfig(file({ limits: { maxBufferedBytes: 1048576 }, smtp: { maxMessageBytes: 2097152 } }), {});
+  assert.match(errors?.join('\n') ?? '', /smtp\.maxMessageBytes: 2097152 is more than the largest input kept whole/);
+});
+
+test('config: every problem carries its field and a stable code', () => {
+  try {
+    resolveConfig(file({ colour: 'blue', db: 7 }), {});
+    assert.fail('expected an AppError');
+  } catch (caught) {
+    assert.ok(caught instanceof AppError);
+    assert.equal(caught.kind, 'invalid');
+    assert.deepEqual(
+      caught.problems.map((p) => [p.code, p.field]),
+      [
+        ['setting-unknown', 'colour'],
+        ['setting-invalid', 'db'],
+      ],
+    );
+  }
 });

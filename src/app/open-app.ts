@@ -1,0 +1,141 @@
+/**
+ * Builds the AppContext from the configuration: the one place where adapters are chosen and
+ * wired in (the store a location names, node:dns through the configured servers with one answer
+ * cache, the HTTPS fetcher, the offline network database), shared by the CLI and the server so
+ * neither repeats it. Every other file of app/ sees only interfaces.
+ *
+ * What cannot be opened is an AppError: a store that does not open is `unavailable`; a bad DNS
+ * server address or an unreadable network database is `invalid`, naming the setting.
+ */
+import { availableParallelism } from 'node:os';
+import { loadServiceCatalogue } from '../analysis/service-catalogue.js';
+import { createCachingResolver } from '../dns/caching-resolver.js';
+import { createHttpsFetcher } from '../dns/https-fetch.js';
+import { createNodeResolver, parseServerAddress } from '../dns/node-resolver.js';
+import { createIngestQueue } from '../ingest/ingest-queue.js';
+import { loadIpAsnDatabase } from '../network/ip-asn-database.js';
+import { describeStoreLocation, isPostgresLocation, openStore } from '../store/open-store.js';
+import type { Store, StoreRoot } from '../store/store.js';
+import { DEFAULT_ORGANIZATION_ID } from '../store/store.js';
+import type { AppConfig } from './config.js';
+import type { AppContext, AppLog, NetworkLookup } from './context.js';
+import { AppError, invalid, toAppError, unavailable } from './problems.js';
+
+export interface OpenAppOptions {
+  readonly log: AppLog;
+  /** `always` (default); `if-configured`: only when a store is named (`check` saves results then); `never`. */
+  readonly store?: 'always' | 'if-configured' | 'never';
+  /** Load the offline network database (`asnDb`) when configured; it takes a moment, so only commands that name networks ask. */
+  readonly networkDatabase?: boolean;
+  readonly now?: () => Date;
+  readonly organizationId?: number;
+}
+
+export interface App {
+  readonly context: AppContext;
+  readonly config: AppConfig;
+  /** The store as it may be shown: `SQLite data/dmarcpilot.sqlite`, a PostgreSQL URL without its password. */
+  readonly storeLabel: string;
+  readonly storeKind: 'sqlite' | 'postgres';
+  /** False when no store was opened (`if-configured` without one, `never`). */
+  readonly hasStore: boolean;
+  /** Closes the store (if open). */
+  close(): Promise<void>;
+}
+
+export async function openApp(config: AppConfig, options: OpenAppOptions): Promise<App> {
+  const resolver = createResolver(config);
+  const networkLookup = options.networkDatabase ? loadNetworkLookup(config, options.log) : undefined;
+  const wanted = options.store ?? 'always';
+  const opening = wanted === 'always' || (wanted === 'if-configured' && config.dbConfigured);
+  const storeLabel = describeStoreLocation(config.db);
+  let root: StoreRoot | undefined;
+  let store: Store = NO_STORE;
+  if (opening) {
+    const opened = await openRoot(config.db, storeLabel, options.log);
+    try {
+      store = await opened.forOrganization(options.organizationId ?? DEFAULT_ORGANIZATION_ID);
+    } catch (caught) {
+      await opened.close();
+      throw toAppError(caught);
+    }
+    root = opened;
+  }
+  const context: AppContext = {
+    store,
+    organizationId: options.organizationId ?? DEFAULT_ORGANIZATION_ID,
+    resolver,
+    fetchText: createHttpsFetcher(),
+    now: options.now ?? (() => new Date()),
+    limits: config.limits,
+    keepFailureHeaders: config.keepFailureHeaders,
+    catalogue: loadServiceCatalogue(),
+    ...(networkLookup ? { networkLookup } : {}),
+    ingestQueue: createIngestQueue(1),
+    log: options.log,
+  };
+  let closed: Promise<void> | undefined;
+  return {
+    context,
+    config,
+    storeLabel,
+    storeKind: isPostgresLocation(config.db) ? 'postgres' : 'sqlite',
+    hasStore: root !== undefined,
+    close: () => (closed ??= root ? root.close() : Promise.resolve()),
+  };
+}
+
+async function openRoot(location: string, label: string, log: AppLog): Promise<StoreRoot> {
+  try {
+    return await openStore(location, { notice: (message) => log.info(message) });
+  } catch (caught) {
+    throw unavailable('store-unavailable', `cannot open ${label}: ${caught instanceof Error ? caught.message : String(caught)}`, caught);
+  }
+}
+
+/** Cores counted for the default ingest threads: beyond this, parsing outruns the one thread that stores, and each worker costs memory. */
+const DEFAULT_CORES_AT_MOST = 4;
+
+/**
+ * Threads for a back-fill when none are asked for. SQLite: one parsing worker per core, plus the
+ * main thread, which stores (it takes less CPU than parsing): on 2 cores, 3 threads back-fill
+ * about 15% faster than 2. PostgreSQL: the number of cores, since the database server (often on
+ * the same machine) needs CPU too: there 3 threads were slower than 2 (docs/benchmarks.md).
+ * Either way at most 4 cores count: one storing thread keeps up with about two parsing ones.
+ */
+export function defaultIngestThreads(app: Pick<App, 'storeKind'>): number {
+  return Math.min(availableParallelism(), DEFAULT_CORES_AT_MOST) + (app.storeKind === 'postgres' ? 0 : 1);
+}
+
+function createResolver(config: AppConfig) {
+  const servers = config.dns.servers;
+  const bad = servers?.find((server) => parseServerAddress(server) === undefined);
+  if (bad !== undefined) throw invalid('dns-server-invalid', 'dns.servers', `--resolver / dns.servers: "${bad}" is not an IP address with an optional port`);
+  return createCachingResolver(createNodeResolver({ ...(servers ? { servers: [...servers] } : {}), timeoutMs: config.dns.timeoutMs }));
+}
+
+function loadNetworkLookup(config: AppConfig, log: AppLog): NetworkLookup | undefined {
+  const path = config.asnDb;
+  if (path === undefined) return undefined;
+  let database;
+  try {
+    database = loadIpAsnDatabase(path);
+  } catch (caught) {
+    throw invalid('asn-db-unreadable', 'asnDb', `--asn-db: cannot read ${path}: ${caught instanceof Error ? caught.message : String(caught)}`);
+  }
+  if (database.ranges === 0) {
+    throw invalid('asn-db-empty', 'asnDb', `--asn-db: ${path} holds no network ranges (expected the iptoasn.com TSV format: start, end, AS number, country, description)`);
+  }
+  if (database.badLines > 0) log.warn(`--asn-db: ${path}: ${database.badLines} lines not understood (first: line ${database.firstBadLine ?? '?'}), skipped`);
+  return (ip) => database.lookup(ip);
+}
+
+/** The store of a context opened without one: every use is a clear `unavailable`, never a crash. */
+const NO_STORE: Store = new Proxy({} as Store, {
+  get(_target, prop) {
+    if (prop === 'then') return undefined;
+    return () => {
+      throw new AppError('unavailable', [{ code: 'no-store', message: `no store is configured (needed for ${String(prop)})` }]);
+    };
+  },
+});

@@ -1,0 +1,79 @@
+/**
+ * The one error type callers of the application core see: AppError, of a kind (`invalid`,
+ * `not-found`, `forbidden`, `conflict`, `unavailable`) with a stable code, the field or input at
+ * fault and a message, and for `invalid` every problem found at once (core/problem.ts). The CLI
+ * prints each problem on one line (`dmarcpilot plan: --gate-days: …`) and exits 2 (1 for
+ * `unavailable`: the store or a server is down, not the caller's mistake); the HTTP API will
+ * answer RFC 9457 problem+json with the status of the kind and the fields named.
+ *
+ * Anything else thrown out of app/ is a bug or an I/O failure and is reported as such.
+ * `toAppError` turns the store's own typed errors (bad cursor, out of scope, conflict) into
+ * AppErrors, so no caller has to know them.
+ */
+import type { Problem } from '../core/problem.js';
+import { problem } from '../core/problem.js';
+import { InvalidCursorError, OutOfScopeError, StoreConflictError } from '../store/store.js';
+
+export type AppErrorKind = 'invalid' | 'not-found' | 'forbidden' | 'conflict' | 'unavailable';
+
+export class AppError extends Error {
+  readonly kind: AppErrorKind;
+  /** The first problem's code (the only one unless `invalid` found several). */
+  readonly code: string;
+  /** The first problem's field, when it names one. */
+  readonly field: string | undefined;
+  /** Every problem, at least one. */
+  readonly problems: readonly Problem[];
+
+  constructor(kind: AppErrorKind, problems: readonly [Problem, ...Problem[]], options?: { cause?: unknown }) {
+    super(problems.map((p) => (p.field === undefined ? p.message : `${p.field}: ${p.message}`)).join('; '), options);
+    this.name = 'AppError';
+    this.kind = kind;
+    this.problems = problems;
+    this.code = problems[0].code;
+    this.field = problems[0].field;
+  }
+}
+
+/** Throws `invalid` with every problem, when there is any. */
+export function throwIfInvalid(problems: readonly Problem[]): void {
+  const [first, ...rest] = problems;
+  if (first !== undefined) throw new AppError('invalid', [first, ...rest]);
+}
+
+export function invalid(code: string, field: string | undefined, message: string): AppError {
+  return new AppError('invalid', [problem(code, field, message)]);
+}
+
+export function notFound(code: string, field: string | undefined, message: string): AppError {
+  return new AppError('not-found', [problem(code, field, message)]);
+}
+
+export function conflict(code: string, field: string | undefined, message: string): AppError {
+  return new AppError('conflict', [problem(code, field, message)]);
+}
+
+export function unavailable(code: string, message: string, cause?: unknown): AppError {
+  return new AppError('unavailable', [problem(code, undefined, message)], { cause });
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}
+
+/** The store's typed errors as AppErrors; anything else is returned as it is. */
+export function toAppError(caught: unknown): unknown {
+  if (caught instanceof InvalidCursorError) return invalid('invalid-page', caught.field, caught.message);
+  if (caught instanceof OutOfScopeError) return notFound('not-found', undefined, caught.message);
+  if (caught instanceof StoreConflictError) return conflict('conflict', caught.field, caught.message);
+  return caught;
+}
+
+/** Runs `work`, turning the store's typed errors into AppErrors. */
+export async function withAppErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (caught) {
+    throw toAppError(caught);
+  }
+}

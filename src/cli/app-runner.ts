@@ -1,0 +1,99 @@
+/**
+ * How a command runs the application core: the options every command that uses the store shares
+ * (`--db`, `--config`), loading the one configuration (app/config.ts: file → environment →
+ * options), opening the application (app/open-app.ts), and turning an AppError into what a
+ * command line says: one line per problem on standard error and exit status 2 (1 when the store
+ * or a server is unavailable). Anything else thrown is reported in one line with status 1.
+ */
+import { userInfo } from 'node:os';
+import type { Command } from 'commander';
+import type { AppConfig, ConfigFlags } from '../app/config.js';
+import { DEFAULT_STORE_LOCATION, loadConfig } from '../app/config.js';
+import type { AppLog } from '../app/context.js';
+import type { App, OpenAppOptions } from '../app/open-app.js';
+import { openApp } from '../app/open-app.js';
+import { isAppError } from '../app/problems.js';
+
+export const DB_OPTION = ['--db <location>', `SQLite file or postgres:// URL (default: $DMARCPILOT_DB, the configuration's db, else ${DEFAULT_STORE_LOCATION})`] as const;
+export const CONFIG_OPTION = ['--config <file>', 'JSON configuration file (default: $DMARCPILOT_CONFIG; docs/serve.md)'] as const;
+
+/** Adds `--db` and `--config`. */
+export function addStoreOptions(command: Command): Command {
+  return command.option(...DB_OPTION).option(...CONFIG_OPTION);
+}
+
+/** The standard-error log of a command: notices as `dmarcpilot NAME: …`, warnings as `warning: …`. */
+export function cliLog(name: string): AppLog {
+  return {
+    info: (message) => void process.stderr.write(`dmarcpilot ${name}: ${message}\n`),
+    warn: (message) => void process.stderr.write(`warning: ${message}\n`),
+  };
+}
+
+/** Who decides, as the store records it: the account running the command. */
+export function cliActor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+}
+
+/** The option a problem's field is, where the application names it by its own word (its messages do not name flags). */
+const OPTION_OF_FIELD: Readonly<Record<string, string>> = {
+  ip: '--ip',
+  days: '--days',
+  since: '--since',
+  concurrency: '--concurrency',
+  selector: '--selector',
+};
+
+/**
+ * Prints why a command failed and returns its exit status: each problem of an AppError on its
+ * own line (`error: …` for the caller's mistakes, `dmarcpilot NAME: …` when something is down).
+ */
+export function reportFailure(name: string, caught: unknown): number {
+  if (isAppError(caught)) {
+    const unavailable = caught.kind === 'unavailable';
+    for (const p of caught.problems) {
+      const option = p.field === undefined ? undefined : OPTION_OF_FIELD[p.field];
+      const text = option === undefined ? p.message : `${option}: ${p.message}`;
+      process.stderr.write(unavailable ? `dmarcpilot ${name}: ${text}\n` : `error: ${text}\n`);
+    }
+    return unavailable ? 1 : 2;
+  }
+  process.stderr.write(`dmarcpilot ${name}: ${caught instanceof Error ? caught.message : String(caught)}\n`);
+  return 1;
+}
+
+/** Runs `body`, setting the exit status it returns, or the one reportFailure gives. */
+export async function runCommand(name: string, setStatus: (code: number) => void, body: () => Promise<number> | number): Promise<void> {
+  try {
+    setStatus(await body());
+  } catch (caught) {
+    setStatus(reportFailure(name, caught));
+  }
+}
+
+/** Loads the configuration with these options over it (an AppError when it is wrong). */
+export function configFrom(flags: ConfigFlags): AppConfig {
+  return loadConfig(flags);
+}
+
+/** Loads the configuration, opens the application, runs `body` and closes it; failures as reportFailure says. */
+export function withApp(
+  name: string,
+  flags: ConfigFlags,
+  setStatus: (code: number) => void,
+  body: (app: App) => Promise<number>,
+  options: Omit<OpenAppOptions, 'log'> = {},
+): Promise<void> {
+  return runCommand(name, setStatus, async () => {
+    const app = await openApp(configFrom(flags), { log: cliLog(name), ...options });
+    try {
+      return await body(app);
+    } finally {
+      await app.close();
+    }
+  });
+}

@@ -1,0 +1,75 @@
+/**
+ * The report receivers of `dmarcpilot serve`: the SMTP listener (reports sent straight to
+ * dmarcpilot by `rua=mailto:`) and one IMAP watcher per configured mailbox, all storing through
+ * the application's one ingest port and queue (app/ingest.ts) into one store. This is a
+ * composition root: it wires the adapters to the application core and reports what they do to
+ * the operator's log; stopping lets what is in flight be stored.
+ */
+import type { App } from '../app/open-app.js';
+import { createIngestPort } from '../app/ingest.js';
+import type { ImapSourceConfig } from '../ingest/imap/imap-config.js';
+import { describeImapLocation } from '../ingest/imap/imap-location.js';
+import { startImapWatcher } from '../ingest/imap/imap-watcher.js';
+import type { SmtpListenerSettings } from '../ingest/smtp/smtp-listener.js';
+import { startSmtpListener } from '../ingest/smtp/smtp-listener.js';
+
+export interface Receivers {
+  /** Stops accepting, lets messages in flight be stored, and resolves once every source has stopped. */
+  stop(): Promise<void>;
+  /** Where the SMTP listener listens, when it runs. */
+  readonly smtpAddress: { readonly host: string; readonly port: number } | undefined;
+}
+
+/** Starts the listener and the watchers; if one cannot start, those started are stopped and the error is thrown. */
+export async function startReceivers(app: App, mailboxes: readonly ImapSourceConfig[], log: (message: string) => void): Promise<Receivers> {
+  const port = createIngestPort(app.context, { onRejected: (rejection, source) => log(`${source}: refused, kept in quarantine: ${rejection.code}: ${rejection.message}`) });
+  const stops: (() => Promise<void>)[] = [];
+  let smtpAddress: { host: string; port: number } | undefined;
+  try {
+    const smtp = app.config.smtp;
+    if (smtp) {
+      const listener = await startSmtp(smtp, port, log);
+      smtpAddress = listener.address;
+      stops.push(listener.stop);
+    }
+    for (const mailbox of mailboxes) stops.push(startImap(mailbox, port, log));
+  } catch (caught) {
+    await Promise.allSettled(stops.map((stop) => stop()));
+    throw caught;
+  }
+  return {
+    smtpAddress,
+    stop: async () => {
+      await Promise.allSettled(stops.map((stop) => stop()));
+    },
+  };
+}
+
+async function startSmtp(settings: SmtpListenerSettings, port: ReturnType<typeof createIngestPort>, log: (message: string) => void) {
+  const listener = await startSmtpListener(settings, port, {
+    onMessage: (m) =>
+      log(`${m.input}: ${m.bytes} bytes${m.tls ? ' over TLS' : ''}: ${m.newReports} new reports (${m.records} records), ${m.duplicateReports} already stored, ${m.rejected} refused`),
+    onError: (error, context) => log(`smtp: ${context}: ${messageOf(error)}`),
+    onEvent: (text) => log(text),
+  });
+  const anyRecipient = settings.recipientList.length === 0 || settings.recipientList.includes('*');
+  const who = anyRecipient ? 'any recipient (loopback trial: set smtp.recipients before opening it up)' : settings.recipientList.join(', ');
+  log(`smtp: accepting mail for ${who}`);
+  return { address: listener.address(), stop: () => listener.close() };
+}
+
+function startImap(source: ImapSourceConfig, port: ReturnType<typeof createIngestPort>, log: (message: string) => void): () => Promise<void> {
+  const name = describeImapLocation(source.location);
+  const watcher = startImapWatcher(source, port, {
+    onEvent: (message) => log(`imap ${name}: ${message}`),
+    onMessage: (outcome) =>
+      log(`imap: ${outcome.name}: ${outcome.counts.newReports} new reports (${outcome.counts.records} records), ${outcome.counts.duplicateReports} already stored, ${outcome.counts.rejected} refused; ${outcome.disposition}`),
+    onStoreError: (input, error) => log(`imap: ${input}: store error, left in the folder for the next pass: ${messageOf(error)}`),
+  });
+  log(`imap ${name}: watching`);
+  return () => watcher.close();
+}
+
+function messageOf(caught: unknown): string {
+  return caught instanceof Error ? caught.message : String(caught);
+}
