@@ -3,7 +3,7 @@
  * be swapped or faked (docs/architecture.md, "Structural driver interfaces"), and the opening of
  * a real database with the settings that make a commit durable.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** What `run` reports (better-sqlite3 `RunResult`). */
@@ -41,7 +41,7 @@ export const BUSY_TIMEOUT_MS = 5_000;
  * a PostgreSQL-only installation never loads the native SQLite module.
  */
 export async function openSqliteDatabase(path: string): Promise<SqliteDatabase> {
-  if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:' && path !== '') createFolder(dirname(path));
   const { default: Database } = await import('better-sqlite3');
   const db: SqliteDatabase = new Database(path);
   try {
@@ -51,6 +51,24 @@ export async function openSqliteDatabase(path: string): Promise<SqliteDatabase> 
     throw err;
   }
   return db;
+}
+
+/**
+ * Creates `dir` and its missing parents, one level at a time. Not `mkdirSync(dir, { recursive:
+ * true })`: on Node 20 that never returns for a path under /proc (or another file system that
+ * answers ENOENT for a folder it will not create), so a mistyped `--db` would hang the command;
+ * here the error names the folder that could not be made.
+ */
+function createFolder(dir: string): void {
+  if (existsSync(dir)) return;
+  const parent = dirname(dir);
+  if (parent !== dir) createFolder(parent);
+  try {
+    mkdirSync(dir);
+  } catch (caught) {
+    if ((caught as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw new Error(`cannot create the folder ${dir}: ${caught instanceof Error ? caught.message : String(caught)}`, { cause: caught });
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runStoreContract } from '../store-contract.js';
@@ -366,4 +366,8 @@ test('sqlite: compact gives the space of deleted rows back to the disk, keeps th
     const { statSync } = await import('node:fs');
     assert.ok(statSync(path).size < 1_000_000, 'the file itself is small again');
   });
+});
+
+test('sqlite: a folder that cannot be created is an error naming it, not a hang (Node 20 recursive mkdir loops under /proc)', { skip: existsSync('/proc/self') ? false : 'no /proc here' }, async () => {
+  await assert.rejects(openSqliteStore('/proc/dmarcpilot-no-such-folder/store.sqlite'), /cannot create the folder \/proc\/dmarcpilot-no-such-folder/);
 });
