@@ -88,15 +88,15 @@ export default tseslint.config(
     ignores: ['**/*.test.ts'],
     rules: layer(
       [...ioModules, ...drivers],
-      ['**/store/sqlite/**', '**/store/postgres/**', '**/store/open-store*', '**/ingest/**', '**/notify/**', '**/dns/**', '**/network/**', ...appLayer, ...upperLayers],
-      'evaluate/ and analysis/ see only interfaces (Resolver, Clock, Store), never a driver (docs/architecture.md, layering 3).',
+      ['**/store/**', '!**/store/store.js', '**/ingest/**', '**/notify/**', '**/dns/**', '**/network/**', ...appLayer, ...upperLayers],
+      'evaluate/ and analysis/ see only interfaces (Resolver, Clock, store/store.ts), never an implementation or a driver (docs/architecture.md, layering 3).',
     ),
   },
   // 4/5. adapters never import the application core or the composition roots.
   {
     files: ['src/store/**/*.ts', 'src/ingest/**/*.ts', 'src/notify/**/*.ts', 'src/dns/**/*.ts', 'src/network/**/*.ts'],
     ignores: ['**/*.test.ts'],
-    rules: layer([], [...appLayer, ...upperLayers], 'adapters must not import app/, cli/ or server/ (docs/architecture.md, layering 5).'),
+    rules: layer([], [...analysisLayers, ...appLayer, ...upperLayers], 'adapters must not import evaluate/, analysis/, app/, cli/ or server/ (docs/architecture.md, layering 5).'),
   },
   // 6. app/ is the application core: it sees the store, the resolver and the sources through
   //    their interfaces. Only open-app.ts chooses and wires adapters (store implementations, the
@@ -119,6 +119,10 @@ export default tseslint.config(
   {
     files: ['src/cli/**/*.ts', 'src/server/**/*.ts'],
     ignores: ['**/*.test.ts'],
-    rules: layer(drivers, ['**/store/**', '**/analysis/**', '**/evaluate/**'], 'cli/ and server/ call app/, never store/, analysis/ or evaluate/ directly (docs/architecture.md).'),
+    rules: layer(
+      drivers,
+      ['**/store/**', '**/analysis/**', '**/evaluate/**', '**/dns/**', '**/network/**'],
+      'cli/ and server/ call app/, never store/, analysis/, evaluate/, dns/ or network/ directly (docs/architecture.md).',
+    ),
   },
 );

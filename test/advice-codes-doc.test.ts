@@ -29,8 +29,8 @@ const code = [...sources('src/analysis'), ...sources('src/app')].join('\n');
 /** Codes given literally as the first argument of advice(…), on the same line or the next. */
 const emitted = new Set([...code.matchAll(/\badvice\(\s*'([a-z0-9]+(?:-[a-z0-9]+)+)'/g)].map((m) => m[1] as string));
 
-/** The prefixes of the analysis areas the doc's tables cover. */
-const AREAS = ['sender', 'forwarded', 'suspicious', 'fix', 'service', 'gate', 'blocker', 'next', 'stage', 'watch'];
+/** The prefixes of the areas the doc's tables cover (the analysis, and the application core's plan notices). */
+const AREAS = ['sender', 'forwarded', 'suspicious', 'fix', 'service', 'gate', 'blocker', 'next', 'stage', 'watch', 'plan'];
 /** Codes in the first column of the doc's tables. */
 const documented = new Set([...doc.matchAll(/^\| `([a-z0-9]+(?:-[a-z0-9]+)+)` \|/gm)].map((m) => m[1] as string));
 

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,37 @@ test('db status creates an embedded SQLite store (folder too), then opens it aga
   const again = run(['db', 'status', '--json'], { DMARCPILOT_DB: path });
   assert.equal(again.status, 0, again.stderr);
   assert.deepEqual(JSON.parse(again.stdout), { store: `SQLite ${path}`, aggregate: 0, records: 0, failure: 0, tls: 0, raw: 0, quarantine: 0 });
+});
+
+test('--config: every command reads the same configuration file (its db here), options and the environment over it; a mistake names its setting', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-config-'));
+  const fromFile = join(dir, 'from-file.sqlite');
+  const config = join(dir, 'dmarcpilot.json');
+  writeFileSync(config, JSON.stringify({ db: fromFile }));
+  const status = run(['db', 'status', '--json', '--config', config]);
+  assert.equal(status.status, 0, status.stderr);
+  assert.equal((JSON.parse(status.stdout) as { store: string }).store, `SQLite ${fromFile}`);
+  const viaEnv = run(['export', 'records'], { DMARCPILOT_CONFIG: config });
+  assert.equal(viaEnv.status, 0, viaEnv.stderr);
+  const option = join(dir, 'from-option.sqlite');
+  assert.equal((JSON.parse(run(['db', 'status', '--json', '--config', config, '--db', option]).stdout) as { store: string }).store, `SQLite ${option}`);
+  writeFileSync(config, JSON.stringify({ db: fromFile, limits: { maxRatio: 'high' }, colour: 'blue' }));
+  const wrong = run(['summary', '--config', config]);
+  assert.equal(wrong.status, 2);
+  assert.match(wrong.stderr, /dmarcpilot\.json: limits\.maxRatio: expected a whole number/);
+  assert.match(wrong.stderr, /dmarcpilot\.json: colour: unknown setting/);
+  const missing = run(['senders', 'example.com', '--config', join(dir, 'missing.json')]);
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /cannot read the configuration .*missing\.json/);
+});
+
+test('a request refused for its input creates no store', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-lazy-'));
+  const path = join(dir, 'data', 'store.sqlite');
+  const refused = run(['plan', 'bad..domain', '--offline', '--db', path]);
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /^error: not a domain name: bad\.\.domain$/m);
+  assert.equal(existsSync(path), false);
 });
 
 test('db status on PostgreSQL: migrations run, the password is never printed', { skip }, async (t) => {

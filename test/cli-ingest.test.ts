@@ -107,6 +107,19 @@ test('refused inputs are quarantined once, can be shown with their bytes, and re
   assert.match(retry.stderr, /still refused: .*xxe\.xml: xml-dtd-forbidden/);
   assert.equal(status(db)['aggregate'], 1);
   assert.deepEqual(run(['quarantine', 'list', '--db', db]).stdout.trimEnd().split('\n').length, 1);
+
+  // Looked at, nothing to do: dismissed, it leaves the open list; dismissing it again is refused.
+  const dismissed = run(['quarantine', 'dismiss', xxeId, '--db', db]);
+  assert.equal(dismissed.status, 0, dismissed.stderr);
+  assert.equal(dismissed.stdout, `${xxeId}: dismissed\n`);
+  assert.equal(run(['quarantine', 'list', '--db', db]).stdout, '');
+  assert.match(run(['quarantine', 'list', '--all', '--db', db]).stdout, new RegExp(`^${xxeId}\tdismissed\t`, 'm'));
+  const again = run(['quarantine', 'dismiss', xxeId, '--db', db]);
+  assert.equal(again.status, 2);
+  assert.match(again.stderr, /^error: quarantine entry \d+ is dismissed already$/m);
+  const notAnId = run(['quarantine', 'retry', 'abc', '--db', db]);
+  assert.equal(notAnId.status, 2);
+  assert.match(notAnId.stderr, /"abc" is not an entry id/);
 });
 
 test('summary counts only the days of a multi-day report inside the window, exactly', { skip }, () => {

@@ -121,6 +121,23 @@ test('cli approve / reject: the decision is kept, wins over the class, and can b
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /"mailchimp" is not a sender key/);
   assert.equal(run(['senders', 'not a domain', '--db', db]).status, 2);
+
+  // Every change is kept: newest first, with who, what it was before and the note.
+  const history = run(['decisions', DOMAIN, '--db', db]);
+  assert.equal(history.status, 0, history.stderr);
+  const lines = history.stdout.trimEnd().split('\n').map((line) => line.split('\t').slice(1));
+  assert.deepEqual(
+    lines.map(([key, what]) => [key, what]),
+    [
+      ['net:192.0.2.0/24', 'decision removed (was rejected)'],
+      ['net:192.0.2.0/24', 'rejected'],
+      ['net:198.51.100.0/24', 'approved'],
+    ],
+  );
+  assert.match(lines[2]?.[2] ?? '', /^cli:/);
+  assert.equal(lines[2]?.[3], 'our new CRM');
+  const one = JSON.parse(run(['decisions', DOMAIN, 'NET:198.51.100.0/24', '--json', '--db', db]).stdout) as { key: string; decision: string; previous: string | null; note: string }[];
+  assert.deepEqual(one.map((c) => [c.key, c.decision, c.previous, c.note]), [['net:198.51.100.0/24', 'approved', null, 'our new CRM']]);
 }));
 
 test('cli senders --asn-db: an offline IP-to-network database names each unknown network and its sources; a bad file is a usage error', { skip }, withHistory((db) => {

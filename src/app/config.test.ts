@@ -148,9 +148,11 @@ test('config: wrong limits, dns and gates sections are named', () => {
   }
 });
 
-test('config: an SMTP message limit above the largest input kept whole is refused, not silently lowered', () => {
-  const { errors } = resolveServeConfig(file({ limits: { maxBufferedBytes: 1048576 }, smtp: { maxMessageBytes: 2097152 } }), {});
-  assert.match(errors?.join('\n') ?? '', /smtp\.maxMessageBytes: 2097152 is more than the largest input kept whole/);
+test('config: an SMTP message limit above the largest input kept whole is lowered to it, with a warning (as serve always did)', () => {
+  const { config } = resolveServeConfig(file({ limits: { maxBufferedBytes: 1048576 }, smtp: { maxMessageBytes: 2097152 } }), {});
+  assert.equal(config?.smtp?.maxMessageBytes, 1048576);
+  assert.match(config?.warnings.join('\n') ?? '', /smtp\.maxMessageBytes: 2097152 is more than the largest input kept whole .*: messages are limited to 1048576 bytes/);
+  assert.deepEqual(resolveServeConfig(file({}), {}).config?.warnings, []);
 });
 
 test('config: every problem carries its field and a stable code', () => {

@@ -11,8 +11,10 @@
  * environment.
  */
 import { readFileSync } from 'node:fs';
+import { resolveGateSettings } from '../analysis/readiness-gates.js';
 import type { Limits } from '../core/limits.js';
 import { defaultLimits } from '../core/limits.js';
+import { parseServerAddress } from '../core/server-address.js';
 import type { SettingsSection } from '../core/settings-reader.js';
 import { SettingsReader } from '../core/settings-reader.js';
 import type { ImapMailboxSettings } from '../ingest/imap/imap-config.js';
@@ -46,8 +48,10 @@ export interface AppConfig {
   readonly imap: readonly ImapMailboxSettings[];
   /** $DMARCPILOT_IMAP_PASSWORD, for mailboxes without a password file or URL password. */
   readonly imapPassword: string | undefined;
-  /** The file's `gates` section, checked by the planner (app/plan-domain.ts). */
+  /** The file's `gates` section (checked here; the planner applies it first, app/plan-domain.ts). */
   readonly gates: SettingsSection | undefined;
+  /** Settings accepted with an adjustment the operator should hear of (`serve` logs them). */
+  readonly warnings: readonly string[];
 }
 
 /** What command-line options can set; each wins over the environment and the file. */
@@ -106,6 +110,7 @@ export function resolveConfig(file: { path: string; text: string } | undefined, 
   const limits = readLimits(root['limits'], flags.limits, read);
   const dns = readDns(root['dns'], flags, read);
   const gates = root['gates'] === undefined ? undefined : read.object(root['gates'], 'gates');
+  if (gates) for (const p of resolveGateSettings(gates).problems) read.fail(`gates.${p.field ?? ''}`.replace(/\.$/, ''), p.message, p.code);
   const receivers = options.receivers === true;
   const smtp = receivers
     ? readSmtpSettings(
@@ -119,6 +124,7 @@ export function resolveConfig(file: { path: string; text: string } | undefined, 
         },
         limits,
         read,
+        { emptyRecipientsOnLoopback: 'any', messageLimitAboveBuffered: 'lower' },
       )
     : undefined;
   const imap = receivers ? readImapMailboxes(root['imap'], env['DMARCPILOT_IMAP_URL'], read) : [];
@@ -134,6 +140,7 @@ export function resolveConfig(file: { path: string; text: string } | undefined, 
     imap,
     imapPassword: env['DMARCPILOT_IMAP_PASSWORD'],
     gates,
+    warnings: read.warnings.map((w) => w.message),
   };
   throwIfInvalid(read.problems);
   return config;
@@ -155,6 +162,9 @@ function readDns(value: unknown, flags: ConfigFlags, read: SettingsReader): AppC
   const section = value === undefined ? {} : (read.object(value, 'dns') ?? {});
   read.known(section, 'dns.', ['servers', 'timeoutMs']);
   const servers = flags.dnsServers ?? read.stringList(section, 'servers', 'dns.');
+  for (const server of servers ?? []) {
+    if (parseServerAddress(server) === undefined) read.fail(flags.dnsServers ? '--resolver' : 'dns.servers', `"${server}" is not an IP address with an optional port`);
+  }
   const timeoutMs = flags.dnsTimeoutMs ?? read.integer(section, 'timeoutMs', 1, 600_000, 'dns.') ?? DEFAULT_DNS_TIMEOUT_MS;
   return { servers: servers === undefined || servers.length === 0 ? undefined : servers, timeoutMs };
 }

@@ -44,6 +44,8 @@ export interface AppContext {
   readonly catalogue: readonly SendingService[];
   /** An offline IP-to-network database, when one is configured. */
   readonly networkLookup?: NetworkLookup;
+  /** The configured readiness-gate settings (the configuration's `gates`), applied before any a caller gives. */
+  readonly gates?: Readonly<Record<string, unknown>>;
   /**
    * The one queue every input is stored through, whatever its source (files, SMTP, IMAP, upload):
    * both stores take one aggregate-report writer at a time, so inputs are stored one after another.

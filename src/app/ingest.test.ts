@@ -111,3 +111,22 @@ test('ingestPaths: an aborted signal stops before the next input with what was s
     assert.equal(result.summary.inputs, 2);
     assert.equal((await ctx.store.countReports()).aggregate, 2);
   }));
+
+test('ingestPaths holds the one queue for the whole back-fill: an input from another source waits until the back-fill is committed', () =>
+  withTestApp({}, async ({ ctx, dir }) => {
+    const reports = join(dir, 'in');
+    mkdirSync(reports);
+    const xml = new TextDecoder().decode(fixture('aggregate/google-relaxed-dkim-pass.xml'));
+    for (let i = 0; i < 4; i++) writeFileSync(join(reports, `r${i}.xml`), xml.replace('<report_id>5820347716593021448</report_id>', `<report_id>fill-${i}</report_id>`));
+    const order: string[] = [];
+    let other: Promise<unknown> | undefined;
+    const backfill = ingestPaths(ctx, [reports], {
+      threads: 1,
+      onProgress: (done) => {
+        if (done === 1) other = ingestInput(ctx, { bytes: fixture('email/google-zip-attachment.eml'), name: 'upload.eml' }).then(() => order.push('upload stored'));
+      },
+    }).then(() => order.push('back-fill committed'));
+    await backfill;
+    await other;
+    assert.deepEqual(order, ['back-fill committed', 'upload stored']);
+  }));

@@ -6,9 +6,10 @@
  * maildirs: the same storing (ingest/ingest-files.ts, storeInput) with worker threads parsing and
  * commits in groups of about a second.
  *
- * Write groups hold SQLite's transaction across inputs, so a message stored meanwhile would not be
- * durable before the group commits: ingestPaths is for the `ingest` command, never while a
- * listener stores into the same store in the same process.
+ * Write groups hold SQLite's transaction across inputs, so anything stored meanwhile through the
+ * same connection would not be durable until the group commits (a listener would answer 250 too
+ * early). ingestPaths therefore holds the context's queue for the whole back-fill: another source
+ * of the same process (a listener, an upload) waits until the back-fill is committed.
  */
 import type { Rejection } from '../core/diagnostic.js';
 import type { Limits } from '../core/limits.js';
@@ -100,11 +101,13 @@ export async function ingestPaths(ctx: AppContext, paths: readonly string[], opt
   const listed = await listInputs(paths);
   for (const problem of listed.problems) options.onUnreadable?.(problem.path, problem.message);
   options.onListed?.(listed.files.length);
+  // The whole back-fill is one turn of the queue (see above); inside it, inputs are not queued again.
+  const { queue: _one, ...unqueued } = ingestRunFor(ctx, options);
   const run: IngestRun = {
-    ...ingestRunFor(ctx, options),
+    ...unqueued,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { progress: options.onProgress } : {}),
   };
-  const summary = await ingestFiles(listed.files, run, options.threads);
+  const summary = await ctx.ingestQueue.run(() => ingestFiles(listed.files, run, options.threads));
   return { summary, files: listed.files.length, stdin: listed.stdin, unreadable: listed.problems.length, interrupted: options.signal?.aborted === true };
 }

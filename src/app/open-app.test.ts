@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from './config.js';
@@ -8,6 +8,8 @@ import { SILENT_LOG } from './context.js';
 import { defaultIngestThreads, openApp } from './open-app.js';
 import { AppError } from './problems.js';
 import { storeStatus } from './maintenance.js';
+import { planDomain } from './plan-domain.js';
+import { streamRecords } from './reports.js';
 
 const isKind = (kind: string, field?: string) => (caught: unknown): boolean => caught instanceof AppError && caught.kind === kind && (field === undefined || caught.field === field);
 
@@ -27,21 +29,43 @@ test('openApp: opens the configured store through the default organisation; clos
   }
 });
 
+test('openApp: the store opens at its first use, so a request refused for its input creates nothing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-lazy-'));
+  try {
+    const path = join(dir, 'data', 'store.sqlite');
+    const app = await openApp(resolveConfig(undefined, {}, { db: path }), { log: SILENT_LOG });
+    await assert.rejects(planDomain(app.context, 'bad..x'), isKind('invalid', 'domain'));
+    assert.equal(existsSync(path), false, 'no store was created for a request that was refused');
+    for await (const _record of streamRecords(app.context, {})) assert.fail('an empty store streams nothing');
+    assert.equal(existsSync(path), true, 'the first use opened (and created) it');
+    await app.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('openApp: without a configured store `if-configured` opens none, and using it is a clear unavailable error', async () => {
   const app = await openApp(resolveConfig(undefined, {}), { log: SILENT_LOG, store: 'if-configured' });
   assert.equal(app.hasStore, false);
   assert.throws(() => app.context.store.countReports(), isKind('unavailable'));
+  assert.equal(app.hasStore, false);
   await app.close();
 });
 
-test('openApp: a store that cannot be opened is unavailable and names it without its password; bad DNS servers and network databases are invalid', async () => {
-  await assert.rejects(openApp(resolveConfig(undefined, {}, { db: 'postgres://dmarc:s3cret@127.0.0.1:9/none' }), { log: SILENT_LOG }), (caught: unknown) => {
+test('openApp: a store that cannot be opened is unavailable and names it without its password; bad DNS servers (at load) and network databases are invalid', async () => {
+  const unreachable = resolveConfig(undefined, {}, { db: 'postgres://dmarc:s3cret@127.0.0.1:9/none' });
+  const down = (caught: unknown): boolean => {
     assert.ok(isKind('unavailable')(caught));
     assert.match((caught as Error).message, /cannot open PostgreSQL postgres:\/\/dmarc:\*\*\*@127\.0\.0\.1:9\/none/);
     assert.doesNotMatch((caught as Error).message, /s3cret/);
     return true;
-  });
-  await assert.rejects(openApp(resolveConfig(undefined, {}, { dnsServers: ['dns.example'] }), { log: SILENT_LOG, store: 'never' }), isKind('invalid', 'dns.servers'));
+  };
+  await assert.rejects(openApp(unreachable, { log: SILENT_LOG, openStore: 'start' }), down, 'serve finds out at start');
+  const lazy = await openApp(unreachable, { log: SILENT_LOG });
+  await assert.rejects(storeStatus(lazy.context), down, 'a command finds out at first use');
+  await lazy.close();
+  assert.throws(() => resolveConfig(undefined, {}, { dnsServers: ['dns.example'] }), isKind('invalid', '--resolver'));
+  assert.throws(() => resolveConfig({ path: 'c.json', text: '{"dns": {"servers": ["192.0.2.53", "ns.example"]}}' }, {}), isKind('invalid', 'dns.servers'));
   const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-asn-'));
   try {
     const empty = join(dir, 'empty.tsv');

@@ -4,14 +4,14 @@
  * cache, the HTTPS fetcher, the offline network database), shared by the CLI and the server so
  * neither repeats it. Every other file of app/ sees only interfaces.
  *
- * What cannot be opened is an AppError: a store that does not open is `unavailable`; a bad DNS
- * server address or an unreadable network database is `invalid`, naming the setting.
+ * What cannot be opened is an AppError: a store that does not open is `unavailable`; an
+ * unreadable network database is `invalid`, naming the setting.
  */
 import { availableParallelism } from 'node:os';
 import { loadServiceCatalogue } from '../analysis/service-catalogue.js';
 import { createCachingResolver } from '../dns/caching-resolver.js';
 import { createHttpsFetcher } from '../dns/https-fetch.js';
-import { createNodeResolver, parseServerAddress } from '../dns/node-resolver.js';
+import { createNodeResolver } from '../dns/node-resolver.js';
 import { createIngestQueue } from '../ingest/ingest-queue.js';
 import { loadIpAsnDatabase } from '../network/ip-asn-database.js';
 import { describeStoreLocation, isPostgresLocation, openStore } from '../store/open-store.js';
@@ -25,6 +25,12 @@ export interface OpenAppOptions {
   readonly log: AppLog;
   /** `always` (default); `if-configured`: only when a store is named (`check` saves results then); `never`. */
   readonly store?: 'always' | 'if-configured' | 'never';
+  /**
+   * `first-use` (default): the store opens when a service first uses it, so a request refused for
+   * its input (a domain that is not one) never creates a store or connects to a database. `start`:
+   * now, so a long-running process (`serve`) fails at once when its store cannot be opened.
+   */
+  readonly openStore?: 'first-use' | 'start';
   /** Load the offline network database (`asnDb`) when configured; it takes a moment, so only commands that name networks ask. */
   readonly networkDatabase?: boolean;
   readonly now?: () => Date;
@@ -37,9 +43,9 @@ export interface App {
   /** The store as it may be shown: `SQLite data/dmarcpilot.sqlite`, a PostgreSQL URL without its password. */
   readonly storeLabel: string;
   readonly storeKind: 'sqlite' | 'postgres';
-  /** False when no store was opened (`if-configured` without one, `never`). */
+  /** False when the context has no store (`if-configured` without one, `never`). */
   readonly hasStore: boolean;
-  /** Closes the store (if open). */
+  /** Closes the store (if it was opened). */
   close(): Promise<void>;
 }
 
@@ -49,17 +55,22 @@ export async function openApp(config: AppConfig, options: OpenAppOptions): Promi
   const wanted = options.store ?? 'always';
   const opening = wanted === 'always' || (wanted === 'if-configured' && config.dbConfigured);
   const storeLabel = describeStoreLocation(config.db);
-  let root: StoreRoot | undefined;
+  let root: Promise<StoreRoot> | undefined;
+  let view: Promise<Store> | undefined;
+  const openView = (): Promise<Store> =>
+    (view ??= (async () => {
+      root = openRoot(config.db, storeLabel, options.log);
+      const opened = await root;
+      try {
+        return await opened.forOrganization(options.organizationId ?? DEFAULT_ORGANIZATION_ID);
+      } catch (caught) {
+        throw toAppError(caught);
+      }
+    })());
   let store: Store = NO_STORE;
   if (opening) {
-    const opened = await openRoot(config.db, storeLabel, options.log);
-    try {
-      store = await opened.forOrganization(options.organizationId ?? DEFAULT_ORGANIZATION_ID);
-    } catch (caught) {
-      await opened.close();
-      throw toAppError(caught);
-    }
-    root = opened;
+    if (options.openStore === 'start') store = await openView();
+    else store = openedOnFirstUse(openView);
   }
   const context: AppContext = {
     store,
@@ -71,6 +82,7 @@ export async function openApp(config: AppConfig, options: OpenAppOptions): Promi
     keepFailureHeaders: config.keepFailureHeaders,
     catalogue: loadServiceCatalogue(),
     ...(networkLookup ? { networkLookup } : {}),
+    ...(config.gates ? { gates: config.gates } : {}),
     ingestQueue: createIngestQueue(1),
     log: options.log,
   };
@@ -80,9 +92,32 @@ export async function openApp(config: AppConfig, options: OpenAppOptions): Promi
     config,
     storeLabel,
     storeKind: isPostgresLocation(config.db) ? 'postgres' : 'sqlite',
-    hasStore: root !== undefined,
-    close: () => (closed ??= root ? root.close() : Promise.resolve()),
+    hasStore: opening,
+    close: () => (closed ??= root ? root.then((opened) => opened.close(), () => undefined) : Promise.resolve()),
   };
+}
+
+/**
+ * A store that opens on its first use: every method waits for the opening (once, shared by
+ * concurrent calls), then runs; an opening that fails rejects every call with its AppError.
+ */
+function openedOnFirstUse(open: () => Promise<Store>): Store {
+  return new Proxy({} as Store, {
+    get(_target, prop) {
+      if (prop === 'then') return undefined;
+      if (prop === 'streamRecords') {
+        return (...args: Parameters<Store['streamRecords']>) =>
+          (async function* () {
+            yield* (await open()).streamRecords(...args);
+          })();
+      }
+      return async (...args: unknown[]) => {
+        const store = await open();
+        const method = Reflect.get(store, prop, store) as (...a: unknown[]) => unknown;
+        return method.apply(store, args);
+      };
+    },
+  });
 }
 
 async function openRoot(location: string, label: string, log: AppLog): Promise<StoreRoot> {
@@ -107,10 +142,9 @@ export function defaultIngestThreads(app: Pick<App, 'storeKind'>): number {
   return Math.min(availableParallelism(), DEFAULT_CORES_AT_MOST) + (app.storeKind === 'postgres' ? 0 : 1);
 }
 
+/** node:dns through the configured servers (checked by the configuration loader), with one answer cache. */
 function createResolver(config: AppConfig) {
   const servers = config.dns.servers;
-  const bad = servers?.find((server) => parseServerAddress(server) === undefined);
-  if (bad !== undefined) throw invalid('dns-server-invalid', 'dns.servers', `--resolver / dns.servers: "${bad}" is not an IP address with an optional port`);
   return createCachingResolver(createNodeResolver({ ...(servers ? { servers: [...servers] } : {}), timeoutMs: config.dns.timeoutMs }));
 }
 

@@ -32,7 +32,10 @@ export interface PlanDomainOptions {
   readonly days?: number;
   /** No DNS: the published policy from the newest reports, sources left unresolved. */
   readonly offline?: boolean;
-  /** Gate settings, in layers applied in order (each an object such as `{"minDaysAtStage": 21}`; undefined layers skipped). */
+  /**
+   * Gate settings, in layers applied in order over the configured ones (ctx.gates), each an
+   * object such as `{"minDaysAtStage": 21}`; undefined layers are skipped.
+   */
   readonly gates?: readonly unknown[];
   /** Include the `reject-test` stage (default true). */
   readonly rejectTest?: boolean;
@@ -52,7 +55,7 @@ export async function planDomain(ctx: AppContext, domainText: string, options: P
   const domain = requireDomain(domainText);
   const days = options.days ?? DEFAULT_PLAN_DAYS;
   if (!Number.isInteger(days) || days < 1) throw invalid('value-out-of-range', 'days', `days must be a whole number of at least 1, not ${days}`);
-  const { settings, problems } = resolveGateSettings(...(options.gates ?? []));
+  const { settings, problems } = resolveGateSettings(ctx.gates, ...(options.gates ?? []));
   throwIfInvalid(problems);
   return withAppErrors(async () => {
     const now = ctx.now();

@@ -64,7 +64,9 @@ export function isAppError(value: unknown): value is AppError {
 /** The store's typed errors as AppErrors; anything else is returned as it is. */
 export function toAppError(caught: unknown): unknown {
   if (caught instanceof InvalidCursorError) return invalid('invalid-page', caught.field, caught.message);
-  if (caught instanceof OutOfScopeError) return notFound('not-found', undefined, caught.message);
+  if (caught instanceof OutOfScopeError) {
+    return caught.reason === 'instance-only' ? new AppError('forbidden', [problem('instance-only', undefined, caught.message)]) : notFound('out-of-scope', undefined, caught.message);
+  }
   if (caught instanceof StoreConflictError) return conflict('conflict', caught.field, caught.message);
   return caught;
 }

@@ -45,10 +45,11 @@ test('quarantine: retrying an id that is not open says so; dismissing takes entr
     const [entry] = (await listQuarantine(ctx)).items;
     assert.ok(entry);
     assert.deepEqual(await retryQuarantine(ctx, { ids: [entry.id + 100] }), [{ id: entry.id + 100, status: 'not-open' }]);
-    const dismissed = await dismissQuarantine(ctx, [entry.id]);
+    const dismissed = await dismissQuarantine(ctx, [entry.id, entry.id]);
     assert.deepEqual(dismissed.map((e) => [e.id, e.state]), [[entry.id, 'dismissed']]);
     assert.deepEqual((await listQuarantine(ctx)).items, []);
     assert.deepEqual((await listQuarantine(ctx, { state: 'all' })).items.map((e) => e.state), ['dismissed']);
+    await assert.rejects(dismissQuarantine(ctx, [entry.id]), (caught: unknown) => caught instanceof AppError && caught.kind === 'conflict' && caught.code === 'quarantine-entry-not-open');
     await assert.rejects(getQuarantineEntry(ctx, 999), (caught: unknown) => caught instanceof AppError && caught.kind === 'not-found' && caught.code === 'quarantine-entry-not-found');
     await assert.rejects(dismissQuarantine(ctx, [999]), (caught: unknown) => caught instanceof AppError && caught.kind === 'not-found');
     await assert.rejects(dismissQuarantine(ctx, []), (caught: unknown) => caught instanceof AppError && caught.kind === 'invalid' && caught.field === 'ids');

@@ -11,7 +11,7 @@ import type { AppContext } from './context.js';
 import { ingestRunFor } from './ingest.js';
 import { ingestBytes } from '../ingest/ingest-files.js';
 import { eachItem } from './paging.js';
-import { invalid, notFound, withAppErrors } from './problems.js';
+import { conflict, invalid, notFound, withAppErrors } from './problems.js';
 
 export type { QuarantineEntry } from '../store/store.js';
 
@@ -89,11 +89,19 @@ export async function retryQuarantine(ctx: AppContext, options: RetryOptions = {
   return outcomes;
 }
 
-/** Marks entries dismissed (looked at, nothing to do); `not-found` names the first id with no entry. */
+/**
+ * Marks open entries dismissed (looked at, nothing to do), each id once. Nothing changes unless
+ * every id names an open entry: `not-found` for an id with no entry, `conflict` for one that is
+ * resolved or dismissed already.
+ */
 export async function dismissQuarantine(ctx: AppContext, ids: readonly number[]): Promise<QuarantineEntry[]> {
   if (ids.length === 0) throw invalid('ids-missing', 'ids', 'give the ids of the entries to dismiss');
   const entries: QuarantineEntry[] = [];
-  for (const id of ids) entries.push(await getQuarantineEntry(ctx, id));
+  for (const id of new Set(ids)) {
+    const entry = await getQuarantineEntry(ctx, id);
+    if (entry.state !== 'open') throw conflict('quarantine-entry-not-open', 'ids', `quarantine entry ${id} is ${entry.state} already`);
+    entries.push(entry);
+  }
   for (const entry of entries) await ctx.store.setQuarantineState(entry.id, 'dismissed');
   return entries.map((entry) => ({ ...entry, state: 'dismissed' as const }));
 }

@@ -20,6 +20,8 @@ test('records: a DMARC record with its advice and external destinations; an inva
     assert.deepEqual(caught.problems.map((p) => p.field), ['ttl', 'domain']);
     return true;
   });
+  assert.throws(() => buildDmarcRecordFor({ policy: 'reject' }, { ttl: '1.5h' }), (caught: unknown) => caught instanceof AppError && caught.message.includes('--ttl 1.5h:'));
+  assert.equal(buildDmarcRecordFor({ policy: 'reject' }, { ttl: '300', domain: 'example.com' }).zone, '_dmarc.example.com. 300 IN TXT "v=DMARC1; p=reject"');
 });
 
 test('records: the parked set, SPF and DKIM', () => {

@@ -39,7 +39,8 @@ export interface TxtRecord {
 /** Where a record goes: for a domain (absolute names), or relative to the zone origin. */
 export interface RecordPlacement {
   readonly domain?: string | undefined;
-  readonly ttl?: number | undefined;
+  /** Seconds, as a number or as the text the caller was given (checked here, and named as given when wrong). */
+  readonly ttl?: number | string | undefined;
 }
 
 /** Splits and formats `text` for the owner `name`. */
@@ -56,8 +57,10 @@ const MAX_TTL = 2147483647;
 function checkPlacement(placement: RecordPlacement): { domain: string | undefined; ttl: number | undefined } {
   const problems = [];
   let domain: string | undefined;
-  if (placement.ttl !== undefined && (!Number.isInteger(placement.ttl) || placement.ttl < 0 || placement.ttl > MAX_TTL)) {
-    problems.push({ code: 'value-out-of-range', field: 'ttl', message: `--ttl ${placement.ttl}: give a whole number of seconds (0 to ${MAX_TTL}).` });
+  const given = placement.ttl;
+  const ttl = typeof given === 'string' ? (/^\d+$/.test(given) ? Number(given) : Number.NaN) : given;
+  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 0 || ttl > MAX_TTL)) {
+    problems.push({ code: 'value-out-of-range', field: 'ttl', message: `--ttl ${String(given)}: give a whole number of seconds (0 to ${MAX_TTL}).` });
   }
   if (placement.domain !== undefined) {
     try {
@@ -68,7 +71,7 @@ function checkPlacement(placement: RecordPlacement): { domain: string | undefine
   }
   const [first, ...rest] = problems;
   if (first) throw new AppError('invalid', [first, ...rest]);
-  return { domain, ttl: placement.ttl };
+  return { domain, ttl };
 }
 
 function refused(field: string, reasons: readonly string[]): AppError {

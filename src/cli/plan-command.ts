@@ -3,8 +3,8 @@
  * each readiness gate with its value and threshold, the senders in the way, the next record
  * simulated on the last days of mail, and what to watch afterwards (docs/senders.md, "The rollout
  * planner"; app/plan-domain.ts). The published record comes from DNS, or with --offline from the
- * newest reports' policy_published. Gate settings: the configuration's `gates`, then --settings
- * FILE, then the --gate-… options. Exit status 0 when ready for the next step, 1 when not, 2 for
+ * newest reports' policy_published. Gate settings: the configuration's `gates` (applied by the
+ * application), then --settings FILE, then the --gate-… options. Exit status 0 when ready for the next step, 1 when not, 2 for
  * bad usage.
  */
 import { readFileSync } from 'node:fs';
@@ -81,7 +81,7 @@ export function registerPlanCommand(program: Command, setStatus: (code: number) 
         const { plan, notices } = await planDomain(app.context, domain, {
           days: options.days,
           offline: options.offline === true,
-          gates: [app.config.gates, readSettingsFile(options.settings), gateFlags(options)],
+          gates: [readSettingsFile(options.settings), gateFlags(options)],
           rejectTest: options.rejectTest,
           npReject: options.np,
         });

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import type { QuarantineEntry, RetryOutcome } from '../app/quarantine.js';
 import { dismissQuarantine, getQuarantineEntry, listQuarantine, readQuarantinedInput, retryQuarantine } from '../app/quarantine.js';
 import { eachItem } from '../app/paging.js';
+import { invalid } from '../app/problems.js';
 import { addStoreOptions, withApp } from './app-runner.js';
 import { addLimitOptions, limitFlags, parsePositiveInteger } from './limit-options.js';
 
@@ -21,9 +22,12 @@ function describeEntry(e: QuarantineEntry): string {
   return `${e.id}\t${e.state}\t${e.receivedAt.toISOString()}\t${e.code}\t${e.source}`;
 }
 
-/** `1 2 3` → [1, 2, 3]; a usage error for anything else. */
+/** `1 2 3` → [1, 2, 3]; an invalid request (exit 2) for anything else. */
 function parseIds(ids: readonly string[]): number[] {
-  return ids.map((id) => parsePositiveInteger(id));
+  return ids.map((id) => {
+    if (!/^\d+$/.test(id) || Number(id) < 1 || !Number.isSafeInteger(Number(id))) throw invalid('not-an-id', 'ids', `"${id}" is not an entry id (a positive whole number, from quarantine list)`);
+    return Number(id);
+  });
 }
 
 export function registerQuarantineCommand(program: Command, setStatus: (code: number) => void): void {

@@ -24,14 +24,14 @@ export function renderTxtRecord(record: TxtRecord, title: string): string {
 export function renderAdvice(findings: readonly Finding[]): string {
   return findings
     .filter((f) => f.severity !== 'ok')
-    .map((f) => `${f.severity === 'info' ? 'note' : f.severity}: ${f.code}: ${f.message}${f.fix ? ` Fix: ${f.fix}` : ''}${hint(f)}\n`)
+    .map((f) => `${f.severity === 'info' ? 'note' : f.severity}: ${f.code}: ${cliMessage(f)}${f.fix ? ` Fix: ${f.fix}` : ''}\n`)
     .join('');
 }
 
-/** What to run, for the findings whose check the CLI offers. */
-function hint(f: Finding): string {
-  if (f.code === 'dmarc-external-destination' && f.name !== undefined) return ` Once published, \`dmarcpilot check ${f.name.slice(0, f.name.indexOf('._report._dmarc.'))}\` verifies it.`;
-  return '';
+/** The message as the CLI words it: the command instead of the words for it, where the CLI offers one. */
+function cliMessage(f: Finding): string {
+  if (f.code === 'dmarc-external-destination') return f.message.replace('(a DNS check verifies it)', '(`dmarcpilot check` verifies it)');
+  return f.message;
 }
 
 /** --domain, --ttl and --json, shared by every `record` subcommand. */
@@ -41,10 +41,9 @@ export interface CommonOptions {
   json?: boolean;
 }
 
-/** The placement options as given: `--ttl` as a number (a non-number is refused by the application with the others). */
-export function placementOf(options: CommonOptions): { domain?: string; ttl?: number } {
-  const ttl = options.ttl === undefined ? undefined : /^\d+$/.test(options.ttl) ? Number(options.ttl) : Number.NaN;
-  return { ...(options.domain !== undefined ? { domain: options.domain } : {}), ...(ttl !== undefined ? { ttl } : {}) };
+/** The placement options as given (the application checks them, naming a wrong value as it was written). */
+export function placementOf(options: CommonOptions): { domain?: string; ttl?: string } {
+  return { ...(options.domain !== undefined ? { domain: options.domain } : {}), ...(options.ttl !== undefined ? { ttl: options.ttl } : {}) };
 }
 
 /**

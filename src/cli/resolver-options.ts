@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { ConfigFlags } from '../app/config.js';
-import { parseServerAddress } from '../dns/node-resolver.js';
+import { parseServerAddress } from '../core/server-address.js';
 import { parsePositiveInteger } from './limit-options.js';
 
 export interface ResolverOptions {

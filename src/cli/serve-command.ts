@@ -53,13 +53,14 @@ async function serve(options: ServeOptions): Promise<number> {
     for (const p of caught.problems) log(p.code === 'config-unreadable' ? p.message : `configuration: ${p.message}`);
     return 2;
   }
+  for (const warning of config.warnings) log(`configuration: warning: ${warning}`);
   if (config.smtp === undefined && mailboxes.length === 0) {
     log('nothing to run: the SMTP listener is off and no IMAP mailbox is configured');
     return 2;
   }
   let app: App;
   try {
-    app = await openApp(config, { log: { info: log, warn: (message) => log(`warning: ${message}`) } });
+    app = await openApp(config, { log: { info: log, warn: (message) => log(`warning: ${message}`) }, openStore: 'start' });
   } catch (caught) {
     log(caught instanceof Error ? caught.message : String(caught));
     return 1;

@@ -16,6 +16,8 @@ export function isSettingsSection(value: unknown): value is SettingsSection {
 
 export class SettingsReader {
   readonly problems: Problem[] = [];
+  /** What is accepted but worth telling the operator (a value lowered to a limit). */
+  readonly warnings: Problem[] = [];
 
   /** `where` prefixes every message (e.g. the configuration file's path and a colon). */
   constructor(private readonly where = '') {}
@@ -23,6 +25,11 @@ export class SettingsReader {
   /** Records a problem about `field` (a setting path, or an environment variable / option name). */
   fail(field: string, message: string, code = 'setting-invalid'): void {
     this.problems.push(problem(code, field, `${this.where}${field}: ${message}`));
+  }
+
+  /** Records a warning about `field`: the setting is used, adjusted as the message says. */
+  warn(field: string, message: string, code = 'setting-adjusted'): void {
+    this.warnings.push(problem(code, field, `${this.where}${field}: ${message}`));
   }
 
   /** Every key of `section` not in `keys` is a problem (a typo would otherwise be ignored silently). */

@@ -12,6 +12,10 @@ import { Resolver as CaresResolver } from 'node:dns/promises';
 import { domainToASCII } from 'node:url';
 import type { DnsAnswer, DnsFailureCode, MxHost, Resolver } from '../core/dns-resolver.js';
 import { canonicalizeIp } from '../core/ip.js';
+import { parseServerAddress } from '../core/server-address.js';
+
+export { parseServerAddress } from '../core/server-address.js';
+export type { ServerAddress } from '../core/server-address.js';
 
 export interface NodeResolverOptions {
   /** Servers as `HOST:PORT`, `HOST` (port 53) or `[IPv6]:PORT`, tried in order; default: the system's. */
@@ -30,36 +34,7 @@ export interface NodeResolverOptions {
   readonly maxInFlight?: number;
 }
 
-/** A parsed `HOST:PORT`, as c-ares wants it. */
-export interface ServerAddress {
-  readonly host: string;
-  readonly port: number;
-}
-
 const defaults = { timeoutMs: 2000, tries: 2, backoffMs: 100, maxInFlight: 64 } as const;
-
-/**
- * Parses `--resolver` values: `192.0.2.53`, `192.0.2.53:5353`, `[2001:db8::53]:5353`, `2001:db8::53`.
- * Returns undefined when the text is not an IP address with an optional port (c-ares takes no names).
- */
-export function parseServerAddress(text: string): ServerAddress | undefined {
-  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
-  const hostPort = /^([^:]+)(?::(\d{1,5}))?$/.exec(text);
-  let host: string | undefined;
-  let port = 53;
-  if (bracketed) {
-    host = bracketed[1];
-    if (bracketed[2] !== undefined) port = Number(bracketed[2]);
-  } else if (hostPort) {
-    host = hostPort[1];
-    if (hostPort[2] !== undefined) port = Number(hostPort[2]);
-  } else {
-    host = text; // a bare IPv6 address
-  }
-  const ip = host === undefined ? undefined : canonicalizeIp(host);
-  if (!ip || (ip.version === 4 && bracketed) || port < 1 || port > 65535) return undefined;
-  return { host: ip.ip, port };
-}
 
 /** The worst time one lookup can take with these options: every server timing out in every round. */
 export function worstCaseLookupMs(options: NodeResolverOptions = {}): number {

@@ -43,7 +43,7 @@ function bindMember(target: Store, prop: string | symbol): unknown {
 }
 
 function refused(what: string): Promise<never> {
-  return Promise.reject(new OutOfScopeError(`${what} belongs to the instance, not to an organisation.`));
+  return Promise.reject(new OutOfScopeError(`${what} belongs to the instance, not to an organisation.`, 'instance-only'));
 }
 
 class DomainScopedStore implements Store {

@@ -473,9 +473,15 @@ export class StoreConflictError extends Error {
 
 /** A domain, report or entry outside the organisation's scope: to its callers it does not exist. */
 export class OutOfScopeError extends Error {
-  constructor(message: string) {
+  /**
+   * `not-visible`: a domain, report or organisation the caller cannot see (to it, it does not exist);
+   * `instance-only`: something only the whole instance has (the quarantine, counts, compaction).
+   */
+  readonly reason: 'not-visible' | 'instance-only';
+  constructor(message: string, reason: 'not-visible' | 'instance-only' = 'not-visible') {
     super(message);
     this.name = 'OutOfScopeError';
+    this.reason = reason;
   }
 }
 

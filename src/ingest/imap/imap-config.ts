@@ -18,7 +18,7 @@ import type { Problem } from '../../core/problem.js';
 import { problem } from '../../core/problem.js';
 import type { SettingsReader, SettingsSection } from '../../core/settings-reader.js';
 import type { ImapLocation } from './imap-location.js';
-import { describeImapLocation, parseImapLocation } from './imap-location.js';
+import { describeImapLocation, maskUrlPassword, parseImapLocation } from './imap-location.js';
 
 export type ImapAfterIngest = 'move' | 'delete' | 'keep';
 
@@ -174,7 +174,7 @@ export function readImapMailboxes(value: unknown, envUrl: string | undefined, re
 }
 
 function readMailbox(url: string, section: SettingsSection, path: string, read: SettingsReader): ImapMailboxSettings {
-  if (!/^imaps?:\/\/[^/]+/i.test(url)) read.fail(`${path}url`, `"${url.replace(/:[^:@/]*@/, ':****@')}" is not imap:// or imaps://user@host/FOLDER`);
+  if (!/^imaps?:\/\/[^/]+/i.test(url)) read.fail(`${path}url`, `"${maskUrlPassword(url)}" is not imap:// or imaps://user@host/FOLDER`);
   const keep = read.boolean(section, 'keep', path) ?? false;
   const remove = read.boolean(section, 'delete', path) ?? false;
   if (keep && remove) read.fail(`${path}keep and ${path}delete`, 'choose one');

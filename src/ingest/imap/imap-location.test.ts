@@ -57,3 +57,9 @@ test('maskUrlPassword leaves URLs without a password alone', () => {
   assert.equal(maskUrlPassword('imaps://dmarc@mail.example/INBOX'), 'imaps://dmarc@mail.example/INBOX');
   assert.equal(maskUrlPassword('imaps://dmarc:s3cret@mail.example/INBOX'), 'imaps://dmarc:***@mail.example/INBOX');
 });
+
+test('maskUrlPassword: a password holding / or @ (not percent-encoded) is never shown', () => {
+  assert.equal(maskUrlPassword('imaps://dmarc:se/cr@t@mail.example/INBOX'), 'imaps://dmarc:***@mail.example/INBOX');
+  assert.equal(maskUrlPassword('ftp://u:se/cret@host/x'), 'ftp://u:***@host/x');
+  assert.equal(maskUrlPassword('imaps://dmarc@mail.example/INBOX'), 'imaps://dmarc@mail.example/INBOX');
+});

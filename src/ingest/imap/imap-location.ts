@@ -79,7 +79,9 @@ export function describeImapMessage(location: ImapLocation, uidValidity: bigint,
 
 /** The text with the password of a URL-like `scheme://user:password@host` replaced by `***`. */
 export function maskUrlPassword(text: string): string {
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@]*):[^/@]*@/i, '$1:***@');
+  // Up to the last @: a password may hold / or @ that were not percent-encoded (then the URL is not
+  // even valid, and the message quoting it must still not show it).
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@]*):.*@/i, '$1:***@');
 }
 
 function decodeParts(url: URL): { user: string; password: string; folder: string } | undefined {

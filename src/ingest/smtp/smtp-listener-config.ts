@@ -27,8 +27,9 @@ export interface SmtpListenerConfig {
   /**
    * Whom mail is accepted for: addresses (`dmarc@reports.example`) and whole domains
    * (`reports.example` or `@reports.example`), case-insensitive; every other recipient is refused
-   * at RCPT TO with 550 5.1.1, so the listener is never a relay. Required when the listener is not
-   * on loopback; on loopback an empty list (or `*`) accepts any recipient, for a first trial.
+   * at RCPT TO with 550 5.1.1, so the listener is never a relay. `*` (any recipient) only on a
+   * loopback listener, for a first trial; in `serve`'s configuration no recipients on loopback
+   * means `*` (SmtpReadOptions).
    */
   readonly recipients?: readonly string[];
   /**
@@ -54,7 +55,7 @@ export interface SmtpListenerSettings {
   readonly host: string;
   readonly port: number;
   readonly hostname: string | undefined;
-  /** The recipients as configured (empty: any recipient, loopback only). */
+  /** The recipients as configured (empty: any recipient, loopback only, as `serve` reads it). */
   readonly recipientList: readonly string[];
   readonly recipients: RecipientPolicy;
   readonly maxMessageBytes: number;
@@ -89,11 +90,31 @@ export const SMTP_DEFAULTS = {
 const KEYS = ['enabled', 'host', 'port', 'hostname', 'recipients', 'maxMessageBytes', 'maxConnections', 'tls', 'requireTls', 'socketTimeoutMs', 'closeTimeoutMs'];
 
 /**
- * Reads the `smtp` section (undefined: not configured) with the overrides over it; records every
- * problem in `read`. Returns undefined when the listener is turned off (or when the settings are
- * wrong: the reader holds why).
+ * How `serve`'s configuration differs from a listener started directly: there, no recipients on a
+ * loopback listener means any recipient (the first-run default of `npm start`), and a message
+ * limit above the largest input kept whole is lowered to it with a warning. Started directly, both
+ * are mistakes (nothing would be accepted; the limit cannot be honoured).
  */
-export function readSmtpSettings(value: unknown, overrides: SmtpOverrides, limits: Limits, read: SettingsReader, path = 'smtp.'): SmtpListenerSettings | undefined {
+export interface SmtpReadOptions {
+  readonly emptyRecipientsOnLoopback: 'any' | 'refuse';
+  readonly messageLimitAboveBuffered: 'lower' | 'refuse';
+}
+
+const DIRECT: SmtpReadOptions = { emptyRecipientsOnLoopback: 'refuse', messageLimitAboveBuffered: 'refuse' };
+
+/**
+ * Reads the `smtp` section (undefined: not configured) with the overrides over it; records every
+ * problem (and warning) in `read`. Returns undefined when the listener is turned off (or when the
+ * settings are wrong: the reader holds why).
+ */
+export function readSmtpSettings(
+  value: unknown,
+  overrides: SmtpOverrides,
+  limits: Limits,
+  read: SettingsReader,
+  options: SmtpReadOptions = DIRECT,
+  path = 'smtp.',
+): SmtpListenerSettings | undefined {
   const section: SettingsSection | undefined = value === undefined ? {} : read.object(value, path.slice(0, -1));
   if (section === undefined) return undefined;
   const before = read.problems.length;
@@ -113,7 +134,8 @@ export function readSmtpSettings(value: unknown, overrides: SmtpOverrides, limit
   if (recipientList.length === 0 && !loopback) {
     read.fail(`${path}recipients`, `required (or DMARCPILOT_SMTP_RECIPIENTS) when the listener is on ${host}, not loopback: name the addresses or domains reports are sent to`);
   }
-  const parsedRecipients = parseRecipientPolicy(recipientList.length === 0 ? ['*'] : recipientList);
+  const anyOnLoopback = recipientList.length === 0 && loopback && options.emptyRecipientsOnLoopback === 'any';
+  const parsedRecipients = parseRecipientPolicy(anyOnLoopback ? ['*'] : recipientList);
   for (const problem of parsedRecipients.problems) read.fail(`${path}recipients`, problem);
   const tlsSection = section['tls'] === undefined ? undefined : read.object(section['tls'], `${path}tls`);
   if (tlsSection) read.known(tlsSection, `${path}tls.`, ['keyFile', 'certFile']);
@@ -122,9 +144,14 @@ export function readSmtpSettings(value: unknown, overrides: SmtpOverrides, limit
   if ((keyFile === undefined) !== (certFile === undefined)) read.fail(`${path}tls`, 'give both keyFile and certFile (or DMARCPILOT_SMTP_TLS_KEY and DMARCPILOT_SMTP_TLS_CERT)');
   const requireTls = read.boolean(section, 'requireTls', path) ?? false;
   if (requireTls && keyFile === undefined) read.fail(`${path}requireTls`, `needs ${path}tls (keyFile and certFile)`);
-  const maxMessageBytes = read.integer(section, 'maxMessageBytes', 1024, 2 ** 40, path) ?? Math.min(SMTP_DEFAULTS.maxMessageBytes, limits.maxBufferedBytes);
+  let maxMessageBytes = read.integer(section, 'maxMessageBytes', 1024, 2 ** 40, path) ?? Math.min(SMTP_DEFAULTS.maxMessageBytes, limits.maxBufferedBytes);
   if (maxMessageBytes > limits.maxBufferedBytes) {
-    read.fail(`${path}maxMessageBytes`, `${maxMessageBytes} is more than the largest input kept whole (maxBufferedBytes, ${limits.maxBufferedBytes})`);
+    const why = `${maxMessageBytes} is more than the largest input kept whole (maxBufferedBytes, ${limits.maxBufferedBytes})`;
+    if (options.messageLimitAboveBuffered === 'refuse') read.fail(`${path}maxMessageBytes`, why);
+    else {
+      read.warn(`${path}maxMessageBytes`, `${why}: messages are limited to ${limits.maxBufferedBytes} bytes`);
+      maxMessageBytes = limits.maxBufferedBytes;
+    }
   }
   const settings: SmtpListenerSettings = {
     host,
