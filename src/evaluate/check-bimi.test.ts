@@ -34,3 +34,17 @@ for (const row of rows) {
     if (row.domain) assert.equal(records.name, name);
   });
 }
+
+test('params: bimi-without-enforcement lists each reason as a keyword with the policy it read', async () => {
+  const { findings } = await checkBimi('example.com', { resolver: new MemoryResolver({ [name]: { TXT: [logo] } }), dmarc: { policy: 'none', pct: 50, testing: true, subdomainPolicy: 'none' } });
+  assert.deepEqual(findings[0]?.params, { name, domain: 'example.com', reasons: ['policy', 'pct', 'testing', 'subdomain-policy'], policy: 'none', pct: 50, testing: true, subdomainPolicy: 'none' });
+  const none = await checkBimi('example.com', { resolver: new MemoryResolver({ [name]: { TXT: [logo] } }), dmarc: undefined });
+  assert.deepEqual(none.findings[0]?.params['reasons'], ['no-policy']);
+});
+
+test('params: bimi-ok gives the logo and evidence URLs; bimi-invalid the value at fault', async () => {
+  const ok = await checkBimi('example.com', { resolver: new MemoryResolver({ [name]: { TXT: [logo] } }), dmarc: reject });
+  assert.deepEqual(ok.findings[0]?.params, { name, domain: 'example.com', selector: 'default', logoUrl: 'https://example.com/logo.svg', evidenceUrl: 'https://example.com/vmc.pem' });
+  const bad = await checkBimi('example.com', { resolver: new MemoryResolver({ [name]: { TXT: ['v=BIMI1; l=http://example.com/logo.svg'] } }), dmarc: reject });
+  assert.deepEqual(bad.findings[0]?.params, { name, domain: 'example.com', selector: 'default', record: 'v=BIMI1; l=http://example.com/logo.svg', tag: 'l', offset: 11, value: 'http://example.com/logo.svg', scheme: 'http' });
+});

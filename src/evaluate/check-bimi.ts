@@ -54,7 +54,7 @@ export async function checkBimi(domain: string, options: { resolver: Resolver; d
   let txt: string[] = [];
   for (const [index, candidate] of names.entries()) {
     const answer = await options.resolver.txt(candidate);
-    if (answer.status === 'error') return { findings: [dnsErrorFinding('bimi-dns-error', 'TXT', candidate, answer, 'whether the domain publishes a BIMI record', DRAFT)], records: { domain: ascii, name: candidate, txt: [] } };
+    if (answer.status === 'error') return { findings: [dnsErrorFinding('bimi-dns-error', 'TXT', candidate, answer, 'whether the domain publishes a BIMI record', DRAFT, { domain: ascii, selector })], records: { domain: ascii, name: candidate, txt: [] } };
     const texts = answer.status === 'ok' ? answer.records.map(joinTxtStrings) : [];
     const meant = texts.some((t) => isBimiRecordText(t) || looksLikeBimiAttempt(t));
     if (index === 0 || meant) {
@@ -68,22 +68,22 @@ export async function checkBimi(domain: string, options: { resolver: Resolver; d
   const findings: Finding[] = [];
   if (records.length === 0) {
     const attempts = txt.filter(looksLikeBimiAttempt);
-    for (const text of attempts) for (const d of parseBimiRecord(text).diagnostics) findings.push(diagnosticToFinding(d, name, fix));
+    for (const text of attempts) for (const d of parseBimiRecord(text).diagnostics) findings.push(diagnosticToFinding(d, name, fix, { domain: ascii, selector, record: text }));
     if (attempts.length === 0) {
-      findings.push(finding('bimi-missing', 'info', `${ascii} publishes no BIMI record at ${names.join(' or ')}: receivers that support BIMI show no brand logo. BIMI is optional.`, `Once DMARC is at enforcement, publish "v=BIMI1; l=https://<host>/logo.svg; a=https://<host>/vmc.pem" at ${names[0] ?? name}.`, DRAFT, { name: names[0] ?? name }));
+      findings.push(finding('bimi-missing', 'info', `${ascii} publishes no BIMI record at ${names.join(' or ')}: receivers that support BIMI show no brand logo. BIMI is optional.`, `Once DMARC is at enforcement, publish "v=BIMI1; l=https://<host>/logo.svg; a=https://<host>/vmc.pem" at ${names[0] ?? name}.`, DRAFT, { name: names[0] ?? name }, { name: names[0] ?? name, domain: ascii, selector, names }));
     }
     return { findings, records: { domain: ascii, name, txt } };
   }
   if (records.length > 1) {
-    findings.push(finding('bimi-multiple-records', 'error', `${name} has ${records.length} BIMI records; receivers then use none.`, `Delete all but one of the v=BIMI1 records at ${name}.`, DRAFT, { name }));
+    findings.push(finding('bimi-multiple-records', 'error', `${name} has ${records.length} BIMI records; receivers then use none.`, `Delete all but one of the v=BIMI1 records at ${name}.`, DRAFT, { name }, { name, domain: ascii, selector, count: records.length, records }));
   }
   const text = records[0] ?? '';
   const { record, diagnostics } = parseBimiRecord(text);
-  for (const d of diagnostics) findings.push(diagnosticToFinding(d, name, d.code === 'bimi-no-evidence' ? 'Obtain a Verified Mark Certificate (or Common Mark Certificate) for the logo and publish its PEM URL in a=.' : d.code === 'bimi-declined' ? '' : fix));
+  for (const d of diagnostics) findings.push(diagnosticToFinding(d, name, d.code === 'bimi-no-evidence' ? 'Obtain a Verified Mark Certificate (or Common Mark Certificate) for the logo and publish its PEM URL in a=.' : d.code === 'bimi-declined' ? '' : fix, { domain: ascii, selector, record: text }));
   const declined = record?.declined ?? false;
   if (!declined) findings.push(...checkEnforcement(ascii, name, options.dmarc));
   if (!declined && record?.logoUrl !== undefined && !findings.some((f) => f.severity === 'error' || f.severity === 'warning')) {
-    findings.push(finding('bimi-ok', 'ok', `${ascii} publishes a BIMI logo (${record.logoUrl}) and its DMARC policy is at enforcement.`, '', DRAFT, { name }));
+    findings.push(finding('bimi-ok', 'ok', `${ascii} publishes a BIMI logo (${record.logoUrl}) and its DMARC policy is at enforcement.`, '', DRAFT, { name }, { name, domain: ascii, selector, logoUrl: record.logoUrl, evidenceUrl: record.evidenceUrl ?? null }));
   }
   const summary = record ? { text, ...(record.logoUrl !== undefined ? { logoUrl: record.logoUrl } : {}), ...(record.evidenceUrl !== undefined ? { evidenceUrl: record.evidenceUrl } : {}), declined } : undefined;
   return { findings, records: { domain: ascii, name, txt, ...(summary ? { record: summary } : {}) } };
@@ -92,15 +92,22 @@ export async function checkBimi(domain: string, options: { resolver: Resolver; d
 /** bimi-without-enforcement when the DMARC policy would not let receivers show the logo. */
 function checkEnforcement(domain: string, name: string, dmarc: BimiDmarcInput | undefined): Finding[] {
   const reasons: string[] = [];
-  if (dmarc === undefined) reasons.push('the domain has no DMARC policy');
+  // The same reasons as stable keywords, for the params.
+  const keys: string[] = [];
+  const because = (key: string, reason: string): void => {
+    keys.push(key);
+    reasons.push(reason);
+  };
+  if (dmarc === undefined) because('no-policy', 'the domain has no DMARC policy');
   else {
     const policy = dmarc.policy.toLowerCase();
-    if (policy !== 'quarantine' && policy !== 'reject') reasons.push(`its DMARC policy is p=${dmarc.policy}`);
-    if (dmarc.pct < 100) reasons.push(`the policy applies to only ${dmarc.pct}% of failing mail (pct=${dmarc.pct})`);
-    if (dmarc.testing) reasons.push('the policy is in test mode (t=y)');
-    if (dmarc.subdomainPolicy?.toLowerCase() === 'none') reasons.push('its subdomain policy is sp=none');
+    if (policy !== 'quarantine' && policy !== 'reject') because('policy', `its DMARC policy is p=${dmarc.policy}`);
+    if (dmarc.pct < 100) because('pct', `the policy applies to only ${dmarc.pct}% of failing mail (pct=${dmarc.pct})`);
+    if (dmarc.testing) because('testing', 'the policy is in test mode (t=y)');
+    if (dmarc.subdomainPolicy?.toLowerCase() === 'none') because('subdomain-policy', 'its subdomain policy is sp=none');
   }
   if (reasons.length === 0) return [];
+  const params = { name, domain, reasons: keys, policy: dmarc?.policy ?? null, pct: dmarc?.pct ?? null, testing: dmarc?.testing ?? null, subdomainPolicy: dmarc?.subdomainPolicy ?? null };
   return [
     finding(
       'bimi-without-enforcement',
@@ -109,6 +116,7 @@ function checkEnforcement(domain: string, name: string, dmarc: BimiDmarcInput | 
       `Move the DMARC record of ${domain} to p=quarantine or p=reject for all mail (pct=100 or no pct, no t=y, sp not none) once reports show that legitimate mail passes.`,
       'draft-brand-indicators-for-message-identification §4.3; RFC 7489 §6.3; RFC 9989 §4.7',
       { name },
+      params,
     ),
   ];
 }

@@ -89,3 +89,33 @@ test('DKIM: a failing resolver gives one dkim-dns-error for all guessed default 
   assert.ok(errors.some((f) => f.message.includes(`${DEFAULT_DKIM_SELECTORS.length} common provider selectors`)), JSON.stringify(errors));
   assert.ok(!findings.some((f) => f.code === 'dkim-no-selectors' || f.code === 'dkim-key-missing'));
 });
+
+test('params: dkim-key-weak gives the key size and the limit, with the selector and where it came from', async () => {
+  const resolver = new MemoryResolver({ 's1._domainkey.example.com': { TXT: [`v=DKIM1; p=${key1024}`] } });
+  const { findings } = await checkDkim('example.com', [given('s1')], { resolver });
+  assert.deepEqual(findings.find((f) => f.code === 'dkim-key-weak')?.params, { name: 's1._domainkey.example.com', domain: 'example.com', selector: 's1', origin: 'given', tag: 'p', offset: 11, bits: 1024, limit: 2048 });
+});
+
+test('params: dkim-ok gives the key type and size', async () => {
+  const resolver = new MemoryResolver({ 'google._domainkey.example.com': { TXT: [`v=DKIM1; p=${key2048}`] } });
+  const { findings } = await checkDkim('example.com', [{ selector: 'google', origin: 'default' }], { resolver });
+  assert.deepEqual(findings.find((f) => f.code === 'dkim-ok')?.params, { name: 'google._domainkey.example.com', domain: 'example.com', selector: 'google', origin: 'default', keyType: 'rsa', bits: 2048, provider: 'Google Workspace' });
+});
+
+test('dkim-no-selectors: the fix says what to do in words, no flag; params give the domain and what was probed', async () => {
+  const { findings } = await checkDkim('example.com', defaultSelectorProbes(), { resolver: new MemoryResolver({}) });
+  const f = findings.find((x) => x.code === 'dkim-no-selectors');
+  assert.equal(f?.fix, 'Name the selectors your senders use (the s= tag of their DKIM-Signature header) when checking, or keep the aggregate reports in the store so the selectors are learned from them.');
+  assert.doesNotMatch(`${f?.message ?? ''} ${f?.fix ?? ''}`, /--|dmarcpilot/);
+  assert.deepEqual(f?.params, { name: '_domainkey.example.com', domain: 'example.com', probed: DEFAULT_DKIM_SELECTORS.map((s) => s.selector) });
+});
+
+test('params: a DNS failure of several default selectors lists them', async () => {
+  const zone: Record<string, 'timeout'> = { 'google._domainkey.example.com': 'timeout', 's1._domainkey.example.com': 'timeout' };
+  const { findings } = await checkDkim('example.com', [{ selector: 'google', origin: 'default' }, { selector: 's1', origin: 'default' }], { resolver: new MemoryResolver(zone) });
+  const f = findings.find((x) => x.code === 'dkim-dns-error');
+  assert.equal(f?.params['count'], 2);
+  assert.deepEqual(f?.params['selectors'], ['google', 's1']);
+  assert.equal(f?.params['failure'], 'timeout');
+  assert.equal(f?.params['selector'], undefined);
+});

@@ -89,8 +89,11 @@ export async function checkDkim(domain: string, selectors: readonly DkimSelector
   const findings = results.filter((r) => !failedDefaults.includes(r)).flatMap((result) => result.findings);
   const firstFailure = failedDefaults[0]?.findings[0];
   if (firstFailure && failedDefaults.length > 1) {
-    const names = failedDefaults.map((r) => r.result.selector).join(', ');
-    findings.push({ ...firstFailure, message: `The DKIM key lookups of ${failedDefaults.length} common provider selectors under _domainkey.${ascii} failed (${names}); the first: ${firstFailure.message}`, name: `_domainkey.${ascii}` });
+    const selectors = failedDefaults.map((r) => r.result.selector);
+    const name = `_domainkey.${ascii}`;
+    const { selector: _first, ...first } = firstFailure.params;
+    const params = { ...first, name, domain: ascii, origin: 'default', count: failedDefaults.length, selectors };
+    findings.push({ ...firstFailure, message: `The DKIM key lookups of ${failedDefaults.length} common provider selectors under _domainkey.${ascii} failed (${selectors.join(', ')}); the first: ${firstFailure.message}`, name, params });
   } else if (firstFailure) {
     findings.push(firstFailure);
   }
@@ -102,7 +105,7 @@ export async function checkDkim(domain: string, selectors: readonly DkimSelector
     wildcard = probe.status === 'ok';
     if (wildcard) {
       findings.push(
-        finding('dkim-wildcard-key', 'info', `A key record answers for any selector under _domainkey.${ascii} (a wildcard), so keys found at guessed default selectors may be that wildcard, not a provider's key.`, '', 'RFC 6376 §3.6.2.1; RFC 4592', { name: `*._domainkey.${ascii}` }),
+        finding('dkim-wildcard-key', 'info', `A key record answers for any selector under _domainkey.${ascii} (a wildcard), so keys found at guessed default selectors may be that wildcard, not a provider's key.`, '', 'RFC 6376 §3.6.2.1; RFC 4592', { name: `*._domainkey.${ascii}` }, { name: `*._domainkey.${ascii}`, domain: ascii, found: foundDefaults }),
       );
     }
   }
@@ -116,9 +119,10 @@ export async function checkDkim(domain: string, selectors: readonly DkimSelector
         'dkim-no-selectors',
         'warning',
         `No DKIM key was found for ${ascii}: no selector was given or learned from reports${probedDefaults.length > 0 ? ', and none of the common provider defaults has a key' : ', and the common provider defaults were not probed'}. DNS cannot list selectors, so this does not prove that mail is unsigned.`,
-        'Give the selectors your senders use (the s= tag of their DKIM-Signature header) with --selectors, or configure a store so selectors are learned from aggregate reports.',
+        'Name the selectors your senders use (the s= tag of their DKIM-Signature header) when checking, or keep the aggregate reports in the store so the selectors are learned from them.',
         'RFC 6376 §3.1',
         { name: `_domainkey.${ascii}` },
+        { name: `_domainkey.${ascii}`, domain: ascii, probed: probedDefaults },
       ),
     );
   }
@@ -141,22 +145,24 @@ async function lookupSelector(domain: string, input: DkimSelectorInput, resolver
   const provider = describeDefaultSelector(input.selector);
   const base = { selector: input.selector, origin: input.origin, ...(provider !== undefined && input.origin === 'default' ? { provider } : {}) };
   const name = normalizeDomainName(`${input.selector}._domainkey.${domain}`);
+  // Every finding about one selector names it, where it came from and the domain.
+  const about = { domain, selector: input.selector, origin: input.origin };
   if (name === undefined || input.selector.startsWith('.') || input.selector === '') {
     const message = `"${input.selector}" is not a valid DKIM selector (letters, digits and hyphens, in dot-separated labels).`;
-    return { result: { ...base, name: `${input.selector}._domainkey.${domain}`, status: 'invalid-name', keys: [] }, findings: [finding('dkim-selector-invalid', 'error', message, 'Give the selector exactly as it appears in the s= tag of the DKIM-Signature header.', 'RFC 6376 §3.1', { name: domain })] };
+    return { result: { ...base, name: `${input.selector}._domainkey.${domain}`, status: 'invalid-name', keys: [] }, findings: [finding('dkim-selector-invalid', 'error', message, 'Give the selector exactly as it appears in the s= tag of the DKIM-Signature header.', 'RFC 6376 §3.1', { name: domain }, about)] };
   }
   const answer = await resolver.txt(name);
   if (answer.status === 'error') {
-    return { result: { ...base, name, status: 'dns-error', keys: [] }, findings: [dnsErrorFinding('dkim-dns-error', 'TXT', name, answer, `the DKIM key of selector ${input.selector}`, RFC_RECORD)] };
+    return { result: { ...base, name, status: 'dns-error', keys: [] }, findings: [dnsErrorFinding('dkim-dns-error', 'TXT', name, answer, `the DKIM key of selector ${input.selector}`, RFC_RECORD, about)] };
   }
   if (answer.status !== 'ok') {
-    return { result: { ...base, name, status: 'missing', keys: [] }, findings: input.origin === 'default' ? [] : [describeMissing(name, input)] };
+    return { result: { ...base, name, status: 'missing', keys: [] }, findings: input.origin === 'default' ? [] : [describeMissing(domain, name, input)] };
   }
   const findings: Finding[] = [];
   const texts = answer.records.map(joinTxtStrings);
   if (texts.length > 1) {
     findings.push(
-      finding('dkim-multiple-records', 'error', `${name} has ${texts.length} TXT records; with more than one key record at a selector, verification results are undefined.`, `Keep exactly one key record at ${name} and delete the others.`, 'RFC 6376 §3.6.2.2', { name }),
+      finding('dkim-multiple-records', 'error', `${name} has ${texts.length} TXT records; with more than one key record at a selector, verification results are undefined.`, `Keep exactly one key record at ${name} and delete the others.`, 'RFC 6376 §3.6.2.2', { name }, { name, ...about, count: texts.length }),
     );
   }
   const keys: DkimKeySummary[] = [];
@@ -165,18 +171,19 @@ async function lookupSelector(domain: string, input: DkimSelectorInput, resolver
     keys.push(summarize(record));
     for (const diagnostic of diagnostics) {
       const adjusted = diagnostic.code === 'dkim-key-revoked' ? { ...diagnostic, ...describeRevoked(input) } : diagnostic;
-      findings.push(diagnosticToFinding(adjusted, name, FIXES[diagnostic.code] ?? revokedFix(input, name)));
+      findings.push(diagnosticToFinding(adjusted, name, FIXES[diagnostic.code] ?? revokedFix(input, name), about));
     }
     if (record.usable && !diagnostics.some((d) => d.severity !== 'info')) {
       const size = record.keyType === 'ed25519' ? 'an Ed25519 key' : `an RSA key of ${record.keyBits ?? '?'} bits`;
       const who = base.provider !== undefined ? ` (the ${base.provider} default)` : '';
-      findings.push(finding('dkim-ok', 'ok', `Selector ${input.selector}${who} publishes ${size}.`, '', 'RFC 6376 §3.6.1; RFC 8301 §3.2', { name }));
+      const params = { name, ...about, keyType: record.keyType, bits: record.keyBits ?? null, provider: base.provider ?? null };
+      findings.push(finding('dkim-ok', 'ok', `Selector ${input.selector}${who} publishes ${size}.`, '', 'RFC 6376 §3.6.1; RFC 8301 §3.2', { name }, params));
     }
   }
   return { result: { ...base, name, status: 'found', keys }, findings };
 }
 
-function describeMissing(name: string, input: DkimSelectorInput): Finding {
+function describeMissing(domain: string, name: string, input: DkimSelectorInput): Finding {
   const why = input.origin === 'reports' ? 'receivers reported mail signed with this selector, so those signatures now fail' : 'mail signed with this selector fails DKIM';
   return finding(
     'dkim-key-missing',
@@ -185,6 +192,7 @@ function describeMissing(name: string, input: DkimSelectorInput): Finding {
     `Publish the selector's public key as a TXT record at ${name} ("v=DKIM1; k=rsa; p=<base64 key>", or the CNAME your provider gives), or stop signing with selector ${input.selector}.`,
     RFC_RECORD,
     { name },
+    { name, domain, selector: input.selector, origin: input.origin },
   );
 }
 
@@ -200,7 +208,8 @@ function revokedFix(input: DkimSelectorInput, name: string): string {
 }
 
 function describeProbe(domain: string, probed: readonly string[], found: readonly string[]): Finding {
-  const named = (selector: string): string => `${selector} (${describeDefaultSelector(selector) ?? 'unknown'})`;
+  const provider = (selector: string): string => describeDefaultSelector(selector) ?? 'unknown';
+  const named = (selector: string): string => `${selector} (${provider(selector)})`;
   const hits = found.length > 0 ? `found a key record at ${found.map(named).join(', ')}` : 'found none';
   return finding(
     'dkim-defaults-probed',
@@ -209,6 +218,7 @@ function describeProbe(domain: string, probed: readonly string[], found: readonl
     '',
     'RFC 6376 §3.1',
     { name: `_domainkey.${domain}` },
+    { name: `_domainkey.${domain}`, domain, count: probed.length, probed, found, providers: found.map(provider) },
   );
 }
 

@@ -114,3 +114,60 @@ test('U-label domains are queried as A-labels (RFC 7489 §6.6.1)', async () => {
   assert.equal(result.records.domain, 'xn--bcher-kva.example');
   assert.ok(result.findings.some((f) => f.code === 'dmarc-ok'), JSON.stringify(result.findings));
 });
+
+/** The params of the one finding with `code` for `domain` in `zone`. */
+async function paramsOf(zone: MemoryZone, code: string, domain = 'example.com'): Promise<Readonly<Record<string, unknown>>> {
+  const { findings } = await checkDmarc(domain, { resolver: new MemoryResolver(zone) });
+  const hit = findings.filter((f) => f.code === code);
+  assert.equal(hit.length, 1, `${code} in ${JSON.stringify(findings.map((f) => f.code))}`);
+  return hit[0]?.params ?? {};
+}
+
+test('params: dmarc-syntax-error names the tag, the value, its offset, the allowed values and the suggestion', async () => {
+  assert.deepEqual(await paramsOf({ '_dmarc.example.com': at(`v=DMARC1; p=rejetc; ${RUA}`) }, 'dmarc-syntax-error'), {
+    name: '_dmarc.example.com',
+    policyDomain: 'example.com',
+    tag: 'p',
+    offset: 12,
+    value: 'rejetc',
+    allowed: ['none', 'quarantine', 'reject'],
+    suggestion: 'reject',
+  });
+});
+
+test('params: dmarc-pct-partial says what each generation applies', async () => {
+  const params = await paramsOf({ '_dmarc.example.com': at(`v=DMARC1; p=reject; pct=25; t=y; ${RUA}`) }, 'dmarc-pct-partial');
+  assert.deepEqual({ pct: params['pct'], policy: params['policy'], testing: params['testing'], rfc7489Policy: params['rfc7489Policy'], rfc9989Policy: params['rfc9989Policy'] }, { pct: 25, policy: 'reject', testing: true, rfc7489Policy: 'reject', rfc9989Policy: 'quarantine' });
+});
+
+test('params: dmarc-missing gives the record to publish and where', async () => {
+  assert.deepEqual(await paramsOf({}, 'dmarc-missing', 'mail.example.com'), {
+    name: '_dmarc.mail.example.com',
+    domain: 'mail.example.com',
+    organizationalDomain: 'example.com',
+    record: 'v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com',
+    publishAt: '_dmarc.example.com',
+  });
+});
+
+test('params: dmarc-rua-unauthorized names the URI, its host and the authorisation record to publish', async () => {
+  const params = await paramsOf({ '_dmarc.example.com': at('v=DMARC1; p=reject; rua=mailto:d@reports.example.net') }, 'dmarc-rua-unauthorized');
+  assert.equal(params['uri'], 'mailto:d@reports.example.net');
+  assert.equal(params['host'], 'reports.example.net');
+  assert.equal(params['authorizationName'], 'example.com._report._dmarc.reports.example.net');
+  assert.equal(params['record'], 'v=DMARC1');
+});
+
+test('params: dmarc-dns-error names the failure apart from the resolver message', async () => {
+  const params = await paramsOf({ '_dmarc.example.com': 'timeout' }, 'dmarc-dns-error');
+  assert.deepEqual({ name: params['name'], type: params['type'], failure: params['failure'] }, { name: '_dmarc.example.com', type: 'TXT', failure: 'timeout' });
+  assert.match(String(params['error']), /timeout/);
+});
+
+test('params: dmarc-discovery-differs gives each generation its outcome and name', async () => {
+  const params = await paramsOf({ '_dmarc.sub.example.com': at([good, 'v=DMARC1; p=none']), '_dmarc.example.com': at(good) }, 'dmarc-discovery-differs', 'sub.example.com');
+  assert.deepEqual(
+    { rfc7489: params['rfc7489'], rfc7489Name: params['rfc7489Name'], rfc9989: params['rfc9989'], rfc9989Name: params['rfc9989Name'], discarded: params['discarded'] },
+    { rfc7489: 'multiple', rfc7489Name: '_dmarc.sub.example.com', rfc9989: 'found', rfc9989Name: '_dmarc.example.com', discarded: ['_dmarc.sub.example.com'] },
+  );
+});

@@ -52,7 +52,7 @@ export async function checkDmarc(domain: string, options: { resolver: Resolver }
   const ascii = normalizeDomainName(domain);
   if (ascii === undefined) {
     const records: DmarcCheckRecords = { domain, organizationalDomain: domain, txt: [], discovery: emptyDiscovery(domain), destinations: [] };
-    return { findings: [finding('dmarc-invalid-domain', 'error', `"${domain}" is not a valid domain name.`, 'Give a domain name such as example.com.', 'RFC 1035 §2.3.1')], records };
+    return { findings: [finding('dmarc-invalid-domain', 'error', `"${domain}" is not a valid domain name.`, 'Give a domain name such as example.com.', 'RFC 1035 §2.3.1', {}, { domain })], records };
   }
   const { resolver } = options;
   const discovery = await discoverDmarc(ascii, resolver);
@@ -80,7 +80,9 @@ export async function checkDmarc(domain: string, options: { resolver: Resolver }
   findings.push(...compareDiscoveries(discovery));
   if (applied && !findings.some((f) => f.severity === 'error' || f.severity === 'warning')) {
     const e = applied.effective.rfc9989;
-    findings.push(finding('dmarc-ok', 'ok', `DMARC record at ${applied.name} applies to ${ascii}: ${applied.inherited ? `sp=${e.subdomainPolicy}` : `p=${e.policy}`}, with aggregate reports to ${applied.record.aggregateUris.map((u) => u.uri).join(', ')}.`, '', DISCOVERY_RFC, { name: applied.name }));
+    const uris = applied.record.aggregateUris.map((u) => u.uri);
+    const params = { name: applied.name, domain: ascii, inherited: applied.inherited, tag: applied.inherited ? 'sp' : 'p', policy: applied.inherited ? e.subdomainPolicy : e.policy, uris };
+    findings.push(finding('dmarc-ok', 'ok', `DMARC record at ${applied.name} applies to ${ascii}: ${applied.inherited ? `sp=${e.subdomainPolicy}` : `p=${e.policy}`}, with aggregate reports to ${uris.join(', ')}.`, '', DISCOVERY_RFC, { name: applied.name }, params));
   }
   const governing = applied ? governingPolicy(applied) : undefined;
   return {
@@ -105,26 +107,31 @@ function emptyDiscovery(domain: string): DmarcCheckRecords['discovery'] {
 function reportDnsErrors(...discoveries: DmarcDiscovery[]): Finding[] {
   const failed = new Map<string, DmarcLookup>();
   for (const d of discoveries) for (const lookup of d.lookups) if (lookup.status === 'error') failed.set(lookup.name, lookup);
-  return [...failed.values()].map((lookup) =>
-    finding('dmarc-dns-error', 'error', `The TXT lookup of ${lookup.name} failed (${lookup.error ?? 'error'}), so whether a DMARC policy applies is unknown (temperror), not missing.`, `Make the DNS servers of ${lookup.domain} answer TXT queries for ${lookup.name} (with NXDOMAIN or NODATA when there is no record), then check again.`, DISCOVERY_RFC, { name: lookup.name }),
-  );
+  return [...failed.values()].map((lookup) => {
+    // lookup.error is `<failure>: <resolver message>` (dmarc-discovery.ts).
+    const [failure, ...rest] = (lookup.error ?? 'other: error').split(': ');
+    const params = { name: lookup.name, domain: lookup.domain, type: 'TXT', failure: failure ?? 'other', error: rest.join(': ') };
+    return finding('dmarc-dns-error', 'error', `The TXT lookup of ${lookup.name} failed (${lookup.error ?? 'error'}), so whether a DMARC policy applies is unknown (temperror), not missing.`, `Make the DNS servers of ${lookup.domain} answer TXT queries for ${lookup.name} (with NXDOMAIN or NODATA when there is no record), then check again.`, DISCOVERY_RFC, { name: lookup.name }, params);
+  });
 }
 
 /** Several DMARC records, and other TXT records, at the domain's own `_dmarc` name. */
 function describeOwnTxt(own: DmarcLookup): Finding[] {
   const findings: Finding[] = [];
   if (own.dmarc.length > 1) {
-    findings.push(finding('dmarc-multiple-records', 'error', `${own.name} has ${own.dmarc.length} DMARC records: RFC 7489 receivers then apply no DMARC, and RFC 9989 receivers discard them all and look higher up the tree.`, `Keep exactly one TXT record starting with v=DMARC1 at ${own.name}; delete: ${own.dmarc.slice(1).join(' | ')}`, 'RFC 7489 §6.6.3; RFC 9989 §4.10', { name: own.name }));
+    findings.push(finding('dmarc-multiple-records', 'error', `${own.name} has ${own.dmarc.length} DMARC records: RFC 7489 receivers then apply no DMARC, and RFC 9989 receivers discard them all and look higher up the tree.`, `Keep exactly one TXT record starting with v=DMARC1 at ${own.name}; delete: ${own.dmarc.slice(1).join(' | ')}`, 'RFC 7489 §6.6.3; RFC 9989 §4.10', { name: own.name }, { name: own.name, domain: own.domain, count: own.dmarc.length, records: own.dmarc }));
   }
   for (const text of own.texts) {
     if (isDmarcRecordText(text)) continue;
     if (looksLikeDmarcAttempt(text)) {
-      const why = parseDmarcRecord(text).diagnostics.find((d) => d.severity === 'error')?.message ?? 'It does not start with v=DMARC1.';
-      findings.push(finding('dmarc-syntax-error', 'error', `The TXT record "${text}" at ${own.name} is meant as DMARC, but receivers ignore it: ${why}`, `Publish it starting exactly with "v=DMARC1;" (upper case, no leading space, ';' between tags).`, 'RFC 7489 §6.4, §6.6.3; RFC 9989 §4.7, §4.8', { name: own.name }));
+      const fault = parseDmarcRecord(text).diagnostics.find((d) => d.severity === 'error');
+      const why = fault?.message ?? 'It does not start with v=DMARC1.';
+      const params = { name: own.name, domain: own.domain, record: text, ...(fault?.tag !== undefined ? { tag: fault.tag } : {}), ...(fault?.offset !== undefined ? { offset: fault.offset } : {}), ...fault?.params };
+      findings.push(finding('dmarc-syntax-error', 'error', `The TXT record "${text}" at ${own.name} is meant as DMARC, but receivers ignore it: ${why}`, `Publish it starting exactly with "v=DMARC1;" (upper case, no leading space, ';' between tags).`, 'RFC 7489 §6.4, §6.6.3; RFC 9989 §4.7, §4.8', { name: own.name }, params));
     } else if (/^\s*v=spf1\b/i.test(text)) {
-      findings.push(finding('dmarc-non-dmarc-txt', 'warning', `${own.name} holds an SPF record ("${text}"), which has no effect there: SPF is read at the domain itself.`, `Move the SPF record to the domain's own name and delete it from ${own.name}.`, 'RFC 7489 §6.6.3; RFC 7208 §3.1', { name: own.name }));
+      findings.push(finding('dmarc-non-dmarc-txt', 'warning', `${own.name} holds an SPF record ("${text}"), which has no effect there: SPF is read at the domain itself.`, `Move the SPF record to the domain's own name and delete it from ${own.name}.`, 'RFC 7489 §6.6.3; RFC 7208 §3.1', { name: own.name }, { name: own.name, domain: own.domain, record: text, spf: true }));
     } else {
-      findings.push(finding('dmarc-non-dmarc-txt', 'info', `${own.name} also holds a TXT record that is not DMARC ("${text.slice(0, 80)}"); receivers ignore it, but it makes every DMARC lookup larger.`, `Remove it from ${own.name} unless something needs it there.`, 'RFC 7489 §6.6.3; RFC 9989 §4.10', { name: own.name }));
+      findings.push(finding('dmarc-non-dmarc-txt', 'info', `${own.name} also holds a TXT record that is not DMARC ("${text.slice(0, 80)}"); receivers ignore it, but it makes every DMARC lookup larger.`, `Remove it from ${own.name} unless something needs it there.`, 'RFC 7489 §6.6.3; RFC 9989 §4.10', { name: own.name }, { name: own.name, domain: own.domain, record: text, spf: false }));
     }
   }
   return findings;
@@ -133,7 +140,10 @@ function describeOwnTxt(own: DmarcLookup): Finding[] {
 /** Several records at the Organizational Domain while the domain inherits: RFC 7489 stops there. */
 function describeParentDuplicates(rfc7489: DmarcDiscovery, domain: string): Finding[] {
   if (rfc7489.outcome !== 'multiple' || rfc7489.stoppedAt === `_dmarc.${domain}`) return [];
-  return [finding('dmarc-multiple-records', 'error', `${rfc7489.stoppedAt ?? ''} has several DMARC records, so RFC 7489 receivers apply no DMARC to ${domain}.`, `Keep exactly one TXT record starting with v=DMARC1 at ${rfc7489.stoppedAt ?? ''}.`, 'RFC 7489 §6.6.3', { name: rfc7489.stoppedAt ?? '' })];
+  const name = rfc7489.stoppedAt ?? '';
+  const stopped = rfc7489.lookups.find((lookup) => lookup.name === name);
+  const params = { name, domain, organizationalDomain: rfc7489.organizationalDomain, count: stopped?.dmarc.length ?? 2, records: stopped?.dmarc ?? [] };
+  return [finding('dmarc-multiple-records', 'error', `${name} has several DMARC records, so RFC 7489 receivers apply no DMARC to ${domain}.`, `Keep exactly one TXT record starting with v=DMARC1 at ${name}.`, 'RFC 7489 §6.6.3', { name }, params)];
 }
 
 /** No record applies: dmarc-missing, with a DMARC record published at the domain itself pointed out. */
@@ -144,9 +154,10 @@ async function describeMissing(domain: string, organizationalDomain: string, res
   const start = `v=DMARC1; p=none; rua=mailto:dmarc-reports@${organizationalDomain}`;
   const findings: Finding[] = [];
   if (misplaced !== undefined) {
-    findings.push(finding('dmarc-record-misplaced', 'error', `A DMARC record is published at ${domain} itself ("${misplaced}"), where receivers never look.`, `Publish it at ${name} instead: ${formatTxtZoneLine(name, misplaced, { ttl: 3600 })}`, 'RFC 7489 §6.1; RFC 9989 §4.5', { name: domain }));
+    findings.push(finding('dmarc-record-misplaced', 'error', `A DMARC record is published at ${domain} itself ("${misplaced}"), where receivers never look.`, `Publish it at ${name} instead: ${formatTxtZoneLine(name, misplaced, { ttl: 3600 })}`, 'RFC 7489 §6.1; RFC 9989 §4.5', { name: domain }, { domain, record: misplaced, publishAt: name }));
   }
   const parent = domain === organizationalDomain ? '' : ` nor at its Organizational Domain ${organizationalDomain}`;
-  findings.push(finding('dmarc-missing', 'error', `No DMARC record applies to ${domain}: none at ${name}${parent} nor higher up the tree, so receivers apply no DMARC and anyone can send as the domain.`, `Start monitoring with: ${formatTxtZoneLine(domain === organizationalDomain ? name : `_dmarc.${organizationalDomain}`, start, { ttl: 3600 })}`, 'RFC 7489 §6.6.3; RFC 9989 §4.10.1', { name }));
+  const publishAt = domain === organizationalDomain ? name : `_dmarc.${organizationalDomain}`;
+  findings.push(finding('dmarc-missing', 'error', `No DMARC record applies to ${domain}: none at ${name}${parent} nor higher up the tree, so receivers apply no DMARC and anyone can send as the domain.`, `Start monitoring with: ${formatTxtZoneLine(publishAt, start, { ttl: 3600 })}`, 'RFC 7489 §6.6.3; RFC 9989 §4.10.1', { name }, { name, domain, organizationalDomain, record: start, publishAt }));
   return findings;
 }

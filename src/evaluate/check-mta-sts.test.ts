@@ -78,3 +78,17 @@ test('a fetcher that throws is a fetch failure, not a crash', async () => {
   const { findings } = await checkMtaSts('example.com', { resolver: new MemoryResolver({ ...record, ...mx }), fetchText });
   assert.deepEqual(findings.map((f) => f.code), ['mta-sts-policy-fetch-failed']);
 });
+
+test('params: mta-sts-mx-not-covered names the host, the mode and the patterns; mta-sts-max-age-short the age and the limit', async () => {
+  const uncovered = await checkMtaSts('example.com', { resolver: new MemoryResolver({ ...record, ...mx }), fetchText: fakeFetcher(served(policy(['version: STSv1', 'mode: enforce', 'mx: mx1.example.com', 'max_age: 1209600']))) });
+  assert.deepEqual(uncovered.findings.find((f) => f.code === 'mta-sts-mx-not-covered')?.params, { domain: 'example.com', host: 'mx2.backup.example.net', mode: 'enforce', patterns: ['mx1.example.com'] });
+  const short = await checkMtaSts('example.com', { resolver: new MemoryResolver({ ...record, ...mx }), fetchText: fakeFetcher(served(policy(['version: STSv1', 'mode: enforce', 'mx: mx1.example.com', 'mx: *.backup.example.net', 'max_age: 86400']))) });
+  assert.deepEqual(short.findings.find((f) => f.code === 'mta-sts-max-age-short')?.params, { domain: 'example.com', url: policyUrl, mode: 'enforce', maxAge: 86400, limit: 604800, suggested: 1209600 });
+});
+
+test('params: mta-sts-invalid gives the line and the value at fault; a fetch failure the HTTP status', async () => {
+  const invalid = await checkMtaSts('example.com', { resolver: new MemoryResolver({ ...record, ...mx }), fetchText: fakeFetcher(served(policy(['version: STSv1', 'mode: strict', 'mx: mx1.example.com', 'max_age: 86400']))) });
+  assert.deepEqual(invalid.findings.find((f) => f.code === 'mta-sts-invalid')?.params, { name: policyUrl, domain: 'example.com', url: policyUrl, tag: 'mode', line: 2, value: 'strict', allowed: ['enforce', 'testing', 'none'] });
+  const moved = await checkMtaSts('example.com', { resolver: new MemoryResolver({ ...record, ...mx }), fetchText: fakeFetcher(served('', 'text/html', 301)) });
+  assert.deepEqual(moved.findings[0]?.params, { domain: 'example.com', url: policyUrl, host: 'mta-sts.example.com', httpStatus: 301, error: null });
+});

@@ -63,23 +63,23 @@ export async function checkMtaSts(domain: string, options: MtaStsCheckOptions): 
   const base = { domain: ascii, name, policyUrl, mxCoverage: [] };
   const answer = await options.resolver.txt(name);
   if (answer.status === 'error') {
-    return { findings: [dnsErrorFinding('mta-sts-dns-error', 'TXT', name, answer, 'whether the domain has an MTA-STS policy', RFC_RECORD)], records: { ...base, txt: [] } };
+    return { findings: [dnsErrorFinding('mta-sts-dns-error', 'TXT', name, answer, 'whether the domain has an MTA-STS policy', RFC_RECORD, { domain: ascii })], records: { ...base, txt: [] } };
   }
   const txt = answer.status === 'ok' ? answer.records.map(joinTxtStrings) : [];
   const sts = txt.filter(isMtaStsRecordText);
   const findings: Finding[] = [];
   if (sts.length === 0) {
     const attempts = txt.filter(looksLikeMtaStsAttempt);
-    for (const text of attempts) for (const d of parseMtaStsRecord(text).diagnostics) findings.push(diagnosticToFinding(d, name, INVALID_RECORD_FIX));
+    for (const text of attempts) for (const d of parseMtaStsRecord(text).diagnostics) findings.push(diagnosticToFinding(d, name, INVALID_RECORD_FIX, { domain: ascii, record: text }));
     if (attempts.length === 0) findings.push(describeMissing(ascii, name));
     return { findings, records: { ...base, txt } };
   }
   if (sts.length > 1) {
-    findings.push(finding('mta-sts-multiple-records', 'error', `${name} has ${sts.length} records beginning with "v=STSv1;"; senders then act as if the domain had no MTA-STS policy.`, `Delete all but one of the v=STSv1 records at ${name}.`, RFC_RECORD, { name }));
+    findings.push(finding('mta-sts-multiple-records', 'error', `${name} has ${sts.length} records beginning with "v=STSv1;"; senders then act as if the domain had no MTA-STS policy.`, `Delete all but one of the v=STSv1 records at ${name}.`, RFC_RECORD, { name }, { name, domain: ascii, count: sts.length, records: sts }));
   }
   const recordText = sts[0] ?? '';
   const parsedRecord = parseMtaStsRecord(recordText);
-  for (const d of parsedRecord.diagnostics) findings.push(diagnosticToFinding(d, name, INVALID_RECORD_FIX));
+  for (const d of parsedRecord.diagnostics) findings.push(diagnosticToFinding(d, name, INVALID_RECORD_FIX, { domain: ascii, record: recordText }));
   const record = { text: recordText, ...(parsedRecord.record?.id !== undefined ? { id: parsedRecord.record.id } : {}) };
 
   const fetched = await fetchPolicy(ascii, policyUrl, options.fetchText);
@@ -87,16 +87,17 @@ export async function checkMtaSts(domain: string, options: MtaStsCheckOptions): 
   const parsed = fetched.policy.parsed;
   let mxCoverage: MtaStsCheckRecords['mxCoverage'] = [];
   if (parsed?.mode !== undefined && parsed.mode !== 'none') {
-    findings.push(...describeModeAndAge(parsed, policyUrl));
+    findings.push(...describeModeAndAge(ascii, parsed, policyUrl));
     const coverage = await checkCoverage(ascii, parsed, options);
     findings.push(...coverage.findings);
     mxCoverage = coverage.mxCoverage;
   } else if (parsed?.mode === 'none') {
-    findings.push(finding('mta-sts-mode-none', 'info', `The MTA-STS policy of ${ascii} has mode none: senders apply no MTA-STS protection (the policy is being withdrawn).`, 'If MTA-STS should protect the domain, set "mode: testing" and later "mode: enforce", and change the id in the TXT record.', 'RFC 8461 §5', { name: policyUrl }));
+    findings.push(finding('mta-sts-mode-none', 'info', `The MTA-STS policy of ${ascii} has mode none: senders apply no MTA-STS protection (the policy is being withdrawn).`, 'If MTA-STS should protect the domain, set "mode: testing" and later "mode: enforce", and change the id in the TXT record.', 'RFC 8461 §5', { name: policyUrl }, { domain: ascii, url: policyUrl, mode: 'none' }));
   }
   const problems = findings.some((f) => f.severity === 'error' || f.severity === 'warning');
   if (!problems && parsed?.valid && parsed.mode === 'enforce') {
-    findings.push(finding('mta-sts-ok', 'ok', `${ascii} publishes an MTA-STS policy in enforce mode (id ${record.id ?? '?'}, max_age ${parsed.maxAge ?? '?'} s) that covers every MX host.`, '', 'RFC 8461 §3', { name }));
+    const params = { name, domain: ascii, url: policyUrl, id: record.id ?? null, mode: 'enforce', maxAge: parsed.maxAge ?? null, hosts: mxCoverage.map((c) => c.exchange) };
+    findings.push(finding('mta-sts-ok', 'ok', `${ascii} publishes an MTA-STS policy in enforce mode (id ${record.id ?? '?'}, max_age ${parsed.maxAge ?? '?'} s) that covers every MX host.`, '', 'RFC 8461 §3', { name }, params));
   }
   return { findings, records: { ...base, txt, record, policy: fetched.policy, mxCoverage } };
 }
@@ -109,12 +110,21 @@ function describeMissing(domain: string, name: string): Finding {
     `To add it: serve "version: STSv1", "mode: testing", one "mx: <host>" line per MX host and "max_age: 86400" at https://mta-sts.${domain}/.well-known/mta-sts.txt, publish "v=STSv1; id=<date and time>" at ${name}, add a TLS-RPT record, then move to mode enforce.`,
     'RFC 8461 §3',
     { name },
+    { name, domain, url: `https://mta-sts.${domain}/.well-known/mta-sts.txt` },
   );
 }
 
 async function fetchPolicy(domain: string, url: string, fetchText: FetchText): Promise<{ findings: Finding[]; policy: NonNullable<MtaStsCheckRecords['policy']> }> {
   const failed = (message: string, policy: NonNullable<MtaStsCheckRecords['policy']>): { findings: Finding[]; policy: NonNullable<MtaStsCheckRecords['policy']> } => ({
-    findings: [finding('mta-sts-policy-fetch-failed', 'error', `The MTA-STS policy at ${url} could not be fetched: ${message}. Senders then act as if the domain had no MTA-STS policy.`, `Serve the policy file at ${url} over HTTPS with a valid certificate for mta-sts.${domain}, status 200, Content-Type text/plain, and no redirect.`, RFC_FETCH, { name: url })],
+    findings: [
+      finding('mta-sts-policy-fetch-failed', 'error', `The MTA-STS policy at ${url} could not be fetched: ${message}. Senders then act as if the domain had no MTA-STS policy.`, `Serve the policy file at ${url} over HTTPS with a valid certificate for mta-sts.${domain}, status 200, Content-Type text/plain, and no redirect.`, RFC_FETCH, { name: url }, {
+        domain,
+        url,
+        host: `mta-sts.${domain}`,
+        httpStatus: policy.httpStatus ?? null,
+        error: policy.error ?? null,
+      }),
+    ],
     policy,
   });
   let response;
@@ -130,24 +140,32 @@ async function fetchPolicy(domain: string, url: string, fetchText: FetchText): P
   const findings: Finding[] = [];
   const mediaType = response.contentType?.split(';')[0]?.trim().toLowerCase();
   if (mediaType !== 'text/plain') {
-    findings.push(finding('mta-sts-policy-content-type', 'warning', `The MTA-STS policy at ${url} is served as ${response.contentType ?? 'no Content-Type'}, not text/plain; senders should reject it.`, `Serve ${url} with "Content-Type: text/plain".`, RFC_FETCH, { name: url }));
+    findings.push(finding('mta-sts-policy-content-type', 'warning', `The MTA-STS policy at ${url} is served as ${response.contentType ?? 'no Content-Type'}, not text/plain; senders should reject it.`, `Serve ${url} with "Content-Type: text/plain".`, RFC_FETCH, { name: url }, { domain, url, contentType: response.contentType ?? null }));
   }
   const { policy, diagnostics } = parseMtaStsPolicy(response.body);
   const fix = `Correct the policy file at ${url}: the lines "version: STSv1", "mode: enforce" (or testing, none), one "mx: <host or *.domain>" per MX host, and "max_age: <seconds, at most 31557600>", each ended by CRLF or LF.`;
-  for (const d of diagnostics) findings.push(diagnosticToFinding(d, url, fix));
+  for (const d of diagnostics) findings.push(diagnosticToFinding(d, url, fix, { domain, url }));
   return { findings, policy: { ...seen, text: response.body, parsed: policy } };
 }
 
-function describeModeAndAge(policy: MtaStsPolicy, url: string): Finding[] {
+function describeModeAndAge(domain: string, policy: MtaStsPolicy, url: string): Finding[] {
   const findings: Finding[] = [];
   if (policy.mode === 'testing') {
-    findings.push(finding('mta-sts-mode-testing', 'warning', 'The MTA-STS policy is in testing mode: senders report failures (with TLS-RPT) but still deliver without TLS protection.', 'Once TLS reports show no failures for a few weeks, set "mode: enforce" in the policy file and change the id in the _mta-sts record.', 'RFC 8461 §5', { name: url, location: 'mode' }));
+    findings.push(finding('mta-sts-mode-testing', 'warning', 'The MTA-STS policy is in testing mode: senders report failures (with TLS-RPT) but still deliver without TLS protection.', 'Once TLS reports show no failures for a few weeks, set "mode: enforce" in the policy file and change the id in the _mta-sts record.', 'RFC 8461 §5', { name: url, location: 'mode' }, { domain, url, mode: 'testing' }));
   }
   const mode = policy.mode === 'enforce' ? 'enforce' : 'testing';
   const minimum = MTA_STS_SHORT_MAX_AGE[mode];
   if (policy.maxAge !== undefined && policy.maxAge < minimum) {
+    const suggested = mode === 'enforce' ? 1_209_600 : 86_400;
     findings.push(
-      finding('mta-sts-max-age-short', 'warning', `The MTA-STS max_age is ${policy.maxAge} seconds; in ${mode} mode it should be at least ${minimum} (${mode === 'enforce' ? 'a week' : 'a day'}): a short cache leaves senders exposed when an attacker blocks the next policy fetch.`, `Set "max_age: ${mode === 'enforce' ? 1_209_600 : 86_400}" (or more) in the policy file and change the id in the _mta-sts record.`, 'RFC 8461 §3.2, §10', { name: url, location: 'max_age' }),
+      finding('mta-sts-max-age-short', 'warning', `The MTA-STS max_age is ${policy.maxAge} seconds; in ${mode} mode it should be at least ${minimum} (${mode === 'enforce' ? 'a week' : 'a day'}): a short cache leaves senders exposed when an attacker blocks the next policy fetch.`, `Set "max_age: ${suggested}" (or more) in the policy file and change the id in the _mta-sts record.`, 'RFC 8461 §3.2, §10', { name: url, location: 'max_age' }, {
+        domain,
+        url,
+        mode,
+        maxAge: policy.maxAge,
+        limit: minimum,
+        suggested,
+      }),
     );
   }
   return findings;
@@ -157,7 +175,7 @@ async function checkCoverage(domain: string, policy: MtaStsPolicy, options: MtaS
   let hosts = options.mx;
   if (!hosts) {
     const answer = await options.resolver.mx(domain);
-    if (answer.status === 'error') return { findings: [dnsErrorFinding('mta-sts-dns-error', 'MX', domain, answer, 'whether the MTA-STS policy covers every MX host', 'RFC 8461 §4.1')], mxCoverage: [] };
+    if (answer.status === 'error') return { findings: [dnsErrorFinding('mta-sts-dns-error', 'MX', domain, answer, 'whether the MTA-STS policy covers every MX host', 'RFC 8461 §4.1', { domain })], mxCoverage: [] };
     hosts = answer.status === 'ok' ? answer.records : [];
   }
   const exchanges = hosts.map((h) => h.exchange).filter((e) => e !== '');
@@ -176,11 +194,12 @@ async function checkCoverage(domain: string, policy: MtaStsPolicy, options: MtaS
         `Add "mx: ${entry.exchange}" (or a "*." pattern covering it) to the policy file and change the id in the _mta-sts record, or remove the MX record if the host is retired.`,
         'RFC 8461 §4.1',
         { name: entry.exchange },
+        { domain, host: entry.exchange, mode: policy.mode ?? null, patterns: policy.mx },
       ),
     );
   }
   for (const pattern of policy.mx.filter((p) => !exchanges.some((e) => matchesMxPattern(p, e)))) {
-    findings.push(finding('mta-sts-mx-pattern-unused', 'info', `The MTA-STS pattern "mx: ${pattern}" matches none of the MX hosts of ${domain}${exchanges.length === 0 ? ' (it has none)' : ''}: an old entry?`, `Remove "mx: ${pattern}" from the policy file unless a new MX host will use it.`, 'RFC 8461 §4.1', { name: domain }));
+    findings.push(finding('mta-sts-mx-pattern-unused', 'info', `The MTA-STS pattern "mx: ${pattern}" matches none of the MX hosts of ${domain}${exchanges.length === 0 ? ' (it has none)' : ''}: an old entry?`, `Remove "mx: ${pattern}" from the policy file unless a new MX host will use it.`, 'RFC 8461 §4.1', { name: domain }, { domain, pattern, hosts: exchanges }));
   }
   return { findings, mxCoverage };
 }

@@ -37,3 +37,16 @@ test('records: exchanges sorted by preference with their addresses; implicit MX 
   assert.deepEqual(implicit.records.implicit, { ipv4: ['192.0.2.80'], ipv6: [] });
   assert.match(implicit.findings[0]?.message ?? '', /192\.0\.2\.80/);
 });
+
+test('params: mx-host-unresolvable names the host and its preference; mx-ok lists the hosts', async () => {
+  const zone: MemoryZone = { 'example.com': { MX: [{ priority: 10, exchange: 'mx1.example.com' }, { priority: 20, exchange: 'gone.example.com' }] }, 'mx1.example.com': { A: ['192.0.2.1'] } };
+  const { findings } = await checkMx('example.com', { resolver: new MemoryResolver(zone) });
+  assert.deepEqual(findings.find((f) => f.code === 'mx-host-unresolvable')?.params, { domain: 'example.com', host: 'gone.example.com', priority: 20, nxdomain: true });
+  const ok = await checkMx('example.com', { resolver: new MemoryResolver({ ...zone, 'gone.example.com': { A: ['192.0.2.2'] } }) });
+  assert.deepEqual(ok.findings.find((f) => f.code === 'mx-ok')?.params, { domain: 'example.com', hosts: ['mx1.example.com', 'gone.example.com'], records: ['10 mx1.example.com', '20 gone.example.com'] });
+});
+
+test('params: mx-missing gives the implicit MX addresses', async () => {
+  const { findings } = await checkMx('example.com', { resolver: new MemoryResolver({ 'example.com': { A: ['192.0.2.80'] } }) });
+  assert.deepEqual(findings[0]?.params, { domain: 'example.com', nxdomain: false, addresses: ['192.0.2.80'], addressLookupFailed: false });
+});

@@ -108,3 +108,25 @@ test('a syntax error finding names the column and the record', async () => {
 test('txtAnswerOctets counts header, question and each string with its length octet', () => {
   assert.equal(txtAnswerOctets('example.com', [['v=spf1 -all']]), 12 + (11 + 2 + 4) + (2 + 10 + 1 + 11));
 });
+
+test('params: spf-too-many-lookups gives the count, the limit and the costly terms', async () => {
+  const { findings } = await checkSpf('example.com', { resolver: new MemoryResolver(zoneWith(`v=spf1 ${includes(11)} -all`, many(11))) });
+  const f = findings.find((x) => x.code === 'spf-too-many-lookups');
+  assert.deepEqual(f?.params, { domain: 'example.com', lookups: 11, limit: 10, lowerBound: false, costs: Array.from({ length: 11 }, (_, i) => `include:s${i}.example.net 1`) });
+});
+
+test('params: spf-void-lookup and spf-too-many-void-lookups name the terms and the limit', async () => {
+  const { findings } = await checkSpf('example.com', { resolver: new MemoryResolver(zoneWith('v=spf1 a:gone1.example.com a:gone2.example.com mx:gone3.example.com -all')) });
+  assert.deepEqual(findings.find((x) => x.code === 'spf-void-lookup')?.params, { domain: 'example.com', term: 'a:gone1.example.com', limit: 2 });
+  assert.deepEqual(findings.find((x) => x.code === 'spf-too-many-void-lookups')?.params, { domain: 'example.com', voidLookups: 3, limit: 2, terms: ['a:gone1.example.com', 'a:gone2.example.com', 'mx:gone3.example.com'] });
+});
+
+test('params: spf-syntax-error gives the column and the parser code', async () => {
+  const { findings } = await checkSpf('example.com', { resolver: new MemoryResolver(zoneWith('v=spf1 ip4:192.0.2.300 -all')) });
+  assert.deepEqual(findings.find((x) => x.code === 'spf-syntax-error')?.params, { domain: 'example.com', record: 'v=spf1 ip4:192.0.2.300 -all', column: 12, diagnostic: 'spf-invalid-ip' });
+});
+
+test('params: spf-include-missing names the record, the term and its target', async () => {
+  const { findings } = await checkSpf('example.com', { resolver: new MemoryResolver(zoneWith('v=spf1 include:nothing.example.net -all')) });
+  assert.deepEqual(findings.find((x) => x.code === 'spf-include-missing')?.params, { domain: 'example.com', term: 'include:nothing.example.net', target: 'nothing.example.net' });
+});

@@ -8,7 +8,8 @@ import type { Finding } from './finding.js';
 import { finding } from './finding.js';
 import type { SpfAuditNetwork, SpfAuditNode, SpfNodeStatus } from './spf-audit.js';
 import { auditSpf } from './spf-audit.js';
-import { findTreeProblems } from './spf-findings.js';
+import { SPF_LIMITS } from './spf-evaluate.js';
+import { columnOf, findTreeProblems } from './spf-findings.js';
 
 /** What was found, JSON-serialisable. */
 export interface SpfCheckRecords {
@@ -64,22 +65,23 @@ export async function checkSpf(domain: string, options: { resolver: Resolver }):
   };
   switch (root.status) {
     case 'dns-error':
-      findings.push(finding('spf-dns-error', 'error', `The SPF record of ${name} could not be fetched (${root.dnsError ?? 'DNS failure'}); receivers get a temporary error (temperror), which is not the same as having no record.`, `Check that the authoritative name servers of ${name} answer TXT queries, then check again.`, 'RFC 7208 §4.4, §2.6.6', { name }));
+      findings.push(finding('spf-dns-error', 'error', `The SPF record of ${name} could not be fetched (${root.dnsError ?? 'DNS failure'}); receivers get a temporary error (temperror), which is not the same as having no record.`, `Check that the authoritative name servers of ${name} answer TXT queries, then check again.`, 'RFC 7208 §4.4, §2.6.6', { name }, { domain: name, error: root.dnsError ?? 'DNS failure' }));
       return { findings, records };
     case 'none':
     case 'invalid-name':
     case 'not-followed': {
       const lookalikes = root.lookalikes ?? [];
       const hint = lookalikes.length > 0 ? ` A TXT record there looks meant as SPF but is not one (it must start with exactly "v=spf1" and a space): "${lookalikes[0] ?? ''}".` : '';
-      findings.push(finding('spf-missing', 'error', `${name} has no SPF record, so receivers cannot tell which servers may send its mail.${hint}`, `Publish one TXT record at ${name} listing the servers that send its mail, e.g. "v=spf1 mx include:<your provider> -all"; if ${name} sends no mail at all, publish "v=spf1 -all".`, 'RFC 7208 §4.5, §2.6.1', { name }));
+      findings.push(finding('spf-missing', 'error', `${name} has no SPF record, so receivers cannot tell which servers may send its mail.${hint}`, `Publish one TXT record at ${name} listing the servers that send its mail, e.g. "v=spf1 mx include:<your provider> -all"; if ${name} sends no mail at all, publish "v=spf1 -all".`, 'RFC 7208 §4.5, §2.6.1', { name }, { domain: name, lookalikes }));
       return { findings, records };
     }
     case 'multiple-records':
-      findings.push(finding('spf-multiple-records', 'error', `${name} has ${root.records?.length ?? 2} SPF records (${(root.records ?? []).map((r) => `"${r}"`).join(', ')}); receivers return permerror, so SPF fails for all of its mail.`, `Merge them into one TXT record at ${name} (one "v=spf1", every mechanism once, one "all" at the end) and delete the others.`, 'RFC 7208 §4.5, §3.2', { name }));
+      findings.push(finding('spf-multiple-records', 'error', `${name} has ${root.records?.length ?? 2} SPF records (${(root.records ?? []).map((r) => `"${r}"`).join(', ')}); receivers return permerror, so SPF fails for all of its mail.`, `Merge them into one TXT record at ${name} (one "v=spf1", every mechanism once, one "all" at the end) and delete the others.`, 'RFC 7208 §4.5, §3.2', { name }, { domain: name, count: root.records?.length ?? 2, records: root.records ?? [] }));
       return { findings, records };
     case 'syntax-error':
       for (const diagnostic of root.diagnostics ?? []) {
-        findings.push(finding('spf-syntax-error', 'error', `The SPF record of ${name} has a syntax error at ${diagnostic.location ?? 'column 1'}: ${diagnostic.message}. Receivers treat the whole record as a permanent error (permerror).`, `Correct the term at ${diagnostic.location ?? 'column 1'} of "${root.record ?? ''}".`, 'RFC 7208 §4.6, §12', { name, ...(diagnostic.location !== undefined ? { location: diagnostic.location } : {}) }));
+        const params = { domain: name, record: root.record ?? '', column: columnOf(diagnostic.location), diagnostic: diagnostic.code };
+        findings.push(finding('spf-syntax-error', 'error', `The SPF record of ${name} has a syntax error at ${diagnostic.location ?? 'column 1'}: ${diagnostic.message}. Receivers treat the whole record as a permanent error (permerror).`, `Correct the term at ${diagnostic.location ?? 'column 1'} of "${root.record ?? ''}".`, 'RFC 7208 §4.6, §12', { name, ...(diagnostic.location !== undefined ? { location: diagnostic.location } : {}) }, params));
       }
       findings.push(...sizeFindings(root, answerOctets));
       return { findings, records };
@@ -90,7 +92,8 @@ export async function checkSpf(domain: string, options: { resolver: Resolver }):
   findings.push(...findTreeProblems(audit));
   if (!findings.some((f) => f.severity === 'error' || f.severity === 'warning')) {
     const all = root.terms.find((t) => /^[-~]all$/i.test(t.term));
-    findings.push(finding('spf-ok', 'ok', `${name} has one valid SPF record${all ? ` ending in "${all.term}"` : ''}, using ${audit.dynamic ? 'at least ' : ''}${audit.lookups} of 10 DNS lookups and ${audit.voidLookups} of 2 void lookups.`, '', 'RFC 7208', { name }));
+    const params = { domain: name, all: all?.term ?? null, lookups: audit.lookups, limit: SPF_LIMITS.lookups, lowerBound: audit.dynamic, voidLookups: audit.voidLookups, voidLimit: SPF_LIMITS.voidLookups };
+    findings.push(finding('spf-ok', 'ok', `${name} has one valid SPF record${all ? ` ending in "${all.term}"` : ''}, using ${audit.dynamic ? 'at least ' : ''}${audit.lookups} of 10 DNS lookups and ${audit.voidLookups} of 2 void lookups.`, '', 'RFC 7208', { name }, params));
   }
   return { findings, records };
 }
@@ -102,12 +105,14 @@ function sizeFindings(root: SpfAuditNode, answerOctets: number | undefined): Fin
   for (const [index, text] of (root.strings ?? []).entries()) {
     const octets = encoder.encode(text).length;
     if (octets > STRING_OCTETS) {
-      findings.push(finding('spf-string-too-long', 'error', `String ${index + 1} of the SPF record of ${name} is ${octets} octets, over the ${STRING_OCTETS} a DNS character-string can hold; this comes from broken DNS data or a zone file that was not split.`, `Split the record into quoted strings of at most ${STRING_OCTETS} octets each ("part1" "part2"); SPF joins them with nothing between.`, 'RFC 7208 §3.3; RFC 1035 §3.3', { name, location: `string ${index + 1}` }));
+      findings.push(finding('spf-string-too-long', 'error', `String ${index + 1} of the SPF record of ${name} is ${octets} octets, over the ${STRING_OCTETS} a DNS character-string can hold; this comes from broken DNS data or a zone file that was not split.`, `Split the record into quoted strings of at most ${STRING_OCTETS} octets each ("part1" "part2"); SPF joins them with nothing between.`, 'RFC 7208 §3.3; RFC 1035 §3.3', { name, location: `string ${index + 1}` }, { domain: name, string: index + 1, octets, limit: STRING_OCTETS }));
     }
   }
   if (answerOctets !== undefined && answerOctets > ANSWER_ADVICE_OCTETS) {
     const over = answerOctets > UDP_OCTETS ? `over the ${UDP_OCTETS} octets of a plain UDP answer, so resolvers need EDNS0 or TCP and some lookups will fail` : `over the ${ANSWER_ADVICE_OCTETS} octets RFC 7208 advises so the answer fits in one UDP packet`;
-    findings.push(finding('spf-record-too-large', 'warning', `The TXT answer at ${name} is about ${answerOctets} octets (SPF record ${encoder.encode(root.record ?? '').length} octets), ${over}.`, `Shorten the SPF record of ${name} (drop unused mechanisms, move a service to a subdomain), or remove other TXT records at ${name} that are no longer needed.`, 'RFC 7208 §3.4', { name }));
+    const recordOctets = encoder.encode(root.record ?? '').length;
+    const params = { domain: name, octets: answerOctets, recordOctets, limit: answerOctets > UDP_OCTETS ? UDP_OCTETS : ANSWER_ADVICE_OCTETS };
+    findings.push(finding('spf-record-too-large', 'warning', `The TXT answer at ${name} is about ${answerOctets} octets (SPF record ${recordOctets} octets), ${over}.`, `Shorten the SPF record of ${name} (drop unused mechanisms, move a service to a subdomain), or remove other TXT records at ${name} that are no longer needed.`, 'RFC 7208 §3.4', { name }, params));
   }
   return findings;
 }

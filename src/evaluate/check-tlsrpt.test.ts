@@ -28,3 +28,12 @@ test('records: the URIs of the record', async () => {
   const { records } = await checkTlsRpt('example.com', { resolver: new MemoryResolver({ [name]: { TXT: [['v=TLSRPTv1; ', 'rua=mailto:a@example.com,https://r.example.com/tls']] } }) });
   assert.deepEqual(records.record?.rua.map((u) => [u.scheme, u.uri]), [['mailto', 'mailto:a@example.com'], ['https', 'https://r.example.com/tls']]);
 });
+
+test('params: tlsrpt-ok lists the URIs; tlsrpt-missing gives the MTA-STS mode; tlsrpt-invalid names the bad URI', async () => {
+  const ok = await checkTlsRpt('example.com', { resolver: new MemoryResolver({ [name]: { TXT: ['v=TLSRPTv1; rua=mailto:a@example.com,https://r.example.com/tls'] } }) });
+  assert.deepEqual(ok.findings[0]?.params, { name, domain: 'example.com', uris: ['mailto:a@example.com', 'https://r.example.com/tls'] });
+  const missing = await checkTlsRpt('example.com', { resolver: new MemoryResolver({}), mtaStsMode: 'enforce' });
+  assert.deepEqual(missing.findings[0]?.params, { name, domain: 'example.com', mtaStsMode: 'enforce', uri: 'mailto:tlsrpt@example.com' });
+  const invalid = await checkTlsRpt('example.com', { resolver: new MemoryResolver({ [name]: { TXT: ['v=TLSRPTv1; rua=http://example.com/r'] } }) });
+  assert.deepEqual(invalid.findings[0]?.params, { name, domain: 'example.com', record: 'v=TLSRPTv1; rua=http://example.com/r', tag: 'rua', offset: 16, uri: 'http://example.com/r' });
+});

@@ -40,30 +40,31 @@ export async function checkTlsRpt(domain: string, options: TlsRptCheckOptions): 
   const ascii = normalizeDomainName(domain) ?? domain;
   const name = `_smtp._tls.${ascii}`;
   const answer = await options.resolver.txt(name);
-  if (answer.status === 'error') return { findings: [dnsErrorFinding('tlsrpt-dns-error', 'TXT', name, answer, 'whether the domain asks for TLS reports', RFC)], records: { domain: ascii, name, txt: [] } };
+  if (answer.status === 'error') return { findings: [dnsErrorFinding('tlsrpt-dns-error', 'TXT', name, answer, 'whether the domain asks for TLS reports', RFC, { domain: ascii })], records: { domain: ascii, name, txt: [] } };
   const txt = answer.status === 'ok' ? answer.records.map(joinTxtStrings) : [];
   const records = txt.filter(isTlsRptRecordText);
   const fix = `Publish exactly one TXT record at ${name}: "v=TLSRPTv1; rua=mailto:tlsrpt@${ascii}" (mailto: or https: URIs, comma-separated).`;
   const findings: Finding[] = [];
   if (records.length === 0) {
     const attempts = txt.filter(looksLikeTlsRptAttempt);
-    for (const text of attempts) for (const d of parseTlsRptRecord(text).diagnostics) findings.push(diagnosticToFinding(d, name, fix));
+    for (const text of attempts) for (const d of parseTlsRptRecord(text).diagnostics) findings.push(diagnosticToFinding(d, name, fix, { domain: ascii, record: text }));
     if (attempts.length === 0) {
       const policy = options.mtaStsMode === 'enforce' || options.mtaStsMode === 'testing';
       const why = policy ? `its MTA-STS policy (mode ${options.mtaStsMode}) fails, nobody will know` : 'TLS delivery to it fails (MTA-STS, DANE, certificates), nobody will know';
-      findings.push(finding('tlsrpt-missing', policy ? 'warning' : 'info', `${ascii} publishes no TLS-RPT record at ${name}: when ${why}.`, fix, RFC, { name }));
+      findings.push(finding('tlsrpt-missing', policy ? 'warning' : 'info', `${ascii} publishes no TLS-RPT record at ${name}: when ${why}.`, fix, RFC, { name }, { name, domain: ascii, mtaStsMode: options.mtaStsMode ?? null, uri: `mailto:tlsrpt@${ascii}` }));
     }
     return { findings, records: { domain: ascii, name, txt } };
   }
   if (records.length > 1) {
-    findings.push(finding('tlsrpt-multiple-records', 'error', `${name} has ${records.length} records beginning with "v=TLSRPTv1;"; senders then send no TLS reports.`, `Delete all but one of the v=TLSRPTv1 records at ${name}.`, RFC, { name }));
+    findings.push(finding('tlsrpt-multiple-records', 'error', `${name} has ${records.length} records beginning with "v=TLSRPTv1;"; senders then send no TLS reports.`, `Delete all but one of the v=TLSRPTv1 records at ${name}.`, RFC, { name }, { name, domain: ascii, count: records.length, records }));
   }
   const text = records[0] ?? '';
   const parsed = parseTlsRptRecord(text);
-  for (const d of parsed.diagnostics) findings.push(diagnosticToFinding(d, name, fix));
+  for (const d of parsed.diagnostics) findings.push(diagnosticToFinding(d, name, fix, { domain: ascii, record: text }));
   const rua = parsed.record?.rua ?? [];
   if (!findings.some((f) => f.severity === 'error' || f.severity === 'warning') && rua.length > 0) {
-    findings.push(finding('tlsrpt-ok', 'ok', `${ascii} asks for TLS reports at ${rua.map((u) => u.uri).join(', ')}.`, '', RFC, { name }));
+    const uris = rua.map((u) => u.uri);
+    findings.push(finding('tlsrpt-ok', 'ok', `${ascii} asks for TLS reports at ${uris.join(', ')}.`, '', RFC, { name }, { name, domain: ascii, uris }));
   }
   return { findings, records: { domain: ascii, name, txt, record: { text, rua } } };
 }

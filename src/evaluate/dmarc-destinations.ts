@@ -73,21 +73,25 @@ function describe(destination: ReportDestination, policyDomain: string): Finding
   const name = `_dmarc.${policyDomain}`;
   const location = destination.tag;
   const where = destination.authorizationName ?? '';
+  // Every destination finding names the record, the URI, its host and the name queried.
+  const params = { name, policyDomain, tag: destination.tag, uri: destination.uri, host: destination.host, authorizationName: where };
   switch (destination.status) {
     case 'dns-error':
-      return [finding('dmarc-dns-error', 'error', `The lookup of ${where} (authorisation of ${destination.uri}) failed, so it is unknown whether receivers will send reports there.`, 'Check the DNS servers of the report destination and run the check again.', RFC, { name: where, location })];
+      return [finding('dmarc-dns-error', 'error', `The lookup of ${where} (authorisation of ${destination.uri}) failed, so it is unknown whether receivers will send reports there.`, 'Check the DNS servers of the report destination and run the check again.', RFC, { name: where, location }, { ...params, name: where, type: 'TXT' })];
     case 'unverifiable':
-      return [finding('dmarc-report-destination-unverifiable', 'warning', `The authorisation name ${where} is longer than DNS allows, so receivers cannot verify ${destination.uri} and will not send reports there.`, `Use a report address in ${policyDomain}'s own domain, or a destination with a shorter name.`, 'RFC 9990 §4', { name, location })];
+      return [finding('dmarc-report-destination-unverifiable', 'warning', `The authorisation name ${where} is longer than DNS allows, so receivers cannot verify ${destination.uri} and will not send reports there.`, `Use a report address in ${policyDomain}'s own domain, or a destination with a shorter name.`, 'RFC 9990 §4', { name, location }, params)];
     case 'unauthorized': {
       const code = destination.tag === 'rua' ? 'dmarc-rua-unauthorized' : 'dmarc-ruf-unauthorized';
+      const wildcardName = `*._report._dmarc.${destination.host}`;
       const zone = formatTxtZoneLine(where, 'v=DMARC1', { ttl: 3600 });
-      return [finding(code, 'error', `${destination.uri} is in another organisation (${destination.host}) that has not authorised reports for ${policyDomain}: no v=DMARC1 record at ${where} or *._report._dmarc.${destination.host}, so receivers ignore this ${destination.tag} URI.`, `The operator of ${destination.host} must publish: ${zone}`, RFC, { name, location })];
+      return [finding(code, 'error', `${destination.uri} is in another organisation (${destination.host}) that has not authorised reports for ${policyDomain}: no v=DMARC1 record at ${where} or ${wildcardName}, so receivers ignore this ${destination.tag} URI.`, `The operator of ${destination.host} must publish: ${zone}`, RFC, { name, location }, { ...params, wildcardName, record: 'v=DMARC1' })];
     }
     default: {
       // An authorisation that moves the reports to another host authorises nothing (§7.1 step 4).
       const replaced = describeReplacement(destination, policyDomain);
       if (replaced.length > 0) return replaced;
-      return [finding('dmarc-report-destination-authorized', 'ok', `${destination.host} authorises ${destination.tag} reports for ${policyDomain} (${destination.status === 'authorized-wildcard' ? 'wildcard record' : 'record'} at ${where}).`, '', RFC, { name, location })];
+      const wildcard = destination.status === 'authorized-wildcard';
+      return [finding('dmarc-report-destination-authorized', 'ok', `${destination.host} authorises ${destination.tag} reports for ${policyDomain} (${wildcard ? 'wildcard record' : 'record'} at ${where}).`, '', RFC, { name, location }, { ...params, wildcard })];
     }
   }
 }
@@ -98,6 +102,7 @@ function describeReplacement(destination: ReportDestination, policyDomain: strin
   const replacements = destination.tag === 'rua' ? parsed?.aggregateUris : parsed?.failureUris;
   const elsewhere = (replacements ?? []).filter((uri) => uri.host !== undefined && uri.host !== destination.host);
   if (elsewhere.length === 0) return [];
+  const params = { name: `_dmarc.${policyDomain}`, policyDomain, tag: destination.tag, uri: destination.uri, host: destination.host, authorizationName: destination.authorizationName ?? '', replacements: elsewhere.map((u) => u.uri) };
   return [
     finding(
       destination.tag === 'rua' ? 'dmarc-rua-unauthorized' : 'dmarc-ruf-unauthorized',
@@ -106,6 +111,7 @@ function describeReplacement(destination: ReportDestination, policyDomain: strin
       `The operator of ${destination.host} must name only addresses at ${destination.host} in that record's ${destination.tag}, or publish just v=DMARC1.`,
       RFC,
       { name: `_dmarc.${policyDomain}`, location: destination.tag },
+      params,
     ),
   ];
 }

@@ -198,10 +198,13 @@ export function compareDiscoveries({ rfc7489, rfc9989 }: DmarcDiscoveries): Find
   const rfc = 'RFC 9989 §4.10, App. C.3; RFC 7489 §6.6.3';
   const describe = (d: DmarcDiscovery): string =>
     d.outcome === 'found' ? `apply the record at _dmarc.${d.policyDomain}` : d.outcome === 'multiple' ? `apply no DMARC (several records at ${d.stoppedAt})` : 'find no record and apply no DMARC';
+  // What each generation does: its outcome and the `_dmarc` name it applies (or stopped at).
+  const where = (d: DmarcDiscovery): string | null => (d.outcome === 'found' ? `_dmarc.${d.policyDomain ?? ''}` : d.outcome === 'multiple' ? (d.stoppedAt ?? null) : null);
+  const params = { name, domain: rfc7489.domain, rfc7489: rfc7489.outcome, rfc9989: rfc9989.outcome, rfc7489Name: where(rfc7489), rfc9989Name: where(rfc9989) };
   if (rfc7489.outcome !== rfc9989.outcome || rfc7489.policyDomain !== rfc9989.policyDomain) {
     const discarded = rfc9989.discarded.length > 0 ? ` RFC 9989 receivers discarded the several records at ${rfc9989.discarded.join(', ')}.` : '';
     return [
-      finding('dmarc-discovery-differs', 'warning', `RFC 7489 receivers (public suffix list) ${describe(rfc7489)}, but RFC 9989 receivers (DNS tree walk) ${describe(rfc9989)}.${discarded}`, fix, rfc, { name }),
+      finding('dmarc-discovery-differs', 'warning', `RFC 7489 receivers (public suffix list) ${describe(rfc7489)}, but RFC 9989 receivers (DNS tree walk) ${describe(rfc9989)}.${discarded}`, fix, rfc, { name }, { ...params, discarded: rfc9989.discarded }),
     ];
   }
   // Organizational Domains are compared only when a record applies and the walk went through.
@@ -214,6 +217,7 @@ export function compareDiscoveries({ rfc7489, rfc9989 }: DmarcDiscoveries): Find
         'Use strict alignment (adkim=s; aspf=s) or publish a record for every sending domain, the full mitigation RFC 9989 App. C.3 gives.',
         rfc,
         { name },
+        { ...params, discarded: [], rfc7489OrganizationalDomain: rfc7489.organizationalDomain, rfc9989OrganizationalDomain: rfc9989.organizationalDomain },
       ),
     ];
   }

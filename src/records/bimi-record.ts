@@ -43,15 +43,15 @@ export function looksLikeBimiAttempt(text: string): boolean {
 /** Parses joined TXT text. Never throws. */
 export function parseBimiRecord(text: string): BimiParse {
   const diagnostics: RecordDiagnostic[] = [];
-  const invalid = (message: string, where: { tag?: string; offset?: number } = {}, severity: 'error' | 'warning' = 'error'): void => {
-    diagnostics.push({ code: 'bimi-invalid', severity, message, rfc: DRAFT, ...where });
+  const invalid = (message: string, where: { tag?: string; offset?: number } = {}, severity: 'error' | 'warning' = 'error', params?: RecordDiagnostic['params']): void => {
+    diagnostics.push({ code: 'bimi-invalid', severity, message, rfc: DRAFT, ...where, ...(params ? { params } : {}) });
   };
   if (!isBimiRecordText(text)) {
     invalid('The record does not begin with "v=BIMI1", so receivers ignore it.', { tag: 'v', offset: 0 });
     return { diagnostics };
   }
   const list = tokenizeTagList(text);
-  for (const issue of list.issues) invalid(`${issue.message} Tags are separated by ";".`, { offset: issue.offset });
+  for (const issue of list.issues) invalid(`${issue.message} Tags are separated by ";".`, { offset: issue.offset }, 'error', { kind: issue.kind, text: issue.text });
   for (const repeat of findRepeatedTags(list.tags, true)) {
     invalid(`Tag ${repeat.name} appears again at ${describeOffset(repeat.start)}; receivers may reject the record.`, { tag: repeat.name, offset: repeat.start });
   }
@@ -74,23 +74,23 @@ export function parseBimiRecord(text: string): BimiParse {
   };
 }
 
-type Invalid = (message: string, where?: { tag?: string; offset?: number }, severity?: 'error' | 'warning') => void;
+type Invalid = (message: string, where?: { tag?: string; offset?: number }, severity?: 'error' | 'warning', params?: RecordDiagnostic['params']) => void;
 
 function readHttpsUrl(tag: TagToken, what: string, invalid: Invalid): string | undefined {
   const where = { tag: tag.name, offset: tag.valueStart };
   if (tag.value.includes(',')) {
-    invalid(`Tag ${tag.name} at ${describeOffset(tag.valueStart)} holds a list; give one https URL of ${what}.`, where);
+    invalid(`Tag ${tag.name} at ${describeOffset(tag.valueStart)} holds a list; give one https URL of ${what}.`, where, 'error', { value: tag.value });
     return undefined;
   }
   let url: URL;
   try {
     url = new URL(tag.value);
   } catch {
-    invalid(`Tag ${tag.name}="${tag.value}" at ${describeOffset(tag.valueStart)} is not a URL; give the https URL of ${what}.`, where);
+    invalid(`Tag ${tag.name}="${tag.value}" at ${describeOffset(tag.valueStart)} is not a URL; give the https URL of ${what}.`, where, 'error', { value: tag.value });
     return undefined;
   }
   if (url.protocol !== 'https:') {
-    invalid(`Tag ${tag.name} at ${describeOffset(tag.valueStart)} uses ${url.protocol}; receivers fetch ${what} only over https.`, where);
+    invalid(`Tag ${tag.name} at ${describeOffset(tag.valueStart)} uses ${url.protocol}; receivers fetch ${what} only over https.`, where, 'error', { value: tag.value, scheme: url.protocol.replace(/:$/, '') });
     return undefined;
   }
   return tag.value;

@@ -7,7 +7,8 @@
  *
  * Diagnostics carry finding codes (docs/findings.md): dkim-key-invalid, dkim-key-revoked,
  * dkim-key-too-short, dkim-key-weak, dkim-key-too-long, dkim-testing-flag, dkim-sha1-only,
- * dkim-service-not-email, dkim-unknown-tag, dkim-key-syntax-lenient.
+ * dkim-service-not-email, dkim-unknown-tag, dkim-key-syntax-lenient; and, as params, the values
+ * their messages name (a tag's value, the key size and its limit).
  */
 import { inspectRsaPublicKey, isEd25519SubjectPublicKeyInfo } from './public-key-der.js';
 import type { RecordDiagnostic } from './record-diagnostic.js';
@@ -58,8 +59,8 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** Parses the joined text of one TXT record at a selector. Never throws. */
 export function parseDkimKeyRecord(text: string): DkimKeyParse {
   const diagnostics: RecordDiagnostic[] = [];
-  const invalid = (message: string, where: { tag?: string; offset?: number } = {}, rfc = RFC_TAGS): void => {
-    diagnostics.push({ code: 'dkim-key-invalid', severity: 'error', message, rfc, ...where });
+  const invalid = (message: string, where: { tag?: string; offset?: number } = {}, rfc = RFC_TAGS, params?: RecordDiagnostic['params']): void => {
+    diagnostics.push({ code: 'dkim-key-invalid', severity: 'error', message, rfc, ...where, ...(params ? { params } : {}) });
   };
   const list = tokenizeTagList(text);
   for (const issue of list.issues) {
@@ -73,25 +74,26 @@ export function parseDkimKeyRecord(text: string): DkimKeyParse {
   const tag = (name: string): TagToken | undefined => list.tags.find((t) => t.name === name);
   checkVersion(list.tags, invalid);
   for (const unknown of list.tags.filter((t) => !KNOWN_TAGS.has(t.name))) {
-    const hint = KNOWN_TAGS.has(unknown.name.toLowerCase()) ? ` Tag names are case-sensitive: write "${unknown.name.toLowerCase()}".` : '';
-    diagnostics.push({ code: 'dkim-unknown-tag', severity: 'info', tag: unknown.name, offset: unknown.start, rfc: RFC_TAGS, message: `Tag ${unknown.name} at ${describeOffset(unknown.start)} is not a DKIM key tag; verifiers ignore it.${hint}` });
+    const known = KNOWN_TAGS.has(unknown.name.toLowerCase());
+    const hint = known ? ` Tag names are case-sensitive: write "${unknown.name.toLowerCase()}".` : '';
+    diagnostics.push({ code: 'dkim-unknown-tag', severity: 'info', tag: unknown.name, offset: unknown.start, rfc: RFC_TAGS, message: `Tag ${unknown.name} at ${describeOffset(unknown.start)} is not a DKIM key tag; verifiers ignore it.${hint}`, params: { value: unknown.value, ...(known ? { suggestion: unknown.name.toLowerCase() } : {}) } });
   }
 
   const keyType = tag('k')?.value ?? 'rsa';
   const k = tag('k');
   if (k && keyType !== 'rsa' && keyType !== 'ed25519') {
-    invalid(`Key type k=${keyType} at ${describeOffset(k.valueStart)} is unknown; verifiers ignore the key (use rsa or ed25519).`, { tag: 'k', offset: k.valueStart });
+    invalid(`Key type k=${keyType} at ${describeOffset(k.valueStart)} is unknown; verifiers ignore the key (use rsa or ed25519).`, { tag: 'k', offset: k.valueStart }, RFC_TAGS, { value: keyType, allowed: ['rsa', 'ed25519'] });
   }
   const hashAlgorithms = readHashes(tag('h'), diagnostics, invalid);
   const serviceTypes = splitColonList(tag('s')?.value ?? '*');
   const s = tag('s');
   if (s && !serviceTypes.includes('*') && !serviceTypes.includes('email')) {
-    diagnostics.push({ code: 'dkim-service-not-email', severity: 'error', tag: 's', offset: s.valueStart, rfc: RFC_TAGS, message: `Service types s=${s.value} do not include "email" or "*", so verifiers must not use this key for e-mail.` });
+    diagnostics.push({ code: 'dkim-service-not-email', severity: 'error', tag: 's', offset: s.valueStart, rfc: RFC_TAGS, message: `Service types s=${s.value} do not include "email" or "*", so verifiers must not use this key for e-mail.`, params: { value: s.value } });
   }
   const flags = splitColonList(tag('t')?.value ?? '');
   const t = tag('t');
   if (t && flags.includes('y')) {
-    diagnostics.push({ code: 'dkim-testing-flag', severity: 'warning', tag: 't', offset: t.valueStart, rfc: RFC_TAGS, message: `The key has t=y (testing): verifiers must treat mail signed with it like unsigned mail, so its signatures carry no weight.` });
+    diagnostics.push({ code: 'dkim-testing-flag', severity: 'warning', tag: 't', offset: t.valueStart, rfc: RFC_TAGS, message: `The key has t=y (testing): verifiers must treat mail signed with it like unsigned mail, so its signatures carry no weight.`, params: { value: t.value } });
   }
 
   const p = tag('p');
@@ -123,14 +125,14 @@ export function parseDkimKeyRecord(text: string): DkimKeyParse {
   return { record, diagnostics: diagnostics.sort((a, b) => (a.offset ?? Infinity) - (b.offset ?? Infinity)) };
 }
 
-type Invalid = (message: string, where?: { tag?: string; offset?: number }, rfc?: string) => void;
+type Invalid = (message: string, where?: { tag?: string; offset?: number }, rfc?: string, params?: RecordDiagnostic['params']) => void;
 
 /** `v`, when present, MUST be first and exactly DKIM1; otherwise the record is discarded (RFC 6376 §3.6.1). */
 function checkVersion(tags: readonly TagToken[], invalid: Invalid): void {
   const v = tags.find((t) => t.name === 'v');
   if (!v) return;
   if (v.index !== 0) invalid(`Tag v is at ${describeOffset(v.start)}, not first; verifiers discard such a record (remove v or move it to the start).`, { tag: 'v', offset: v.start });
-  else if (v.value !== 'DKIM1') invalid(`Tag v has the value "${v.value}" at ${describeOffset(v.valueStart)}; it must be exactly "DKIM1", or verifiers discard the record.`, { tag: 'v', offset: v.valueStart });
+  else if (v.value !== 'DKIM1') invalid(`Tag v has the value "${v.value}" at ${describeOffset(v.valueStart)}; it must be exactly "DKIM1", or verifiers discard the record.`, { tag: 'v', offset: v.valueStart }, RFC_TAGS, { value: v.value });
 }
 
 function readHashes(h: TagToken | undefined, diagnostics: RecordDiagnostic[], invalid: Invalid): string[] | undefined {
@@ -138,9 +140,9 @@ function readHashes(h: TagToken | undefined, diagnostics: RecordDiagnostic[], in
   const hashes = splitColonList(h.value);
   if (hashes.includes('sha256')) return hashes;
   if (hashes.includes('sha1')) {
-    diagnostics.push({ code: 'dkim-sha1-only', severity: 'error', tag: 'h', offset: h.valueStart, rfc: 'RFC 8301 §3.1', message: `The key allows only SHA-1 (h=${h.value}); verifiers must not accept rsa-sha1 signatures, so no signature with this key verifies.` });
+    diagnostics.push({ code: 'dkim-sha1-only', severity: 'error', tag: 'h', offset: h.valueStart, rfc: 'RFC 8301 §3.1', message: `The key allows only SHA-1 (h=${h.value}); verifiers must not accept rsa-sha1 signatures, so no signature with this key verifies.`, params: { value: h.value } });
   } else {
-    invalid(`Tag h=${h.value} at ${describeOffset(h.valueStart)} names no known hash algorithm (sha256), so no signature can use the key.`, { tag: 'h', offset: h.valueStart });
+    invalid(`Tag h=${h.value} at ${describeOffset(h.valueStart)} names no known hash algorithm (sha256), so no signature can use the key.`, { tag: 'h', offset: h.valueStart }, RFC_TAGS, { value: h.value });
   }
   return hashes;
 }
@@ -155,30 +157,31 @@ function readKey(p: TagToken, base64: string, keyType: string, diagnostics: Reco
   const badCharacter = /[^A-Za-z0-9+/=]/.exec(base64);
   if (badCharacter || !BASE64.test(base64) || base64.length % 4 !== 0) {
     const detail = badCharacter ? `the character "${badCharacter[0]}" is not base64` : base64.length % 4 !== 0 ? `its length (${base64.length}) is not a multiple of 4 (a truncated copy?)` : '"=" padding appears before the end';
-    invalid(`The public key in p= is corrupt base64: ${detail}; copy the key again from the signing system.`, where, 'RFC 6376 §3.6.1, §2.4');
+    const params: RecordDiagnostic['params'] = badCharacter ? { reason: 'bad-character', character: badCharacter[0] } : base64.length % 4 !== 0 ? { reason: 'bad-length', length: base64.length } : { reason: 'misplaced-padding' };
+    invalid(`The public key in p= is corrupt base64: ${detail}; copy the key again from the signing system.`, where, 'RFC 6376 §3.6.1, §2.4', params);
     return undefined;
   }
   const bytes = decodeBase64(base64);
   if (keyType === 'ed25519') {
     if (bytes.length === 32) return { bits: 256, encoding: 'raw' };
     const hint = isEd25519SubjectPublicKeyInfo(bytes) ? ' It is a SubjectPublicKeyInfo: publish only its last 32 octets (the raw key).' : '';
-    invalid(`An Ed25519 key in p= must be the raw 32-octet key, but it decodes to ${bytes.length} octets.${hint}`, where, 'RFC 8463 §4.2');
+    invalid(`An Ed25519 key in p= must be the raw 32-octet key, but it decodes to ${bytes.length} octets.${hint}`, where, 'RFC 8463 §4.2', { keyType, octets: bytes.length });
     return undefined;
   }
   if (keyType !== 'rsa') return undefined;
   const rsa = inspectRsaPublicKey(bytes);
   if (!rsa.ok) {
     const hint = bytes.length === 32 ? ' It is 32 octets: an Ed25519 key published without k=ed25519?' : '';
-    invalid(`The public key in p= cannot be read as an RSA key: ${rsa.reason}.${hint}`, where, RFC_TAGS);
+    invalid(`The public key in p= cannot be read as an RSA key: ${rsa.reason}.${hint}`, where, RFC_TAGS, { keyType, octets: bytes.length });
     return undefined;
   }
   const bits = rsa.modulusBits;
   if (bits < 1024) {
-    diagnostics.push({ code: 'dkim-key-too-short', severity: 'error', ...where, rfc: 'RFC 8301 §3.2', message: `The RSA key has ${bits} bits; verifiers must not accept keys under 1024 bits, so its signatures fail. Use a 2048-bit key.` });
+    diagnostics.push({ code: 'dkim-key-too-short', severity: 'error', ...where, rfc: 'RFC 8301 §3.2', message: `The RSA key has ${bits} bits; verifiers must not accept keys under 1024 bits, so its signatures fail. Use a 2048-bit key.`, params: { bits, limit: 1024 } });
   } else if (bits < 2048) {
-    diagnostics.push({ code: 'dkim-key-weak', severity: 'warning', ...where, rfc: 'RFC 8301 §3.2', message: `The RSA key has ${bits} bits; signers should use at least 2048 bits.` });
+    diagnostics.push({ code: 'dkim-key-weak', severity: 'warning', ...where, rfc: 'RFC 8301 §3.2', message: `The RSA key has ${bits} bits; signers should use at least 2048 bits.`, params: { bits, limit: 2048 } });
   } else if (bits > 4096) {
-    diagnostics.push({ code: 'dkim-key-too-long', severity: 'warning', ...where, rfc: 'RFC 8301 §3.2', message: `The RSA key has ${bits} bits; verifiers are only required to handle keys up to 4096 bits, so some may fail its signatures.` });
+    diagnostics.push({ code: 'dkim-key-too-long', severity: 'warning', ...where, rfc: 'RFC 8301 §3.2', message: `The RSA key has ${bits} bits; verifiers are only required to handle keys up to 4096 bits, so some may fail its signatures.`, params: { bits, limit: 4096 } });
   }
   return { bits, encoding: rsa.encoding };
 }
@@ -201,6 +204,7 @@ function decodeBase64(text: string): Uint8Array {
 function fromTagListIssue(issue: TagListIssue): RecordDiagnostic | undefined {
   // RFC 6376 §3.2 allows whitespace around tags, so leading whitespace is fine here.
   if (issue.kind === 'leading-whitespace') return undefined;
-  if (issue.kind === 'empty-entry') return { code: 'dkim-key-syntax-lenient', severity: 'warning', offset: issue.offset, rfc: RFC_TAG_LIST, message: `${issue.message} Most verifiers accept it, but the grammar does not.` };
-  return { code: 'dkim-key-invalid', severity: 'error', offset: issue.offset, rfc: RFC_TAG_LIST, message: `${issue.message} Tags are separated by ";".` };
+  const params = { kind: issue.kind, text: issue.text };
+  if (issue.kind === 'empty-entry') return { code: 'dkim-key-syntax-lenient', severity: 'warning', offset: issue.offset, rfc: RFC_TAG_LIST, message: `${issue.message} Most verifiers accept it, but the grammar does not.`, params };
+  return { code: 'dkim-key-invalid', severity: 'error', offset: issue.offset, rfc: RFC_TAG_LIST, message: `${issue.message} Tags are separated by ";".`, params };
 }

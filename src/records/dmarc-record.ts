@@ -5,8 +5,10 @@
  * means the record is not DMARC at all. Both generations are read: `pct`, `rf`, `ri` (RFC 7489,
  * removed by RFC 9989 App. C.5.2) and `np`, `psd`, `t` (RFC 9989; `np` from RFC 9091).
  *
- * Diagnostics carry finding codes (docs/findings.md) so the DNS check can pass them on as they are.
+ * Diagnostics carry finding codes (docs/findings.md), and as params the values their messages
+ * name, so the DNS check can pass them on as they are.
  */
+import type { AdviceParam } from '../core/advice.js';
 import type { DmarcUri, DmarcUriIssue } from './dmarc-uri.js';
 import { parseDmarcUriList } from './dmarc-uri.js';
 import type { TagListIssue, TagToken } from './tag-list.js';
@@ -65,6 +67,8 @@ export interface DmarcDiagnostic {
   readonly offset?: number;
   /** e.g. `RFC 7489 §6.4; RFC 9989 §4.8`. */
   readonly rfc: string;
+  /** Other values the message names (the value at fault, the allowed values), for the finding's params. */
+  readonly params?: Readonly<Record<string, AdviceParam>>;
 }
 
 export interface DmarcParse {
@@ -112,7 +116,7 @@ export function parseDmarcRecord(text: string): DmarcParse {
     } else if (key === 'v') {
       // Reported as a duplicate above.
     } else if (tag.value === '' && values.get(key) === tag) {
-      diagnostics.push({ code: 'dmarc-syntax-error', severity: 'error', tag: tag.name, offset: tag.valueStart, rfc: RFC_SYNTAX, message: `Tag ${tag.name} has an empty value at ${describeOffset(tag.valueStart)}; receivers use its default.` });
+      diagnostics.push({ code: 'dmarc-syntax-error', severity: 'error', tag: tag.name, offset: tag.valueStart, rfc: RFC_SYNTAX, message: `Tag ${tag.name} has an empty value at ${describeOffset(tag.valueStart)}; receivers use its default.`, params: { value: '' } });
     }
   }
   const p = values.get('p');
@@ -129,7 +133,7 @@ export function parseDmarcRecord(text: string): DmarcParse {
     const partial = name === 'pct' && tag.value !== '100' && !pairedTestMode;
     const meaning =
       name !== 'pct' ? 'they ignore it' : pairedTestMode ? 'they read t=y instead, which means the same test mode' : 'they apply the policy to all failing mail (use t=y for a test stage)';
-    diagnostics.push({ code: 'dmarc-removed-tag', severity: partial ? 'warning' : 'info', tag: tag.name, offset: tag.start, rfc: 'RFC 9989 App. C.5.2', message: `Tag ${tag.name} at ${describeOffset(tag.start)} was removed by RFC 9989: its receivers treat it as unknown and ${meaning}.` });
+    diagnostics.push({ code: 'dmarc-removed-tag', severity: partial ? 'warning' : 'info', tag: tag.name, offset: tag.start, rfc: 'RFC 9989 App. C.5.2', message: `Tag ${tag.name} at ${describeOffset(tag.start)} was removed by RFC 9989: its receivers treat it as unknown and ${meaning}.`, params: { value: tag.value, pairedWithTesting: pairedTestMode } });
   }
   const fallback = ' An invalid p, sp or np makes receivers act as p=none when rua holds a valid URI, and apply no DMARC otherwise (RFC 9989 §4.10.1).';
   const policy = reader.keyword(values.get('p'), POLICIES, fallback);
@@ -177,16 +181,16 @@ function readUris(tag: TagToken | undefined, diagnostics: DmarcDiagnostic[]): Dm
 
 function fromUriIssue(issue: DmarcUriIssue, tag: string): DmarcDiagnostic {
   const rfc = issue.code === 'dmarc-report-uri-size' ? 'RFC 7489 §6.2; RFC 9989 §4.8, App. C.4' : 'RFC 7489 §6.2; RFC 9989 §4.8';
-  return { code: issue.code, severity: issue.severity, message: issue.message, tag, offset: issue.offset, rfc };
+  return { code: issue.code, severity: issue.severity, message: issue.message, tag, offset: issue.offset, rfc, params: issue.params };
 }
 
 function fromTagListIssue(issue: TagListIssue): DmarcDiagnostic {
   if (issue.kind === 'leading-whitespace') {
-    return { code: 'dmarc-syntax-error', severity: 'error', offset: 0, rfc: 'RFC 7489 §6.6.3; RFC 9989 §4.8, §4.10', message: 'The record starts with whitespace; receivers keep only TXT records that start with "v=DMARC1", so they ignore it.' };
+    return { code: 'dmarc-syntax-error', severity: 'error', offset: 0, rfc: 'RFC 7489 §6.6.3; RFC 9989 §4.8, §4.10', message: 'The record starts with whitespace; receivers keep only TXT records that start with "v=DMARC1", so they ignore it.', params: { kind: issue.kind } };
   }
   const hint = issue.kind === 'missing-equals' || issue.kind === 'whitespace-in-name' ? ' Tags are separated by ";".' : '';
   const severity = issue.kind === 'empty-entry' ? 'warning' : 'error';
-  return { code: 'dmarc-syntax-error', severity, message: `${issue.message}${hint}`, offset: issue.offset, rfc: RFC_SYNTAX };
+  return { code: 'dmarc-syntax-error', severity, message: `${issue.message}${hint}`, offset: issue.offset, rfc: RFC_SYNTAX, params: { kind: issue.kind, text: issue.text } };
 }
 
 function describeBadVersion(tags: readonly TagToken[], text: string): DmarcDiagnostic {
@@ -196,9 +200,9 @@ function describeBadVersion(tags: readonly TagToken[], text: string): DmarcDiagn
   if (text.trim() === '') return { code: 'dmarc-syntax-error', severity: 'error', rfc, message: 'The record is empty.' };
   if (!v) return { code: 'dmarc-syntax-error', severity: 'error', offset: 0, rfc, message: 'The record does not start with v=DMARC1, so receivers ignore it.' };
   if (v !== first) return { code: 'dmarc-syntax-error', severity: 'error', tag: 'v', offset: v.start, rfc, message: `Tag v is at ${describeOffset(v.start)}, not first; receivers ignore a record that does not start with v=DMARC1.` };
-  if (v.name !== 'v') return { code: 'dmarc-syntax-error', severity: 'error', tag: 'v', offset: v.start, rfc, message: `The version tag is written "${v.name}"; write it "v=DMARC1" (lower-case v), as receivers match it exactly.` };
+  if (v.name !== 'v') return { code: 'dmarc-syntax-error', severity: 'error', tag: 'v', offset: v.start, rfc, message: `The version tag is written "${v.name}"; write it "v=DMARC1" (lower-case v), as receivers match it exactly.`, params: { text: v.name } };
   const separator = /^DMARC1\s*[,\s]/.exec(v.value) ? ' (tags must be separated by ";", not "," or spaces)' : '';
-  return { code: 'dmarc-syntax-error', severity: 'error', tag: 'v', offset: v.valueStart, rfc, message: `Tag v has the value "${v.value}" at ${describeOffset(v.valueStart)}; it must be exactly "DMARC1" (case-sensitive)${separator}, so receivers ignore the record.` };
+  return { code: 'dmarc-syntax-error', severity: 'error', tag: 'v', offset: v.valueStart, rfc, message: `Tag v has the value "${v.value}" at ${describeOffset(v.valueStart)}; it must be exactly "DMARC1" (case-sensitive)${separator}, so receivers ignore the record.`, params: { value: v.value, allowed: ['DMARC1'] } };
 }
 
 /** Reads tag values, reporting invalid ones as dmarc-syntax-error with tag, value, position and the allowed values. */
@@ -209,9 +213,9 @@ class TagReader {
     this.#diagnostics = diagnostics;
   }
 
-  #invalid(tag: TagToken, allowed: string, consequence = ' Receivers use the default instead.'): undefined {
+  #invalid(tag: TagToken, allowed: string, params: Readonly<Record<string, AdviceParam>>, consequence = ' Receivers use the default instead.'): undefined {
     const separator = /[\s,]\s*[A-Za-z]+\s*=/.test(tag.value) ? ' (a missing ";" between tags?)' : '';
-    this.#diagnostics.push({ code: 'dmarc-syntax-error', severity: 'error', tag: tag.name, offset: tag.valueStart, rfc: RFC_TAGS, message: `Tag ${tag.name} has the invalid value "${tag.value}" at ${describeOffset(tag.valueStart)}${separator}; allowed: ${allowed}.${consequence}` });
+    this.#diagnostics.push({ code: 'dmarc-syntax-error', severity: 'error', tag: tag.name, offset: tag.valueStart, rfc: RFC_TAGS, message: `Tag ${tag.name} has the invalid value "${tag.value}" at ${describeOffset(tag.valueStart)}${separator}; allowed: ${allowed}.${consequence}`, params: { value: tag.value, ...params } });
     return undefined;
   }
 
@@ -220,23 +224,23 @@ class TagReader {
     const value = tag.value.toLowerCase();
     if ((allowed as readonly string[]).includes(value)) return value as T;
     const near = allowed.find((word) => word.length > 2 && editDistance(word, value) <= 2);
-    return this.#invalid(tag, `${allowed.join(', ')}${near !== undefined ? ` (did you mean "${near}"?)` : ''}`, consequence);
+    return this.#invalid(tag, `${allowed.join(', ')}${near !== undefined ? ` (did you mean "${near}"?)` : ''}`, { allowed: [...allowed], ...(near !== undefined ? { suggestion: near } : {}) }, consequence);
   }
 
   integer(tag: TagToken | undefined, min: number, max: number, allowed: string, shape: RegExp): number | undefined {
     if (tag === undefined || tag.value === '') return undefined;
     const value = shape.test(tag.value) ? Number(tag.value) : NaN;
-    if (!Number.isInteger(value) || value < min || value > max) return this.#invalid(tag, allowed);
+    if (!Number.isInteger(value) || value < min || value > max) return this.#invalid(tag, allowed, { min, max });
     return value;
   }
 
   failureOptions(tag: TagToken | undefined): DmarcFailureOption[] | undefined {
     if (tag === undefined || tag.value === '') return undefined;
     const items = tag.value.split(':').map((item) => item.trim().toLowerCase());
-    if (items.some((item) => !['0', '1', 'd', 's'].includes(item))) return this.#invalid(tag, '0, 1, d, s, separated by ":" (e.g. 1:d:s)');
+    if (items.some((item) => !['0', '1', 'd', 's'].includes(item))) return this.#invalid(tag, '0, 1, d, s, separated by ":" (e.g. 1:d:s)', { allowed: ['0', '1', 'd', 's'] });
     const options = [...new Set(items)] as DmarcFailureOption[];
     if (options.length !== items.length || (options.includes('0') && options.includes('1'))) {
-      this.#diagnostics.push({ code: 'dmarc-syntax-error', severity: 'warning', tag: tag.name, offset: tag.valueStart, rfc: 'RFC 9989 §4.8', message: `Tag fo has the value "${tag.value}" at ${describeOffset(tag.valueStart)}, which repeats an option or combines 0 with 1; RFC 9989 allows each option once and 0 or 1, not both (1 already includes what 0 asks for).` });
+      this.#diagnostics.push({ code: 'dmarc-syntax-error', severity: 'warning', tag: tag.name, offset: tag.valueStart, rfc: 'RFC 9989 §4.8', message: `Tag fo has the value "${tag.value}" at ${describeOffset(tag.valueStart)}, which repeats an option or combines 0 with 1; RFC 9989 allows each option once and 0 or 1, not both (1 already includes what 0 asks for).`, params: { value: tag.value } });
     }
     return options;
   }
@@ -244,10 +248,10 @@ class TagReader {
   reportFormats(tag: TagToken | undefined): string[] | undefined {
     if (tag === undefined || tag.value === '') return undefined;
     const items = tag.value.split(':').map((item) => item.trim().toLowerCase());
-    if (items.some((item) => !/^[a-z0-9-]+$/.test(item))) return this.#invalid(tag, 'afrf (colon-separated report formats)');
+    if (items.some((item) => !/^[a-z0-9-]+$/.test(item))) return this.#invalid(tag, 'afrf (colon-separated report formats)', { allowed: ['afrf'] });
     const unknown = items.filter((item) => item !== 'afrf');
     if (unknown.length > 0) {
-      this.#diagnostics.push({ code: 'dmarc-syntax-error', severity: 'warning', tag: tag.name, offset: tag.valueStart, rfc: 'RFC 7489 §6.3', message: `Tag rf names the unregistered format "${unknown.join(':')}" at ${describeOffset(tag.valueStart)}; only afrf is defined, and RFC 7489 receivers may ignore the whole record.` });
+      this.#diagnostics.push({ code: 'dmarc-syntax-error', severity: 'warning', tag: tag.name, offset: tag.valueStart, rfc: 'RFC 7489 §6.3', message: `Tag rf names the unregistered format "${unknown.join(':')}" at ${describeOffset(tag.valueStart)}; only afrf is defined, and RFC 7489 receivers may ignore the whole record.`, params: { value: tag.value, unregistered: unknown, allowed: ['afrf'] } });
     }
     return items;
   }

@@ -33,6 +33,8 @@ export interface DmarcUriIssue {
   readonly severity: 'error' | 'warning';
   readonly message: string;
   readonly offset: number;
+  /** The entry as written (`uri`) and, for a size limit, the suffix (`size`). */
+  readonly params: { readonly uri: string; readonly size?: string };
 }
 
 export interface DmarcUriList {
@@ -72,7 +74,7 @@ export function parseDmarcUriList(value: string, valueOffset: number, tag: strin
     cursor += part.length + 1;
     const text = part.trim();
     if (text === '') {
-      issues.push({ code: 'dmarc-syntax-error', severity: 'error', offset, message: `Tag ${tag} has an empty entry at ${describeOffset(offset)} (a stray ',').` });
+      issues.push({ code: 'dmarc-syntax-error', severity: 'error', offset, message: `Tag ${tag} has an empty entry at ${describeOffset(offset)} (a stray ',').`, params: { uri: '' } });
       continue;
     }
     const parsed = parseDmarcUri(text, offset, tag);
@@ -84,7 +86,7 @@ export function parseDmarcUriList(value: string, valueOffset: number, tag: strin
 
 function parseDmarcUri(text: string, offset: number, tag: string): { uri?: DmarcUri; issues: DmarcUriIssue[] } {
   const issues: DmarcUriIssue[] = [];
-  const fail = (message: string): { issues: DmarcUriIssue[] } => ({ issues: [...issues, { code: 'dmarc-syntax-error', severity: 'error', offset, message }] });
+  const fail = (message: string): { issues: DmarcUriIssue[] } => ({ issues: [...issues, { code: 'dmarc-syntax-error', severity: 'error', offset, message, params: { uri: text } }] });
   let uri = text;
   let sizeLimit: string | undefined;
   let sizeLimitOctets: number | undefined;
@@ -127,7 +129,7 @@ function parseDmarcUri(text: string, offset: number, tag: string): { uri?: Dmarc
     }
   }
   if (sizeLimit !== undefined) {
-    issues.push({ code: 'dmarc-report-uri-size', severity: 'warning', offset, message: `The ${tag} entry "${text}" at ${describeOffset(offset)} carries a size limit (!${sizeLimit}); RFC 9989 made it obsolete and its receivers ignore it.` });
+    issues.push({ code: 'dmarc-report-uri-size', severity: 'warning', offset, message: `The ${tag} entry "${text}" at ${describeOffset(offset)} carries a size limit (!${sizeLimit}); RFC 9989 made it obsolete and its receivers ignore it.`, params: { uri: text, size: sizeLimit } });
   }
   const value: DmarcUri = {
     text,

@@ -5,8 +5,9 @@
  * MX pattern (a name, or `*.` and a name for one leftmost label, §4.1). Unknown keys are ignored;
  * a repeated key other than `mx` counts only once (the first).
  *
- * Diagnostics carry `mta-sts-invalid` with a line number; what senders do with a valid policy
- * (mode, max_age advice, MX coverage) is the check's business (evaluate/check-mta-sts.ts).
+ * Diagnostics carry `mta-sts-invalid` with a line number and, as params, the value at fault;
+ * what senders do with a valid policy (mode, max_age advice, MX coverage) is the check's
+ * business (evaluate/check-mta-sts.ts).
  */
 import type { RecordDiagnostic } from './record-diagnostic.js';
 
@@ -41,8 +42,8 @@ const KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
 /** Parses the body of the policy file. Never throws. */
 export function parseMtaStsPolicy(text: string): MtaStsPolicyParse {
   const diagnostics: RecordDiagnostic[] = [];
-  const invalid = (line: number | undefined, tag: string | undefined, message: string, severity: 'error' | 'warning' = 'error'): void => {
-    diagnostics.push({ code: 'mta-sts-invalid', severity, message, rfc: RFC, ...(line !== undefined ? { line } : {}), ...(tag !== undefined ? { tag } : {}) });
+  const invalid = (line: number | undefined, tag: string | undefined, message: string, severity: 'error' | 'warning' = 'error', params?: RecordDiagnostic['params']): void => {
+    diagnostics.push({ code: 'mta-sts-invalid', severity, message, rfc: RFC, ...(line !== undefined ? { line } : {}), ...(tag !== undefined ? { tag } : {}), ...(params ? { params } : {}) });
   };
   const first = new Map<string, { value: string; line: number }>();
   const mx: string[] = [];
@@ -57,7 +58,7 @@ export function parseMtaStsPolicy(text: string): MtaStsPolicyParse {
     }
     const colon = content.indexOf(':');
     if (colon === -1) {
-      invalid(line, undefined, `Line ${line} ("${truncate(content)}") is not a "key: value" line.`);
+      invalid(line, undefined, `Line ${line} ("${truncate(content)}") is not a "key: value" line.`, 'error', { text: content });
       return;
     }
     const key = content.slice(0, colon);
@@ -69,19 +70,19 @@ export function parseMtaStsPolicy(text: string): MtaStsPolicyParse {
     if (key === 'mx') {
       const pattern = value.toLowerCase().replace(/\.$/, '');
       if (pattern !== value.toLowerCase() && isValidMxPattern(pattern)) {
-        invalid(line, 'mx', `Line ${line}: the MX pattern "${value}" ends with a dot; the grammar has none, and some senders then match nothing: write "${pattern}".`, 'warning');
+        invalid(line, 'mx', `Line ${line}: the MX pattern "${value}" ends with a dot; the grammar has none, and some senders then match nothing: write "${pattern}".`, 'warning', { value, suggestion: pattern });
       }
       if (isValidMxPattern(pattern)) mx.push(pattern);
-      else invalid(line, 'mx', `Line ${line}: "${truncate(value)}" is not an MX pattern (a host name, or "*." followed by a host name).`);
+      else invalid(line, 'mx', `Line ${line}: "${truncate(value)}" is not an MX pattern (a host name, or "*." followed by a host name).`, 'error', { value });
       return;
     }
     const known = ['version', 'mode', 'max_age'];
     if (!known.includes(key) && known.includes(key.toLowerCase())) {
-      invalid(line, key, `Line ${line}: key "${key}" is not recognised; keys are case-sensitive (write "${key.toLowerCase()}").`);
+      invalid(line, key, `Line ${line}: key "${key}" is not recognised; keys are case-sensitive (write "${key.toLowerCase()}").`, 'error', { suggestion: key.toLowerCase() });
       return;
     }
     if (first.has(key)) {
-      if (known.includes(key)) invalid(line, key, `Line ${line} repeats "${key}"; senders use the first one (line ${first.get(key)?.line ?? 0}).`, 'warning');
+      if (known.includes(key)) invalid(line, key, `Line ${line} repeats "${key}"; senders use the first one (line ${first.get(key)?.line ?? 0}).`, 'warning', { value, firstLine: first.get(key)?.line ?? 0 });
       return;
     }
     first.set(key, { value, line });
@@ -89,16 +90,16 @@ export function parseMtaStsPolicy(text: string): MtaStsPolicyParse {
 
   const version = first.get('version');
   if (!version) invalid(undefined, 'version', 'The policy has no "version: STSv1" line, which is required.');
-  else if (version.value !== 'STSv1') invalid(version.line, 'version', `Line ${version.line}: version "${version.value}" must be exactly "STSv1".`);
+  else if (version.value !== 'STSv1') invalid(version.line, 'version', `Line ${version.line}: version "${version.value}" must be exactly "STSv1".`, 'error', { value: version.value, allowed: ['STSv1'] });
   const modeField = first.get('mode');
   const mode = MODES.find((m) => m === modeField?.value);
   if (!modeField) invalid(undefined, 'mode', 'The policy has no "mode" line (enforce, testing or none), which is required.');
-  else if (!mode) invalid(modeField.line, 'mode', `Line ${modeField.line}: mode "${modeField.value}" must be enforce, testing or none.`);
+  else if (!mode) invalid(modeField.line, 'mode', `Line ${modeField.line}: mode "${modeField.value}" must be enforce, testing or none.`, 'error', { value: modeField.value, allowed: [...MODES] });
   const maxAgeField = first.get('max_age');
   let maxAge: number | undefined;
   if (!maxAgeField) invalid(undefined, 'max_age', 'The policy has no "max_age" line (seconds to cache the policy), which is required.');
-  else if (!/^\d{1,10}$/.test(maxAgeField.value)) invalid(maxAgeField.line, 'max_age', `Line ${maxAgeField.line}: max_age "${maxAgeField.value}" must be a whole number of seconds.`);
-  else if (Number(maxAgeField.value) > MTA_STS_MAX_AGE_LIMIT) invalid(maxAgeField.line, 'max_age', `Line ${maxAgeField.line}: max_age ${maxAgeField.value} is over the limit of ${MTA_STS_MAX_AGE_LIMIT} seconds (one year).`);
+  else if (!/^\d{1,10}$/.test(maxAgeField.value)) invalid(maxAgeField.line, 'max_age', `Line ${maxAgeField.line}: max_age "${maxAgeField.value}" must be a whole number of seconds.`, 'error', { value: maxAgeField.value });
+  else if (Number(maxAgeField.value) > MTA_STS_MAX_AGE_LIMIT) invalid(maxAgeField.line, 'max_age', `Line ${maxAgeField.line}: max_age ${maxAgeField.value} is over the limit of ${MTA_STS_MAX_AGE_LIMIT} seconds (one year).`, 'error', { value: maxAgeField.value, limit: MTA_STS_MAX_AGE_LIMIT });
   else maxAge = Number(maxAgeField.value);
   if (mx.length === 0 && mode !== 'none') {
     invalid(undefined, 'mx', 'The policy lists no valid "mx" line; with mode enforce or testing every MX host must match one, so add one "mx:" line per MX host or pattern.');

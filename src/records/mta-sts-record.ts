@@ -39,8 +39,8 @@ export function looksLikeMtaStsAttempt(text: string): boolean {
 /** Parses joined TXT text. Never throws. */
 export function parseMtaStsRecord(text: string): MtaStsRecordParse {
   const diagnostics: RecordDiagnostic[] = [];
-  const invalid = (message: string, where: { tag?: string; offset?: number } = {}): void => {
-    diagnostics.push({ code: 'mta-sts-invalid', severity: 'error', message, rfc: RFC, ...where });
+  const invalid = (message: string, where: { tag?: string; offset?: number } = {}, params?: RecordDiagnostic['params']): void => {
+    diagnostics.push({ code: 'mta-sts-invalid', severity: 'error', message, rfc: RFC, ...where, ...(params ? { params } : {}) });
   };
   if (!isMtaStsRecordText(text)) {
     const spaced = /^v=STSv1\s+;/.test(text) ? ' (no space before the ";")' : '';
@@ -50,14 +50,14 @@ export function parseMtaStsRecord(text: string): MtaStsRecordParse {
   const list = tokenizeTagList(text);
   for (const issue of list.issues) {
     if (issue.kind === 'bad-tag-name' && EXTENSION_NAME.test(issue.text)) continue; // an extension: ignored
-    invalid(describeIssue(issue), { offset: issue.offset });
+    invalid(describeIssue(issue), { offset: issue.offset }, { kind: issue.kind, text: issue.text });
   }
   for (const repeat of findRepeatedTags(list.tags, false)) {
     diagnostics.push({ code: 'mta-sts-invalid', severity: 'warning', tag: repeat.name, offset: repeat.start, rfc: RFC, message: `Field ${repeat.name} appears again at ${describeOffset(repeat.start)}; senders use the first one.` });
   }
   const id = list.tags.find((tag) => tag.name === 'id');
   if (!id) invalid('The record has no id field, which is required: add "id=" followed by 1 to 32 letters or digits (e.g. the date and time of the policy).', { tag: 'id' });
-  else if (!/^[A-Za-z0-9]{1,32}$/.test(id.value)) invalid(`The id "${id.value}" at ${describeOffset(id.valueStart)} must be 1 to 32 letters or digits (no punctuation or spaces).`, { tag: 'id', offset: id.valueStart });
+  else if (!/^[A-Za-z0-9]{1,32}$/.test(id.value)) invalid(`The id "${id.value}" at ${describeOffset(id.valueStart)} must be 1 to 32 letters or digits (no punctuation or spaces).`, { tag: 'id', offset: id.valueStart }, { value: id.value });
   for (const tag of list.tags.slice(1)) {
     if (tag.name !== 'id' && tag.value === '') invalid(`Field ${tag.name} at ${describeOffset(tag.start)} has an empty value, which the grammar does not allow.`, { tag: tag.name, offset: tag.start });
   }

@@ -1,8 +1,9 @@
 /**
  * What the DKIM key, MTA-STS, TLS-RPT and BIMI parsers say about a record: the same shape as
  * `DmarcDiagnostic` (records/dmarc-record.ts), so a DNS check can pass each one on as a finding
- * with its code, RFC section and position.
+ * with its code, RFC section, position and the values its message names.
  */
+import type { AdviceParam } from '../core/advice.js';
 
 export interface RecordDiagnostic {
   /** A finding code (docs/findings.md), e.g. `dkim-key-invalid`, `mta-sts-invalid`. */
@@ -18,6 +19,8 @@ export interface RecordDiagnostic {
   readonly line?: number;
   /** e.g. `RFC 6376 §3.6.1`. */
   readonly rfc: string;
+  /** Other values the message names (a tag's value, a key size, a URI), for the finding's params. */
+  readonly params?: Readonly<Record<string, AdviceParam>>;
 }
 
 /** The position of a diagnostic as finding text: `tag p, offset 12 (column 13)` or `line 3`. */

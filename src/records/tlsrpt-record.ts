@@ -47,8 +47,8 @@ export function looksLikeTlsRptAttempt(text: string): boolean {
 /** Parses joined TXT text. Never throws. */
 export function parseTlsRptRecord(text: string): TlsRptParse {
   const diagnostics: RecordDiagnostic[] = [];
-  const invalid = (message: string, where: { tag?: string; offset?: number } = {}, severity: 'error' | 'warning' = 'error'): void => {
-    diagnostics.push({ code: 'tlsrpt-invalid', severity, message, rfc: RFC, ...where });
+  const invalid = (message: string, where: { tag?: string; offset?: number } = {}, severity: 'error' | 'warning' = 'error', params?: RecordDiagnostic['params']): void => {
+    diagnostics.push({ code: 'tlsrpt-invalid', severity, message, rfc: RFC, ...where, ...(params ? { params } : {}) });
   };
   if (!isTlsRptRecordText(text)) {
     const spaced = /^v=TLSRPTv1\s+;/.test(text) ? ' (no space before the ";")' : '';
@@ -58,7 +58,7 @@ export function parseTlsRptRecord(text: string): TlsRptParse {
   const list = tokenizeTagList(text);
   for (const issue of list.issues) {
     if (issue.kind === 'bad-tag-name' && EXTENSION_NAME.test(issue.text)) continue; // an extension: ignored
-    invalid(`${issue.message} Fields are separated by ";".`, { offset: issue.offset });
+    invalid(`${issue.message} Fields are separated by ";".`, { offset: issue.offset }, 'error', { kind: issue.kind, text: issue.text });
   }
   for (const repeat of findRepeatedTags(list.tags, false)) {
     invalid(`Field ${repeat.name} appears again at ${describeOffset(repeat.start)}; the grammar allows it once, and senders may use only the first or reject the record.`, { tag: repeat.name, offset: repeat.start }, 'warning');
@@ -70,7 +70,7 @@ export function parseTlsRptRecord(text: string): TlsRptParse {
   return { record: { kind: 'tlsrpt', text, rua, tags: list.tags }, diagnostics };
 }
 
-type Invalid = (message: string, where?: { tag?: string; offset?: number }, severity?: 'error' | 'warning') => void;
+type Invalid = (message: string, where?: { tag?: string; offset?: number }, severity?: 'error' | 'warning', params?: RecordDiagnostic['params']) => void;
 
 function readUris(tag: TagToken, rua: TlsRptUri[], invalid: Invalid): void {
   if (tag.value === '') {
@@ -83,7 +83,7 @@ function readUris(tag: TagToken, rua: TlsRptUri[], invalid: Invalid): void {
     const at = offset + (part.length - part.trimStart().length);
     offset += part.length + 1;
     const problem = checkUri(uri);
-    if (problem) invalid(`The rua URI "${uri}" at ${describeOffset(at)} ${problem}`, { tag: 'rua', offset: at });
+    if (problem) invalid(`The rua URI "${uri}" at ${describeOffset(at)} ${problem}`, { tag: 'rua', offset: at }, 'error', { uri });
     else rua.push({ uri, scheme: uri.toLowerCase().startsWith('mailto:') ? 'mailto' : 'https', offset: at });
   }
 }
