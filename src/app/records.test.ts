@@ -32,7 +32,7 @@ test('records: the parked set, SPF and DKIM', () => {
   const spf = buildSpfRecordFor({ ip4: ['192.0.2.0/24'], includes: ['_spf.google.com'], all: 'fail' }, { domain: 'example.com' });
   assert.equal(spf.text, 'v=spf1 ip4:192.0.2.0/24 include:_spf.google.com -all');
   assert.equal(spf.lookups, 1);
-  assert.throws(() => buildSpfRecordFor({ all: 'pass' }), refusedFor('record'));
+  assert.throws(() => buildSpfRecordFor({ all: 'pass' }), refusedFor('all'));
   const { publicKey } = generateKeyPairSync('ed25519');
   const dkim = buildDkimRecordFor('s1', publicKey.export({ type: 'spki', format: 'pem' }).toString(), 'key.pem', { domain: 'example.com' });
   assert.equal(dkim.name, 's1._domainkey.example.com');

@@ -107,6 +107,7 @@ function describeExternalDestinations(domain: string, record: DmarcRecord): Find
       `The operator of ${host} must publish: ${formatTxtZoneLine(`${domain}._report._dmarc.${host}`, 'v=DMARC1', { ttl: 3600 })}`,
       'RFC 7489 §7.1; RFC 9990 §4',
       { name: `${domain}._report._dmarc.${host}` },
+      { name: `${domain}._report._dmarc.${host}`, domain, host },
     ),
   );
 }
@@ -155,8 +156,11 @@ export interface SpfRecordResult extends TxtRecord {
 export function buildSpfRecordFor(options: Omit<SpfBuildOptions, 'domain'>, placement: RecordPlacement = {}): SpfRecordResult {
   const { domain, ttl } = checkPlacement(placement);
   const built = buildSpfRecord({ ...options, ...(domain !== undefined ? { domain } : {}) });
-  if (!built.ok) throw refused('record', built.errors);
-  const findings = built.warnings.map((warning) => finding('spf-build-advice', /check/.test(warning) || /of the 10/.test(warning) ? 'info' : 'warning', warning, '', 'RFC 7208'));
+  if (!built.ok) {
+    const [first, ...rest] = built.errors.map((e) => ({ code: 'record-invalid', field: e.option, message: e.message }));
+    throw new AppError('invalid', first ? [first, ...rest] : [{ code: 'record-invalid', field: 'record', message: 'the record could not be built' }]);
+  }
+  const findings = built.warnings.map((w) => finding(w.code, w.code === 'spf-build-lookups' ? 'info' : 'warning', w.message, '', 'RFC 7208', {}, w.params));
   return { ...describeTxtRecord(domain ?? '@', built.text, { ttl, absolute: domain !== undefined }), lookups: built.lookups, findings };
 }
 

@@ -28,10 +28,33 @@ export function renderAdvice(findings: readonly Finding[]): string {
     .join('');
 }
 
-/** The message as the CLI words it: the command instead of the words for it, where the CLI offers one. */
+/** The message as the CLI words it: the command or option instead of the words for it, where the CLI has one. */
 function cliMessage(f: Finding): string {
-  if (f.code === 'dmarc-external-destination') return f.message.replace('(a DNS check verifies it)', '(`dmarcpilot check` verifies it)');
-  return f.message;
+  const option = typeof f.params['option'] === 'string' ? f.params['option'] : undefined;
+  switch (f.code) {
+    case 'dmarc-external-destination':
+      return f.message.replace('(a DNS check verifies it)', '(`dmarcpilot check` verifies it)');
+    case 'spf-build-lookups': {
+      const domain = typeof f.params['domain'] === 'string' ? f.params['domain'] : null;
+      return f.message.replace(`check the DNS of ${domain ?? 'the domain'} to count`, `run \`dmarcpilot check ${domain ?? '<domain>'}\` to count`);
+    }
+    case 'spf-build-no-sender':
+      return f.message.replace('(all fail)', '(use --all fail)');
+    case 'spf-build-duplicate':
+    case 'spf-build-host-bits':
+    case 'spf-build-large-network':
+      return option !== undefined && f.message.startsWith(option) ? `--${f.message}` : f.message;
+    default:
+      return f.message;
+  }
+}
+
+/** Record options the CLI writes as flags: a refusal naming one says `--ip4 …`, as the user typed it. */
+const FLAG_OPTIONS = new Set(['all', 'ip4', 'ip6', 'include']);
+
+function cliRefusal(field: string | undefined, message: string): string {
+  if (field === undefined || !FLAG_OPTIONS.has(field) || !message.startsWith(`${field} `)) return message;
+  return `--${message}`.replace(/ \(it is an IPv(\d) address: give it as ip\d\)/, ' (it is an IPv$1 address: use --ip$1)');
 }
 
 /** --domain, --ttl and --json, shared by every `record` subcommand. */
@@ -56,7 +79,7 @@ export function printRecord<T>(command: string, build: () => T, print: (built: T
     built = build();
   } catch (caught) {
     if (!isAppError(caught)) throw caught;
-    for (const problem of caught.problems) process.stderr.write(`dmarcpilot record ${command}: refused: ${problem.message}\n`);
+    for (const problem of caught.problems) process.stderr.write(`dmarcpilot record ${command}: refused: ${cliRefusal(problem.field, problem.message)}\n`);
     return 2;
   }
   print(built);
