@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import type { PublishedPolicyPeriod } from '../store/store.js';
-import { findNewestPublishedRecord } from './collect-rollout-history.js';
+import { collectRolloutHistory, findNewestPublishedRecord } from './collect-rollout-history.js';
 
 const period = (fields: Partial<PublishedPolicyPeriod> & { lastSeen: Date }): PublishedPolicyPeriod => ({
   p: 'quarantine',
@@ -33,4 +33,21 @@ describe('findNewestPublishedRecord', () => {
   it('is undefined without reports', () => {
     assert.equal(findNewestPublishedRecord([]), undefined);
   });
+});
+
+test('history ends at the window: policies first seen later are left out, later sightings end at it', async () => {
+  const first = new Date('2026-10-01T00:00:00Z');
+  const change = new Date('2026-11-20T00:00:00Z');
+  const last = new Date('2026-11-30T23:59:59Z');
+  const period = (p: string, firstSeen: Date, lastSeen: Date) => ({ p, sp: null, np: null, pct: null, testing: null, adkim: 'r', aspf: 'r', firstSeen, lastSeen, reports: 1, messages: 1 });
+  const store = {
+    listPublishedPolicies: () => Promise.resolve([period('none', first, new Date(change.getTime() - 1000)), period('quarantine', change, last)]),
+    listDomainChecks: () => Promise.resolve({ items: [], next: null }),
+    reportingStats: () => Promise.resolve({ reporters: [], headerFrom: [] }),
+  } as unknown as Parameters<typeof collectRolloutHistory>[0];
+  const until = new Date('2026-11-15T12:00:00Z');
+  const { history, periods } = await collectRolloutHistory(store, 'example.com', { since: new Date('2026-10-16T12:00:00Z'), until });
+  assert.deepEqual(periods.map((p) => p.p), ['none']);
+  assert.equal(history.lastDataAt, until.toISOString(), 'the none period, seen until after the window, ends at it');
+  assert.ok(history.observations.every((o) => Date.parse(o.at) <= until.getTime()));
 });

@@ -4,6 +4,8 @@
  * simulation window, the reporting organisations (RFC 9990 reports mark RFC 9989 receivers) and
  * the subdomains in header_from, grouped by the store (reportingStats: no record is streamed). A
  * record counts in the window when its report's period overlaps the window, as in sourceStats.
+ * Nothing after the window's end is history: a plan made "as if it were" an earlier time (`plan
+ * --now`) sees the policies and checks of that time only, as a plan made then would have.
  */
 import type { DmarcPolicy, DmarcRecord } from '../records/dmarc-record.js';
 import { parseDmarcRecord } from '../records/dmarc-record.js';
@@ -56,7 +58,10 @@ function appliedRecordText(result: unknown): string | undefined {
 }
 
 export async function collectRolloutHistory(store: Store, domain: string, window: { since: Date; until: Date }): Promise<{ history: RolloutHistory; periods: PublishedPolicyPeriod[] }> {
-  const periods = await store.listPublishedPolicies(domain);
+  const until = window.until.getTime();
+  const periods = (await store.listPublishedPolicies(domain))
+    .filter((period) => period.firstSeen.getTime() < until)
+    .map((period) => (period.lastSeen.getTime() > until ? { ...period, lastSeen: new Date(until) } : period));
   const observations: PolicyObservation[] = [];
   let lastDataAt: Date | undefined;
   for (const period of periods) {
@@ -66,6 +71,7 @@ export async function collectRolloutHistory(store: Store, domain: string, window
     if (lastDataAt === undefined || period.lastSeen > lastDataAt) lastDataAt = period.lastSeen;
   }
   for (const check of (await store.listDomainChecks(domain, { limit: 100 })).items) {
+    if (check.checkedAt.getTime() > until) continue;
     const text = appliedRecordText(check.result);
     const record = text === undefined ? undefined : parseDmarcRecord(text).record;
     if (record !== undefined) observations.push({ at: check.checkedAt.toISOString(), source: 'dns-check', policy: snapshotFromRecord(record) });

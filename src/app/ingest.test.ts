@@ -60,44 +60,39 @@ test('the ingest port: sources store through the same queue; an input too large 
   }));
 
 // Worker threads load the built dist/ files: the parallel path is tested end to end with the CLI (test/ingest-parallel.test.ts).
-test('ingestPaths: files, directories and an mbox are stored in order; the text file is refused; unreadable paths are reported', async () => {
-  const stored: string[][] = [];
-  for (const threads of [1]) {
-    await withTestApp({}, async ({ ctx, dir }) => {
-      const reports = join(dir, 'in');
-      mkdirSync(join(reports, 'nested'), { recursive: true });
-      copyFileSync(join(FIXTURES, 'aggregate/google-relaxed-dkim-pass.xml'), join(reports, 'a.xml'));
-      copyFileSync(join(FIXTURES, 'email/google-zip-attachment.eml'), join(reports, 'nested/b.eml'));
-      copyFileSync(join(FIXTURES, 'email/three-messages.mbox'), join(reports, 'c.mbox'));
-      writeFileSync(join(reports, 'nested/not-a-report.txt'), 'hello\n');
-      const unreadable: string[] = [];
-      let listed = -1;
-      const result = await ingestPaths(ctx, [reports, join(dir, 'missing.xml')], {
-        threads,
-        onListed: (files) => (listed = files),
-        onUnreadable: (path, message) => unreadable.push(`${path}: ${message}`),
-      });
-      assert.equal(listed, 4);
-      assert.equal(result.files, 4);
-      assert.equal(result.unreadable, 1);
-      assert.deepEqual(unreadable, [`${join(dir, 'missing.xml')}: no such file or directory`]);
-      assert.equal(result.interrupted, false);
-      assert.equal(result.summary.rejected, 1, 'the text file holds no report');
-      const inputs: string[] = [];
-      for await (const entry of eachItem((page) => ctx.store.listIngestLog(page))) inputs.push(`${entry.input.slice(reports.length)} ${entry.newReports} new, ${entry.duplicateReports} stored already`);
-      stored.push(inputs.sort());
+test('ingestPaths: files, directories and an mbox are stored in order; the text file is refused; unreadable paths are reported', () =>
+  withTestApp({}, async ({ ctx, dir }) => {
+    const reports = join(dir, 'in');
+    mkdirSync(join(reports, 'nested'), { recursive: true });
+    copyFileSync(join(FIXTURES, 'aggregate/google-relaxed-dkim-pass.xml'), join(reports, 'a.xml'));
+    copyFileSync(join(FIXTURES, 'email/google-zip-attachment.eml'), join(reports, 'nested/b.eml'));
+    copyFileSync(join(FIXTURES, 'email/three-messages.mbox'), join(reports, 'c.mbox'));
+    writeFileSync(join(reports, 'nested/not-a-report.txt'), 'hello\n');
+    const unreadable: string[] = [];
+    let listed = -1;
+    const result = await ingestPaths(ctx, [reports, join(dir, 'missing.xml')], {
+      threads: 1,
+      onListed: (files) => (listed = files),
+      onUnreadable: (path, message) => unreadable.push(`${path}: ${message}`),
     });
-  }
-  // b.eml carries the report of a.xml again, zipped: recognised, not stored twice.
-  assert.deepEqual(stored[0], [
-    '/a.xml 1 new, 0 stored already',
-    '/c.mbox > message 1 1 new, 0 stored already',
-    '/c.mbox > message 2 1 new, 0 stored already',
-    '/c.mbox > message 3 1 new, 0 stored already',
-    '/nested/b.eml 0 new, 1 stored already',
-    '/nested/not-a-report.txt 0 new, 0 stored already',
-  ]);
-});
+    assert.equal(listed, 4);
+    assert.equal(result.files, 4);
+    assert.equal(result.unreadable, 1);
+    assert.deepEqual(unreadable, [`${join(dir, 'missing.xml')}: no such file or directory`]);
+    assert.equal(result.interrupted, false);
+    assert.equal(result.summary.rejected, 1, 'the text file holds no report');
+    const inputs: string[] = [];
+    for await (const entry of eachItem((page) => ctx.store.listIngestLog(page))) inputs.push(`${entry.input.slice(reports.length)} ${entry.newReports} new, ${entry.duplicateReports} stored already`);
+    // b.eml carries the report of a.xml again, zipped: recognised, not stored twice.
+    assert.deepEqual(inputs.sort(), [
+      '/a.xml 1 new, 0 stored already',
+      '/c.mbox > message 1 1 new, 0 stored already',
+      '/c.mbox > message 2 1 new, 0 stored already',
+      '/c.mbox > message 3 1 new, 0 stored already',
+      '/nested/b.eml 0 new, 1 stored already',
+      '/nested/not-a-report.txt 0 new, 0 stored already',
+    ]);
+  }));
 
 test('ingestPaths: an aborted signal stops before the next input with what was stored committed', () =>
   withTestApp({}, async ({ ctx, dir }) => {

@@ -4,7 +4,7 @@
  */
 import type { StoreCounts } from '../store/store.js';
 import type { AppContext } from './context.js';
-import { unavailable, withAppErrors } from './problems.js';
+import { withAppErrors } from './problems.js';
 
 export type { StoreCounts } from '../store/store.js';
 
@@ -13,11 +13,6 @@ export function storeStatus(ctx: AppContext): Promise<StoreCounts> {
 }
 
 /** Bytes before and after; undefined when the store has nothing of the kind to do (PostgreSQL). */
-export async function compactStore(ctx: AppContext): Promise<{ readonly bytesBefore: number; readonly bytesAfter: number } | undefined> {
-  try {
-    return await withAppErrors(() => ctx.store.compact());
-  } catch (caught) {
-    if (caught instanceof Error && caught.name === 'AppError') throw caught;
-    throw unavailable('compact-failed', caught instanceof Error ? caught.message : String(caught), caught);
-  }
+export function compactStore(ctx: AppContext): Promise<{ readonly bytesBefore: number; readonly bytesAfter: number } | undefined> {
+  return withAppErrors(() => ctx.store.compact());
 }

@@ -7,7 +7,7 @@
  */
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import type { AppConfig, ConfigFlags } from '../app/config.js';
+import type { ConfigFlags } from '../app/config.js';
 import { DEFAULT_STORE_LOCATION, loadConfig } from '../app/config.js';
 import type { AppLog } from '../app/context.js';
 import type { App, OpenAppOptions } from '../app/open-app.js';
@@ -75,11 +75,6 @@ export async function runCommand(name: string, setStatus: (code: number) => void
   }
 }
 
-/** Loads the configuration with these options over it (an AppError when it is wrong). */
-export function configFrom(flags: ConfigFlags): AppConfig {
-  return loadConfig(flags);
-}
-
 /** Loads the configuration, opens the application, runs `body` and closes it; failures as reportFailure says. */
 export function withApp(
   name: string,
@@ -89,7 +84,7 @@ export function withApp(
   options: Omit<OpenAppOptions, 'log'> = {},
 ): Promise<void> {
   return runCommand(name, setStatus, async () => {
-    const app = await openApp(configFrom(flags), { log: cliLog(name), ...options });
+    const app = await openApp(loadConfig(flags), { log: cliLog(name), ...options });
     try {
       return await body(app);
     } finally {

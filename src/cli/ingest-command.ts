@@ -17,7 +17,8 @@ import { DEFAULT_ARCHIVE_FOLDER, DEFAULT_BATCH_SIZE, DEFAULT_FAILED_FOLDER, make
 import type { ImapSummary } from '../ingest/imap/imap-mailbox-pass.js';
 import { readAll } from '../reports/extract/byte-stream.js';
 import { invalid } from '../app/problems.js';
-import { addStoreOptions, cliLog, configFrom, runCommand } from './app-runner.js';
+import { loadConfig } from '../app/config.js';
+import { addStoreOptions, cliLog, runCommand } from './app-runner.js';
 import { addLimitOptions, limitFlags, parsePositiveInteger } from './limit-options.js';
 import { createProgress } from './progress.js';
 import { onStopSignals } from './stop-signals.js';
@@ -62,7 +63,7 @@ export function registerIngestCommand(program: Command, setStatus: (code: number
   command.action(async (paths: string[], options: IngestOptions) => {
     if (paths.length === 0 && options.imap === undefined) return command.error('error: give at least one path, or --imap URL', { exitCode: 2 });
     await runCommand('ingest', setStatus, async () => {
-      const config = configFrom({ db: options.db, config: options.config, keepFailureHeaders: options.keepFailureHeaders, limits: limitFlags(options) });
+      const config = loadConfig({ db: options.db, config: options.config, keepFailureHeaders: options.keepFailureHeaders, limits: limitFlags(options) });
       const imap = options.imap === undefined ? undefined : imapConfigFrom(options.imap, options, config.imapPassword);
       const app = await openApp(config, { log: cliLog('ingest') });
       try {
@@ -115,7 +116,7 @@ async function runIngest(app: App, paths: string[], options: IngestOptions, imap
         process.stderr.write('dmarcpilot ingest: stopping after the input being stored (press Ctrl-C again to stop at once)\n');
       },
       () =>
-        ingestPaths(app.context, paths.length === 0 ? [] : paths, {
+        ingestPaths(app.context, paths, {
           ...reporting,
           threads: options.jobs ?? defaultIngestThreads(app),
           signal: interrupt.signal,

@@ -11,6 +11,7 @@ import { registerParseCommand } from './parse-command.js';
 import { registerPlanCommand } from './plan-command.js';
 import { registerQuarantineCommand } from './quarantine-command.js';
 import { registerRecordCommand } from './record-command.js';
+import { registerReportsCommands } from './reports-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerSummaryCommand } from './summary-command.js';
 import { registerSendersCommand } from './senders-command.js';
@@ -43,6 +44,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerApproveCommand(program, (code) => (status = code));
   registerRejectCommand(program, (code) => (status = code));
   registerDecisionsCommand(program, (code) => (status = code));
+  registerReportsCommands(program, (code) => (status = code));
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (caught) {

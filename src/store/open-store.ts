@@ -8,9 +8,6 @@ import { openPostgresStore } from './postgres/postgres-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 import type { StoreRoot } from './store.js';
 
-/** The embedded default: zero set-up, one file under ./data. */
-export const DEFAULT_STORE_LOCATION = 'data/dmarcpilot.sqlite';
-
 export function isPostgresLocation(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
 }

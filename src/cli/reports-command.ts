@@ -1,0 +1,126 @@
+/**
+ * Reading what the store holds besides aggregate records (app/reports.ts, app/summaries.ts,
+ * app/check-domains.ts):
+ *
+ *   dmarcpilot series DOMAIN [--since 30d] [--until DATE] [--json]    mail per day, by result and disposition
+ *   dmarcpilot reports failure [--domain D] [--ip IP] [--since] [--until] [--limit N] [--json]
+ *   dmarcpilot reports tls [--domain D] [--since] [--until] [--limit N] [--json]
+ *   dmarcpilot checks DOMAIN [--limit N] [--json]                     the saved DNS checks of a domain
+ *
+ * Lists are newest first, one line per item (tab-separated), or JSON; failure reports as stored
+ * (redacted unless the operator kept headers).
+ */
+import type { Command } from 'commander';
+import { listDomainChecks } from '../app/check-domains.js';
+import { eachItem } from '../app/paging.js';
+import type { Page, PageRequest } from '../app/paging.js';
+import type { StoredFailureReport, StoredTlsReport } from '../app/reports.js';
+import { listFailureReports, listTlsReports } from '../app/reports.js';
+import { domainSeries } from '../app/summaries.js';
+import { addStoreOptions, withApp } from './app-runner.js';
+import { parsePositiveInteger } from './limit-options.js';
+import { parseTimeOption } from './time-options.js';
+
+interface ListOptions {
+  db?: string;
+  config?: string;
+  json?: boolean;
+  limit?: number;
+  domain?: string;
+  since?: Date;
+  until?: Date;
+  ip?: string;
+}
+
+const n = (value: number): string => value.toLocaleString('en-GB');
+
+export function registerReportsCommands(program: Command, setStatus: (code: number) => void): void {
+  addStoreOptions(
+    program
+      .command('series')
+      .description("A domain's mail per UTC day: messages, DMARC passes, both / DKIM only / SPF only / neither, and dispositions (from the store's daily rollup).")
+      .argument('<domain>', 'the policy domain')
+      .option('--since <time>', 'first day: 30d, 12h, 2w or a date', (text) => parseTimeOption(text))
+      .option('--until <time>', 'end (not included): a date (default: now)', (text) => parseTimeOption(text))
+      .option('--json', 'print JSON'),
+  ).action((domain: string, options: ListOptions) =>
+    withApp('series', options, setStatus, async (app) => {
+      const since = options.since ?? parseTimeOption('30d', app.context.now());
+      const days = await domainSeries(app.context, domain, { since, ...(options.until ? { until: options.until } : {}) });
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(days)}\n`);
+        return 0;
+      }
+      process.stdout.write('DAY\tMESSAGES\tPASS\tBOTH\tDKIM ONLY\tSPF ONLY\tNEITHER\tDISPOSITIONS\n');
+      for (const d of days) {
+        const dispositions = Object.entries(d.dispositions).map(([name, count]) => `${name} ${n(count)}`).join(', ');
+        process.stdout.write(`${d.day}\t${n(d.messages)}\t${n(d.dmarcPass)}\t${n(d.both)}\t${n(d.dkimOnly)}\t${n(d.spfOnly)}\t${n(d.neither)}\t${dispositions}\n`);
+      }
+      return 0;
+    }),
+  );
+
+  const reports = program.command('reports').description('Stored failure (ruf) and TLS reports, newest first.');
+  const filters = (command: Command): Command =>
+    addStoreOptions(
+      command
+        .option('--domain <domain>', 'only reports about this domain')
+        .option('--since <time>', 'from: 30d, 12h, 2w or a date', (text) => parseTimeOption(text))
+        .option('--until <time>', 'before: a date', (text) => parseTimeOption(text))
+        .option('--limit <n>', 'at most this many (default: all)', parsePositiveInteger)
+        .option('--json', 'print a JSON array'),
+    );
+  filters(reports.command('failure').description('Failure reports as stored: source, domains, what failed, delivery result (headers only when kept).'))
+    .option('--ip <address>', 'only reports about mail from this source IP')
+    .action((options: ListOptions) =>
+      withApp('reports', options, setStatus, (app) =>
+        printList(options, (page) => listFailureReports(app.context, query(options), page), (r: StoredFailureReport) =>
+          [r.id, r.arrivalDate ?? r.receivedAt.toISOString(), r.reportedDomain ?? '-', r.sourceIp ?? '-', r.authFailure.join(',') || '-', r.deliveryResult ?? '-', r.source].join('\t'),
+        ),
+      ),
+    );
+  filters(reports.command('tls').description('SMTP TLS reports (RFC 8460): period, reporter, policy domains, sessions that succeeded and failed.')).action((options: ListOptions) =>
+    withApp('reports', options, setStatus, (app) =>
+      printList(options, (page) => listTlsReports(app.context, query(options), page), (r: StoredTlsReport) => {
+        const ok = r.report.policies.reduce((sum, p) => sum + p.successfulSessionCount, 0);
+        const failed = r.report.policies.reduce((sum, p) => sum + p.failedSessionCount, 0);
+        return [r.id, `${r.report.dateRange.start}..${r.report.dateRange.end}`, r.report.organizationName, r.policyDomains.join(','), `${n(ok)} ok`, `${n(failed)} failed`].join('\t');
+      }),
+    ),
+  );
+
+  addStoreOptions(
+    program
+      .command('checks')
+      .description('The saved DNS checks of a domain (`check` with a store saves each), newest first: when, errors, warnings.')
+      .argument('<domain>', 'the domain')
+      .option('--limit <n>', 'at most this many (default: all)', parsePositiveInteger)
+      .option('--json', 'print a JSON array of the saved results'),
+  ).action((domain: string, options: ListOptions) =>
+    withApp('checks', options, setStatus, (app) =>
+      printList(options, (page) => listDomainChecks(app.context, domain, page), (c) => `${c.checkedAt.toISOString()}\t${c.errors} errors\t${c.warnings} warnings`),
+    ),
+  );
+}
+
+function query(options: ListOptions): { domain?: string; since?: Date; until?: Date; sourceIp?: string } {
+  return {
+    ...(options.domain !== undefined ? { domain: options.domain } : {}),
+    ...(options.since ? { since: options.since } : {}),
+    ...(options.until ? { until: options.until } : {}),
+    ...(options.ip !== undefined ? { sourceIp: options.ip } : {}),
+  };
+}
+
+/** Every item (or the first --limit), one line each or as one JSON array. */
+async function printList<T>(options: ListOptions, list: (page: PageRequest) => Promise<Page<T>>, line: (item: T) => string): Promise<number> {
+  const items: T[] = [];
+  let count = 0;
+  for await (const item of eachItem(list, Math.min(options.limit ?? 1000, 1000))) {
+    if (options.json) items.push(item);
+    else process.stdout.write(`${line(item)}\n`);
+    if (++count === options.limit) break;
+  }
+  if (options.json) process.stdout.write(`${JSON.stringify(items)}\n`);
+  return 0;
+}
