@@ -1,6 +1,6 @@
 /**
  * docs/advice-codes.md is the contract for advice codes: every code the sender analysis, the
- * rollout planner and the application core (src/analysis, src/app, when it exists) can emit, as the
+ * rollout planner, the rollout ladder (src/evaluate/dmarc-ladder.ts) and the application core (src/analysis, src/app) can emit, as the
  * first argument of `advice('…'`, is documented there; the codes the doc lists in the areas of the
  * analysis are ones the code emits, so the doc cannot keep a code that is gone; and the codes the
  * CLI printers render with a command are in the doc's renderers table.
@@ -25,7 +25,7 @@ function sources(dir: string): string[] {
   });
 }
 
-const code = [...sources('src/analysis'), ...sources('src/app')].join('\n');
+const code = [...sources('src/analysis'), ...sources('src/app'), ...sources('src/evaluate').filter((text) => text.includes("from '../core/advice.js'"))].join('\n');
 /** Codes given literally as the first argument of advice(…), on the same line or the next. */
 const emitted = new Set([...code.matchAll(/\badvice\(\s*'([a-z0-9]+(?:-[a-z0-9]+)+)'/g)].map((m) => m[1] as string));
 

@@ -28,9 +28,10 @@ test('record dmarc: the issue example, validated, as TXT text and zone-file line
   assert.ok(out.stdout.includes(`  ${text}\n`), out.stdout);
   assert.ok(out.stdout.includes(`_dmarc.example.com. 3600 IN TXT "${text}"`), out.stdout);
   assert.equal(parseDmarcRecord(text).record?.percentage, 10);
-  // pct without pct=0 means different things to RFC 7489 and RFC 9989 receivers: warned, not refused.
-  assert.match(out.stderr, /warning: dmarc-pct-partial: .*RFC 9989 receivers ignore pct/);
-  assert.match(out.stderr, /warning: dmarc-testing: .*add pct=0/);
+  // pct=10 with t=y is the planner's own quarantine-10 stage: described, not warned about, with the planner's next record.
+  assert.doesNotMatch(out.stderr, /warning: dmarc-(pct-partial|testing|removed-tag)/);
+  assert.match(out.stderr, /note: dmarc-rollout-stage: _dmarc\.example\.com is at rollout stage quarantine-10: RFC 7489 receivers quarantine 10% of failing mail; RFC 9989 receivers ignore pct and take no action on failing mail \(t=y/);
+  assert.match(out.stderr, /next step \(quarantine-25\): v=DMARC1; p=quarantine; np=reject; t=y; pct=25; rua=mailto:a@example\.com,mailto:b@example\.com; ruf=mailto:f@example\.com/);
 });
 
 test('record dmarc --json: strings of at most 255 octets that join back to the text', { skip }, () => {

@@ -11,8 +11,8 @@ import type { DmarcPolicy, DmarcRecord } from '../records/dmarc-record.js';
 import { parseDmarcRecord } from '../records/dmarc-record.js';
 import type { PublishedPolicyPeriod, Store } from '../store/store.js';
 import type { PolicyObservation, ReporterVolume, RolloutHistory, SubdomainVolume } from './rollout-history.js';
-import type { PolicySnapshot } from './rollout-stages.js';
-import { recordFromPublished, snapshotFromRecord } from './rollout-stages.js';
+import type { PolicySnapshot } from '../evaluate/dmarc-ladder.js';
+import { recordFromPublished, snapshotFromRecord } from '../evaluate/dmarc-ladder.js';
 
 const POLICIES = new Set(['none', 'quarantine', 'reject']);
 const asPolicy = (value: string | null): DmarcPolicy | null => (value !== null && POLICIES.has(value) ? (value as DmarcPolicy) : null);

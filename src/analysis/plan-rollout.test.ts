@@ -44,7 +44,8 @@ describe('planRollout scenarios', () => {
     assert.deepEqual(rollback?.params, { record: Q25 });
     assert.equal(rollback?.message, `To roll back, publish the current record again: ${Q25}`);
     assert.deepEqual(p.watch.find((w) => w.code === 'watch-new-senders')?.params, { domain: 'example.com' });
-    assert.deepEqual(p.next?.why.map((w) => [w.code, w.params]), [['next-stage', { stage: 'quarantine-50' }], ['next-np-reject', { domain: 'example.com', testing: true }]]);
+    assert.deepEqual(p.next?.why.map((w) => [w.code, w.params]), [['next-stage', { stage: 'quarantine-50', testing: true }], ['next-np-reject', { domain: 'example.com', testing: true }]]);
+    assert.equal(p.next?.why[0]?.message, 'Next stage quarantine-50: RFC 7489 receivers quarantine 50% of failing mail; RFC 9989 receivers ignore pct and take no action on failing mail (t=y: one level below p).');
     assert.deepEqual(p.next?.warnings, []);
     assert.deepEqual(p.next?.errors, []);
   });

@@ -12,16 +12,15 @@ import { advice } from '../core/advice.js';
 import { findOrganizationalDomain } from '../evaluate/dmarc-discovery.js';
 import { adviseDmarcRecord } from '../evaluate/dmarc-advice.js';
 import type { DmarcBuildOptions } from '../records/dmarc-build.js';
-import { buildDmarcRecord, optionsFromRecord } from '../records/dmarc-build.js';
-import { computeEffectivePolicy } from '../records/dmarc-effective.js';
+import { buildDmarcRecord } from '../records/dmarc-build.js';
 import type { DmarcPolicy, DmarcRecord } from '../records/dmarc-record.js';
 import { formatTxtZoneLine, splitTxtStrings } from '../records/txt-strings.js';
 import type { GateBlocker, GateId, GateResult, GateSettings } from './readiness-gates.js';
 import { evaluateGates } from './readiness-gates.js';
 import type { RolloutHistory, SubdomainVolume } from './rollout-history.js';
 import { computeRfc9989Share, findStageStart } from './rollout-history.js';
-import type { RolloutOptions, RolloutStage, RolloutStageId } from './rollout-stages.js';
-import { DEFAULT_ROLLOUT_OPTIONS, findStage, formatShare, identifyStage, isAtLeastAsStrict, nextStage, snapshotFromRecord } from './rollout-stages.js';
+import type { RolloutOptions, RolloutStageId } from '../evaluate/dmarc-ladder.js';
+import { DEFAULT_ROLLOUT_OPTIONS, addNpReject, describePolicyEffect, formatShare, identifyStage, ladderStep, snapshotFromRecord, stageSubdomainPolicy } from '../evaluate/dmarc-ladder.js';
 import type { SenderSummary } from './sender-model.js';
 import type { ImpactSimulation } from './simulate-impact.js';
 import { simulateImpact } from './simulate-impact.js';
@@ -105,7 +104,6 @@ export interface RolloutPlan {
 }
 
 const LEVEL: Readonly<Record<DmarcPolicy, number>> = { none: 0, quarantine: 1, reject: 2 };
-const POLICY_AT: readonly DmarcPolicy[] = ['none', 'quarantine', 'reject'];
 const count = (n: number): string => Math.round(n).toLocaleString('en-GB');
 
 /** Plans the next step for the domain. */
@@ -130,17 +128,14 @@ export function planRollout(input: PlanInput): RolloutPlan {
   let next: NextStep | null = null;
   let impact: ImpactSimulation | null = null;
   let ready = gates.every((g) => g.passes);
+  const built = buildNextStep(domain, input.published, options, subdomains, input);
   if (input.published === undefined) {
-    next = buildNextStep(domain, undefined, findStage('none'), options, subdomains, input).step;
-    ready = next.valid;
-  } else {
-    const stage = nextStage(identified.stage, options);
-    if (stage !== undefined) {
-      const built = buildNextStep(domain, input.published, stage, options, subdomains, input);
-      next = built.step;
-      if (built.record !== undefined) impact = simulateImpact(input.senders, built.record, { rfc9989Share, days });
-      ready = ready && next.valid;
-    }
+    next = built?.step ?? null;
+    ready = next?.valid ?? false;
+  } else if (built !== undefined) {
+    next = built.step;
+    if (built.record !== undefined) impact = simulateImpact(input.senders, built.record, { rfc9989Share, days });
+    ready = ready && next.valid;
   }
   return {
     domain,
@@ -185,20 +180,14 @@ function describeSubdomains(subdomains: readonly SubdomainVolume[], settings: Ga
     .sort((a, b) => b.messages - a.messages || (a.domain < b.domain ? -1 : 1));
 }
 
-function buildNextStep(
-  domain: string,
-  published: DmarcRecord | undefined,
-  stage: RolloutStage,
-  options: RolloutOptions,
-  subdomains: readonly SubdomainStatus[],
-  input: PlanInput,
-): { step: NextStep; record?: DmarcRecord } {
+function buildNextStep(domain: string, published: DmarcRecord | undefined, options: RolloutOptions, subdomains: readonly SubdomainStatus[], input: PlanInput): { step: NextStep; record?: DmarcRecord } | undefined {
+  const organizational = findOrganizationalDomain(domain) === domain;
+  const ladder = ladderStep(published, { domain, organizational, options });
+  if (ladder === undefined) return undefined;
+  const { stage } = ladder;
   const why: Advice[] = [];
   const warnings: Advice[] = [];
-  const base: { -readonly [K in keyof DmarcBuildOptions]: DmarcBuildOptions[K] } = published === undefined ? {} : { ...optionsFromRecord(published) };
-  base.policy = stage.tags.policy;
-  base.percentage = stage.tags.percentage;
-  base.testing = stage.tags.testing;
+  const base: { -readonly [K in keyof DmarcBuildOptions]: DmarcBuildOptions[K] } = { ...ladder.tags };
   if (published === undefined) {
     why.push(advice('next-first-record', { domain, stage: stage.id }, `No DMARC record is known for ${domain}: publish a monitoring record first (${stage.description})`));
     warnings.push(
@@ -208,45 +197,25 @@ function buildNextStep(
         'Add rua=mailto:ADDRESS with the address this installation receives reports on (its SMTP listener or an IMAP mailbox), or receivers send no aggregate reports.',
       ),
     );
-  } else {
-    why.push(advice('next-stage', { stage: stage.id }, `Next stage ${stage.id}: ${stage.description}`));
-    const candidate = buildDmarcRecord(base);
-    if (candidate.ok && stage.tags.testing === 'y' && !isAtLeastAsStrict(candidate.parse.record, published)) {
-      delete base.testing;
-      why.push(
-        advice(
-          'next-testing-left-out',
-          { stage: stage.id },
-          'The published record already makes RFC 9989 receivers apply the policy in full (they ignore pct): the next record leaves t=y out rather than loosen it for them.',
-        ),
-      );
-    }
-    if (input.publishedFrom === 'reports') {
-      warnings.push(
-        advice(
-          'next-copy-report-uris',
-          { domain },
-          "Planned from the reports' policy_published: reports do not carry rua or ruf, so copy them from the record you publish today before publishing this one.",
-        ),
-      );
-    }
-  }
-  const organizational = findOrganizationalDomain(domain) === domain;
-  const nextLevel = LEVEL[stage.tags.policy];
-  if (organizational && published !== undefined && nextLevel > 0) {
-    stageSubdomainPolicy(base, published, nextLevel, subdomains, why);
-  }
-  if (organizational && options.npReject && stage.tags.policy !== 'none' && base.nonexistentSubdomainPolicy === undefined) {
-    base.nonexistentSubdomainPolicy = 'reject';
-    why.push(
+  } else if (input.publishedFrom === 'reports') {
+    warnings.push(
       advice(
-        'next-np-reject',
-        { domain, testing: stage.tags.testing === 'y' },
-        `np=reject: subdomains of ${domain} that do not exist (NXDOMAIN) send no legitimate mail, so RFC 9989 receivers may reject it${stage.tags.testing === 'y' ? ' (quarantine while t=y)' : ''}; RFC 7489 receivers ignore np and use sp or p.`,
+        'next-copy-report-uris',
+        { domain },
+        "Planned from the reports' policy_published: reports do not carry rua or ruf, so copy them from the record you publish today before publishing this one.",
       ),
     );
   }
+  const nextLevel = LEVEL[stage.tags.policy];
+  const spWhy: Advice[] = [];
+  if (organizational && published !== undefined && nextLevel > 0) spWhy.push(...stageSubdomainPolicy(base, published, nextLevel, subdomains));
+  const np = addNpReject(base, { domain, organizational, options });
   const build = buildDmarcRecord(base);
+  if (published !== undefined) {
+    const effect = build.ok ? describePolicyEffect(build.parse.record) : stage.description;
+    why.push(advice('next-stage', { stage: stage.id, testing: base.testing === 'y' }, `Next stage ${stage.id}: ${effect}`));
+  }
+  why.push(...ladder.why, ...spWhy, ...(np !== undefined ? [np] : []));
   if (!build.ok) {
     const errors = build.errors.map((error) => advice('next-record-not-built', { stage: stage.id }, error));
     return { step: { stage: stage.id, record: '', strings: [], zoneLine: '', valid: false, errors, why, warnings } };
@@ -264,49 +233,6 @@ function buildNextStep(
     step: { stage: stage.id, record: build.text, strings, zoneLine: formatTxtZoneLine(`_dmarc.${domain}`, build.text), valid: errors.length === 0, errors, why, warnings },
     record: build.parse.record,
   };
-}
-
-/**
- * sp staging: an explicit sp below the next p is raised one level once every subdomain seen in
- * the reports passes; without sp, subdomains that would not pass are held at today's level.
- */
-function stageSubdomainPolicy(base: { subdomainPolicy?: string }, published: DmarcRecord, nextLevel: number, subdomains: readonly SubdomainStatus[], why: Advice[]): void {
-  const failing = subdomains.filter((s) => !s.ready);
-  const names = (list: readonly SubdomainStatus[]): string =>
-    list
-      .slice(0, 5)
-      .map((s) => `${s.domain} (${count(s.messages)} messages, ${formatShare(s.passShare)} pass)`)
-      .join(', ') + (list.length > 5 ? `, and ${list.length - 5} more` : '');
-  const domains = (list: readonly SubdomainStatus[]): string[] => list.map((s) => s.domain);
-  const sp = published.subdomainPolicy;
-  if (sp !== undefined) {
-    if (LEVEL[sp] >= nextLevel) return;
-    if (failing.length === 0) {
-      const raised = POLICY_AT[Math.min(LEVEL[sp] + 1, nextLevel)] as DmarcPolicy;
-      base.subdomainPolicy = raised;
-      why.push(
-        advice(
-          'next-sp-raised',
-          { from: sp, to: raised, subdomains: domains(subdomains) },
-          `sp raised from ${sp} to ${raised}: ${subdomains.length === 0 ? 'no subdomain mail appears in the reports' : `every subdomain seen passes (${names(subdomains)})`}.`,
-        ),
-      );
-    } else {
-      why.push(advice('next-sp-kept', { sp, subdomains: domains(failing) }, `sp=${sp} kept: these subdomains still fail DMARC: ${names(failing)}.`));
-    }
-    return;
-  }
-  if (failing.length === 0) return;
-  const held = computeEffectivePolicy(published, 'rfc9989').policy;
-  if (LEVEL[held] >= nextLevel) return;
-  base.subdomainPolicy = held;
-  why.push(
-    advice(
-      'next-sp-held',
-      { sp: held, subdomains: domains(failing) },
-      `sp=${held} holds subdomains at today's policy while p moves on, because these still fail DMARC: ${names(failing)}. Raise sp when they pass.`,
-    ),
-  );
 }
 
 /** Days of reports to watch after a change. */

@@ -7,7 +7,7 @@ import { advice } from '../core/advice.js';
 import { parseDmarcRecord } from '../records/dmarc-record.js';
 import type { DmarcRecord } from '../records/dmarc-record.js';
 import type { PolicyObservation, ReporterVolume, RolloutHistory } from './rollout-history.js';
-import type { PolicySnapshot } from './rollout-stages.js';
+import type { PolicySnapshot } from '../evaluate/dmarc-ladder.js';
 import type { SenderSummary } from './sender-model.js';
 
 export const NOW = new Date('2026-11-30T12:00:00Z');

@@ -4,8 +4,8 @@
  * RFC 9989 receivers report (they ignore pct), and which subdomains send. Plain data, so the
  * planner stays pure; collect-rollout-history.ts fills it from a store.
  */
-import type { RolloutStageId, PolicySnapshot } from './rollout-stages.js';
-import { identifyStage, recordFromSnapshot } from './rollout-stages.js';
+import type { RolloutStageId, PolicySnapshot } from '../evaluate/dmarc-ladder.js';
+import { identifyStage, recordFromSnapshot } from '../evaluate/dmarc-ladder.js';
 
 /** One sighting of the published policy. */
 export interface PolicyObservation {

@@ -8,8 +8,8 @@
  */
 import type { DmarcRecord } from '../records/dmarc-record.js';
 import { countFailing, isLegitimate } from './readiness-gates.js';
-import type { PolicyEffect } from './rollout-stages.js';
-import { computePolicyEffect } from './rollout-stages.js';
+import type { PolicyEffect } from '../evaluate/dmarc-ladder.js';
+import { computePolicyEffect } from '../evaluate/dmarc-ladder.js';
 import type { SenderSummary } from './sender-model.js';
 
 /** Expected messages quarantined and rejected. */

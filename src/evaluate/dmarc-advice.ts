@@ -12,6 +12,7 @@ import type { DmarcParse, DmarcRecord } from '../records/dmarc-record.js';
 import type { DmarcUri } from '../records/dmarc-uri.js';
 import { formatDmarcTags, optionsFromRecord } from '../records/dmarc-build.js';
 import type { DmarcBuildOptions } from '../records/dmarc-build.js';
+import { describePolicyEffect, findStage, identifyStage, nextLadderRecord } from './dmarc-ladder.js';
 import type { Finding } from './finding.js';
 import { finding } from './finding.js';
 
@@ -39,7 +40,13 @@ export function adviseDmarcRecord(parse: DmarcParse, context: DmarcAdviceContext
   const base = { name, policyDomain: context.policyDomain };
   const findings: Finding[] = [];
   const corrected = formatDmarcTags(optionsFromRecord(record));
+  const stage = isLadderStageRecord(record);
   for (const d of parse.diagnostics) {
+    if (stage !== undefined && d.code === 'dmarc-removed-tag' && d.tag === 'pct') {
+      // The ladder's partial stages pair pct (for RFC 7489 receivers) with t=y (for RFC 9989 ones) on purpose.
+      findings.push(finding(d.code, 'info', `pct was removed by RFC 9989 and its receivers ignore it; here it is paired with t=y on purpose (rollout stage ${stage}): RFC 7489 receivers apply p to ${record.percentage ?? 100}% of failing mail, RFC 9989 receivers one level below p.`, 'Remove pct together with t when the stage is over.', d.rfc, { name, location: `pct${d.offset !== undefined ? ` at offset ${d.offset}` : ''}` }, { ...base, tag: 'pct', ...(d.offset !== undefined ? { offset: d.offset } : {}), ...d.params }));
+      continue;
+    }
     const location = d.tag !== undefined ? `${d.tag}${d.offset !== undefined ? ` at offset ${d.offset}` : ''}` : d.offset !== undefined ? `offset ${d.offset}` : undefined;
     const fix = d.code === 'dmarc-syntax-error' || d.code === 'dmarc-duplicate-tag' || d.code === 'dmarc-unknown-tag' ? `Publish the record without the fault; with the invalid parts left out it reads: ${corrected}` : fixFor(d.code, record);
     const params = { ...base, ...(d.tag !== undefined ? { tag: d.tag } : {}), ...(d.offset !== undefined ? { offset: d.offset } : {}), ...d.params };
@@ -49,6 +56,17 @@ export function adviseDmarcRecord(parse: DmarcParse, context: DmarcAdviceContext
   findings.push(...advisePolicy(record, context, effective, base));
   findings.push(...adviseReporting(record, base));
   return findings;
+}
+
+/**
+ * The ladder stage whose own policy tags the record carries exactly (not merely the same effect:
+ * `p=none; t=y` still gets its note on t), or undefined.
+ */
+function isLadderStageRecord(record: DmarcRecord): string | undefined {
+  const identified = identifyStage(record);
+  if (!identified.exact) return undefined;
+  const tags = findStage(identified.stage).tags;
+  return record.percentage === tags.percentage && record.testing === tags.testing ? identified.stage : undefined;
 }
 
 /** `name` and `policyDomain`: the params every finding about the record carries. */
@@ -76,6 +94,9 @@ function advisePolicy(record: DmarcRecord, context: DmarcAdviceContext, effectiv
   const atOrganizationalDomain = context.policyDomain === context.organizationalDomain || record.publicSuffixDomain === 'n';
   const governing = (e: DmarcEffectivePolicy): string => (inherited ? e.subdomainPolicy : e.policy);
   const rfc = 'RFC 7489 §6.3; RFC 9989 §4.7';
+  // The rollout ladder the planner walks (dmarc-ladder.ts): where the record is, and the same next record the planner proposes.
+  const ladder = inherited ? undefined : { stage: identifyStage(record), next: nextLadderRecord(record, { domain: context.policyDomain, organizational: atOrganizationalDomain && context.policyDomain === context.organizationalDomain }) };
+  if (ladder !== undefined && (effective.rfc7489.applied || effective.rfc9989.applied)) findings.push(ladderFinding(record, ladder, base));
   if (!effective.rfc7489.applied && !effective.rfc9989.applied) {
     findings.push(finding('dmarc-policy-invalid', 'error', `The record at ${name} has no valid policy and no valid rua, so receivers apply no DMARC at all.`, `Publish a valid record, e.g. ${withChanges(record, { policy: 'none' })}`, 'RFC 7489 §6.6.3; RFC 9989 §4.10.1', { name }, base));
   } else if (governing(effective.rfc7489) === 'none' && governing(effective.rfc9989) === 'none') {
@@ -84,7 +105,9 @@ function advisePolicy(record: DmarcRecord, context: DmarcAdviceContext, effectiv
     const how = fallback ? ' (receivers fall back to none because of an invalid or missing tag)' : '';
     const whose = inherited ? `${context.domain} inherits the policy none from ${name}` : `${name} has p=none`;
     const params = { ...base, domain: context.domain, inherited, tag, policy: 'none', fallback };
-    findings.push(finding('dmarc-policy-none', 'warning', `${whose}${how}: receivers take no action on mail that fails DMARC, so anyone can still send as the domain (monitoring only).`, `When the aggregate reports show every legitimate source passing, raise the policy: ${withChanges(record, inherited ? { subdomainPolicy: 'quarantine' } : { policy: 'quarantine' })}`, rfc, { name, location: tag }, params));
+    const first = inherited ? undefined : ladder?.next;
+    const fix = first !== undefined ? `When the aggregate reports show every legitimate source passing, take the first step of the rollout (${first.stage}): ${first.text}` : `When the aggregate reports show every legitimate source passing, raise the policy: ${withChanges(record, { subdomainPolicy: 'quarantine' })}`;
+    findings.push(finding('dmarc-policy-none', 'warning', `${whose}${how}: receivers take no action on mail that fails DMARC, so anyone can still send as the domain (monitoring only).`, fix, rfc, { name, location: tag }, params));
   }
   if (atOrganizationalDomain && !inherited && record.policy !== undefined && record.policy !== 'none') {
     if (record.subdomainPolicy === 'none') {
@@ -94,7 +117,8 @@ function advisePolicy(record: DmarcRecord, context: DmarcAdviceContext, effectiv
       findings.push(finding('dmarc-subdomain-policy-none', 'warning', `${name} has np=none: RFC 9989 receivers take no action on mail from subdomains that do not exist, the easiest names to spoof.`, `Set np=reject: ${withChanges(record, { nonexistentSubdomainPolicy: 'reject' })}`, 'RFC 9989 §4.7', { name, location: 'np' }, { ...base, tag: 'np', value: 'none', policy: record.policy }));
     }
   }
-  if (record.percentage !== undefined && record.percentage < 100) {
+  const onLadder = ladder !== undefined && isLadderStageRecord(record) !== undefined;
+  if (record.percentage !== undefined && record.percentage < 100 && !onLadder) {
     const testPair = record.percentage === 0 && record.testing === 'y';
     findings.push(
       finding(
@@ -103,25 +127,52 @@ function advisePolicy(record: DmarcRecord, context: DmarcAdviceContext, effectiv
         testPair
           ? `${name} has pct=0 with t=y: the test stage that works on both generations (RFC 7489 receivers read pct=0, RFC 9989 receivers t=y, and both apply one level below p=${record.policy ?? 'none'}).`
           : `${name} has pct=${record.percentage}: RFC 7489 receivers apply p=${record.policy ?? 'none'} to ${record.percentage}% of failing mail${record.policy === 'reject' ? ' (the rest is quarantined)' : ''}, but RFC 9989 receivers ignore pct and apply ${record.testing === 'y' ? 'one level below it (t=y)' : 'it'} to all of it.`,
-        testPair ? 'When the test stage is over, remove pct and t.' : `For a test stage that means the same on both generations publish ${withChanges(record, { percentage: 0, testing: 'y' })} and remove pct and t when it is over; otherwise drop pct: ${withChanges(record, { percentage: undefined, testing: undefined })}`,
+        testPair
+          ? 'When the test stage is over, remove pct and t.'
+          : ladder?.next !== undefined
+            ? `Take the next step of the rollout (${ladder.next.stage}), which never loosens what either generation applies today: ${ladder.next.text}`
+            : `Drop pct: ${withChanges(record, { percentage: undefined, testing: undefined })}`,
         'RFC 7489 §6.6.4; RFC 9989 §4.7, App. A.6',
         { name, location: 'pct' },
         { ...base, tag: 'pct', pct: record.percentage, policy: record.policy ?? 'none', testing: record.testing === 'y', rfc7489Policy: effective.rfc7489.applies.policy, rfc9989Policy: effective.rfc9989.applies.policy },
       ),
     );
   }
-  if (record.testing === 'y') {
+  if (record.testing === 'y' && !onLadder) {
     const none = record.policy === undefined || record.policy === 'none';
     const pctNote = record.percentage === 0 ? '' : ` RFC 7489 receivers ignore t and apply p=${record.policy ?? 'none'} in full${record.percentage !== undefined ? ` to ${record.percentage}% of failing mail` : ''}; add pct=0 for the same test stage on both.`;
     const params = { ...base, tag: 't', value: 'y', policy: record.policy ?? 'none', pct: record.percentage ?? 100, rfc7489Policy: effective.rfc7489.applies.policy, rfc9989Policy: effective.rfc9989.applies.policy };
     findings.push(
       none
         ? finding('dmarc-testing', 'info', `${name} has t=y, which has no effect with p=none.`, `Remove t: ${withChanges(record, { testing: undefined })}`, 'RFC 9989 §4.7', { name, location: 't' }, params)
-        : finding('dmarc-testing', 'warning', `${name} has t=y (test mode): RFC 9989 receivers apply one level below the policy, ${record.policy === 'reject' ? 'quarantine instead of reject' : 'none instead of quarantine'}.${pctNote}`, `When the test stage is over, remove t: ${withChanges(record, { testing: undefined, percentage: record.percentage === 0 ? undefined : record.percentage })}`, 'RFC 9989 §4.7, App. A.6', { name, location: 't' }, params),
+        : finding('dmarc-testing', 'warning', `${name} has t=y (test mode): RFC 9989 receivers apply one level below the policy, ${record.policy === 'reject' ? 'quarantine instead of reject' : 'none instead of quarantine'}.${pctNote}`, ladder?.next !== undefined ? `Take the next step of the rollout (${ladder.next.stage}): ${ladder.next.text}` : `When the test stage is over, remove t: ${withChanges(record, { testing: undefined, percentage: record.percentage === 0 ? undefined : record.percentage })}`, 'RFC 9989 §4.7, App. A.6', { name, location: 't' }, params),
     );
   }
   findings.push(...adviseScope(record, context, effective, base, inherited, atOrganizationalDomain));
   return findings;
+}
+
+/**
+ * Where the record is on the rollout ladder, and the next record: the planner's (nextLadderRecord),
+ * so `check` and `plan` never disagree; a record off the ladder is named by its nearest stage.
+ */
+function ladderFinding(record: DmarcRecord, ladder: { stage: ReturnType<typeof identifyStage>; next: ReturnType<typeof nextLadderRecord> }, base: RecordParams): Finding {
+  const { stage, next } = ladder;
+  const where = stage.exact ? `is at rollout stage ${stage.stage}` : `is nearest to rollout stage ${stage.stage} without matching it`;
+  const notes = stage.notes.filter((n) => n.code !== 'stage-not-exact').map((n) => ` ${n.message}`).join('');
+  const fix =
+    next === undefined
+      ? 'This is the last stage: keep rua, and keep approving or rejecting new senders as they appear.'
+      : `When every legitimate sender passes DMARC at this stage, take the next step (${next.stage}): ${next.text} (sp is held back while subdomains seen in the reports still fail).`;
+  return finding(
+    'dmarc-rollout-stage',
+    'info',
+    `${base.name} ${where}: ${describePolicyEffect(record)}${notes}`,
+    fix,
+    'RFC 7489 §6.6.4; RFC 9989 §4.7, App. A.6',
+    { name: base.name },
+    { ...base, stage: stage.stage, exact: stage.exact, nextStage: next?.stage ?? null, nextRecord: next?.text ?? null },
+  );
 }
 
 function adviseScope(record: DmarcRecord, context: DmarcAdviceContext, effective: Record<'rfc7489' | 'rfc9989', DmarcEffectivePolicy>, base: RecordParams, inherited: boolean, atOrganizationalDomain: boolean): Finding[] {

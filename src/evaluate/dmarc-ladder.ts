@@ -6,12 +6,14 @@
  * receivers sample; each generation's first full application happens at a step of its own
  * (standards fact sheet §9; RFC 7489 §6.6.4; RFC 9989 §4.7 and App. A.6). docs/senders.md "The
  * rollout planner" explains the list. Stage descriptions are fixed labels; what identifyStage notes
- * about a published record is Advice (docs/advice-codes.md).
+ * about a published record is Advice (docs/advice-codes.md). `check` and `plan` take the next record
+ * from the same ladderStep, so they never disagree about the next step; what a record does is
+ * described from its effect on each generation (describePolicyEffect), never from the stage's label.
  */
 import type { Advice } from '../core/advice.js';
 import { advice } from '../core/advice.js';
 import type { DmarcBuildOptions } from '../records/dmarc-build.js';
-import { formatDmarcTags } from '../records/dmarc-build.js';
+import { buildDmarcRecord, formatDmarcTags, optionsFromRecord } from '../records/dmarc-build.js';
 import type { DmarcGeneration } from '../records/dmarc-effective.js';
 import { computeEffectivePolicy } from '../records/dmarc-effective.js';
 import type { DmarcPolicy, DmarcRecord } from '../records/dmarc-record.js';
@@ -238,4 +240,157 @@ export function identifyStage(record: DmarcRecord | undefined): StageIdentificat
 export function formatShare(share: number): string {
   const percent = Math.round(share * 1000) / 10;
   return `${percent}%`;
+}
+
+/** "quarantine 25% of failing mail", "take no action on failing mail", "reject all failing mail". */
+function effectText(effect: PolicyEffect): string {
+  const q = effect.quarantine;
+  const r = effect.reject;
+  const share = (x: number): string => (Math.abs(x - 1) < EPSILON ? 'all' : formatShare(x));
+  if (q < EPSILON && r < EPSILON) return 'take no action on failing mail';
+  if (r < EPSILON) return `quarantine ${share(q)} of failing mail`;
+  if (q < EPSILON) return `reject ${share(r)} of failing mail`;
+  return `reject ${formatShare(r)} of failing mail and quarantine the rest`;
+}
+
+/**
+ * What a record does to failing mail of the domain itself, on each generation, as a sentence: the
+ * same computation as the simulation (computePolicyEffect), so the words never claim a t=y that is
+ * not there.
+ */
+export function describePolicyEffect(record: DmarcRecord): string {
+  const seven = computePolicyEffect(record, 'rfc7489');
+  const nine = computePolicyEffect(record, 'rfc9989');
+  const testing = record.testing === 'y' && record.policy !== undefined && record.policy !== 'none' ? ' (t=y: one level below p)' : '';
+  const ignoresPct = record.percentage !== undefined && record.percentage < 100 && record.policy !== undefined && record.policy !== 'none' ? 'ignore pct and ' : '';
+  return `RFC 7489 receivers ${effectText(seven)}; RFC 9989 receivers ${ignoresPct}${effectText(nine)}${testing}.`;
+}
+
+/** Where the ladder's next record is published, for the np tag. */
+export interface LadderContext {
+  readonly domain: string;
+  /** True when the domain is its own Organizational Domain (sp and np mean something only there). */
+  readonly organizational: boolean;
+  readonly options?: RolloutOptions;
+}
+
+/** The next step of the ladder from a published record: the stage, the record's tags, and why (`next-*` advice). */
+export interface LadderStep {
+  readonly stage: RolloutStage;
+  /** The published record's tags with the policy tags moved on (rua, ruf, adkim, aspf and the rest kept). */
+  readonly tags: DmarcBuildOptions;
+  readonly why: readonly Advice[];
+}
+
+/**
+ * The stage after the one `published` is at, as record tags. A partial stage's t=y is left out
+ * when adding it would loosen what RFC 9989 receivers already apply (a published pct without t=y):
+ * the ladder never steps back on either generation. Undefined at the last stage.
+ */
+export function ladderStep(published: DmarcRecord | undefined, context: LadderContext): LadderStep | undefined {
+  const options = context.options ?? DEFAULT_ROLLOUT_OPTIONS;
+  const why: Advice[] = [];
+  const current = identifyStage(published);
+  const stage = published === undefined ? findStage('none') : nextStage(current.stage, options);
+  if (stage === undefined) return undefined;
+  const tags: { -readonly [K in keyof DmarcBuildOptions]: DmarcBuildOptions[K] } = published === undefined ? {} : { ...optionsFromRecord(published) };
+  tags.policy = stage.tags.policy;
+  tags.percentage = stage.tags.percentage;
+  tags.testing = stage.tags.testing;
+  if (published !== undefined) {
+    const candidate = buildDmarcRecord(tags);
+    if (candidate.ok && stage.tags.testing === 'y' && !isAtLeastAsStrict(candidate.parse.record, published)) {
+      delete tags.testing;
+      why.push(
+        advice(
+          'next-testing-left-out',
+          { stage: stage.id },
+          'The published record already makes RFC 9989 receivers apply the policy in full (they ignore pct): the next record leaves t=y out rather than loosen it for them.',
+        ),
+      );
+    }
+  }
+  return { stage, tags, why };
+}
+
+/**
+ * Adds np=reject (RFC 9989: subdomains that do not exist send no legitimate mail) to a ladder
+ * step's tags at an Organizational Domain from the first enforcing stage on, when the record has
+ * no np; returns the `next-np-reject` advice, or undefined when nothing was added.
+ */
+export function addNpReject(tags: { nonexistentSubdomainPolicy?: string; policy?: string; testing?: string }, context: LadderContext): Advice | undefined {
+  const options = context.options ?? DEFAULT_ROLLOUT_OPTIONS;
+  if (!context.organizational || !options.npReject || tags.policy === undefined || tags.policy === 'none' || tags.nonexistentSubdomainPolicy !== undefined) return undefined;
+  tags.nonexistentSubdomainPolicy = 'reject';
+  const testing = tags.testing === 'y';
+  return advice(
+    'next-np-reject',
+    { domain: context.domain, testing },
+    `np=reject: subdomains of ${context.domain} that do not exist (NXDOMAIN) send no legitimate mail, so RFC 9989 receivers may reject it${testing ? ' (quarantine while t=y)' : ''}; RFC 7489 receivers ignore np and use sp or p.`,
+  );
+}
+
+/** A subdomain seen in header_from, as sp staging needs it. */
+export interface SubdomainPassing {
+  readonly domain: string;
+  readonly messages: number;
+  /** Share (0–1) of its messages passing DMARC. */
+  readonly passShare: number;
+  /** Passes as legitimate volume must (or fails on too little mail to matter). */
+  readonly ready: boolean;
+}
+
+const POLICY_AT: readonly DmarcPolicy[] = ['none', 'quarantine', 'reject'];
+
+/**
+ * sp staging, in a ladder step's tags: an explicit sp below the next p is raised one level once
+ * every subdomain seen in the reports passes; without sp, subdomains that would not pass are held
+ * at today's level. Returns why (`next-sp-raised`, `next-sp-kept`, `next-sp-held`).
+ */
+export function stageSubdomainPolicy(tags: { subdomainPolicy?: string }, published: DmarcRecord, nextLevel: number, subdomains: readonly SubdomainPassing[]): Advice[] {
+  const failing = subdomains.filter((s) => !s.ready);
+  const names = (list: readonly SubdomainPassing[]): string =>
+    list
+      .slice(0, 5)
+      .map((s) => `${s.domain} (${Math.round(s.messages).toLocaleString('en-GB')} messages, ${formatShare(s.passShare)} pass)`)
+      .join(', ') + (list.length > 5 ? `, and ${list.length - 5} more` : '');
+  const domains = (list: readonly SubdomainPassing[]): string[] => list.map((s) => s.domain);
+  const sp = published.subdomainPolicy;
+  if (sp !== undefined) {
+    if (LEVEL[sp] >= nextLevel) return [];
+    if (failing.length === 0) {
+      const raised = POLICY_AT[Math.min(LEVEL[sp] + 1, nextLevel)] as DmarcPolicy;
+      tags.subdomainPolicy = raised;
+      return [
+        advice(
+          'next-sp-raised',
+          { from: sp, to: raised, subdomains: domains(subdomains) },
+          `sp raised from ${sp} to ${raised}: ${subdomains.length === 0 ? 'no subdomain mail appears in the reports' : `every subdomain seen passes (${names(subdomains)})`}.`,
+        ),
+      ];
+    }
+    return [advice('next-sp-kept', { sp, subdomains: domains(failing) }, `sp=${sp} kept: these subdomains still fail DMARC: ${names(failing)}.`)];
+  }
+  if (failing.length === 0) return [];
+  const held = computeEffectivePolicy(published, 'rfc9989').policy;
+  if (LEVEL[held] >= nextLevel) return [];
+  tags.subdomainPolicy = held;
+  return [
+    advice(
+      'next-sp-held',
+      { sp: held, subdomains: domains(failing) },
+      `sp=${held} holds subdomains at today's policy while p moves on, because these still fail DMARC: ${names(failing)}. Raise sp when they pass.`,
+    ),
+  ];
+}
+
+/** The ladder's next record as text, sp staged and np added as the planner does (`subdomains`: what the reports show; none for `check`). */
+export function nextLadderRecord(published: DmarcRecord | undefined, context: LadderContext, subdomains: readonly SubdomainPassing[] = []): { stage: RolloutStageId; text: string } | undefined {
+  const step = ladderStep(published, context);
+  if (step === undefined) return undefined;
+  const tags: { -readonly [K in keyof DmarcBuildOptions]: DmarcBuildOptions[K] } = { ...step.tags };
+  const level = LEVEL[step.stage.tags.policy];
+  if (context.organizational && published !== undefined && level > 0) stageSubdomainPolicy(tags, published, level, subdomains);
+  addNpReject(tags, context);
+  return { stage: step.stage.id, text: formatDmarcTags(tags) };
 }

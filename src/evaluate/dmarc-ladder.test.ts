@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { adviseDmarcRecord } from '../evaluate/dmarc-advice.js';
+import { adviseDmarcRecord } from './dmarc-advice.js';
 import { buildDmarcRecord } from '../records/dmarc-build.js';
-import { record } from './rollout-fixtures.test-helper.js';
-import type { RolloutStageId } from './rollout-stages.js';
-import { ROLLOUT_STAGES, computePolicyEffect, identifyStage, listStages, nextStage, recordFromPublished } from './rollout-stages.js';
+import { record } from '../analysis/rollout-fixtures.test-helper.js';
+import type { RolloutStageId } from './dmarc-ladder.js';
+import { ROLLOUT_STAGES, computePolicyEffect, identifyStage, listStages, nextStage, recordFromPublished } from './dmarc-ladder.js';
 
 describe('identifyStage: the highest stage the record enforces at least as much as, on both generations', () => {
   const rows: [string, string | undefined, RolloutStageId, boolean, RegExp?, string[]?][] = [
