@@ -110,7 +110,9 @@ class DomainScopedStore implements Store {
   // Domain-keyed reads and writes.
   saveDomainCheck: Store['saveDomainCheck'] = (entry) => this.#keyed(entry.domain, () => this.#store.saveDomainCheck(entry));
   listDomainChecks: Store['listDomainChecks'] = (domain, page) => this.#keyed(domain, () => this.#store.listDomainChecks(domain, page));
-  sourceStats: Store['sourceStats'] = (domain, since, until, recentSince) => this.#keyed(domain, () => this.#store.sourceStats(domain, since, until, recentSince));
+  sourceStats: Store['sourceStats'] = (domain, since, until, recentSince, filter) => this.#keyed(domain, () => this.#store.sourceStats(domain, since, until, recentSince, filter));
+  sourceDays: Store['sourceDays'] = (domain, since, until, filter) => this.#keyed(domain, () => this.#store.sourceDays(domain, since, until, filter));
+  listPublishedPolicyDays: Store['listPublishedPolicyDays'] = (domain) => this.#keyed(domain, () => this.#store.listPublishedPolicyDays(domain));
   reportingStats: Store['reportingStats'] = (domain, since, until) => this.#keyed(domain, () => this.#store.reportingStats(domain, since, until));
   listPublishedPolicies: Store['listPublishedPolicies'] = (domain) => this.#keyed(domain, () => this.#store.listPublishedPolicies(domain));
   dkimSelectors: Store['dkimSelectors'] = (domain, since, max) => this.#keyed(domain, () => this.#store.dkimSelectors(domain, since, max));

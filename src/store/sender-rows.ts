@@ -7,10 +7,10 @@
  */
 import type { AggregateRecord } from '../reports/aggregate/aggregate-report.js';
 import type { SourceEnrichment } from '../core/source-facts.js';
-import type { PublishedPolicyPeriod, SourceStats } from './store.js';
+import type { PublishedPolicyDay, PublishedPolicyPeriod, SourceDay, SourceStats } from './store.js';
 
 /** Named parameters of the source-stats queries: each dialect maps a name to its placeholder (`@since`, `$2`). */
-export type SourceStatsParameter = 'domain' | 'since' | 'until' | 'recent';
+export type SourceStatsParameter = 'domain' | 'since' | 'until' | 'recent' | 'headerFrom';
 
 /** Epoch seconds for a report-period comparison: `end_ts >= since` holds for whole seconds as for the Date. */
 export const epochSeconds = (date: Date): number => Math.ceil(date.getTime() / 1000);
@@ -47,8 +47,11 @@ export interface SourceSeenRow {
   readonly last_ts: number | string;
 }
 
-/** PostgreSQL: grouped with a hash aggregate, the JSON texts as they are. */
-export function postgresSourceStatsSql(placeholder: (name: SourceStatsParameter) => string): string {
+/**
+ * PostgreSQL (and SQLite for one header_from): grouped with a hash aggregate, the JSON texts as
+ * they are. `byHeaderFrom` adds the header_from condition (parameter `headerFrom`).
+ */
+export function postgresSourceStatsSql(placeholder: (name: SourceStatsParameter) => string, byHeaderFrom = false): string {
   return (
     'SELECT r.source_ip AS ip, r.auth_dkim_json AS dkim_json, r.auth_spf_json AS spf_json, r.reasons_json AS reasons_json, ' +
     'r.dkim AS dkim, r.spf AS spf, r.disposition AS disposition, SUM(r.count) AS messages, ' +
@@ -56,8 +59,75 @@ export function postgresSourceStatsSql(placeholder: (name: SourceStatsParameter)
     'FROM aggregate_records r JOIN aggregate_reports p ON p.id = r.report ' +
     `WHERE p.policy_domain = ${placeholder('domain')} AND p.record_count IS NOT NULL ` +
     `AND p.end_ts >= ${placeholder('since')} AND p.begin_ts < ${placeholder('until')} ` +
+    (byHeaderFrom ? `AND r.header_from = ${placeholder('headerFrom')} ` : '') +
     'GROUP BY r.source_ip, r.auth_dkim_json, r.auth_spf_json, r.reasons_json, r.dkim, r.spf, r.disposition'
   );
+}
+
+/** First and last report period of each source over all history, for one header_from (both dialects). */
+export function sourceSeenByHeaderFromSql(placeholder: (name: SourceStatsParameter) => string): string {
+  return (
+    'SELECT r.source_ip AS ip, MIN(p.begin_ts) AS first_ts, MAX(p.end_ts) AS last_ts FROM aggregate_records r JOIN aggregate_reports p ON p.id = r.report ' +
+    `WHERE p.policy_domain = ${placeholder('domain')} AND p.record_count IS NOT NULL AND r.header_from = ${placeholder('headerFrom')} GROUP BY r.source_ip`
+  );
+}
+
+/** Messages and DMARC passes per source and UTC day (of the report's begin) from the records (both dialects); `byHeaderFrom` as in postgresSourceStatsSql. */
+export function sourceDaysSql(placeholder: (name: SourceStatsParameter) => string, byHeaderFrom = false): string {
+  return (
+    "SELECT r.source_ip AS ip, p.begin_ts / 86400 AS day, SUM(r.count) AS messages, SUM(CASE WHEN r.dkim = 'pass' OR r.spf = 'pass' THEN r.count ELSE 0 END) AS dmarc_pass " +
+    'FROM aggregate_records r JOIN aggregate_reports p ON p.id = r.report ' +
+    `WHERE p.policy_domain = ${placeholder('domain')} AND p.record_count IS NOT NULL ` +
+    `AND p.end_ts >= ${placeholder('since')} AND p.begin_ts < ${placeholder('until')} ` +
+    (byHeaderFrom ? `AND r.header_from = ${placeholder('headerFrom')} ` : '') +
+    'GROUP BY r.source_ip, p.begin_ts / 86400'
+  );
+}
+
+export interface SourceDayRow {
+  readonly ip: string;
+  readonly day: number | string;
+  readonly messages: number | string;
+  readonly dmarc_pass: number | string;
+}
+
+export function sourceDayFromRow(row: SourceDayRow): SourceDay {
+  return { ip: row.ip, day: new Date(Number(row.day) * 86_400_000).toISOString().slice(0, 10), messages: Number(row.messages), dmarcPass: Number(row.dmarc_pass) };
+}
+
+/** The published policies per UTC day of the reports' begin; `$1`/`?` is the domain. */
+export function publishedPolicyDaysSql(placeholder: string): string {
+  return (
+    'SELECT begin_ts / 86400 AS day, p, sp, np, pct, testing, COUNT(*) AS reports, COUNT(DISTINCT org_name) AS reporters, SUM(message_count) AS messages ' +
+    `FROM aggregate_reports WHERE policy_domain = ${placeholder} AND record_count IS NOT NULL ` +
+    'GROUP BY begin_ts / 86400, p, sp, np, pct, testing ORDER BY begin_ts / 86400, COUNT(*) DESC'
+  );
+}
+
+export interface PublishedPolicyDayRow {
+  readonly day: number | string;
+  readonly p: string | null;
+  readonly sp: string | null;
+  readonly np: string | null;
+  readonly pct: number | string | null;
+  readonly testing: string | null;
+  readonly reports: number | string;
+  readonly reporters: number | string;
+  readonly messages: number | string | null;
+}
+
+export function publishedPolicyDayFromRow(row: PublishedPolicyDayRow): PublishedPolicyDay {
+  return {
+    day: new Date(Number(row.day) * 86_400_000).toISOString().slice(0, 10),
+    p: row.p,
+    sp: row.sp,
+    np: row.np,
+    pct: row.pct === null ? null : Number(row.pct),
+    testing: row.testing,
+    reports: Number(row.reports),
+    reporters: Number(row.reporters),
+    messages: Number(row.messages ?? 0),
+  };
 }
 
 /** One auth combination parsed once, with the map keys of its entries made once. */

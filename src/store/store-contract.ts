@@ -321,6 +321,54 @@ export function runStoreContract(name: string, open: OpenStore): void {
     assert.deepEqual(await store.listPublishedPolicies('example.org'), []);
   });
 
+  withStore('listPublishedPolicyDays: per UTC day of the reports, each policy with its reports, reporters and messages', async (store) => {
+    const h = (id: string, begin: number, p: AggregateHeader['policy']['p'], org = 'Reporter A'): AggregateHeader => {
+      const base = header(id, { begin, end: begin + 86399, orgName: org });
+      return { ...base, policy: { ...base.policy, p, pct: null, testing: null, sp: null, np: null } };
+    };
+    const day = (d: number): number => Date.UTC(2026, 10, d) / 1000;
+    await saveAggregate(store, h('a', day(1), 'none'), [record(1)]);
+    await saveAggregate(store, h('b', day(2), 'quarantine'), [record(1), record(2)]);
+    await saveAggregate(store, h('c', day(2), 'quarantine', 'Reporter B'), [record(1)]);
+    // A receiver still caching the old record on day 2.
+    await saveAggregate(store, h('d', day(2) + 3600, 'none', 'Reporter C'), [record(1)]);
+    const days = await store.listPublishedPolicyDays('example.com');
+    assert.deepEqual(
+      days.map((x) => [x.day, x.p, x.reports, x.reporters, x.messages]),
+      [['2026-11-01', 'none', 1, 1, 2], ['2026-11-02', 'quarantine', 2, 2, 7], ['2026-11-02', 'none', 1, 1, 2]],
+    );
+    assert.deepEqual(await store.listPublishedPolicyDays('example.org'), []);
+  });
+
+  withStore('sourceDays and a header_from filter: per source and day; the mail of one subdomain alone', async (store) => {
+    const day = (d: number): number => Date.UTC(2026, 10, d) / 1000;
+    const at = (d: number) => ({ begin: day(d), end: day(d) + 86399 });
+    await saveAggregate(store, header('d1', at(10)), [
+      record(0, { sourceIp: '192.0.2.1', count: 10, dkim: 'pass', spf: 'fail', headerFrom: 'example.com' }),
+      record(0, { sourceIp: '192.0.2.1', count: 4, dkim: 'fail', spf: 'fail', headerFrom: 'planning.example.com' }),
+    ]);
+    await saveAggregate(store, header('d2', at(11)), [
+      record(0, { sourceIp: '192.0.2.1', count: 6, dkim: 'fail', spf: 'pass', headerFrom: 'planning.example.com' }),
+      record(0, { sourceIp: '198.51.100.2', count: 3, dkim: 'fail', spf: 'fail', headerFrom: 'example.com' }),
+    ]);
+    const window = { since: new Date(day(1) * 1000), until: new Date(day(30) * 1000) };
+    const sorted = (rows: readonly { ip: string; day: string }[]) => [...rows].sort((a, b) => (a.day + a.ip < b.day + b.ip ? -1 : 1));
+    assert.deepEqual(sorted(await store.sourceDays('example.com', window.since, window.until)), [
+      { ip: '192.0.2.1', day: '2026-11-10', messages: 14, dmarcPass: 10 },
+      { ip: '192.0.2.1', day: '2026-11-11', messages: 6, dmarcPass: 6 },
+      { ip: '198.51.100.2', day: '2026-11-11', messages: 3, dmarcPass: 0 },
+    ]);
+    const planning = { headerFrom: 'Planning.Example.com' };
+    assert.deepEqual(sorted(await store.sourceDays('example.com', window.since, window.until, planning)), [
+      { ip: '192.0.2.1', day: '2026-11-10', messages: 4, dmarcPass: 0 },
+      { ip: '192.0.2.1', day: '2026-11-11', messages: 6, dmarcPass: 6 },
+    ]);
+    const stats = await store.sourceStats('example.com', window.since, window.until, undefined, planning);
+    assert.deepEqual(stats.map((s) => [s.ip, s.messages, s.dmarcPass, s.firstSeen.toISOString()]), [['192.0.2.1', 10, 6, '2026-11-10T00:00:00.000Z']]);
+    assert.equal((await store.sourceStats('example.com', window.since, window.until)).reduce((n, s) => n + s.messages, 0), 23, 'without a filter every header_from counts');
+    assert.deepEqual(await store.sourceStats('example.com', window.since, window.until, undefined, { headerFrom: 'other.example.com' }), []);
+  });
+
   withStore('source enrichments: kept per IP, replaced on refresh, absent ones left out', async (store) => {
     const enrichment = (ip: string, name: string | null, at: string): SourceEnrichment => ({
       ip, ptrNames: name ? [name] : [], confirmedName: name, fcrdns: name ? 'confirmed' : 'none',

@@ -400,13 +400,49 @@ export interface ReportingStats {
   readonly headerFrom: readonly { readonly headerFrom: string | null; readonly messages: number; readonly dmarcPass: number }[];
 }
 
+/** Narrows the sender reads to the mail of one header_from below the policy domain (a subdomain inheriting its record). */
+export interface SourceFilter {
+  /** Exact header_from, lower case. */
+  readonly headerFrom?: string;
+}
+
+/** One source IP's mail of one UTC day (by its report's begin), for judging a sender on its mail since a change. */
+export interface SourceDay {
+  readonly ip: string;
+  /** `YYYY-MM-DD`, UTC, the day its report's period begins. */
+  readonly day: string;
+  readonly messages: number;
+  /** Messages passing DMARC (evaluated dkim or spf pass). */
+  readonly dmarcPass: number;
+}
+
+/** The reports of one UTC day (by period begin) showing one published policy. */
+export interface PublishedPolicyDay {
+  /** `YYYY-MM-DD`, UTC. */
+  readonly day: string;
+  readonly p: string | null;
+  readonly sp: string | null;
+  readonly np: string | null;
+  readonly pct: number | null;
+  readonly testing: string | null;
+  readonly reports: number;
+  /** Distinct reporting organisations. */
+  readonly reporters: number;
+  readonly messages: number;
+}
+
 export interface SenderStore {
   /**
    * Per source IP of `domain`, the counts sender analysis needs over [since, until), grouped in
    * SQL; `recentSince` splits off the recent part of the window (recentMessages, recentDmarcPass).
-   * Only IPs with messages in the window are returned, in no particular order.
+   * Only IPs with messages in the window are returned, in no particular order. With
+   * `filter.headerFrom`, only records with that header_from count (first and last seen too).
    */
-  sourceStats(domain: string, since: Date, until: Date, recentSince?: Date): Promise<SourceStats[]>;
+  sourceStats(domain: string, since: Date, until: Date, recentSince?: Date, filter?: SourceFilter): Promise<SourceStats[]>;
+  /** Per source IP and UTC day, messages and DMARC passes over [since, until) (same window rule and filter as sourceStats), in no particular order. */
+  sourceDays(domain: string, since: Date, until: Date, filter?: SourceFilter): Promise<SourceDay[]>;
+  /** The policies reporters saw published, per UTC day of the reports' begin, oldest day first: how much mail each day showed each policy. */
+  listPublishedPolicyDays(domain: string): Promise<PublishedPolicyDay[]>;
   /** Reporters and header_from domains of `domain` over [since, until), grouped by the store (for the rollout planner). */
   reportingStats(domain: string, since: Date, until: Date): Promise<ReportingStats>;
   /** The policies reporters saw published for `domain`, oldest first (for "since the last policy change"). */

@@ -72,6 +72,8 @@ export function runTenancyContract(withStore: StoreTest): void {
       ['sourceStats', () => view.sourceStats(domain, since, until, since)],
       ['reportingStats', () => view.reportingStats(domain, since, until)],
       ['listPublishedPolicies', () => view.listPublishedPolicies(domain)],
+      ['listPublishedPolicyDays', () => view.listPublishedPolicyDays(domain)],
+      ['sourceDays', () => view.sourceDays(domain, since, until)],
       ['dkimSelectors', () => view.dkimSelectors(domain, since, 10)],
       ['dailySeries', () => view.dailySeries(domain, { since, until })],
       ['setSenderDecision', () => view.setSenderDecision(domain, 'service:x', { decision: 'approved', at })],

@@ -19,7 +19,10 @@ import type {
   AggregateWriter,
   DailyVolume,
   Provenance,
+  PublishedPolicyDay,
   PublishedPolicyPeriod,
+  SourceDay,
+  SourceFilter,
   RawInputRef,
   RecordFilter,
   ReportingStats,
@@ -39,7 +42,7 @@ import { migratePostgres } from './migrations.js';
 import type { PgPool, PgPoolOptions } from './pg-driver.js';
 import { createPgPool } from './pg-driver.js';
 import { PgRunner } from './pg-runner.js';
-import { queryDkimSelectors, queryPublishedPolicies, queryReportingStats, querySourceStats, readSourceEnrichments, writeSourceEnrichments } from './sender-queries.js';
+import { queryDkimSelectors, queryPublishedPolicies, queryPublishedPolicyDays, queryReportingStats, querySourceDays, querySourceStats, readSourceEnrichments, writeSourceEnrichments } from './sender-queries.js';
 import type { StreamPageSizes } from './stream-records.js';
 import { DEFAULT_PAGE_SIZES, streamPostgresRecords } from './stream-records.js';
 
@@ -134,8 +137,16 @@ class PostgresStore extends SqlStoreBase implements StoreRoot {
     return this.#runner.run(readDailySeries(this.#runner.dialect, domain, window));
   }
 
-  sourceStats(domain: string, since: Date, until: Date, recentSince?: Date): Promise<SourceStats[]> {
-    return querySourceStats(this.#pool, domain, since, until, recentSince);
+  sourceStats(domain: string, since: Date, until: Date, recentSince?: Date, filter?: SourceFilter): Promise<SourceStats[]> {
+    return querySourceStats(this.#pool, domain, since, until, recentSince, filter);
+  }
+
+  sourceDays(domain: string, since: Date, until: Date, filter?: SourceFilter): Promise<SourceDay[]> {
+    return querySourceDays(this.#pool, domain, since, until, filter);
+  }
+
+  listPublishedPolicyDays(domain: string): Promise<PublishedPolicyDay[]> {
+    return queryPublishedPolicyDays(this.#pool, domain);
   }
 
   reportingStats(domain: string, since: Date, until: Date): Promise<ReportingStats> {

@@ -4,20 +4,45 @@
  * in ../sender-rows.ts, the sender decisions in ../queries/decision-queries.ts.
  */
 import type { SourceEnrichment } from '../../core/source-facts.js';
-import type { PublishedPolicyPeriod, ReportingStats, SourceStats } from '../store.js';
+import type { PublishedPolicyDay, PublishedPolicyPeriod, ReportingStats, SourceDay, SourceFilter, SourceStats } from '../store.js';
 import { foldDkimSelectors } from '../dkim-selector-rows.js';
-import type { PublishedPolicyRow, SourceSeenRow, SourceStatsParameter, SourceStatsRow } from '../sender-rows.js';
-import { enrichmentFromJson, epochSeconds, foldSourceStats, postgresSourceStatsSql, publishedPoliciesSql, publishedPolicyFromRow } from '../sender-rows.js';
+import type { PublishedPolicyDayRow, PublishedPolicyRow, SourceDayRow, SourceSeenRow, SourceStatsParameter, SourceStatsRow } from '../sender-rows.js';
+import {
+  enrichmentFromJson,
+  epochSeconds,
+  foldSourceStats,
+  postgresSourceStatsSql,
+  publishedPoliciesSql,
+  publishedPolicyDayFromRow,
+  publishedPolicyDaysSql,
+  publishedPolicyFromRow,
+  sourceDayFromRow,
+  sourceDaysSql,
+  sourceSeenByHeaderFromSql,
+} from '../sender-rows.js';
 import type { PgQueryable } from './pg-driver.js';
 
-const PLACEHOLDERS: Record<SourceStatsParameter, string> = { domain: '$1::text', since: '$2::bigint', until: '$3::bigint', recent: '$4::bigint' };
+const PLACEHOLDERS: Record<SourceStatsParameter, string> = { domain: '$1::text', since: '$2::bigint', until: '$3::bigint', recent: '$4::bigint', headerFrom: '$5::text' };
 const SOURCE_STATS_SQL = postgresSourceStatsSql((name) => PLACEHOLDERS[name]);
+const HEADER_FROM_STATS_SQL = postgresSourceStatsSql((name) => PLACEHOLDERS[name], true);
+const HEADER_FROM_SEEN_SQL = sourceSeenByHeaderFromSql((name) => ({ domain: '$1::text', headerFrom: '$2::text' })[name as 'domain' | 'headerFrom']);
+const DAY_PLACEHOLDERS = (name: SourceStatsParameter): string => ({ domain: '$1::text', since: '$2::bigint', until: '$3::bigint', headerFrom: '$4::text' })[name as 'domain'] ?? '';
+const SOURCE_DAYS_SQL = sourceDaysSql(DAY_PLACEHOLDERS);
+const HEADER_FROM_DAYS_SQL = sourceDaysSql(DAY_PLACEHOLDERS, true);
 const SOURCE_SEEN_SQL =
   'SELECT r.source_ip AS ip, MIN(p.begin_ts) AS first_ts, MAX(p.end_ts) AS last_ts FROM aggregate_records r JOIN aggregate_reports p ON p.id = r.report ' +
   'WHERE p.policy_domain = $1 AND p.record_count IS NOT NULL GROUP BY r.source_ip';
 
-export async function querySourceStats(db: PgQueryable, domain: string, since: Date, until: Date, recentSince?: Date): Promise<SourceStats[]> {
+export async function querySourceStats(db: PgQueryable, domain: string, since: Date, until: Date, recentSince?: Date, filter?: SourceFilter): Promise<SourceStats[]> {
   const recent = recentSince === undefined ? Number.MAX_SAFE_INTEGER : epochSeconds(recentSince);
+  if (filter?.headerFrom !== undefined) {
+    const headerFrom = filter.headerFrom.toLowerCase();
+    const [stats, seen] = await Promise.all([
+      db.query<SourceStatsRow>({ name: 'dmarcpilot-source-stats-from', text: HEADER_FROM_STATS_SQL, values: [domain, epochSeconds(since), epochSeconds(until), recent, headerFrom] }),
+      db.query<SourceSeenRow>({ name: 'dmarcpilot-source-seen-from', text: HEADER_FROM_SEEN_SQL, values: [domain, headerFrom] }),
+    ]);
+    return foldSourceStats(stats.rows, seen.rows);
+  }
   const [stats, seen] = await Promise.all([
     db.query<SourceStatsRow>({ name: 'dmarcpilot-source-stats', text: SOURCE_STATS_SQL, values: [domain, epochSeconds(since), epochSeconds(until), recent] }),
     db.query<SourceSeenRow>({ name: 'dmarcpilot-source-seen', text: SOURCE_SEEN_SQL, values: [domain] }),
@@ -56,6 +81,20 @@ const DKIM_LISTS_SQL =
 export async function queryDkimSelectors(db: PgQueryable, domain: string, since: Date, max: number): Promise<string[]> {
   const { rows } = await db.query<{ dkim_json: string; messages: string }>({ name: 'dmarcpilot-dkim-lists', text: DKIM_LISTS_SQL, values: [domain, epochSeconds(since)] });
   return foldDkimSelectors(rows, domain, max);
+}
+
+export async function querySourceDays(db: PgQueryable, domain: string, since: Date, until: Date, filter?: SourceFilter): Promise<SourceDay[]> {
+  const window = [domain, epochSeconds(since), epochSeconds(until)];
+  const { rows } =
+    filter?.headerFrom !== undefined
+      ? await db.query<SourceDayRow>({ name: 'dmarcpilot-source-days-from', text: HEADER_FROM_DAYS_SQL, values: [...window, filter.headerFrom.toLowerCase()] })
+      : await db.query<SourceDayRow>({ name: 'dmarcpilot-source-days', text: SOURCE_DAYS_SQL, values: window });
+  return rows.map(sourceDayFromRow);
+}
+
+export async function queryPublishedPolicyDays(db: PgQueryable, domain: string): Promise<PublishedPolicyDay[]> {
+  const { rows } = await db.query<PublishedPolicyDayRow>({ text: publishedPolicyDaysSql('$1'), values: [domain] });
+  return rows.map(publishedPolicyDayFromRow);
 }
 
 export async function queryPublishedPolicies(db: PgQueryable, domain: string): Promise<PublishedPolicyPeriod[]> {

@@ -5,10 +5,22 @@
  * sender decisions in ../queries/decision-queries.ts.
  */
 import type { SourceEnrichment } from '../../core/source-facts.js';
-import type { PublishedPolicyPeriod, ReportingStats, SourceStats } from '../store.js';
+import type { PublishedPolicyDay, PublishedPolicyPeriod, ReportingStats, SourceDay, SourceFilter, SourceStats } from '../store.js';
 import { foldDkimSelectors } from '../dkim-selector-rows.js';
-import type { PublishedPolicyRow } from '../sender-rows.js';
-import { enrichmentFromJson, foldSourceStats, publishedPoliciesSql, publishedPolicyFromRow } from '../sender-rows.js';
+import type { PublishedPolicyDayRow, PublishedPolicyRow, SourceDayRow, SourceSeenRow, SourceStatsParameter, SourceStatsRow } from '../sender-rows.js';
+import {
+  enrichmentFromJson,
+  epochSeconds,
+  foldSourceStats,
+  postgresSourceStatsSql,
+  publishedPoliciesSql,
+  publishedPolicyDayFromRow,
+  publishedPolicyDaysSql,
+  publishedPolicyFromRow,
+  sourceDayFromRow,
+  sourceDaysSql,
+  sourceSeenByHeaderFromSql,
+} from '../sender-rows.js';
 import { readAuthCombos, readRolledUpComboMessages, readRolledUpReportingStats, readRolledUpSourceSeen, readRolledUpSourceStats, rollUpSenders } from './sender-rollup.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-driver.js';
 
@@ -16,7 +28,23 @@ import type { SqliteDatabase, SqliteStatement } from './sqlite-driver.js';
 const IPS_PER_QUERY = 500;
 
 /** Brings the rollups up to date for the domain (sender-rollup.ts), then reads the grouped rows from them. */
-export function querySourceStats(db: SqliteDatabase, prepare: (sql: string) => SqliteStatement, domain: string, since: Date, until: Date, recentSince?: Date): SourceStats[] {
+const named = (name: SourceStatsParameter): string => `@${name}`;
+/** One header_from's mail is read from the records (the rollups do not keep header_from): a subdomain's mail is a small part of a domain's. */
+const HEADER_FROM_STATS_SQL = postgresSourceStatsSql(named, true);
+const HEADER_FROM_SEEN_SQL = sourceSeenByHeaderFromSql(named);
+const HEADER_FROM_DAYS_SQL = sourceDaysSql(named, true);
+/** Per source and day from the sender rollup, which keeps each report's begin. */
+const ROLLED_UP_DAYS_SQL =
+  "SELECT source_ip AS ip, begin_ts / 86400 AS day, SUM(messages) AS messages, SUM(CASE WHEN dkim = 'pass' OR spf = 'pass' THEN messages ELSE 0 END) AS dmarc_pass " +
+  'FROM sender_rollup WHERE policy_domain = @domain AND end_ts >= @since AND begin_ts < @until GROUP BY source_ip, begin_ts / 86400';
+
+export function querySourceStats(db: SqliteDatabase, prepare: (sql: string) => SqliteStatement, domain: string, since: Date, until: Date, recentSince?: Date, filter?: SourceFilter): SourceStats[] {
+  if (filter?.headerFrom !== undefined) {
+    const recent = recentSince === undefined ? Number.MAX_SAFE_INTEGER : epochSeconds(recentSince);
+    const headerFrom = filter.headerFrom.toLowerCase();
+    const rows = prepare(HEADER_FROM_STATS_SQL).all({ domain, since: epochSeconds(since), until: epochSeconds(until), recent, headerFrom }) as SourceStatsRow[];
+    return foldSourceStats(rows, prepare(HEADER_FROM_SEEN_SQL).all({ domain, headerFrom }) as SourceSeenRow[]);
+  }
   rollUpSenders(db, prepare, domain);
   const rows = readRolledUpSourceStats(prepare, domain, since, until, recentSince);
   const combos = readAuthCombos(prepare, rows);
@@ -37,6 +65,17 @@ export function queryDkimSelectors(db: SqliteDatabase, prepare: (sql: string) =>
   const rows = readRolledUpComboMessages(prepare, domain, since);
   const combos = readAuthCombos(prepare, rows);
   return foldDkimSelectors(rows.map((row) => ({ dkim_json: combos.get(row.combo)?.dkim_json ?? '[]', messages: row.messages })), domain, max);
+}
+
+export function querySourceDays(db: SqliteDatabase, prepare: (sql: string) => SqliteStatement, domain: string, since: Date, until: Date, filter?: SourceFilter): SourceDay[] {
+  const window = { domain, since: epochSeconds(since), until: epochSeconds(until) };
+  if (filter?.headerFrom !== undefined) return (prepare(HEADER_FROM_DAYS_SQL).all({ ...window, headerFrom: filter.headerFrom.toLowerCase() }) as SourceDayRow[]).map(sourceDayFromRow);
+  rollUpSenders(db, prepare, domain);
+  return (prepare(ROLLED_UP_DAYS_SQL).all(window) as SourceDayRow[]).map(sourceDayFromRow);
+}
+
+export function queryPublishedPolicyDays(prepare: (sql: string) => SqliteStatement, domain: string): PublishedPolicyDay[] {
+  return (prepare(publishedPolicyDaysSql('?')).all(domain) as PublishedPolicyDayRow[]).map(publishedPolicyDayFromRow);
 }
 
 export function queryPublishedPolicies(prepare: (sql: string) => SqliteStatement, domain: string): PublishedPolicyPeriod[] {

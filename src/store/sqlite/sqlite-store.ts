@@ -17,7 +17,10 @@ import type {
   AggregateWriter,
   DailyVolume,
   Provenance,
+  PublishedPolicyDay,
   PublishedPolicyPeriod,
+  SourceDay,
+  SourceFilter,
   RawInputRef,
   RecordFilter,
   ReportingStats,
@@ -34,7 +37,7 @@ import { SqlStoreBase } from '../sql/sql-store-base.js';
 import { AggregateStatements, beginAggregateWriter } from './aggregate-writer.js';
 import { rollUpDaily } from './daily-rollup.js';
 import { migrateSqlite } from './migrations.js';
-import { queryDkimSelectors, queryPublishedPolicies, queryReportingStats, querySourceStats, readSourceEnrichments, writeSourceEnrichments } from './sender-queries.js';
+import { queryDkimSelectors, queryPublishedPolicies, queryPublishedPolicyDays, queryReportingStats, querySourceDays, querySourceStats, readSourceEnrichments, writeSourceEnrichments } from './sender-queries.js';
 import { settle } from './settle.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-driver.js';
 import { openSqliteDatabase } from './sqlite-driver.js';
@@ -172,8 +175,16 @@ class SqliteStore extends SqlStoreBase implements StoreRoot {
     });
   }
 
-  sourceStats(domain: string, since: Date, until: Date, recentSince?: Date): Promise<SourceStats[]> {
-    return settle(() => querySourceStats(this.#db, this.#prepare, domain, since, until, recentSince));
+  sourceStats(domain: string, since: Date, until: Date, recentSince?: Date, filter?: SourceFilter): Promise<SourceStats[]> {
+    return settle(() => querySourceStats(this.#db, this.#prepare, domain, since, until, recentSince, filter));
+  }
+
+  sourceDays(domain: string, since: Date, until: Date, filter?: SourceFilter): Promise<SourceDay[]> {
+    return settle(() => querySourceDays(this.#db, this.#prepare, domain, since, until, filter));
+  }
+
+  listPublishedPolicyDays(domain: string): Promise<PublishedPolicyDay[]> {
+    return settle(() => queryPublishedPolicyDays(this.#prepare, domain));
   }
 
   reportingStats(domain: string, since: Date, until: Date): Promise<ReportingStats> {
