@@ -95,15 +95,26 @@ async function rejectSender(db: string, prefix: string): Promise<void> {
   }
 }
 
+/** A saved DNS check showing the record with its rua, as `dmarcpilot check` saves one. */
+async function saveCheck(db: string, text: string): Promise<void> {
+  const store = await openStore(db);
+  try {
+    await store.saveDomainCheck({ domain: 'example.com', checkedAt: new Date('2026-11-20T09:00:00Z'), errors: 0, warnings: 0, result: { records: { dmarc: { applied: { text } } } } });
+  } finally {
+    await store.close();
+  }
+}
+
 interface PlanJson {
   domain: string;
+  verdict: string;
   stage: string;
   ready: boolean;
   stageStart: string | null;
   published: { from: string };
   gates: { id: string; passes: boolean; value: number; threshold: number }[];
   blockers: { sender: string; messages: number; failing: number; gates: string[] }[];
-  next: { stage: string; record: string; warnings: Advice[]; why: Advice[] };
+  next: { stage: string; record: string; valid: boolean; errors: Advice[]; warnings: Advice[]; why: Advice[] };
   watch: Advice[];
   impact: { rfc9989Share: number; legitimate: { expected: { quarantined: number } }; suspicious: { expected: { quarantined: number } }; senders: { sender: string; legitimate: boolean }[] };
 }
@@ -118,18 +129,19 @@ test('plan --offline: a forgotten marketing platform and a spoofing botnet block
   assert.equal(plan.ready, false);
   const days = plan.gates.find((g) => g.id === 'days-at-stage');
   assert.ok(days && days.value >= 18 && days.passes, JSON.stringify(days));
-  assert.equal(plan.gates.find((g) => g.id === 'reporters')?.passes, true);
+  assert.equal(plan.gates.find((g) => g.id === 'coverage')?.passes, true);
   const marketing = plan.blockers.find((b) => b.sender === 'service:mailchimp');
   assert.ok(marketing, JSON.stringify(plan.blockers));
-  assert.ok(marketing.gates.includes('legitimate-pass-share'));
+  assert.ok(marketing.gates.includes('legitimate-senders'));
   assert.equal(marketing.failing, marketing.messages);
   const spoof = plan.blockers.find((b) => b.sender.startsWith('net:203.0.113.'));
   assert.ok(spoof, JSON.stringify(plan.blockers));
   assert.ok(spoof.gates.includes('unexplained-senders'));
   assert.equal(plan.next.stage, 'quarantine-50');
   assert.match(plan.next.record, /^v=DMARC1; p=quarantine; np=reject; t=y; pct=50/);
-  assert.deepEqual(plan.next.warnings.map((w) => [w.code, w.params]), [['next-copy-report-uris', { domain: 'example.com' }]]);
-  assert.match(plan.next.warnings[0]?.message ?? '', /rua/);
+  // Reports carry no rua and no check was saved: the record would stop every report, so it is not valid.
+  assert.equal(plan.next.valid, false);
+  assert.deepEqual(plan.next.errors.map((e) => e.code), ['next-report-uris-unknown']);
   assert.deepEqual(plan.next.why.map((w) => w.code), ['next-stage', 'next-np-reject']);
   assert.ok(plan.watch.some((w) => w.code === 'watch-new-senders' && w.params.domain === 'example.com'));
   // No advice of the plan (gates, blockers, next step, watch) names the program or an option.
@@ -144,10 +156,14 @@ test('plan --offline: the botnet rejected by the owner no longer blocks; the imp
   const spoof = first.blockers.find((b) => b.sender.startsWith('net:203.0.113.'));
   assert.ok(spoof);
   await rejectSender(db, spoof.sender);
+  // Without rua the next record is not valid (exit 1); a saved check gives the planner rua and ruf.
+  assert.equal(run(['plan', 'example.com', '--offline', '--json', '--db', db]).status, 1);
+  await saveCheck(db, 'v=DMARC1; p=quarantine; t=y; pct=25; rua=mailto:dmarc@example.com');
   const result = run(['plan', 'example.com', '--offline', '--json', '--db', db]);
   assert.equal(result.status, 0, result.stdout);
   const plan = JSON.parse(result.stdout) as PlanJson;
   assert.equal(plan.ready, true);
+  assert.equal(plan.verdict, 'ready');
   assert.deepEqual(plan.blockers, []);
   assert.ok(plan.impact.suspicious.expected.quarantined > 0);
   assert.equal(plan.impact.legitimate.expected.quarantined, 0);
@@ -157,10 +173,11 @@ test('plan --offline: the botnet rejected by the owner no longer blocks; the imp
   assert.equal(text.status, 0);
   assert.match(text.stdout, /example\.com: stage quarantine-25/);
   assert.match(text.stdout, /✓ legitimate-pass-share/);
-  assert.match(text.stdout, /_dmarc\.example\.com\. IN TXT "v=DMARC1; p=quarantine; np=reject; t=y; pct=50"/);
+  assert.match(text.stdout, /\nVerdict: READY for the next step\n/);
+  assert.match(text.stdout, /_dmarc\.example\.com\. IN TXT "v=DMARC1; p=quarantine; np=reject; t=y; pct=50; rua=mailto:dmarc@example\.com"/);
   assert.match(text.stdout, /Watch after the change:/);
   // The readable plan adds the commands and options the advice leaves out.
-  assert.match(text.stdout, /\n {2}! Planned from the reports' policy_published \(--offline\): reports do not carry rua or ruf/);
+  assert.match(text.stdout, /\n {2}! Planned from the reports' policy_published, which carries no rua or ruf: they are copied from the DNS check of 2026-11-20/);
   assert.match(text.stdout, /\n {2}- Aggregate reports over the next 14 days: the disposition of failing mail per sender \(dmarcpilot senders example\.com\) should match the simulation\.\n/);
   assert.match(text.stdout, /\n {2}- New senders \(dmarcpilot senders example\.com --new\): a system nobody listed shows up first as failing mail\.\n/);
   // A stricter gate from the command line turns it back to not ready.
@@ -174,10 +191,18 @@ test('plan without --offline: an unreachable resolver falls back to the reports\
   const port = (server.address() as { port: number }).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   const result = run(['plan', 'example.com', '--json', '--db', db, '--resolver', `127.0.0.1:${port}`, '--timeout', '100']);
-  assert.match(result.stderr, /planning from the newest reports' policy_published/);
+  assert.match(result.stderr, /DNS did not answer for _dmarc\.example\.com through resolver 127\.0\.0\.1:\d+ .*the published record is unknown, not absent\. Planning from the newest reports' policy_published/);
   const plan = JSON.parse(result.stdout) as PlanJson;
   assert.equal(plan.published.from, 'reports');
   assert.equal(plan.stage, 'quarantine-25');
+  assert.equal(plan.gates.find((g) => g.id === 'published-record')?.passes, false, 'unknown is never a basis for a step');
+  assert.equal(result.status, 1);
+  // With no reports either, what is published is unknown: an error (2), never "publish p=none".
+  const empty = join(mkdtempSync(join(tmpdir(), 'dmarcpilot-plan-')), 'empty.sqlite');
+  const unknown = run(['plan', 'example.com', '--json', '--db', empty, '--resolver', `127.0.0.1:${port}`, '--timeout', '100']);
+  assert.equal(unknown.status, 2, unknown.stderr);
+  assert.match(unknown.stderr, /what is published is unknown/);
+  assert.equal(unknown.stdout, '');
 });
 
 test('plan: bad usage exits 2', { skip }, () => {
@@ -200,7 +225,11 @@ test('plan printer: the readable plan puts back the command or option of every c
   const first = formatPlan(planRollout({ domain: 'example.com', published: undefined, senders: [crm], history, gates: DEFAULT_GATE_SETTINGS, now }));
   assert.match(first, /\n {2}! Add rua=mailto:ADDRESS with the address dmarcpilot receives reports on \(dmarcpilot serve or an IMAP mailbox\), or receivers send no aggregate reports\.\n/);
   assert.match(first, /\n {2}- The first aggregate reports for example\.com within a day or two of publishing; then run dmarcpilot senders example\.com\.\n/);
-  assert.match(first, /\n {4}- legitimate sender failing DMARC: 500 of 500 messages fail \(SPF for example\.com gave an error at the receivers \(temperror: DNS failed; permerror: a broken record or more than 10 DNS lookups\); run `dmarcpilot check example\.com`\.\)\n/);
+  assert.match(first, /\nVerdict: FIRST STEP: no DMARC record is published; the monitoring record \(p=none\) changes no delivery, so it is not gated: publish it now\n/);
+  assert.doesNotMatch(first, /Gates:|[✓✗]/, 'the first step shows no gates');
+  const staged = formatPlan(planRollout({ domain: 'example.com', published: record('v=DMARC1; p=quarantine; t=y; pct=10; rua=mailto:d@example.com'), senders: [crm], history, gates: DEFAULT_GATE_SETTINGS, now }));
+  assert.match(staged, /\n {4}- legitimate sender failing DMARC: 500 of 500 messages fail \(SPF for example\.com gave an error at the receivers \(temperror: DNS failed; permerror: a broken record or more than 10 DNS lookups\); run `dmarcpilot check example\.com`\.\); the next step would quarantine or reject about 125 of them\n/);
+  assert.match(staged, /\nVerdict: NOT READY \(\d of 7 gates fail\)\n/);
   const atReject = formatPlan(planRollout({ domain: 'example.com', published: record('v=DMARC1; p=reject'), senders: [], history, gates: DEFAULT_GATE_SETTINGS, now }));
   assert.match(atReject, /\n {2}- example\.com is at p=reject: keep watching for new senders \(dmarcpilot senders example\.com --new\) and legitimate mail failing, which is now rejected\.\n/);
   assert.equal(senderAdviceText(spfError), 'SPF for example.com gave an error at the receivers (temperror: DNS failed; permerror: a broken record or more than 10 DNS lookups); run `dmarcpilot check example.com`.');

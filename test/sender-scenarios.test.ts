@@ -100,8 +100,8 @@ test('scenario: a forgotten marketing platform fails SPF alignment (its own retu
     });
     assert.deepEqual(only(mailchimp.diagnosis, 'sender-spf-not-aligned'), {
       code: 'sender-spf-not-aligned',
-      params: { domain: 'example.com', spfDomains: ['mail20.mcsv.net', 'mail21.mcsv.net'], serviceReturnPath: true },
-      message: "SPF passes for mail20.mcsv.net and mail21.mcsv.net (the service's own return path), not for example.com: SPF is not aligned.",
+      params: { domain: 'example.com', spfDomains: ['mail20.mcsv.net', 'mail21.mcsv.net'], serviceReturnPath: true, spfCannotAlign: true },
+      message: "SPF passes for mail20.mcsv.net and mail21.mcsv.net, Mailchimp (Intuit)'s own return path, which it cannot move under example.com: its SPF never aligns, so DKIM signed with d=example.com is what makes its mail pass.",
     });
     // The catalogue's steps, one advice each, then where Mailchimp documents them.
     assert.deepEqual(codes(mailchimp.fix), ['service-align-step', 'service-align-step', 'service-align-step', 'service-documentation']);
@@ -195,7 +195,7 @@ test('scenario: a sender appearing after the policy change is new; once decided 
     assert.equal(vendor.state, 'new', 'first seen 7.5 days before now, but after the policy change of 2026-11-20');
     assert.equal(vendor.class, 'unknown');
     assert.equal(only(vendor.diagnosis, 'sender-dkim-not-aligned').message, 'DKIM is signed by newvendor.example, not example.com: DKIM is not aligned.');
-    assert.deepEqual(only(vendor.diagnosis, 'sender-spf-not-aligned').params, { domain: 'example.com', spfDomains: ['bounce.newvendor.example'], serviceReturnPath: false });
+    assert.deepEqual(only(vendor.diagnosis, 'sender-spf-not-aligned').params, { domain: 'example.com', spfDomains: ['bounce.newvendor.example'], serviceReturnPath: false, spfCannotAlign: false });
     assert.deepEqual(codes(vendor.fix), ['fix-approve-and-align', 'fix-sign-dkim', 'fix-return-path']);
     assert.deepEqual(vendor.fix[0]?.params, { domain: 'example.com', sender: 'domain:newvendor.example' });
     assert.equal(senderAdviceText(vendor.fix[0]), 'If this sender is yours, approve it (`dmarcpilot approve example.com domain:newvendor.example`) and align it:');
@@ -319,7 +319,7 @@ test('scenario: no advice sentence of the senders, or of plans made from them, n
     }
   }
   const seen = new Set(found.map((a) => a.code));
-  for (const code of ['sender-spf-error', 'fix-approve-if-yours', 'fix-approve-and-align', 'fix-sign-dkim', 'next-add-rua', 'next-copy-report-uris', 'watch-first-reports', 'watch-new-senders', 'watch-at-reject']) {
+  for (const code of ['sender-spf-error', 'fix-approve-if-yours', 'fix-approve-and-align', 'fix-sign-dkim', 'next-add-rua', 'watch-first-reports', 'watch-new-senders', 'watch-at-reject']) {
     assert.ok(seen.has(code), `the scenarios produce ${code} (whose CLI text has a command)`);
   }
   const offending = found.filter((a) => /dmarcpilot|(^|[\s(`])--[a-z]/i.test(a.message)).map((a) => `${a.code}: ${a.message}`);

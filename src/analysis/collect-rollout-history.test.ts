@@ -44,10 +44,16 @@ test('history ends at the window: policies first seen later are left out, later 
     listPublishedPolicies: () => Promise.resolve([period('none', first, new Date(change.getTime() - 1000)), period('quarantine', change, last)]),
     listDomainChecks: () => Promise.resolve({ items: [], next: null }),
     reportingStats: () => Promise.resolve({ reporters: [], headerFrom: [] }),
+    listPublishedPolicyDays: () =>
+      Promise.resolve([
+        { day: '2026-11-14', p: 'none', sp: null, np: null, pct: null, testing: null, reports: 2, reporters: 2, messages: 10 },
+        { day: '2026-11-20', p: 'quarantine', sp: null, np: null, pct: null, testing: null, reports: 2, reporters: 2, messages: 10 },
+      ]),
   } as unknown as Parameters<typeof collectRolloutHistory>[0];
   const until = new Date('2026-11-15T12:00:00Z');
   const { history, periods } = await collectRolloutHistory(store, 'example.com', { since: new Date('2026-10-16T12:00:00Z'), until });
   assert.deepEqual(periods.map((p) => p.p), ['none']);
   assert.equal(history.lastDataAt, until.toISOString(), 'the none period, seen until after the window, ends at it');
   assert.ok(history.observations.every((o) => Date.parse(o.at) <= until.getTime()));
+  assert.deepEqual(history.policyDays?.map((d) => d.day), ['2026-11-14'], 'days after the window are not history either');
 });

@@ -10,14 +10,14 @@
 import type { DmarcPolicy, DmarcRecord } from '../records/dmarc-record.js';
 import { parseDmarcRecord } from '../records/dmarc-record.js';
 import type { PublishedPolicyPeriod, Store } from '../store/store.js';
-import type { PolicyObservation, ReporterVolume, RolloutHistory, SubdomainVolume } from './rollout-history.js';
+import type { PolicyDay, PolicyObservation, ReporterVolume, RolloutHistory, SubdomainVolume } from './rollout-history.js';
 import type { PolicySnapshot } from '../evaluate/dmarc-ladder.js';
 import { recordFromPublished, snapshotFromRecord } from '../evaluate/dmarc-ladder.js';
 
 const POLICIES = new Set(['none', 'quarantine', 'reject']);
 const asPolicy = (value: string | null): DmarcPolicy | null => (value !== null && POLICIES.has(value) ? (value as DmarcPolicy) : null);
 
-function snapshotFromPeriod(period: PublishedPolicyPeriod): PolicySnapshot {
+function snapshotFromPeriod(period: Pick<PublishedPolicyPeriod, 'p' | 'sp' | 'np' | 'pct' | 'testing'>): PolicySnapshot {
   return { p: asPolicy(period.p), sp: asPolicy(period.sp), np: asPolicy(period.np), pct: period.pct, testing: period.testing === 'y' || period.testing === 'n' ? period.testing : null };
 }
 
@@ -70,12 +70,26 @@ export async function collectRolloutHistory(store: Store, domain: string, window
     observations.push({ at: period.firstSeen.toISOString(), source: 'report', policy }, { at: period.lastSeen.toISOString(), source: 'report', policy });
     if (lastDataAt === undefined || period.lastSeen > lastDataAt) lastDataAt = period.lastSeen;
   }
+  let lastCheckedRecord: { at: string; text: string } | undefined;
   for (const check of (await store.listDomainChecks(domain, { limit: 100 })).items) {
     if (check.checkedAt.getTime() > until) continue;
     const text = appliedRecordText(check.result);
     const record = text === undefined ? undefined : parseDmarcRecord(text).record;
-    if (record !== undefined) observations.push({ at: check.checkedAt.toISOString(), source: 'dns-check', policy: snapshotFromRecord(record) });
+    if (record === undefined || text === undefined) continue;
+    observations.push({ at: check.checkedAt.toISOString(), source: 'dns-check', policy: snapshotFromRecord(record) });
+    // Newest first: the first one found is the newest.
+    lastCheckedRecord ??= { at: check.checkedAt.toISOString(), text };
   }
+  const untilDay = new Date(until).toISOString().slice(0, 10);
+  const policyDays: PolicyDay[] = (await store.listPublishedPolicyDays(domain))
+    .filter((d) => d.day <= untilDay)
+    .map((d) => ({
+      day: d.day,
+      policy: snapshotFromPeriod(d),
+      messages: d.messages,
+      reports: d.reports,
+      reporters: d.reporters,
+    }));
   const stats = await store.reportingStats(domain, window.since, window.until);
   const reporters = new Map<string, { messages: number; rfc9989: boolean }>();
   for (const row of stats.reporters) {
@@ -97,7 +111,14 @@ export async function collectRolloutHistory(store: Store, domain: string, window
   const reporterList: ReporterVolume[] = [...reporters].map(([orgName, r]) => ({ orgName, ...r }));
   const subdomainList: SubdomainVolume[] = [...subdomains].map(([name, s]) => ({ domain: name, ...s }));
   return {
-    history: { observations, reporters: reporterList, subdomains: subdomainList, ...(lastDataAt !== undefined ? { lastDataAt: lastDataAt.toISOString() } : {}) },
+    history: {
+      observations,
+      policyDays,
+      reporters: reporterList,
+      subdomains: subdomainList,
+      ...(lastDataAt !== undefined ? { lastDataAt: lastDataAt.toISOString() } : {}),
+      ...(lastCheckedRecord !== undefined ? { lastCheckedRecord } : {}),
+    },
     periods,
   };
 }

@@ -142,11 +142,15 @@ function describeFailure(group: SenderGroup, domain: string): Advice[] {
     out.push(advice('sender-no-spf', { domain }, 'No SPF result for the envelope from was reported.'));
   } else if (otherSpfPass.length > 0 && totals.spfAlignedPass < totals.messages) {
     const own = service !== null && otherSpfPass.every((d) => (service.recognise.returnPathDomains ?? []).some((suffix) => matchesDomainSuffix(d, suffix)));
+    // A service that cannot move its return path to the customer's domain never aligns SPF: DKIM is the fix, not SPF.
+    const cannotAlign = own && service?.customReturnPath === false;
     out.push(
       advice(
         'sender-spf-not-aligned',
-        { domain, spfDomains: otherSpfPass, serviceReturnPath: own },
-        `SPF passes for ${listNames(otherSpfPass)} (${own ? "the service's own return path" : `a return path outside ${domain}`}), not for ${domain}: SPF is not aligned.`,
+        { domain, spfDomains: otherSpfPass, serviceReturnPath: own, spfCannotAlign: cannotAlign },
+        cannotAlign
+          ? `SPF passes for ${listNames(otherSpfPass)}, ${service?.name ?? 'the service'}'s own return path, which it cannot move under ${domain}: its SPF never aligns, so DKIM signed with d=${domain} is what makes its mail pass.`
+          : `SPF passes for ${listNames(otherSpfPass)} (${own ? "the service's own return path" : `a return path outside ${domain}`}), not for ${domain}: SPF is not aligned.`,
       ),
     );
   }

@@ -53,7 +53,8 @@ describe('planRollout scenarios', () => {
   it('a forgotten marketing platform blocks, named with its messages', () => {
     const p = plan({ senders: [googleWorkspace, forgottenMarketing] });
     assert.equal(p.ready, false);
-    assert.deepEqual(p.blockers.map((b) => [b.sender, b.messages, b.failing, b.gates]), [['service:mailchimp', 4000, 4000, ['legitimate-pass-share']]]);
+    assert.deepEqual(p.blockers.map((b) => [b.sender, b.messages, b.failing, b.gates]), [['service:mailchimp', 4000, 4000, ['legitimate-senders']]]);
+    assert.equal(p.verdict, 'not-ready');
     // The simulation says what the next step would do to it: 50% of its mail at RFC 7489 receivers.
     const row = p.impact?.senders.find((s) => s.sender === 'service:mailchimp');
     assert.deepEqual(row?.rfc7489, { quarantined: 2000, rejected: 0 });
@@ -64,9 +65,20 @@ describe('planRollout scenarios', () => {
     assert.match(affected?.message ?? '', /mostly from Mailchimp \(/);
     // The blocker quotes the sender's first diagnosis, and names its code.
     const reason = p.blockers[0]?.reasons[0];
-    assert.equal(reason?.code, 'blocker-legitimate-failing');
-    assert.deepEqual(reason?.params, { sender: 'service:mailchimp', failing: 4000, messages: 4000, diagnosis: 'sender-spf-not-aligned' });
-    assert.match(reason?.message ?? '', /^legitimate sender failing DMARC: 4,000 of 4,000 messages fail \(SPF passes for mcsv\.net/);
+    assert.equal(reason?.code, 'blocker-legitimate-harmed');
+    assert.deepEqual(reason?.params, {
+      sender: 'service:mailchimp',
+      failing: 4000,
+      messages: 4000,
+      since: null,
+      basis: 'window',
+      passShare: 0,
+      expectedHarmed: 2000,
+      observedQuarantined: 0,
+      observedRejected: 0,
+      diagnosis: 'sender-spf-not-aligned',
+    });
+    assert.match(reason?.message ?? '', /^legitimate sender failing DMARC: 4,000 of 4,000 messages fail \(SPF passes for mcsv\.net.*\); the next step would quarantine or reject about 2,000 of them$/);
   });
 
   it('a new sender after the last step blocks', () => {
@@ -76,10 +88,12 @@ describe('planRollout scenarios', () => {
     const gate = p.gates.find((g) => g.id === 'new-senders');
     assert.equal(gate?.passes, false);
     assert.deepEqual(p.blockers.map((b) => b.sender), ['service:sendgrid']);
-    assert.deepEqual(p.blockers[0]?.reasons.map((r) => [r.code, r.params]), [
-      ['blocker-new-sender', { sender: 'service:sendgrid', firstSeen: '2026-11-27', afterPolicyChange: true, failing: 60 }],
+    assert.deepEqual(p.blockers[0]?.gates, ['legitimate-senders', 'new-senders'], 'a known service failing all its mail also harms legitimate mail');
+    assert.deepEqual(p.blockers[0]?.reasons[1] && [p.blockers[0].reasons[1].code, p.blockers[0].reasons[1].params], [
+      'blocker-new-sender',
+      { sender: 'service:sendgrid', firstSeen: '2026-11-27', afterPolicyChange: true, failing: 60 },
     ]);
-    assert.match(p.blockers[0]?.reasons[0]?.message ?? '', /after the last policy change/);
+    assert.match(p.blockers[0]?.reasons[1]?.message ?? '', /after the last policy change/);
   });
 
   it('a spoofing botnet blocks while undecided; rejected it does not, and the impact shows it quarantined', () => {
@@ -102,7 +116,7 @@ describe('planRollout scenarios', () => {
   it('a step taken days ago: not enough days at the stage', () => {
     const p = plan({ history: history([['2026-09-01', `v=DMARC1; p=none; rua=${RUA}`], ['2026-11-25', Q25]]) });
     const days = p.gates.find((g) => g.id === 'days-at-stage');
-    assert.equal(days?.value, 5);
+    assert.equal(days?.value, 6, 'calendar days 25 to 30 November');
     assert.equal(p.ready, false);
     assert.deepEqual(p.blockers, []);
   });
@@ -113,10 +127,11 @@ describe('planRollout scenarios', () => {
     assert.equal(p.gates.find((g) => g.id === 'days-at-stage')?.value, 0);
   });
 
-  it('too few reporters', () => {
-    const p = plan({ history: { ...history([['2026-09-01', Q25]]), reporters: [{ orgName: 'google.com', messages: 100, rfc9989: false }] } });
-    assert.equal(p.gates.find((g) => g.id === 'reporters')?.passes, false);
+  it('too little coverage: one small reporter with a few messages', () => {
+    const p = plan({ history: { ...history([['2026-09-01', Q25]]), reporters: [{ orgName: 'small.example', messages: 60, rfc9989: false }] } });
+    assert.equal(p.gates.find((g) => g.id === 'coverage')?.passes, false);
     assert.equal(p.ready, false);
+    assert.equal(p.verdict, 'not-ready');
   });
 
   it('pct without t=y: the next record does not loosen RFC 9989 receivers (no t=y) and says so', () => {
@@ -172,11 +187,21 @@ describe('planRollout scenarios', () => {
     assert.doesNotMatch(p.next?.record ?? '', /np=|sp=/);
   });
 
-  it('planned from reports (--offline): rua is unknown and the plan says to copy it', () => {
+  it('planned from reports (--offline) with rua unknown: the next record is not valid, it would stop every report', () => {
     const p = plan({ published: record('v=DMARC1; p=quarantine; pct=25; t=y'), publishedFrom: 'reports' });
     assert.equal(p.published.from, 'reports');
-    assert.deepEqual(p.next?.warnings.map((w) => [w.code, w.params]), [['next-copy-report-uris', { domain: 'example.com' }]]);
-    assert.match(p.next?.warnings[0]?.message ?? '', /copy them from the record you publish today/);
+    assert.equal(p.next?.valid, false);
+    assert.deepEqual(p.next?.errors.map((e) => e.code), ['next-report-uris-unknown']);
+    assert.match(p.next?.errors[0]?.message ?? '', /would stop every report/);
+    assert.equal(p.ready, false);
+  });
+
+  it('planned from reports (--offline): rua and ruf come from the newest saved DNS check', () => {
+    const checked = { at: '2026-11-20T09:00:00.000Z', text: `v=DMARC1; p=quarantine; pct=25; t=y; rua=${RUA}; ruf=mailto:ruf@example.com` };
+    const p = plan({ published: record('v=DMARC1; p=quarantine; pct=25; t=y'), publishedFrom: 'reports', history: { ...history([['2026-09-01', Q25]]), lastCheckedRecord: checked } });
+    assert.equal(p.next?.valid, true);
+    assert.equal(p.next?.record, `v=DMARC1; p=quarantine; np=reject; t=y; pct=50; rua=${RUA}; ruf=mailto:ruf@example.com`);
+    assert.deepEqual(p.next?.warnings.map((w) => w.code), ['next-report-uris-from-check']);
   });
 
   it('no record at all: publish p=none first', () => {
@@ -198,7 +223,8 @@ describe('planRollout scenarios', () => {
     assert.equal(p.stage, 'reject');
     assert.equal(p.next, null);
     assert.equal(p.impact, null);
-    assert.equal(p.ready, true);
+    assert.equal(p.verdict, 'final');
+    assert.equal(p.ready, false, 'nothing to publish');
     assert.deepEqual(p.watch.map((w) => [w.code, w.params]), [['watch-at-reject', { domain: 'example.com' }], ['watch-keep-rua', {}]]);
   });
 
@@ -227,7 +253,15 @@ describe('planRollout scenarios', () => {
 
   it('gate details are advice with the measured value and the threshold', () => {
     const p = plan({ senders: [googleWorkspace, forgottenMarketing] });
-    assert.deepEqual(p.gates.map((g) => g.detail.code), ['gate-days-at-stage', 'gate-legitimate-pass-share', 'gate-unexplained-senders', 'gate-new-senders', 'gate-reporters']);
+    assert.deepEqual(p.gates.map((g) => g.detail.code), [
+      'gate-published-record',
+      'gate-days-at-stage',
+      'gate-legitimate-pass-share',
+      'gate-legitimate-senders',
+      'gate-unexplained-senders',
+      'gate-new-senders',
+      'gate-coverage',
+    ]);
     for (const g of p.gates) {
       assert.equal(g.detail.params.value, g.value, g.id);
       assert.equal(g.detail.params.threshold, g.threshold, g.id);

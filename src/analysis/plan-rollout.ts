@@ -14,15 +14,16 @@ import { adviseDmarcRecord } from '../evaluate/dmarc-advice.js';
 import type { DmarcBuildOptions } from '../records/dmarc-build.js';
 import { buildDmarcRecord } from '../records/dmarc-build.js';
 import type { DmarcPolicy, DmarcRecord } from '../records/dmarc-record.js';
+import { parseDmarcRecord } from '../records/dmarc-record.js';
 import { formatTxtZoneLine, splitTxtStrings } from '../records/txt-strings.js';
-import type { GateBlocker, GateId, GateResult, GateSettings } from './readiness-gates.js';
-import { evaluateGates } from './readiness-gates.js';
+import type { CurrentEvidence, GateBlocker, GateId, GateResult, GateSettings, ObservedHarm, PublishedSource } from './readiness-gates.js';
+import { countFailing, evaluateGates, isLegitimate } from './readiness-gates.js';
 import type { RolloutHistory, SubdomainVolume } from './rollout-history.js';
-import { computeRfc9989Share, findStageStart } from './rollout-history.js';
+import { computeRfc9989Share, countStageDays, findStageStart, findStageStartFromDays } from './rollout-history.js';
 import type { RolloutOptions, RolloutStageId } from '../evaluate/dmarc-ladder.js';
-import { DEFAULT_ROLLOUT_OPTIONS, addNpReject, describePolicyEffect, formatShare, identifyStage, ladderStep, snapshotFromRecord, stageSubdomainPolicy } from '../evaluate/dmarc-ladder.js';
+import { DEFAULT_ROLLOUT_OPTIONS, addNpReject, computePolicyEffect, describePolicyEffect, formatShare, identifyStage, ladderStep, snapshotFromRecord, stageSubdomainPolicy } from '../evaluate/dmarc-ladder.js';
 import type { SenderSummary } from './sender-model.js';
-import type { ImpactSimulation } from './simulate-impact.js';
+import type { ImpactCount, ImpactSimulation } from './simulate-impact.js';
 import { simulateImpact } from './simulate-impact.js';
 
 export interface PlanInput {
@@ -39,7 +40,55 @@ export interface PlanInput {
   readonly now: Date;
   /** Length of the simulation window in days (for the output). */
   readonly days?: number;
+  /** How sure the record is: from DNS, from the reports (offline, or because DNS did not answer or showed none), or none published. */
+  readonly publishedSource?: PublishedSource;
+  /** Per sender key, its mail per UTC day over the window (store: sourceDays), for judging it on its mail since its last change. */
+  readonly senderDays?: ReadonlyMap<string, readonly SenderDay[]>;
+  /** Per sender key, when its current decision was made (ISO 8601). */
+  readonly decidedAt?: ReadonlyMap<string, string>;
+  /** The senders over the current stage only (since stageStartOf), for what the stage did to their mail. */
+  readonly stageSenders?: readonly SenderSummary[];
+  /** The domain does not exist (NXDOMAIN): nothing to plan. */
+  readonly domainMissing?: boolean;
 }
+
+/** One sender's mail on one UTC day. */
+export interface SenderDay {
+  readonly day: string;
+  readonly messages: number;
+  readonly dmarcPass: number;
+}
+
+/** What the current stage did to one sender's mail since it began, beside what the simulation of the published record predicted. */
+export interface StageOutcomeSender {
+  readonly sender: string;
+  readonly label: string;
+  readonly class: SenderSummary['class'];
+  readonly legitimate: boolean;
+  readonly messages: number;
+  readonly failing: number;
+  /** From the reports' dispositions. */
+  readonly observed: ImpactCount;
+  readonly predicted: ImpactCount;
+}
+
+/** The current stage's outcome since it began (null at p=none or before any report shows the stage). */
+export interface StageOutcome {
+  readonly since: string;
+  readonly record: string;
+  /** Senders with failing mail or mail quarantined or rejected, most harmed first. */
+  readonly senders: readonly StageOutcomeSender[];
+  readonly legitimate: { readonly messages: number; readonly observed: ImpactCount; readonly predicted: ImpactCount };
+  readonly suspicious: { readonly messages: number; readonly observed: ImpactCount; readonly predicted: ImpactCount };
+}
+
+/**
+ * The plan's answer, which the CLI's exit status follows (docs/senders.md): `ready` (every gate
+ * passes and the next record is valid), `not-ready`, `first-step` (no record is published: the
+ * monitoring record changes no delivery, so it is not gated), `no-data` (nothing to judge: no
+ * reports in the window, or the domain does not exist), `final` (at p=reject: no next step).
+ */
+export type PlanVerdict = 'ready' | 'not-ready' | 'first-step' | 'no-data' | 'final';
 
 /** A sender in the way of the next step, with every gate it holds shut. */
 export interface PlanBlocker {
@@ -52,6 +101,8 @@ export interface PlanBlocker {
   readonly gates: readonly GateId[];
   /** Why it blocks, one per gate it holds shut (`blocker-*`). */
   readonly reasons: readonly Advice[];
+  /** The sender's fix, step by step (empty when deciding on it is what is needed). */
+  readonly fix: readonly Advice[];
 }
 
 export interface NextStep {
@@ -91,7 +142,12 @@ export interface RolloutPlan {
   readonly stageNotes: readonly Advice[];
   /** When the current stage began (ISO 8601), null when no data shows it yet. */
   readonly stageStart: string | null;
+  /** Calendar days of report data at the current stage. */
+  readonly stageDays: number;
+  readonly verdict: PlanVerdict;
+  /** True only when `verdict` is `ready` or `first-step`: the next record may be published now. */
   readonly ready: boolean;
+  /** Every gate; empty at the first step (not gated) and for a domain that does not exist. */
   readonly gates: readonly GateResult[];
   readonly blockers: readonly PlanBlocker[];
   /** Null at the last stage. */
@@ -99,6 +155,8 @@ export interface RolloutPlan {
   /** The next record simulated on the window's mail; null at the last stage. */
   readonly impact: ImpactSimulation | null;
   readonly subdomains: readonly SubdomainStatus[];
+  /** What the current stage did since it began, beside the prediction. */
+  readonly currentStage: StageOutcome | null;
   /** What to watch after publishing the next record (`watch-*`). */
   readonly watch: readonly Advice[];
 }
@@ -106,37 +164,101 @@ export interface RolloutPlan {
 const LEVEL: Readonly<Record<DmarcPolicy, number>> = { none: 0, quarantine: 1, reject: 2 };
 const count = (n: number): string => Math.round(n).toLocaleString('en-GB');
 
+/** When the current stage began, as the planner judges it (the app fetches the stage's senders from it). */
+export function stageStartOf(published: DmarcRecord | undefined, history: RolloutHistory): Date | undefined {
+  if (published === undefined) return undefined;
+  const stage = identifyStage(published).stage;
+  const snapshot = snapshotFromRecord(published);
+  return history.policyDays !== undefined && history.policyDays.length > 0
+    ? findStageStartFromDays(history.policyDays, history.observations, stage, snapshot)
+    : findStageStart(history.observations, stage, snapshot);
+}
+
+/** Days with mail a sender needs after a change before it is judged on that mail alone… */
+const MIN_EVIDENCE_DAYS = 3;
+/** …or two days with mail at least this many days apart. */
+const MIN_EVIDENCE_SPAN = 7;
+
+/**
+ * A sender's mail since its last change: the latest of the day its fix was first seen passing
+ * (the day after its last failing day), its decision and the stage's start, with enough mail
+ * after it to judge; else the whole window.
+ */
+export function currentEvidence(sender: SenderSummary, days: readonly SenderDay[] | undefined, cuts: { stageStart?: Date; decidedAt?: string }, passShare: number): CurrentEvidence {
+  const window: CurrentEvidence = { since: null, basis: 'window', messages: sender.messages, dmarcPass: Math.min(sender.dmarcPass, sender.messages) };
+  if (days === undefined || days.length === 0) return window;
+  const sorted = [...days].filter((d) => d.messages > 0).sort((a, b) => (a.day < b.day ? -1 : 1));
+  const candidates: { since: string; basis: CurrentEvidence['basis'] }[] = [];
+  let lastFail = -1;
+  sorted.forEach((d, i) => {
+    if (d.dmarcPass / d.messages < passShare) lastFail = i;
+  });
+  const afterFail = sorted[lastFail + 1];
+  if (lastFail >= 0 && afterFail !== undefined) candidates.push({ since: afterFail.day, basis: 'fixed' });
+  if (cuts.stageStart !== undefined) candidates.push({ since: cuts.stageStart.toISOString().slice(0, 10), basis: 'stage' });
+  if (cuts.decidedAt !== undefined) candidates.push({ since: cuts.decidedAt.slice(0, 10), basis: 'decision' });
+  candidates.sort((a, b) => (a.since > b.since ? -1 : a.since < b.since ? 1 : 0));
+  for (const cut of candidates) {
+    const after = sorted.filter((d) => d.day >= cut.since);
+    const first = after[0];
+    const last = after[after.length - 1];
+    const span = first === undefined || last === undefined ? 0 : (Date.parse(last.day) - Date.parse(first.day)) / 86_400_000;
+    if (after.length >= MIN_EVIDENCE_DAYS || (after.length >= 2 && span >= MIN_EVIDENCE_SPAN)) {
+      const messages = after.reduce((n, d) => n + d.messages, 0);
+      return { since: cut.since, basis: cut.basis, messages, dmarcPass: Math.min(messages, after.reduce((n, d) => n + d.dmarcPass, 0)) };
+    }
+  }
+  return window;
+}
+
 /** Plans the next step for the domain. */
 export function planRollout(input: PlanInput): RolloutPlan {
   const options: RolloutOptions = { ...DEFAULT_ROLLOUT_OPTIONS, ...input.options };
   const domain = input.domain.toLowerCase();
   const identified = identifyStage(input.published);
-  const stageStart = input.published === undefined ? undefined : findStageStart(input.history.observations, identified.stage, snapshotFromRecord(input.published));
+  const stageStart = stageStartOf(input.published, input.history);
   const lastDataAt = input.history.lastDataAt !== undefined ? new Date(input.history.lastDataAt) : undefined;
-  const gates = evaluateGates({
-    senders: input.senders,
-    settings: input.gates,
-    now: input.now,
-    stageStart,
-    ...(lastDataAt !== undefined ? { lastDataAt } : {}),
-    reporters: input.history.reporters.map((r) => r.orgName),
-  });
-  const blockers = mergeBlockers(gates);
   const subdomains = describeSubdomains(input.history.subdomains, input.gates);
   const days = input.days ?? 30;
   const rfc9989Share = computeRfc9989Share(input.history.reporters);
-  let next: NextStep | null = null;
-  let impact: ImpactSimulation | null = null;
-  let ready = gates.every((g) => g.passes);
-  const built = buildNextStep(domain, input.published, options, subdomains, input);
-  if (input.published === undefined) {
-    next = built?.step ?? null;
-    ready = next?.valid ?? false;
-  } else if (built !== undefined) {
-    next = built.step;
-    if (built.record !== undefined) impact = simulateImpact(input.senders, built.record, { rfc9989Share, days });
-    ready = ready && next.valid;
+  const publishedSource: PublishedSource = input.publishedSource ?? (input.published === undefined ? 'none' : input.publishedFrom === 'reports' ? 'reports-offline' : 'dns');
+  const built = input.domainMissing ? undefined : buildNextStep(domain, input.published, options, subdomains, input);
+  const next: NextStep | null = built?.step ?? null;
+  const nextRecord = built?.record;
+  const impact = input.published !== undefined && nextRecord !== undefined ? simulateImpact(input.senders, nextRecord, { rfc9989Share, days }) : null;
+  const evidence = new Map<string, CurrentEvidence>();
+  for (const s of input.senders) {
+    const decidedAt = input.decidedAt?.get(s.key);
+    evidence.set(s.key, currentEvidence(s, input.senderDays?.get(s.key), { ...(stageStart !== undefined ? { stageStart } : {}), ...(decidedAt !== undefined ? { decidedAt } : {}) }, input.gates.minLegitimatePassShare));
   }
+  const currentStage = describeStageOutcome(input, stageStart, rfc9989Share, lastDataAt ?? input.now);
+  const observed = new Map<string, ObservedHarm>((input.stageSenders ?? []).map((s) => [s.key, observedHarm(s)]));
+  const gated = input.published !== undefined && !input.domainMissing;
+  const gates = gated
+    ? evaluateGates({
+        senders: input.senders,
+        settings: input.gates,
+        now: input.now,
+        stageStart,
+        ...(lastDataAt !== undefined ? { lastDataAt } : {}),
+        reporters: input.history.reporters,
+        evidence,
+        observed,
+        nextEffect: nextRecord === undefined ? null : { rfc7489: computePolicyEffect(nextRecord, 'rfc7489'), rfc9989: computePolicyEffect(nextRecord, 'rfc9989') },
+        publishedSource,
+      })
+    : [];
+  const blockers = mergeBlockers(gates);
+  const noData = input.domainMissing === true || (gated && input.senders.length === 0 && input.history.reporters.length === 0);
+  const verdict: PlanVerdict = noData
+    ? 'no-data'
+    : input.published === undefined
+      ? 'first-step'
+      : next === null
+        ? 'final'
+        : gates.every((g) => g.passes) && next.valid
+          ? 'ready'
+          : 'not-ready';
   return {
     domain,
     generatedAt: input.now.toISOString(),
@@ -145,14 +267,54 @@ export function planRollout(input: PlanInput): RolloutPlan {
     stageExact: identified.exact,
     stageNotes: identified.notes,
     stageStart: stageStart?.toISOString() ?? null,
-    ready,
+    stageDays: countStageDays(stageStart, lastDataAt ?? input.now),
+    verdict,
+    ready: verdict === 'ready' || (verdict === 'first-step' && next?.valid === true),
     gates,
     blockers,
-    next,
-    impact,
+    next: noData ? null : next,
+    impact: noData ? null : impact,
     subdomains,
-    watch: next === null ? watchAtFinalStage(domain) : describeWatch(domain, input, next, impact, rfc9989Share),
+    currentStage,
+    watch: noData ? [] : next === null ? watchAtFinalStage(domain) : describeWatch(domain, input, next, impact, rfc9989Share),
   };
+}
+
+/** What receivers did to a sender's mail, from the dispositions of its reports. */
+function observedHarm(sender: SenderSummary): ObservedHarm {
+  const d = sender.dispositions ?? {};
+  return { quarantined: d.quarantine ?? 0, rejected: d.reject ?? 0 };
+}
+
+/** The stage's outcome since it began: observed dispositions beside the simulation of the published record on the same mail. */
+function describeStageOutcome(input: PlanInput, stageStart: Date | undefined, rfc9989Share: number, end: Date): StageOutcome | null {
+  if (input.published === undefined || stageStart === undefined || input.stageSenders === undefined) return null;
+  if (identifyStage(input.published).stage === 'none') return null;
+  const predicted = simulateImpact(input.stageSenders, input.published, { rfc9989Share, days: countStageDays(stageStart, end) });
+  const predictedOf = new Map(predicted.senders.map((s) => [s.sender, s.expected]));
+  const senders: StageOutcomeSender[] = input.stageSenders
+    .map((s) => ({
+      sender: s.key,
+      label: s.label,
+      class: s.class,
+      legitimate: isLegitimate(s),
+      messages: s.messages,
+      failing: countFailing(s),
+      observed: observedHarm(s),
+      predicted: predictedOf.get(s.key) ?? { quarantined: 0, rejected: 0 },
+    }))
+    .filter((s) => s.failing > 0 || s.observed.quarantined + s.observed.rejected > 0);
+  const harm = (x: StageOutcomeSender): number => x.observed.quarantined + x.observed.rejected;
+  senders.sort((a, b) => Number(b.legitimate) - Number(a.legitimate) || harm(b) - harm(a) || b.failing - a.failing || (a.sender < b.sender ? -1 : 1));
+  const totals = (legitimate: boolean) => {
+    const rows = senders.filter((x) => x.legitimate === legitimate);
+    const sum = (pick: (x: StageOutcomeSender) => ImpactCount): ImpactCount => ({
+      quarantined: Math.round(rows.reduce((n, x) => n + pick(x).quarantined, 0) * 100) / 100,
+      rejected: Math.round(rows.reduce((n, x) => n + pick(x).rejected, 0) * 100) / 100,
+    });
+    return { messages: input.stageSenders?.filter((x) => isLegitimate(x) === legitimate).reduce((n, x) => n + x.messages, 0) ?? 0, observed: sum((x) => x.observed), predicted: sum((x) => x.predicted) };
+  };
+  return { since: stageStart.toISOString(), record: input.published.text, senders, legitimate: totals(true), suspicious: totals(false) };
 }
 
 function mergeBlockers(gates: readonly GateResult[]): PlanBlocker[] {
@@ -166,7 +328,7 @@ function mergeBlockers(gates: readonly GateResult[]): PlanBlocker[] {
     }
   }
   return [...merged.values()]
-    .map(({ blocker: b, gates: ids, reasons }) => ({ sender: b.sender, label: b.label, class: b.class, messages: b.messages, failing: b.failing, firstSeen: b.firstSeen, gates: ids, reasons }))
+    .map(({ blocker: b, gates: ids, reasons }) => ({ sender: b.sender, label: b.label, class: b.class, messages: b.messages, failing: b.failing, firstSeen: b.firstSeen, gates: ids, reasons, fix: b.fix }))
     .sort((a, b) => b.failing - a.failing || (a.sender < b.sender ? -1 : 1));
 }
 
@@ -197,14 +359,25 @@ function buildNextStep(domain: string, published: DmarcRecord | undefined, optio
         'Add rua=mailto:ADDRESS with the address this installation receives reports on (its SMTP listener or an IMAP mailbox), or receivers send no aggregate reports.',
       ),
     );
-  } else if (input.publishedFrom === 'reports') {
-    warnings.push(
-      advice(
-        'next-copy-report-uris',
-        { domain },
-        "Planned from the reports' policy_published: reports do not carry rua or ruf, so copy them from the record you publish today before publishing this one.",
-      ),
-    );
+  }
+  // Reports do not carry rua or ruf: a record built from them must never drop the domain's reporting addresses.
+  let urisUnknown = false;
+  if (published !== undefined && input.publishedFrom === 'reports' && published.aggregateUris.length === 0) {
+    const checked = input.history.lastCheckedRecord;
+    const saved = checked === undefined ? undefined : parseDmarcRecord(checked.text).record;
+    if (saved !== undefined && saved.aggregateUris.length > 0) {
+      base.aggregateUris = saved.aggregateUris.map((u) => u.text);
+      if (saved.failureUris.length > 0) base.failureUris = saved.failureUris.map((u) => u.text);
+      warnings.push(
+        advice(
+          'next-report-uris-from-check',
+          { domain, checkedAt: checked?.at ?? null, rua: base.aggregateUris, ruf: base.failureUris ?? [] },
+          `Planned from the reports' policy_published, which carries no rua or ruf: they are copied from the DNS check of ${checked?.at.slice(0, 10) ?? '?'}; make sure they are still the addresses you publish today.`,
+        ),
+      );
+    } else {
+      urisUnknown = true;
+    }
   }
   const nextLevel = LEVEL[stage.tags.policy];
   const spWhy: Advice[] = [];
@@ -225,6 +398,15 @@ function buildNextStep(domain: string, published: DmarcRecord | undefined, optio
   const errors = findings
     .filter((f) => f.severity === 'error')
     .map((f) => advice(f.code, { severity: f.severity, name: f.name ?? null, location: f.location ?? null, fix: f.fix, rfc: f.rfc }, f.message));
+  if (urisUnknown) {
+    errors.push(
+      advice(
+        'next-report-uris-unknown',
+        { domain, stage: stage.id },
+        "Planned from the reports' policy_published, which carries no rua or ruf, and no saved DNS check shows them: published as it stands this record would stop every report. Add the domain's rua (and ruf) before publishing it.",
+      ),
+    );
+  }
   if (build.parse.record.aggregateUris.length === 0 && published !== undefined && input.publishedFrom !== 'reports') {
     warnings.push(advice('next-no-rua', {}, 'The record has no rua: receivers send no aggregate reports, and the next steps cannot be planned.'));
   }

@@ -10,7 +10,11 @@ import type { Advice } from '../core/advice.js';
 import { advice } from '../core/advice.js';
 import type { Problem } from '../core/problem.js';
 import { problem } from '../core/problem.js';
+import { countStageDays } from './rollout-history.js';
 import type { SenderSummary } from './sender-model.js';
+
+/** Override reasons under which receivers let failing mail through (forwarding, local policy): it would be again. */
+export const EXEMPT_OVERRIDES: ReadonlySet<string> = new Set(['forwarded', 'mailing_list', 'trusted_forwarder', 'local_policy']);
 
 export interface GateSettings {
   /** Days of reports at the current stage before the next step. */
@@ -23,8 +27,12 @@ export interface GateSettings {
   readonly unexplainedMaxMessages: number;
   /** An undecided sender with failing mail first seen within this many days blocks. */
   readonly newSenderDays: number;
-  /** Distinct reporting organisations needed over the window. */
+  /** Coverage: distinct reporting organisations that suffice when the large mailbox providers report little… */
   readonly minReporters: number;
+  /** …or the share (0–1) of the reported volume from large mailbox providers (Google, Microsoft, Yahoo, …) that suffices… */
+  readonly minLargeProviderShare: number;
+  /** …and, either way, at least this many reported messages. */
+  readonly minCoverageMessages: number;
 }
 
 export const DEFAULT_GATE_SETTINGS: GateSettings = {
@@ -34,6 +42,8 @@ export const DEFAULT_GATE_SETTINGS: GateSettings = {
   unexplainedMaxMessages: 100,
   newSenderDays: 7,
   minReporters: 3,
+  minLargeProviderShare: 0.3,
+  minCoverageMessages: 100,
 };
 
 const SETTING_RULES: Readonly<Record<keyof GateSettings, { readonly share: boolean }>> = {
@@ -43,6 +53,8 @@ const SETTING_RULES: Readonly<Record<keyof GateSettings, { readonly share: boole
   unexplainedMaxMessages: { share: false },
   newSenderDays: { share: false },
   minReporters: { share: false },
+  minLargeProviderShare: { share: true },
+  minCoverageMessages: { share: false },
 };
 
 /**
@@ -79,7 +91,7 @@ export function resolveGateSettings(...layers: readonly unknown[]): { settings: 
   return { settings: settings as unknown as GateSettings, problems };
 }
 
-export type GateId = 'days-at-stage' | 'legitimate-pass-share' | 'unexplained-senders' | 'new-senders' | 'reporters';
+export type GateId = 'published-record' | 'days-at-stage' | 'legitimate-pass-share' | 'legitimate-senders' | 'unexplained-senders' | 'new-senders' | 'coverage';
 
 /** A sender holding a gate shut. */
 export interface GateBlocker {
@@ -92,8 +104,10 @@ export interface GateBlocker {
   /** Its messages failing DMARC over the window. */
   readonly failing: number;
   readonly firstSeen: string;
-  /** Why it blocks: `blocker-legitimate-failing`, `blocker-unexplained-sender` or `blocker-new-sender`. */
+  /** Why it blocks: `blocker-legitimate-harmed`, `blocker-unexplained-sender` or `blocker-new-sender`. */
   readonly reason: Advice;
+  /** What to do about it: the sender's fix (docs/advice-codes.md), empty when deciding on it is the fix. */
+  readonly fix: readonly Advice[];
 }
 
 export interface GateResult {
@@ -114,6 +128,25 @@ export interface GateResult {
   readonly blockers: readonly GateBlocker[];
 }
 
+/** A sender's mail since its last change (its fix first seen passing, a decision, the stage change), or over the window. */
+export interface CurrentEvidence {
+  /** First UTC day counted (`YYYY-MM-DD`); null: the whole window. */
+  readonly since: string | null;
+  /** What that day is: `window`, `fixed` (first day of the passing run after its last failing day), `decision` or `stage`. */
+  readonly basis: 'window' | 'fixed' | 'decision' | 'stage';
+  readonly messages: number;
+  readonly dmarcPass: number;
+}
+
+/** What the current stage did to a sender's mail since it began, as the reports' dispositions show it. */
+export interface ObservedHarm {
+  readonly quarantined: number;
+  readonly rejected: number;
+}
+
+/** How sure the planner is of the published record (plan-domain.ts): from DNS, or from the reports and why. */
+export type PublishedSource = 'dns' | 'reports-offline' | 'reports-dns-unknown' | 'reports-dns-absent' | 'none';
+
 export interface GateInput {
   readonly senders: readonly SenderSummary[];
   readonly settings: GateSettings;
@@ -122,10 +155,18 @@ export interface GateInput {
   readonly stageStart: Date | undefined;
   /** Where the data ends (newest report); defaults to now. */
   readonly lastDataAt?: Date;
-  readonly reporters: readonly string[];
+  /** Reporting organisations over the window with their messages. */
+  readonly reporters: readonly { readonly orgName: string; readonly messages: number }[];
+  /** Per sender key, its current evidence; a sender without one is judged on the window. */
+  readonly evidence?: ReadonlyMap<string, CurrentEvidence>;
+  /** Per sender key, what receivers quarantined and rejected since the stage began. */
+  readonly observed?: ReadonlyMap<string, ObservedHarm>;
+  /** What the next record does to failing mail, per generation; null at the last stage (nothing to harm). */
+  readonly nextEffect?: { readonly rfc7489: { quarantine: number; reject: number }; readonly rfc9989: { quarantine: number; reject: number } } | null;
+  /** Where the published record was read from; default `dns`. */
+  readonly publishedSource?: PublishedSource;
 }
 
-const DAY_MS = 86_400_000;
 
 /** Legitimate mail: the owner approved it, or it is aligned, a known service, or forwarded — unless the owner rejected it. */
 export function isLegitimate(sender: SenderSummary): boolean {
@@ -139,32 +180,90 @@ function isOwnersMail(sender: SenderSummary): boolean {
   return isLegitimate(sender) && (sender.decision === 'approved' || sender.class !== 'forwarded');
 }
 
+/**
+ * Undecided, not yet classified, but some of its mail passes aligned DKIM or SPF for the domain:
+ * a system of the owner's that is partly set up (a spoofer cannot produce an aligned pass).
+ */
+export function isAlignedCapable(sender: SenderSummary): boolean {
+  return sender.decision === null && sender.class === 'unknown' && (sender.dkimAlignedPass > 0 || sender.spfAlignedPass > 0);
+}
+
+/** The owner's mail whose failures are harm: approved, aligned, a known service, or aligned-capable. */
+export function isOwnersLegitimateMail(sender: SenderSummary): boolean {
+  return isOwnersMail(sender) || isAlignedCapable(sender);
+}
+
+/**
+ * The diagnosis that names the cause to fix: the first that is not a consequence of a service's
+ * design (SPF that cannot align because the service keeps its own return path: its DKIM is the
+ * fix) nor a progress note.
+ */
+export function primaryCause(sender: SenderSummary): Advice | undefined {
+  return sender.diagnosis.find((d) => d.params.spfCannotAlign !== true && d.code !== 'sender-fix-taking-effect') ?? sender.diagnosis[0];
+}
+
 export function countFailing(sender: SenderSummary): number {
   return Math.max(0, sender.messages - sender.dmarcPass);
 }
 
 const percent = (share: number): string => `${(Math.round(share * 1000) / 10).toString()}%`;
 const count = (n: number): string => n.toLocaleString('en-GB');
+const DAY_MS = 86_400_000;
 
-function blocker(sender: SenderSummary, reason: Advice): GateBlocker {
-  return { sender: sender.key, label: sender.label, class: sender.class, messages: sender.messages, failing: countFailing(sender), firstSeen: sender.firstSeen, reason };
+function blocker(sender: SenderSummary, reason: Advice, fix: readonly Advice[] = []): GateBlocker {
+  return { sender: sender.key, label: sender.label, class: sender.class, messages: sender.messages, failing: countFailing(sender), firstSeen: sender.firstSeen, reason, fix };
+}
+
+/** The sender's current evidence, else its window. */
+function evidenceOf(input: GateInput, sender: SenderSummary): CurrentEvidence {
+  return input.evidence?.get(sender.key) ?? { since: null, basis: 'window', messages: sender.messages, dmarcPass: Math.min(sender.dmarcPass, sender.messages) };
+}
+
+/** The largest share of failing mail the next record quarantines or rejects on either generation. */
+function harmShare(input: GateInput): number {
+  const e = input.nextEffect;
+  if (e === undefined || e === null) return 0;
+  return Math.max(e.rfc7489.quarantine + e.rfc7489.reject, e.rfc9989.quarantine + e.rfc9989.reject);
 }
 
 const byFailing = (a: GateBlocker, b: GateBlocker): number => b.failing - a.failing || (a.sender < b.sender ? -1 : 1);
 
 /** Every gate, in a fixed order. */
 export function evaluateGates(input: GateInput): GateResult[] {
-  return [daysAtStage(input), legitimatePassShare(input), unexplainedSenders(input), newSenders(input), reporters(input)];
+  return [publishedRecord(input), daysAtStage(input), legitimatePassShare(input), legitimateSenders(input), unexplainedSenders(input), newSenders(input), coverage(input)];
+}
+
+const PUBLISHED_DETAIL: Readonly<Record<PublishedSource, string>> = {
+  dns: 'read from DNS',
+  'reports-offline': "taken from the newest reports' policy_published (offline: DNS not asked)",
+  'reports-dns-unknown': "unknown: DNS did not answer, so it was taken from the newest reports' policy_published",
+  'reports-dns-absent': "DNS shows no record, yet recent reports show one published: the sources disagree",
+  none: 'no record is published',
+};
+
+/** The record must be known: a DNS error is unknown, never absent; DNS and reports disagreeing is not a basis for a step. */
+function publishedRecord({ publishedSource = 'dns' }: GateInput): GateResult {
+  const known = publishedSource === 'dns' || publishedSource === 'reports-offline' || publishedSource === 'none';
+  return {
+    id: 'published-record',
+    description: 'The published DMARC record is known (from DNS, or from the reports when asked to plan offline)',
+    passes: known,
+    value: known ? 1 : 0,
+    threshold: 1,
+    kind: 'min',
+    detail: advice('gate-published-record', { value: known ? 1 : 0, threshold: 1, source: publishedSource }, `the published record: ${PUBLISHED_DETAIL[publishedSource]}`),
+    blockers: [],
+  };
 }
 
 function daysAtStage({ settings, now, stageStart, lastDataAt }: GateInput): GateResult {
   const end = lastDataAt ?? now;
-  const days = stageStart === undefined ? 0 : Math.max(0, Math.floor((end.getTime() - stageStart.getTime()) / DAY_MS));
+  const days = countStageDays(stageStart, end);
   const startDay = stageStart === undefined ? null : stageStart.toISOString().slice(0, 10);
   const since = startDay === null ? 'no report or DNS check shows the current policy yet' : `since ${startDay}`;
   return {
     id: 'days-at-stage',
-    description: 'Days of report data at the current stage (from the earliest report or DNS check showing the current policy)',
+    description: 'Calendar days of report data at the current stage (from the first day most reports, or a DNS check, show the current policy)',
     passes: days >= settings.minDaysAtStage,
     value: days,
     threshold: settings.minDaysAtStage,
@@ -174,32 +273,16 @@ function daysAtStage({ settings, now, stageStart, lastDataAt }: GateInput): Gate
   };
 }
 
-function legitimatePassShare({ senders, settings }: GateInput): GateResult {
-  const owners = senders.filter(isOwnersMail);
-  const messages = owners.reduce((n, s) => n + s.messages, 0);
-  const pass = owners.reduce((n, s) => n + Math.min(s.dmarcPass, s.messages), 0);
+function legitimatePassShare(input: GateInput): GateResult {
+  const { senders, settings } = input;
+  const owners = senders.filter(isOwnersMail).map((s) => evidenceOf(input, s));
+  const messages = owners.reduce((n, e) => n + e.messages, 0);
+  const pass = owners.reduce((n, e) => n + Math.min(e.dmarcPass, e.messages), 0);
   const share = messages === 0 ? 1 : pass / messages;
-  const passes = share + 1e-12 >= settings.minLegitimatePassShare;
-  const blockers = passes
-    ? []
-    : owners
-        .filter((s) => countFailing(s) > 0 && (s.messages === 0 ? 1 : s.dmarcPass / s.messages) < settings.minLegitimatePassShare)
-        .map((s) => {
-          const why = s.diagnosis[0];
-          return blocker(
-            s,
-            advice(
-              'blocker-legitimate-failing',
-              { sender: s.key, failing: countFailing(s), messages: s.messages, diagnosis: why?.code ?? null },
-              `legitimate sender failing DMARC: ${count(countFailing(s))} of ${count(s.messages)} messages fail${why !== undefined ? ` (${why.message})` : ''}`,
-            ),
-          );
-        })
-        .sort(byFailing);
   return {
     id: 'legitimate-pass-share',
-    description: 'Share of legitimate volume (aligned, known services, approved senders; forwarders apart) passing DMARC',
-    passes,
+    description: 'Share of legitimate volume (aligned, known services, approved senders; forwarders apart) passing DMARC, each sender on its mail since the stage began or its last change',
+    passes: share + 1e-12 >= settings.minLegitimatePassShare,
     value: share,
     threshold: settings.minLegitimatePassShare,
     kind: 'min',
@@ -208,6 +291,69 @@ function legitimatePassShare({ senders, settings }: GateInput): GateResult {
       { value: share, threshold: settings.minLegitimatePassShare, messages },
       `${percent(share)} of ${count(messages)} messages (need ≥ ${percent(settings.minLegitimatePassShare)})`,
     ),
+    // The senders in the way are named by legitimate-senders.
+    blockers: [],
+  };
+}
+
+/**
+ * Every legitimate sender (approved, aligned, a known service, or aligned-capable; forwarders
+ * apart) still failing on its current evidence, whose failing mail the next record would
+ * quarantine or reject, or that the current stage already quarantined or rejected, blocks the
+ * step by name, with its cause and its fix.
+ */
+function legitimateSenders(input: GateInput): GateResult {
+  const { senders, settings } = input;
+  const harm = harmShare(input);
+  const blockers: GateBlocker[] = [];
+  let harmed = 0;
+  for (const s of senders.filter(isOwnersLegitimateMail)) {
+    const e = evidenceOf(input, s);
+    const failing = Math.max(0, e.messages - e.dmarcPass);
+    const passShare = e.messages === 0 ? 1 : e.dmarcPass / e.messages;
+    if (failing === 0 || passShare + 1e-12 >= settings.minLegitimatePassShare) continue;
+    const exempt = Math.min(1, s.overrides.filter((o) => EXEMPT_OVERRIDES.has(o.type)).reduce((n, o) => n + o.messages, 0) / Math.max(1, countFailing(s)));
+    const expected = Math.round(failing * (1 - exempt) * harm * 100) / 100;
+    const observed = input.observed?.get(s.key) ?? { quarantined: 0, rejected: 0 };
+    const observedHarm = observed.quarantined + observed.rejected;
+    if (expected <= 0 && observedHarm === 0) continue;
+    harmed += 1;
+    const cause = primaryCause(s);
+    const since = e.since === null ? '' : ` since ${e.since}`;
+    const now = observedHarm > 0 ? `; since the stage began receivers quarantined ${count(observed.quarantined)} and rejected ${count(observed.rejected)} of its messages` : '';
+    const next = expected > 0 ? `; the next step would quarantine or reject about ${count(Math.round(expected))} of them` : '';
+    blockers.push(
+      blocker(
+        s,
+        advice(
+          'blocker-legitimate-harmed',
+          {
+            sender: s.key,
+            failing,
+            messages: e.messages,
+            since: e.since,
+            basis: e.basis,
+            passShare,
+            expectedHarmed: expected,
+            observedQuarantined: observed.quarantined,
+            observedRejected: observed.rejected,
+            diagnosis: cause?.code ?? null,
+          },
+          `legitimate sender failing DMARC: ${count(failing)} of ${count(e.messages)} messages${since} fail${cause !== undefined ? ` (${cause.message})` : ''}${next}${now}`,
+        ),
+        s.fix,
+      ),
+    );
+  }
+  blockers.sort(byFailing);
+  return {
+    id: 'legitimate-senders',
+    description: 'Legitimate senders whose failing mail the next step would quarantine or reject, or the current stage already did (each judged on its mail since its last change)',
+    passes: harmed === 0,
+    value: harmed,
+    threshold: 0,
+    kind: 'max',
+    detail: advice('gate-legitimate-senders', { value: harmed, threshold: 0 }, harmed === 0 ? 'no legitimate sender would lose mail (need 0)' : `${harmed} legitimate sender${harmed === 1 ? '' : 's'} would lose mail (need 0)`),
     blockers,
   };
 }
@@ -268,16 +414,51 @@ function newSenders({ senders, settings, now, stageStart }: GateInput): GateResu
   };
 }
 
-function reporters({ reporters: names, settings }: GateInput): GateResult {
-  const distinct = new Set(names.map((n) => n.toLowerCase())).size;
+/** Reporting organisations that are large mailbox providers, by the org_name they report under. */
+const LARGE_PROVIDERS: readonly RegExp[] = [
+  /google/i,
+  /microsoft|outlook|hotmail|office ?365|exchange online/i,
+  /yahoo|\baol\b|verizon/i,
+  /apple|icloud/i,
+  /comcast/i,
+  /mail\.ru/i,
+  /yandex/i,
+  /gmx|web\.de|1&1|ionos|united internet/i,
+  /\borange\b/i,
+  /zoho/i,
+  /proton/i,
+  /fastmail/i,
+];
+
+export function isLargeMailboxProvider(orgName: string): boolean {
+  return LARGE_PROVIDERS.some((pattern) => pattern.test(orgName));
+}
+
+/**
+ * Enough evidence that the reports show the mail: enough messages, and either the large mailbox
+ * providers (most recipients' mailboxes) reporting a good share of the volume, or several
+ * receivers reporting: a handful of small reporters with a few messages is not coverage.
+ */
+function coverage({ reporters: rows, settings }: GateInput): GateResult {
+  const messages = rows.reduce((n, r) => n + r.messages, 0);
+  const distinct = new Set(rows.map((r) => r.orgName.toLowerCase())).size;
+  const large = rows.filter((r) => isLargeMailboxProvider(r.orgName));
+  const largeShare = messages === 0 ? 0 : large.reduce((n, r) => n + r.messages, 0) / messages;
+  const largeNames = [...new Set(large.map((r) => r.orgName))];
+  const enoughMessages = messages >= settings.minCoverageMessages;
+  const broad = largeShare + 1e-12 >= settings.minLargeProviderShare || distinct >= settings.minReporters;
   return {
-    id: 'reporters',
-    description: 'Distinct organisations sending aggregate reports over the window',
-    passes: distinct >= settings.minReporters,
-    value: distinct,
-    threshold: settings.minReporters,
+    id: 'coverage',
+    description: 'Reports cover the mail: enough messages, and the large mailbox providers or several receivers reporting',
+    passes: enoughMessages && broad,
+    value: messages,
+    threshold: settings.minCoverageMessages,
     kind: 'min',
-    detail: advice('gate-reporters', { value: distinct, threshold: settings.minReporters }, `${distinct} reporters (need ≥ ${settings.minReporters})`),
+    detail: advice(
+      'gate-coverage',
+      { value: messages, threshold: settings.minCoverageMessages, reporters: distinct, minReporters: settings.minReporters, largeProviderShare: largeShare, minLargeProviderShare: settings.minLargeProviderShare, largeProviders: largeNames },
+      `${count(messages)} messages (need ≥ ${count(settings.minCoverageMessages)}) from ${distinct} reporter${distinct === 1 ? '' : 's'}; large mailbox providers ${largeNames.length === 0 ? 'none' : largeNames.slice(0, 3).join(', ')} report ${percent(largeShare)} of the volume (need ≥ ${percent(settings.minLargeProviderShare)}, or ≥ ${settings.minReporters} reporters)`,
+    ),
     blockers: [],
   };
 }

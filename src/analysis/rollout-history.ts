@@ -29,9 +29,23 @@ export interface SubdomainVolume {
   readonly dmarcPass: number;
 }
 
+/** The reports of one UTC day showing one published policy (store: listPublishedPolicyDays). */
+export interface PolicyDay {
+  /** `YYYY-MM-DD`, UTC. */
+  readonly day: string;
+  readonly policy: PolicySnapshot;
+  readonly messages: number;
+  readonly reports: number;
+  readonly reporters: number;
+}
+
 export interface RolloutHistory {
   /** Any order. */
   readonly observations: readonly PolicyObservation[];
+  /** The reports per day and policy, oldest first: when present, the stage start is found from them (robust to stragglers). */
+  readonly policyDays?: readonly PolicyDay[];
+  /** The newest saved DNS check that found a DMARC record: its text (with rua and ruf, which reports lack) and when. */
+  readonly lastCheckedRecord?: { readonly at: string; readonly text: string };
   /** Reporters over the simulation window. */
   readonly reporters: readonly ReporterVolume[];
   /** Subdomains seen in header_from over the simulation window. */
@@ -75,6 +89,64 @@ export function findStageStart(observations: readonly PolicyObservation[], curre
     else if (start !== undefined && at.getTime() - start.getTime() > STALE_SIGHTING_MS) start = undefined;
   }
   return start;
+}
+
+const DAY_MS = 86_400_000;
+const dayNumber = (iso: string): number => Math.floor(Date.parse(iso.length === 10 ? `${iso}T00:00:00Z` : iso) / DAY_MS);
+
+/**
+ * When the current stage began, from the reports per day (robust to stragglers) and the DNS
+ * checks: a day shows the stage when most of its messages do (a receiver still caching the old
+ * record, or a report spanning the change, is outvoted); a day with less than a quarter of the
+ * usual daily volume that shows another stage is too thin to break the stage (a single late
+ * report). The stage begins on the first day of the last unbroken run of days showing it; a DNS
+ * check showing the current record after the last check showing another one moves the start
+ * earlier (reports lag the change by a day or two). Undefined when nothing shows the stage.
+ */
+export function findStageStartFromDays(
+  days: readonly PolicyDay[],
+  observations: readonly PolicyObservation[],
+  current: RolloutStageId,
+  published?: PolicySnapshot,
+): Date | undefined {
+  const totals = new Map<number, { current: number; other: number }>();
+  for (const d of days) {
+    const n = dayNumber(d.day);
+    const entry = totals.get(n) ?? { current: 0, other: 0 };
+    const shows = showsStage({ at: d.day, source: 'report', policy: d.policy }, current, published);
+    if (shows) entry.current += Math.max(d.messages, 1);
+    else entry.other += Math.max(d.messages, 1);
+    totals.set(n, entry);
+  }
+  const ordered = [...totals].sort((a, b) => a[0] - b[0]);
+  const volumes = ordered.map(([, t]) => t.current + t.other).sort((a, b) => a - b);
+  const median = volumes.length === 0 ? 0 : (volumes[Math.floor(volumes.length / 2)] ?? 0);
+  let start: number | undefined;
+  for (const [day, t] of ordered) {
+    if (t.current >= t.other) start ??= day;
+    else if (start !== undefined && t.current + t.other >= median / 4) start = undefined;
+  }
+  const checks = observations.filter((o) => o.source === 'dns-check').sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  let checkStart: Date | undefined;
+  for (const check of checks) {
+    if (showsStage(check, current, published)) checkStart ??= new Date(check.at);
+    else checkStart = undefined;
+  }
+  const fromDays = start === undefined ? undefined : new Date(start * DAY_MS);
+  if (fromDays === undefined) return checkStart;
+  if (checkStart === undefined) return fromDays;
+  return checkStart < fromDays ? checkStart : fromDays;
+}
+
+/**
+ * Calendar days from the stage's start to the end of the data, both days counted: 14 daily
+ * reports are 14 days. `end` is exclusive (a report ending at midnight does not reach the next day).
+ */
+export function countStageDays(start: Date | undefined, end: Date): number {
+  if (start === undefined) return 0;
+  const first = Math.floor(start.getTime() / DAY_MS);
+  const last = Math.floor((end.getTime() - 1) / DAY_MS);
+  return Math.max(0, last - first + 1);
 }
 
 /** Share (0–1) of reported messages that come from RFC 9989 receivers; 0 without data. */

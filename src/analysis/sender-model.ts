@@ -81,6 +81,8 @@ export interface SenderSummary {
   /** DKIM d= domains and SPF (envelope) domains seen, with their message counts and results. */
   readonly dkimDomains: readonly { readonly domain: string; readonly selector: string | null; readonly result: string; readonly messages: number }[];
   readonly spfDomains: readonly { readonly domain: string; readonly result: string; readonly messages: number }[];
+  /** Messages per disposition receivers applied (`none`, `quarantine`, `reject`, `unknown`), over the window. */
+  readonly dispositions?: Readonly<Record<string, number>>;
   /** Receiver overrides seen (`forwarded`, `mailing_list`, `local_policy`, …) with counts. */
   readonly overrides: readonly { readonly type: string; readonly messages: number }[];
   /** First and last day seen, ISO dates (`2026-11-03`), over all stored history, not just the window. */

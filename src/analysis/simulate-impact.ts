@@ -7,7 +7,7 @@
  * a forwarding or local-policy override is counted as exempt: it would be again.
  */
 import type { DmarcRecord } from '../records/dmarc-record.js';
-import { countFailing, isLegitimate } from './readiness-gates.js';
+import { EXEMPT_OVERRIDES, countFailing, isLegitimate } from './readiness-gates.js';
 import type { PolicyEffect } from '../evaluate/dmarc-ladder.js';
 import { computePolicyEffect } from '../evaluate/dmarc-ladder.js';
 import type { SenderSummary } from './sender-model.js';
@@ -60,7 +60,6 @@ export interface ImpactSimulation {
   readonly suspicious: ImpactTotals;
 }
 
-const EXEMPT_OVERRIDES = new Set(['forwarded', 'mailing_list', 'trusted_forwarder', 'local_policy']);
 
 /** Rounds away float noise (expected values are fractional). */
 const round = (n: number): number => Math.round(n * 100) / 100;

@@ -111,6 +111,7 @@ export function summarizeEvidence(
       spfAlignedPass: t.spfAlignedPass,
       dkimDomains: t.dkim.map((d) => ({ domain: d.domain, selector: d.selector, result: d.result, messages: d.messages })),
       spfDomains: mergeSpf(spf.length > 0 ? spf : t.spf),
+      dispositions: t.dispositions,
       overrides: mergeOverrides(t.reasons),
       firstSeen: isoDay(t.firstSeen),
       lastSeen: isoDay(t.lastSeen),

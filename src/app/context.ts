@@ -32,6 +32,8 @@ export interface AppContext {
   readonly organizationId: number;
   /** DNS, for checks, the published record and reverse DNS of sources. */
   readonly resolver: Resolver;
+  /** How messages name the resolver: its server addresses, or `the system resolver`. */
+  readonly resolverName?: string;
   /** HTTPS GET of small text resources (MTA-STS policy files). */
   readonly fetchText: FetchText;
   /** The clock. */

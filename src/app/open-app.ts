@@ -76,6 +76,7 @@ export async function openApp(config: AppConfig, options: OpenAppOptions): Promi
     store,
     organizationId: options.organizationId ?? DEFAULT_ORGANIZATION_ID,
     resolver,
+    resolverName: config.dns.servers !== undefined && config.dns.servers.length > 0 ? `resolver ${config.dns.servers.join(', ')}` : 'the system resolver',
     fetchText: createHttpsFetcher(),
     now: options.now ?? (() => new Date()),
     limits: config.limits,

@@ -69,10 +69,12 @@ test('planDomain: DNS not answering for _dmarc is a notice, and the plan falls b
     assert.doesNotMatch(notices[0]?.message ?? '', /dmarcpilot|--/);
   }));
 
-test('planDomain: a subdomain inheriting the organisational record is told so', () =>
+test('planDomain: a subdomain inheriting the organisational record is planned under it, never given a p=none of its own', () =>
   withTestApp({ now: NOW, zone: { ...zone, '_dmarc.example.com': { TXT: ['v=DMARC1; p=none; rua=mailto:dmarc@example.com'] } } }, async ({ ctx }) => {
-    const { notices } = await planDomain(ctx, 'shop.example.com');
-    assert.deepEqual(notices.map((n) => [n.code, n.params['domain'], n.params['inheritedFrom']]), [['plan-record-inherited', 'shop.example.com', '_dmarc.example.com']]);
+    const { plan, notices } = await planDomain(ctx, 'shop.example.com');
+    assert.deepEqual(notices.map((n) => [n.code, n.params['domain'], n.params['inheritedFrom'], n.params['parent']]), [['plan-subdomain-under-parent', 'shop.example.com', '_dmarc.example.com', 'example.com']]);
+    assert.equal(plan.domain, 'example.com');
+    assert.equal(plan.published.record, 'v=DMARC1; p=none; rua=mailto:dmarc@example.com');
   }));
 
 test('planDomain: gate settings come in layers, the later winning; every wrong one is an invalid request naming it', () =>
@@ -81,7 +83,7 @@ test('planDomain: gate settings come in layers, the later winning; every wrong o
     const { plan } = await planDomain(ctx, DOMAIN, { offline: true, gates: [{ minDaysAtStage: 3, minReporters: 5 }, undefined, { minReporters: 1 }] });
     const threshold = (id: string): number | undefined => plan.gates.find((g) => g.id === id)?.threshold;
     assert.equal(threshold('days-at-stage'), 3);
-    assert.equal(threshold('reporters'), 1);
+    assert.equal(plan.gates.find((g) => g.id === 'coverage')?.detail.params.minReporters, 1);
     await assert.rejects(planDomain(ctx, DOMAIN, { offline: true, gates: [{ minDaysAtStage: 'three' }, { minLegitimatePassShare: 7 }] }), (caught: unknown) => {
       assert.ok(caught instanceof AppError);
       assert.equal(caught.kind, 'invalid');

@@ -4,12 +4,15 @@
  * simulated on the last days of mail, and what to watch afterwards (docs/senders.md, "The rollout
  * planner"; app/plan-domain.ts). The published record comes from DNS, or with --offline from the
  * newest reports' policy_published. Gate settings: the configuration's `gates` (applied by the
- * application), then --settings FILE, then the --gate-… options. Exit status 0 when ready for the next step, 1 when not, 2 for
- * bad usage.
+ * application), then --settings FILE, then the --gate-… options. Exit status (docs/senders.md,
+ * "Exit status"): 0 ready for the next step (or the first step, which is not gated), 1 not ready,
+ * 2 an error (bad usage, configuration, store, DNS that leaves the record unknown), 3 no data to
+ * judge, 4 at the last stage.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import type { RolloutPlan } from '../app/plan-domain.js';
 import { planDomain } from '../app/plan-domain.js';
 import { invalid } from '../app/problems.js';
 import { addStoreOptions, withApp } from './app-runner.js';
@@ -72,11 +75,13 @@ export function registerPlanCommand(program: Command, setStatus: (code: number) 
     .option('--no-np', 'do not add np=reject for non-existent subdomains');
   addResolverOptions(command, 'for the published record and reverse DNS');
   addAsnDbOption(command);
-  addStoreOptions(command).action((domain: string, options: PlanOptions) =>
-    withApp(
+  addStoreOptions(command).action((domain: string, options: PlanOptions) => {
+    // Every failure is status 2, so that 1 always means "not ready".
+    let planned = false;
+    return withApp(
       'plan',
       { db: options.db, config: options.config, asnDb: options.asnDb, ...resolverFlags(command, options) },
-      setStatus,
+      (code) => setStatus(planned ? code : 2),
       async (app) => {
         const { plan, notices } = await planDomain(app.context, domain, {
           days: options.days,
@@ -87,12 +92,16 @@ export function registerPlanCommand(program: Command, setStatus: (code: number) 
         });
         for (const notice of notices) process.stderr.write(`dmarcpilot plan: ${notice.message}\n`);
         process.stdout.write(options.json ? `${JSON.stringify(plan)}\n` : formatPlan(plan));
-        return plan.ready ? 0 : 1;
+        planned = true;
+        return PLAN_EXIT_STATUS[plan.verdict] ?? 1;
       },
       { networkDatabase: true, ...(options.now ? { now: fixed(options.now) } : {}) },
-    ),
-  );
+    );
+  });
 }
+
+/** The documented exit status of each verdict (docs/senders.md); errors are 2. */
+export const PLAN_EXIT_STATUS: Readonly<Record<RolloutPlan['verdict'], number>> = { ready: 0, 'first-step': 0, 'not-ready': 1, 'no-data': 3, final: 4 };
 
 /** The --gate-… options as a settings layer (only those given). */
 function gateFlags(options: PlanOptions): Record<string, number | undefined> {

@@ -19,21 +19,50 @@ function formatTotals(name: string, t: ImpactTotals): string {
   return `  ${name}: ${n(t.messages)} messages from ${t.senders} sender${t.senders === 1 ? '' : 's'}, ${n(t.failing)} failing → expected ${counts(t.expected)} (all RFC 7489 receivers: ${counts(t.rfc7489)}; all RFC 9989: ${counts(t.rfc9989)})`;
 }
 
+const VERDICT_TEXT: Readonly<Record<RolloutPlan['verdict'], string>> = {
+  ready: 'READY for the next step',
+  'not-ready': 'NOT READY',
+  'first-step': 'FIRST STEP: no DMARC record is published; the monitoring record (p=none) changes no delivery, so it is not gated: publish it now',
+  'no-data': 'NO DATA: nothing to judge',
+  final: 'AT THE LAST STAGE (p=reject): nothing further to publish',
+};
+
+function formatVerdict(plan: RolloutPlan): string {
+  const failing = plan.gates.filter((g) => !g.passes).length;
+  if (plan.verdict === 'not-ready') return `Verdict: NOT READY (${failing} of ${plan.gates.length} gates fail${plan.next !== null && !plan.next.valid ? '; the next record is not valid' : ''})`;
+  if (plan.verdict === 'no-data') return `Verdict: ${VERDICT_TEXT['no-data']} (${plan.gates.length === 0 ? 'the domain does not exist' : 'no reports for the domain in the window'})`;
+  return `Verdict: ${VERDICT_TEXT[plan.verdict]}`;
+}
+
+function formatStageOutcome(outcome: NonNullable<RolloutPlan['currentStage']>, lines: string[]): void {
+  const both = (c: ImpactCount): string => `${n(c.quarantined)} quarantined, ${n(c.rejected)} rejected`;
+  lines.push('', `What the current stage did since ${outcome.since.slice(0, 10)} (reported dispositions, beside the simulation of ${outcome.record}):`);
+  lines.push(`  legitimate: ${n(outcome.legitimate.messages)} messages → ${both(outcome.legitimate.observed)} (predicted ${both(outcome.legitimate.predicted)})`);
+  lines.push(`  suspicious/unknown: ${n(outcome.suspicious.messages)} messages → ${both(outcome.suspicious.observed)} (predicted ${both(outcome.suspicious.predicted)})`);
+  for (const s of outcome.senders.slice(0, 10)) {
+    lines.push(`    ${s.legitimate ? 'legit' : 'susp '} ${s.label} (${s.sender}): ${n(s.failing)} of ${n(s.messages)} failing → ${both(s.observed)} (predicted ${both(s.predicted)})`);
+  }
+  if (outcome.senders.length > 10) lines.push(`    … and ${outcome.senders.length - 10} more senders (--json lists them all)`);
+}
+
 export function formatPlan(plan: RolloutPlan): string {
   const lines: string[] = [];
-  const since = plan.stageStart === null ? '' : ` since ${plan.stageStart.slice(0, 10)}`;
+  const since = plan.stageStart === null ? '' : ` since ${plan.stageStart.slice(0, 10)} (${plan.stageDays} day${plan.stageDays === 1 ? '' : 's'} of reports)`;
   lines.push(`${plan.domain}: stage ${plan.stage}${since}${plan.stageExact ? '' : ' (nearest stage)'}`);
   lines.push(`  published (${plan.published.from ?? 'none'}): ${plan.published.record ?? 'no DMARC record'}`);
   for (const note of plan.stageNotes) lines.push(`  note: ${note.message}`);
-  lines.push('', `Gates: ${plan.ready ? 'READY for the next step' : 'NOT READY'}`);
+  lines.push('', formatVerdict(plan));
+  if (plan.gates.length > 0) lines.push('Gates:');
   for (const gate of plan.gates) lines.push(formatGate(gate));
   if (plan.blockers.length > 0) {
     lines.push('', 'Blockers:');
     for (const b of plan.blockers) {
       lines.push(`  ${b.sender} (${b.label}, ${b.class}): ${n(b.messages)} messages, ${n(b.failing)} failing, first seen ${b.firstSeen}`);
       for (const reason of b.reasons) lines.push(`    - ${planAdviceText(reason, plan.domain)}`);
+      for (const step of b.fix) lines.push(`      fix: ${senderAdviceText(step)}`);
     }
   }
+  if (plan.currentStage !== null) formatStageOutcome(plan.currentStage, lines);
   if (plan.impact !== null && plan.next !== null) {
     const impact = plan.impact;
     lines.push('', `Simulated impact of ${plan.next.stage} on the last ${impact.days} days (RFC 9989 receivers report ${share(impact.rfc9989Share)} of the volume):`);
@@ -52,11 +81,13 @@ export function formatPlan(plan: RolloutPlan): string {
     for (const error of next.errors) lines.push(`  error: ${error.code === 'next-record-not-built' ? '' : `${error.code}: `}${error.message}`);
     for (const why of next.why) lines.push(`  - ${planAdviceText(why, plan.domain)}`);
     for (const warning of next.warnings) lines.push(`  ! ${planAdviceText(warning, plan.domain)}`);
-  } else {
+  } else if (plan.verdict === 'final') {
     lines.push('', 'No next step: the domain is at p=reject.');
   }
-  lines.push('', 'Watch after the change:');
-  for (const item of plan.watch) lines.push(`  - ${planAdviceText(item, plan.domain)}`);
+  if (plan.watch.length > 0) {
+    lines.push('', 'Watch after the change:');
+    for (const item of plan.watch) lines.push(`  - ${planAdviceText(item, plan.domain)}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -64,13 +95,11 @@ export function formatPlan(plan: RolloutPlan): string {
 export function planAdviceText(item: Advice, planDomain: string): string {
   const domain = stringParam(item, 'domain') || planDomain;
   switch (item.code) {
-    case 'blocker-legitimate-failing':
+    case 'blocker-legitimate-harmed':
       // The sender's first diagnosis is quoted in the message: it gets its command too.
       return item.params.diagnosis === 'sender-spf-error' ? senderAdviceText({ code: 'sender-spf-error', params: { domain }, message: item.message }) : item.message;
     case 'next-add-rua':
       return swapWords(item.message, 'this installation receives reports on (its SMTP listener or an IMAP mailbox)', 'dmarcpilot receives reports on (dmarcpilot serve or an IMAP mailbox)');
-    case 'next-copy-report-uris':
-      return swapWords(item.message, "policy_published: reports", "policy_published (--offline): reports");
     case 'watch-first-reports':
       return swapWords(item.message, `review the senders of ${domain}.`, `run dmarcpilot senders ${domain}.`);
     case 'watch-dispositions':
