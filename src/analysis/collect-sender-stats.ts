@@ -33,6 +33,8 @@ export interface CollectOptions {
   readonly maxAgeMs?: number;
   /** An offline IP-to-network database (`--asn-db`): ASN, organisation, country of each source. */
   readonly networkLookup?: (ip: string) => SourceEnrichment['network'] | undefined;
+  /** Only the mail of this header_from (a subdomain inheriting the policy domain's record). */
+  readonly headerFrom?: string;
 }
 
 /** Every current decision of the domain, page after page. */
@@ -49,7 +51,7 @@ async function allSenderDecisions(store: Store, domain: string): Promise<SenderD
 
 export async function collectSenderStats(store: Store, domain: string, options: CollectOptions): Promise<SenderEvidence> {
   const [stats, decisions, policies] = await Promise.all([
-    store.sourceStats(domain, options.since, options.until, options.recentSince),
+    store.sourceStats(domain, options.since, options.until, options.recentSince, options.headerFrom !== undefined ? { headerFrom: options.headerFrom } : undefined),
     allSenderDecisions(store, domain),
     store.listPublishedPolicies(domain),
   ]);

@@ -39,6 +39,8 @@ export interface SummarizeSendersOptions {
   readonly concurrency?: number;
   /** An offline IP-to-network database (`--asn-db`): names the network of each source. */
   readonly networkLookup?: (ip: string) => SourceEnrichment['network'] | undefined;
+  /** Only the mail of this header_from below the policy domain (a subdomain without a record of its own). */
+  readonly headerFrom?: string;
 }
 
 const isoDay = (date: Date): string => date.toISOString().slice(0, 10);
@@ -70,6 +72,7 @@ export async function summarizeSenders(store: Store, domain: string, options: Su
     ...(options.cache ? { cache: options.cache } : {}),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(options.networkLookup ? { networkLookup: options.networkLookup } : {}),
+    ...(options.headerFrom !== undefined ? { headerFrom: options.headerFrom } : {}),
   });
   return summarizeEvidence(policyDomain, evidence, {
     catalogue: options.catalogue ?? loadServiceCatalogue(),

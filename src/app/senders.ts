@@ -6,6 +6,7 @@
  */
 import type { SenderSummary } from '../analysis/sender-model.js';
 import { summarizeSenders } from '../analysis/summarize-senders.js';
+import { findOrganizationalDomain } from '../evaluate/dmarc-discovery.js';
 import type { SenderDecision } from '../core/source-facts.js';
 import type { Page, PageRequest, SenderDecisionChange, SenderDecisionEntry } from '../store/store.js';
 import type { AppContext } from './context.js';
@@ -39,6 +40,14 @@ export interface SenderList {
   readonly until: Date;
   /** Most messages first. */
   readonly senders: readonly SenderSummary[];
+  /**
+   * Set when the domain has no reports of its own and its mail is reported under the policy
+   * domain above it (a subdomain inheriting its record): the senders are that domain's mail
+   * with this header_from.
+   */
+  readonly reportedUnder?: string;
+  /** Subdomains seen in header_from under this policy domain, with their messages and DMARC passes, most messages first. */
+  readonly subdomains: readonly { readonly domain: string; readonly messages: number; readonly dmarcPass: number }[];
 }
 
 /** The domain's senders over the window, most messages first. */
@@ -47,18 +56,42 @@ export async function listSenders(ctx: AppContext, domainText: string, options: 
   const until = options.until ?? ctx.now();
   if (!(options.since.getTime() < until.getTime())) throw invalid('window-empty', 'since', `the window is empty: ${options.since.toISOString()} is not before ${until.toISOString()}`);
   return withAppErrors(async () => {
-    const all = await summarizeSenders(ctx.store, domain, {
-      since: options.since,
-      until,
-      resolver: options.offline ? OFFLINE_RESOLVER : ctx.resolver,
-      now: () => until,
-      catalogue: ctx.catalogue,
-      concurrency: options.concurrency ?? DEFAULT_SENDER_CONCURRENCY,
-      ...(options.offline ? { offline: true } : {}),
-      ...(ctx.networkLookup ? { networkLookup: ctx.networkLookup } : {}),
-    });
-    return { domain, since: options.since, until, senders: options.onlyNew ? all.filter((s) => s.state === 'new') : all };
+    const summarize = (policyDomain: string, headerFrom?: string) =>
+      summarizeSenders(ctx.store, policyDomain, {
+        since: options.since,
+        until,
+        resolver: options.offline ? OFFLINE_RESOLVER : ctx.resolver,
+        now: () => until,
+        catalogue: ctx.catalogue,
+        concurrency: options.concurrency ?? DEFAULT_SENDER_CONCURRENCY,
+        ...(options.offline ? { offline: true } : {}),
+        ...(ctx.networkLookup ? { networkLookup: ctx.networkLookup } : {}),
+        ...(headerFrom !== undefined ? { headerFrom } : {}),
+      });
+    let all = await summarize(domain);
+    let reportedUnder: string | undefined;
+    const parent = findOrganizationalDomain(domain);
+    if (all.length === 0 && parent !== domain) {
+      // A subdomain without a record of its own: its mail is reported under the policy domain above it.
+      const under = await summarize(parent, domain);
+      if (under.length > 0) {
+        all = under;
+        reportedUnder = parent;
+      }
+    }
+    const subdomains = reportedUnder !== undefined ? [] : await listSubdomains(ctx, domain, options.since, until);
+    return { domain, since: options.since, until, senders: options.onlyNew ? all.filter((s) => s.state === 'new') : all, ...(reportedUnder !== undefined ? { reportedUnder } : {}), subdomains };
   });
+}
+
+/** The header_from domains below `domain` in its reports over the window. */
+async function listSubdomains(ctx: AppContext, domain: string, since: Date, until: Date): Promise<SenderList['subdomains']> {
+  const stats = await ctx.store.reportingStats(domain, since, until);
+  const suffix = `.${domain}`;
+  return stats.headerFrom
+    .filter((h): h is { headerFrom: string; messages: number; dmarcPass: number } => h.headerFrom !== null && h.headerFrom.endsWith(suffix))
+    .map((h) => ({ domain: h.headerFrom, messages: h.messages, dmarcPass: h.dmarcPass }))
+    .sort((a, b) => b.messages - a.messages || (a.domain < b.domain ? -1 : 1));
 }
 
 /** What a sender key looks like: the three kinds `listSenders` makes. */

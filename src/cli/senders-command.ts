@@ -58,7 +58,14 @@ export function registerSendersCommand(program: Command, setStatus: (code: numbe
         const list = await listSenders(app.context, domain, { since, until: now, concurrency: options.concurrency, offline: options.offline === true, onlyNew: options.new === true });
         const day = (date: Date): string => date.toISOString().slice(0, 10);
         process.stdout.write(
-          options.json ? `${JSON.stringify(list.senders, null, 2)}\n` : formatSenders(list.senders, { domain: list.domain, from: day(since), to: day(now), onlyNew: options.new === true }),
+          options.json ? `${JSON.stringify(list.senders, null, 2)}\n` : formatSenders(list.senders, {
+                domain: list.domain,
+                from: day(since),
+                to: day(now),
+                onlyNew: options.new === true,
+                ...(list.reportedUnder !== undefined ? { reportedUnder: list.reportedUnder } : {}),
+                subdomains: list.subdomains,
+              }),
         );
         return 0;
       },

@@ -29,6 +29,20 @@ export interface SendersHeading {
   readonly to: string;
   /** `--new`: only new senders are listed. */
   readonly onlyNew: boolean;
+  /** The policy domain whose reports carry this subdomain's mail (it has no record of its own). */
+  readonly reportedUnder?: string;
+  /** Subdomains seen in header_from under this domain. */
+  readonly subdomains?: readonly { readonly domain: string; readonly messages: number; readonly dmarcPass: number }[];
+}
+
+/** The subdomains below the table: their mail is part of the domain's (they inherit its record). */
+function formatSubdomains(heading: SendersHeading): string[] {
+  const list = heading.subdomains ?? [];
+  if (list.length === 0) return [];
+  const lines = ['', `Subdomains in header_from (their mail is counted above; dmarcpilot senders SUBDOMAIN lists their own senders):`];
+  for (const sub of list.slice(0, 10)) lines.push(`  ${sub.domain}: ${n(sub.messages)} messages, ${share(sub.dmarcPass, sub.messages)} pass DMARC`);
+  if (list.length > 10) lines.push(`  … and ${list.length - 10} more`);
+  return lines;
 }
 
 export function formatSenders(senders: readonly SenderSummary[], heading: SendersHeading): string {
@@ -36,9 +50,10 @@ export function formatSenders(senders: readonly SenderSummary[], heading: Sender
   const pass = senders.reduce((sum, s) => sum + s.dmarcPass, 0);
   const what = heading.onlyNew ? 'new senders' : 'senders';
   if (senders.length === 0) return `${heading.domain}: no ${what} from ${heading.from} to ${heading.to}.\n`;
+  const under = heading.reportedUnder === undefined ? '' : ` (mail with header_from ${heading.domain} in the reports of ${heading.reportedUnder}, whose record it inherits)`;
   const sources = senders.flatMap((s) => s.sources ?? []);
   const unresolved = sources.filter((s) => s.fcrdns === 'unresolved').length;
-  const lines = [`${heading.domain}: ${n(senders.length)} ${what}, ${n(messages)} messages from ${heading.from} to ${heading.to}, ${share(pass, messages)} pass DMARC`];
+  const lines = [`${heading.domain}: ${n(senders.length)} ${what}, ${n(messages)} messages from ${heading.from} to ${heading.to}, ${share(pass, messages)} pass DMARC${under}`];
   if (unresolved > 0) {
     lines.push(`Reverse DNS unresolved for ${n(unresolved)} of ${n(sources.length)} sources (offline or DNS failing): they are grouped by catalogue evidence or network.`);
   }
@@ -58,6 +73,7 @@ export function formatSenders(senders: readonly SenderSummary[], heading: Sender
     s.diagnosis.forEach((item, i) => lines.push(`  ${i === 0 ? 'why:' : '    '} ${senderAdviceText(item)}`));
     s.fix.forEach((item, i) => lines.push(`  ${i === 0 ? 'fix:' : '    '} ${s.fix.length > 1 ? `${i + 1}. ` : ''}${senderAdviceText(item)}`));
   }
+  lines.push(...formatSubdomains(heading));
   return `${lines.join('\n')}\n`;
 }
 
