@@ -15,7 +15,7 @@ import { decideSender, listSenders } from '../src/app/senders.js';
 import { checkDomains } from '../src/app/check-domains.js';
 import { AppError } from '../src/app/problems.js';
 import type { Scenario, ScenarioSender } from './helpers/rollout-scenario.js';
-import { addDays, aligned, scenarioReports, spoofed, unalignedService, unauthenticated } from './helpers/rollout-scenario.js';
+import { aligned, scenarioReports, spoofed, unalignedService, unauthenticated } from './helpers/rollout-scenario.js';
 
 const DOMAIN = 'example.gov.uk';
 const RUA = 'mailto:dmarc@example.gov.uk';
