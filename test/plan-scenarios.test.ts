@@ -245,7 +245,7 @@ describe('verdict 6: stage time in calendar days, robust to stragglers; coverage
 
 describe('verdict 7: subdomains inherit', () => {
   const SUB = `planning.${DOMAIN}`;
-  const planning: ScenarioSender = { ip: '192.0.2.77', perDay: 43, headerFrom: SUB, mail: () => unalignedService('planning-portal.example', 'bounce.planning-portal.example') };
+  const planning: ScenarioSender = { ip: '198.51.100.77', perDay: 43, headerFrom: SUB, mail: () => unalignedService('planning-portal.example', 'bounce.planning-portal.example') };
 
   it('the senders of a subdomain are found in the parent\'s reports, and the parent lists the subdomain', () =>
     withScenario(dmarcZone(Q10T), history([WORKSPACE, planning]), async (ctx) => {

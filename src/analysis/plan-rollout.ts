@@ -48,8 +48,8 @@ export interface PlanInput {
   readonly decidedAt?: ReadonlyMap<string, string>;
   /** The senders over the current stage only (since stageStartOf), for what the stage did to their mail. */
   readonly stageSenders?: readonly SenderSummary[];
-  /** The domain does not exist (NXDOMAIN): nothing to plan. */
-  readonly domainMissing?: boolean;
+  /** Nothing to judge: the domain does not exist (NXDOMAIN), or planning offline with no report of it. */
+  readonly noData?: boolean;
 }
 
 /** One sender's mail on one UTC day. */
@@ -222,7 +222,7 @@ export function planRollout(input: PlanInput): RolloutPlan {
   const days = input.days ?? 30;
   const rfc9989Share = computeRfc9989Share(input.history.reporters);
   const publishedSource: PublishedSource = input.publishedSource ?? (input.published === undefined ? 'none' : input.publishedFrom === 'reports' ? 'reports-offline' : 'dns');
-  const built = input.domainMissing ? undefined : buildNextStep(domain, input.published, options, subdomains, input);
+  const built = input.noData ? undefined : buildNextStep(domain, input.published, options, subdomains, input);
   const next: NextStep | null = built?.step ?? null;
   const nextRecord = built?.record;
   const impact = input.published !== undefined && nextRecord !== undefined ? simulateImpact(input.senders, nextRecord, { rfc9989Share, days }) : null;
@@ -233,7 +233,7 @@ export function planRollout(input: PlanInput): RolloutPlan {
   }
   const currentStage = describeStageOutcome(input, stageStart, rfc9989Share, lastDataAt ?? input.now);
   const observed = new Map<string, ObservedHarm>((input.stageSenders ?? []).map((s) => [s.key, observedHarm(s)]));
-  const gated = input.published !== undefined && !input.domainMissing;
+  const gated = input.published !== undefined && !input.noData;
   const gates = gated
     ? evaluateGates({
         senders: input.senders,
@@ -249,8 +249,8 @@ export function planRollout(input: PlanInput): RolloutPlan {
       })
     : [];
   const blockers = mergeBlockers(gates);
-  const noData = input.domainMissing === true || (gated && input.senders.length === 0 && input.history.reporters.length === 0);
-  const verdict: PlanVerdict = noData
+  const nothing = input.noData === true || (gated && input.senders.length === 0 && input.history.reporters.length === 0);
+  const verdict: PlanVerdict = nothing
     ? 'no-data'
     : input.published === undefined
       ? 'first-step'
@@ -272,11 +272,11 @@ export function planRollout(input: PlanInput): RolloutPlan {
     ready: verdict === 'ready' || (verdict === 'first-step' && next?.valid === true),
     gates,
     blockers,
-    next: noData ? null : next,
-    impact: noData ? null : impact,
+    next: nothing ? null : next,
+    impact: nothing ? null : impact,
     subdomains,
     currentStage,
-    watch: noData ? [] : next === null ? watchAtFinalStage(domain) : describeWatch(domain, input, next, impact, rfc9989Share),
+    watch: nothing ? [] : next === null ? watchAtFinalStage(domain) : describeWatch(domain, input, next, impact, rfc9989Share),
   };
 }
 

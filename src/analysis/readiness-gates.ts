@@ -168,11 +168,14 @@ export interface GateInput {
 }
 
 
-/** Legitimate mail: the owner approved it, or it is aligned, a known service, or forwarded — unless the owner rejected it. */
+/**
+ * Legitimate mail: the owner approved it, or it is aligned, a known service, forwarded, or
+ * aligned-capable — unless the owner rejected it.
+ */
 export function isLegitimate(sender: SenderSummary): boolean {
   if (sender.decision === 'approved') return true;
   if (sender.decision === 'rejected') return false;
-  return sender.class === 'aligned' || sender.class === 'legitimate-unaligned' || sender.class === 'forwarded';
+  return sender.class === 'aligned' || sender.class === 'legitimate-unaligned' || sender.class === 'forwarded' || isAlignedCapable(sender);
 }
 
 /** Legitimate and fixable by the owner (forwarding breaks SPF whatever the owner does). */
@@ -188,9 +191,9 @@ export function isAlignedCapable(sender: SenderSummary): boolean {
   return sender.decision === null && sender.class === 'unknown' && (sender.dkimAlignedPass > 0 || sender.spfAlignedPass > 0);
 }
 
-/** The owner's mail whose failures are harm: approved, aligned, a known service, or aligned-capable. */
+/** The owner's mail whose failures are harm: approved, aligned, a known service, or aligned-capable (forwarders apart). */
 export function isOwnersLegitimateMail(sender: SenderSummary): boolean {
-  return isOwnersMail(sender) || isAlignedCapable(sender);
+  return isOwnersMail(sender);
 }
 
 /**

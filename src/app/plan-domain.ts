@@ -76,11 +76,16 @@ export async function planDomain(ctx: AppContext, domainText: string, options: P
     let published: DmarcRecord | undefined;
     let publishedFrom: 'dns' | 'reports' = 'dns';
     let publishedSource: PublishedSource = 'dns';
-    let domainMissing = false;
+    let noData = false;
     if (options.offline) {
       published = fromReports;
       publishedFrom = 'reports';
       publishedSource = fromReports === undefined ? 'none' : 'reports-offline';
+      if (fromReports === undefined) {
+        // Without DNS and without a report, nothing says whether a record is published.
+        noData = true;
+        notices.push(advice('plan-offline-no-reports', { domain }, `No stored report names ${domain}, and offline DNS is not asked: nothing shows whether it publishes a DMARC record.`));
+      }
     } else {
       const checked = await checkDmarc(domain, { resolver });
       const dnsError = checked.findings.find((f) => f.code === 'dmarc-dns-error');
@@ -134,7 +139,7 @@ export async function planDomain(ctx: AppContext, domainText: string, options: P
       } else {
         publishedSource = 'none';
         if (fromReports === undefined && (await resolver.txt(domain)).status === 'nxdomain') {
-          domainMissing = true;
+          noData = true;
           notices.push(advice('plan-domain-not-found', { domain, resolver: resolverName }, `${domain} does not exist in DNS (NXDOMAIN through ${resolverName}) and no report names it: check the spelling.`));
         }
       }
@@ -177,7 +182,7 @@ export async function planDomain(ctx: AppContext, domainText: string, options: P
       senderDays: await senderDaysOf(ctx, domain, senders, since, now),
       decidedAt: await decisionTimes(ctx, domain),
       ...(stageSenders !== undefined ? { stageSenders } : {}),
-      domainMissing,
+      noData,
     });
     return { plan, notices };
   });

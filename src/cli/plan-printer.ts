@@ -30,7 +30,7 @@ const VERDICT_TEXT: Readonly<Record<RolloutPlan['verdict'], string>> = {
 function formatVerdict(plan: RolloutPlan): string {
   const failing = plan.gates.filter((g) => !g.passes).length;
   if (plan.verdict === 'not-ready') return `Verdict: NOT READY (${failing} of ${plan.gates.length} gates fail${plan.next !== null && !plan.next.valid ? '; the next record is not valid' : ''})`;
-  if (plan.verdict === 'no-data') return `Verdict: ${VERDICT_TEXT['no-data']} (${plan.gates.length === 0 ? 'the domain does not exist' : 'no reports for the domain in the window'})`;
+  if (plan.verdict === 'no-data') return `Verdict: ${VERDICT_TEXT['no-data']} (${plan.gates.length === 0 ? 'no report names the domain, and DNS shows no record or no domain: the notes on standard error say which' : 'no reports for the domain in the window'})`;
   return `Verdict: ${VERDICT_TEXT[plan.verdict]}`;
 }
 

@@ -248,8 +248,9 @@ function effectText(effect: PolicyEffect): string {
   const r = effect.reject;
   const share = (x: number): string => (Math.abs(x - 1) < EPSILON ? 'all' : formatShare(x));
   if (q < EPSILON && r < EPSILON) return 'take no action on failing mail';
-  if (r < EPSILON) return `quarantine ${share(q)} of failing mail`;
-  if (q < EPSILON) return `reject ${share(r)} of failing mail`;
+  const of = (x: number): string => (Math.abs(x - 1) < EPSILON ? 'all failing mail' : `${share(x)} of failing mail`);
+  if (r < EPSILON) return `quarantine ${of(q)}`;
+  if (q < EPSILON) return `reject ${of(r)}`;
   return `reject ${formatShare(r)} of failing mail and quarantine the rest`;
 }
 
