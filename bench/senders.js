@@ -11,7 +11,8 @@
  * documentation addresses only), through the Store's own writer; and the reverse DNS of every
  * source into the enrichment cache, as an earlier online run would have left it. Then, `--runs`
  * times in this process: summarizeSenders (grouped SQL, cache, grouping, classification,
- * diagnosis) offline, and the planner (collectRolloutHistory + planRollout) on top. The sender
+ * diagnosis) offline, the planner (collectRolloutHistory + planRollout) on top, and the whole
+ * `plan --offline` path (app planDomain: senders, history, per-day stats, the stage's senders). The sender
  * rollups (migration 005) are emptied first unless `--keep-rollup`, so run 1 is the first query
  * after ingest (it rolls up every report) and the later runs are the steady state. Prints the
  * times and the load average (the machine may be shared); copy them into docs/benchmarks.md.
@@ -150,6 +151,9 @@ async function main() {
   const { planRollout } = planner ? await load('analysis/plan-rollout.js') : {};
   const { collectRolloutHistory, findNewestPublishedRecord } = planner ? await load('analysis/collect-rollout-history.js') : {};
   const { DEFAULT_GATE_SETTINGS } = planner ? await load('analysis/readiness-gates.js') : {};
+  // The whole `plan --offline` path as the CLI runs it (app/plan-domain.js, issue 10 on): its own senders, the history,
+  // and since issue 11 the per-day source stats, the stage's senders and the decisions.
+  const app = existsSync(new URL('app/plan-domain.js', dist)) ? { ...(await load('app/plan-domain.js')), ...(await load('app/context.js')) } : undefined;
   const noDns = { txt: fail, a: fail, aaaa: fail, mx: fail, ptr: fail };
   const since = new Date(NOW.getTime() - DAYS * DAY * 1000);
   const store = await openSqliteStore(values.db);
@@ -166,17 +170,19 @@ async function main() {
       plan = planRollout({ domain: DOMAIN, published: findNewestPublishedRecord(periods), publishedFrom: 'reports', senders, history, gates: DEFAULT_GATE_SETTINGS, now: NOW, days: DAYS });
     }
     const t2 = performance.now();
+    if (app !== undefined) await app.planDomain(app.createAppContext(store, { now: () => NOW }), DOMAIN, { offline: true, days: DAYS });
+    const t3 = performance.now();
     const classes = {};
     for (const s of senders) classes[s.class] = (classes[s.class] ?? 0) + 1;
-    rows.push({ run, senders: senders.length, classes, classify: (t1 - t0) / 1000, plan: planner ? (t2 - t1) / 1000 : null, total: (t2 - t0) / 1000, stage: plan?.stage, next: plan?.next?.record });
+    rows.push({ run, senders: senders.length, classes, classify: (t1 - t0) / 1000, plan: planner ? (t2 - t1) / 1000 : null, planDomain: app !== undefined ? (t3 - t2) / 1000 : null, total: (t2 - t0) / 1000, stage: plan?.stage, next: plan?.next?.record });
   }
   await store.close();
   const loadAfter = loadavg();
   const rss = process.resourceUsage().maxRSS / 1024;
   console.log(`senders benchmark: ${records.toLocaleString('en-GB')} records of ${DOMAIN} over ${DAYS} days, SQLite, ${cpus().length} cores, Node ${process.version}`);
-  console.log('| run | senders | classify (s) | plan (s) | total (s) |');
-  console.log('|---:|---:|---:|---:|---:|');
-  for (const r of rows) console.log(`| ${r.run}${r.run === 1 && !values['keep-rollup'] ? ' (first query after ingest)' : ''} | ${r.senders} | ${r.classify.toFixed(2)} | ${r.plan === null ? 'n/a' : r.plan.toFixed(2)} | ${r.total.toFixed(2)} |`);
+  console.log('| run | senders | classify (s) | plan (s) | total (s) | planDomain, whole `plan --offline` (s) |');
+  console.log('|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.run}${r.run === 1 && !values['keep-rollup'] ? ' (first query after ingest)' : ''} | ${r.senders} | ${r.classify.toFixed(2)} | ${r.plan === null ? 'n/a' : r.plan.toFixed(2)} | ${r.total.toFixed(2)} | ${r.planDomain === null ? 'n/a' : r.planDomain.toFixed(2)} |`);
   console.log(`classes: ${JSON.stringify(rows[0]?.classes)}; plan stage ${rows[0]?.stage ?? 'n/a'}, next ${rows[0]?.next ?? 'n/a'}; peak RSS ${rss.toFixed(0)} MiB`);
   const fmt = (l) => l.map((x) => x.toFixed(2)).join(' ');
   console.log(`load average (1, 5, 15 min) before ${fmt(loadBefore)}, after ${fmt(loadAfter)}`);

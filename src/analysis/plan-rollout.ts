@@ -46,7 +46,7 @@ export interface PlanInput {
   readonly senderDays?: ReadonlyMap<string, readonly SenderDay[]>;
   /** Per sender key, when its current decision was made (ISO 8601). */
   readonly decidedAt?: ReadonlyMap<string, string>;
-  /** The senders over the current stage only (since stageStartOf), for what the stage did to their mail. */
+  /** The senders over the current stage only, for what the stage did to their mail; by default derived from senderDays (sendersSince). */
   readonly stageSenders?: readonly SenderSummary[];
   /** Nothing to judge: the domain does not exist (NXDOMAIN), or planning offline with no report of it. */
   readonly noData?: boolean;
@@ -57,6 +57,35 @@ export interface SenderDay {
   readonly day: string;
   readonly messages: number;
   readonly dmarcPass: number;
+  /** Quarantined and rejected by the receivers (dispositions); 0 when unknown. */
+  readonly quarantined?: number;
+  readonly rejected?: number;
+}
+
+/**
+ * The senders' mail since the stage began, from their days: counts and dispositions of the days
+ * on or after the start; overrides scaled to the share of mail (a sender is the same sender).
+ */
+export function sendersSince(senders: readonly SenderSummary[], days: ReadonlyMap<string, readonly SenderDay[]>, start: Date): SenderSummary[] {
+  const first = start.toISOString().slice(0, 10);
+  const out: SenderSummary[] = [];
+  for (const s of senders) {
+    const since = (days.get(s.key) ?? []).filter((d) => d.day >= first);
+    const messages = since.reduce((n, d) => n + d.messages, 0);
+    if (messages === 0) continue;
+    const dmarcPass = Math.min(messages, since.reduce((n, d) => n + d.dmarcPass, 0));
+    const quarantined = since.reduce((n, d) => n + (d.quarantined ?? 0), 0);
+    const rejected = since.reduce((n, d) => n + (d.rejected ?? 0), 0);
+    const scale = s.messages === 0 ? 0 : messages / s.messages;
+    out.push({
+      ...s,
+      messages,
+      dmarcPass,
+      dispositions: { quarantine: quarantined, reject: rejected, none: Math.max(0, messages - quarantined - rejected) },
+      overrides: s.overrides.map((o) => ({ type: o.type, messages: Math.round(o.messages * scale) })),
+    });
+  }
+  return out;
 }
 
 /** What the current stage did to one sender's mail since it began, beside what the simulation of the published record predicted. */
@@ -231,8 +260,9 @@ export function planRollout(input: PlanInput): RolloutPlan {
     const decidedAt = input.decidedAt?.get(s.key);
     evidence.set(s.key, currentEvidence(s, input.senderDays?.get(s.key), { ...(stageStart !== undefined ? { stageStart } : {}), ...(decidedAt !== undefined ? { decidedAt } : {}) }, input.gates.minLegitimatePassShare));
   }
-  const currentStage = describeStageOutcome(input, stageStart, rfc9989Share, lastDataAt ?? input.now);
-  const observed = new Map<string, ObservedHarm>((input.stageSenders ?? []).map((s) => [s.key, observedHarm(s)]));
+  const stageSenders = input.stageSenders ?? (stageStart !== undefined && input.senderDays !== undefined ? sendersSince(input.senders, input.senderDays, stageStart) : undefined);
+  const currentStage = describeStageOutcome({ ...input, ...(stageSenders !== undefined ? { stageSenders } : {}) }, stageStart, rfc9989Share, lastDataAt ?? input.now);
+  const observed = new Map<string, ObservedHarm>((stageSenders ?? []).map((s) => [s.key, observedHarm(s)]));
   const gated = input.published !== undefined && !input.noData;
   const gates = gated
     ? evaluateGates({

@@ -8,7 +8,7 @@
  */
 import { collectRolloutHistory, findNewestPublishedRecord } from '../analysis/collect-rollout-history.js';
 import type { RolloutPlan, SenderDay } from '../analysis/plan-rollout.js';
-import { planRollout, stageStartOf } from '../analysis/plan-rollout.js';
+import { planRollout } from '../analysis/plan-rollout.js';
 import type { PublishedSource } from '../analysis/readiness-gates.js';
 import { resolveGateSettings } from '../analysis/readiness-gates.js';
 import { summarizeSenders } from '../analysis/summarize-senders.js';
@@ -154,20 +154,6 @@ export async function planDomain(ctx: AppContext, domainText: string, options: P
       ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
       ...(ctx.networkLookup ? { networkLookup: ctx.networkLookup } : {}),
     });
-    const stageStart = stageStartOf(published, history);
-    // The stage's own senders (the enrichment is cached by now: nothing more is asked of DNS).
-    const stageSenders =
-      stageStart === undefined
-        ? undefined
-        : await summarizeSenders(ctx.store, domain, {
-            since: stageStart > since ? stageStart : since,
-            until: now,
-            resolver: OFFLINE_RESOLVER,
-            now: () => now,
-            catalogue: ctx.catalogue,
-            offline: true,
-            ...(ctx.networkLookup ? { networkLookup: ctx.networkLookup } : {}),
-          });
     const plan = planRollout({
       domain,
       published,
@@ -181,7 +167,6 @@ export async function planDomain(ctx: AppContext, domainText: string, options: P
       days,
       senderDays: await senderDaysOf(ctx, domain, senders, since, now),
       decidedAt: await decisionTimes(ctx, domain),
-      ...(stageSenders !== undefined ? { stageSenders } : {}),
       noData,
     });
     return { plan, notices };
@@ -211,7 +196,13 @@ async function senderDaysOf(ctx: AppContext, domain: string, senders: readonly {
     if (key === undefined) continue;
     const perDay = days.get(key) ?? new Map<string, SenderDay>();
     const day = perDay.get(row.day) ?? { day: row.day, messages: 0, dmarcPass: 0 };
-    perDay.set(row.day, { day: row.day, messages: day.messages + row.messages, dmarcPass: day.dmarcPass + row.dmarcPass });
+    perDay.set(row.day, {
+      day: row.day,
+      messages: day.messages + row.messages,
+      dmarcPass: day.dmarcPass + row.dmarcPass,
+      quarantined: (day.quarantined ?? 0) + row.quarantined,
+      rejected: (day.rejected ?? 0) + row.rejected,
+    });
     days.set(key, perDay);
   }
   return new Map([...days].map(([key, perDay]) => [key, [...perDay.values()]]));

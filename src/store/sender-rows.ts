@@ -75,7 +75,8 @@ export function sourceSeenByHeaderFromSql(placeholder: (name: SourceStatsParamet
 /** Messages and DMARC passes per source and UTC day (of the report's begin) from the records (both dialects); `byHeaderFrom` as in postgresSourceStatsSql. */
 export function sourceDaysSql(placeholder: (name: SourceStatsParameter) => string, byHeaderFrom = false): string {
   return (
-    "SELECT r.source_ip AS ip, p.begin_ts / 86400 AS day, SUM(r.count) AS messages, SUM(CASE WHEN r.dkim = 'pass' OR r.spf = 'pass' THEN r.count ELSE 0 END) AS dmarc_pass " +
+    "SELECT r.source_ip AS ip, p.begin_ts / 86400 AS day, SUM(r.count) AS messages, SUM(CASE WHEN r.dkim = 'pass' OR r.spf = 'pass' THEN r.count ELSE 0 END) AS dmarc_pass, " +
+    "SUM(CASE WHEN r.disposition = 'quarantine' THEN r.count ELSE 0 END) AS quarantined, SUM(CASE WHEN r.disposition = 'reject' THEN r.count ELSE 0 END) AS rejected " +
     'FROM aggregate_records r JOIN aggregate_reports p ON p.id = r.report ' +
     `WHERE p.policy_domain = ${placeholder('domain')} AND p.record_count IS NOT NULL ` +
     `AND p.end_ts >= ${placeholder('since')} AND p.begin_ts < ${placeholder('until')} ` +
@@ -89,10 +90,19 @@ export interface SourceDayRow {
   readonly day: number | string;
   readonly messages: number | string;
   readonly dmarc_pass: number | string;
+  readonly quarantined: number | string;
+  readonly rejected: number | string;
 }
 
 export function sourceDayFromRow(row: SourceDayRow): SourceDay {
-  return { ip: row.ip, day: new Date(Number(row.day) * 86_400_000).toISOString().slice(0, 10), messages: Number(row.messages), dmarcPass: Number(row.dmarc_pass) };
+  return {
+    ip: row.ip,
+    day: new Date(Number(row.day) * 86_400_000).toISOString().slice(0, 10),
+    messages: Number(row.messages),
+    dmarcPass: Number(row.dmarc_pass),
+    quarantined: Number(row.quarantined),
+    rejected: Number(row.rejected),
+  };
 }
 
 /** The published policies per UTC day of the reports' begin; `$1`/`?` is the domain. */

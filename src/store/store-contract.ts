@@ -345,23 +345,23 @@ export function runStoreContract(name: string, open: OpenStore): void {
     const at = (d: number) => ({ begin: day(d), end: day(d) + 86399 });
     await saveAggregate(store, header('d1', at(10)), [
       record(0, { sourceIp: '192.0.2.1', count: 10, dkim: 'pass', spf: 'fail', headerFrom: 'example.com' }),
-      record(0, { sourceIp: '192.0.2.1', count: 4, dkim: 'fail', spf: 'fail', headerFrom: 'planning.example.com' }),
+      record(0, { sourceIp: '192.0.2.1', count: 4, dkim: 'fail', spf: 'fail', headerFrom: 'planning.example.com', disposition: 'quarantine' }),
     ]);
     await saveAggregate(store, header('d2', at(11)), [
       record(0, { sourceIp: '192.0.2.1', count: 6, dkim: 'fail', spf: 'pass', headerFrom: 'planning.example.com' }),
-      record(0, { sourceIp: '198.51.100.2', count: 3, dkim: 'fail', spf: 'fail', headerFrom: 'example.com' }),
+      record(0, { sourceIp: '198.51.100.2', count: 3, dkim: 'fail', spf: 'fail', headerFrom: 'example.com', disposition: 'reject' }),
     ]);
     const window = { since: new Date(day(1) * 1000), until: new Date(day(30) * 1000) };
     const sorted = (rows: readonly { ip: string; day: string }[]) => [...rows].sort((a, b) => (a.day + a.ip < b.day + b.ip ? -1 : 1));
     assert.deepEqual(sorted(await store.sourceDays('example.com', window.since, window.until)), [
-      { ip: '192.0.2.1', day: '2026-11-10', messages: 14, dmarcPass: 10 },
-      { ip: '192.0.2.1', day: '2026-11-11', messages: 6, dmarcPass: 6 },
-      { ip: '198.51.100.2', day: '2026-11-11', messages: 3, dmarcPass: 0 },
+      { ip: '192.0.2.1', day: '2026-11-10', messages: 14, dmarcPass: 10, quarantined: 4, rejected: 0 },
+      { ip: '192.0.2.1', day: '2026-11-11', messages: 6, dmarcPass: 6, quarantined: 0, rejected: 0 },
+      { ip: '198.51.100.2', day: '2026-11-11', messages: 3, dmarcPass: 0, quarantined: 0, rejected: 3 },
     ]);
     const planning = { headerFrom: 'Planning.Example.com' };
     assert.deepEqual(sorted(await store.sourceDays('example.com', window.since, window.until, planning)), [
-      { ip: '192.0.2.1', day: '2026-11-10', messages: 4, dmarcPass: 0 },
-      { ip: '192.0.2.1', day: '2026-11-11', messages: 6, dmarcPass: 6 },
+      { ip: '192.0.2.1', day: '2026-11-10', messages: 4, dmarcPass: 0, quarantined: 4, rejected: 0 },
+      { ip: '192.0.2.1', day: '2026-11-11', messages: 6, dmarcPass: 6, quarantined: 0, rejected: 0 },
     ]);
     const stats = await store.sourceStats('example.com', window.since, window.until, undefined, planning);
     assert.deepEqual(stats.map((s) => [s.ip, s.messages, s.dmarcPass, s.firstSeen.toISOString()]), [['192.0.2.1', 10, 6, '2026-11-10T00:00:00.000Z']]);

@@ -414,6 +414,9 @@ export interface SourceDay {
   readonly messages: number;
   /** Messages passing DMARC (evaluated dkim or spf pass). */
   readonly dmarcPass: number;
+  /** Messages the receivers quarantined, and rejected (policy_evaluated/disposition). */
+  readonly quarantined: number;
+  readonly rejected: number;
 }
 
 /** The reports of one UTC day (by period begin) showing one published policy. */

@@ -35,7 +35,8 @@ const HEADER_FROM_SEEN_SQL = sourceSeenByHeaderFromSql(named);
 const HEADER_FROM_DAYS_SQL = sourceDaysSql(named, true);
 /** Per source and day from the sender rollup, which keeps each report's begin. */
 const ROLLED_UP_DAYS_SQL =
-  "SELECT source_ip AS ip, begin_ts / 86400 AS day, SUM(messages) AS messages, SUM(CASE WHEN dkim = 'pass' OR spf = 'pass' THEN messages ELSE 0 END) AS dmarc_pass " +
+  "SELECT source_ip AS ip, begin_ts / 86400 AS day, SUM(messages) AS messages, SUM(CASE WHEN dkim = 'pass' OR spf = 'pass' THEN messages ELSE 0 END) AS dmarc_pass, " +
+  "SUM(CASE WHEN disposition = 'quarantine' THEN messages ELSE 0 END) AS quarantined, SUM(CASE WHEN disposition = 'reject' THEN messages ELSE 0 END) AS rejected " +
   'FROM sender_rollup WHERE policy_domain = @domain AND end_ts >= @since AND begin_ts < @until GROUP BY source_ip, begin_ts / 86400';
 
 export function querySourceStats(db: SqliteDatabase, prepare: (sql: string) => SqliteStatement, domain: string, since: Date, until: Date, recentSince?: Date, filter?: SourceFilter): SourceStats[] {
