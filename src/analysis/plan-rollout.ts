@@ -42,8 +42,14 @@ export interface PlanInput {
   readonly days?: number;
   /** How sure the record is: from DNS, from the reports (offline, or because DNS did not answer or showed none), or none published. */
   readonly publishedSource?: PublishedSource;
-  /** Per sender key, its mail per UTC day over the window (store: sourceDays), for judging it on its mail since its last change. */
+  /**
+   * Per sender key, its mail per UTC day over the window (store: sourceDays), for judging it on
+   * its mail since its last change; the legitimate senders' at least (the others are judged on
+   * the window).
+   */
   readonly senderDays?: ReadonlyMap<string, readonly SenderDay[]>;
+  /** The domain's whole mail per UTC day over the window (store: dailySeries): the stage's totals, of which the senders without days are the rest. */
+  readonly domainDays?: readonly SenderDay[];
   /** Per sender key, when its current decision was made (ISO 8601). */
   readonly decidedAt?: ReadonlyMap<string, string>;
   /** The senders over the current stage only, for what the stage did to their mail; by default derived from senderDays (sendersSince). */
@@ -336,15 +342,34 @@ function describeStageOutcome(input: PlanInput, stageStart: Date | undefined, rf
     .filter((s) => s.failing > 0 || s.observed.quarantined + s.observed.rejected > 0);
   const harm = (x: StageOutcomeSender): number => x.observed.quarantined + x.observed.rejected;
   senders.sort((a, b) => Number(b.legitimate) - Number(a.legitimate) || harm(b) - harm(a) || b.failing - a.failing || (a.sender < b.sender ? -1 : 1));
+  const round = (n: number): number => Math.round(n * 100) / 100;
   const totals = (legitimate: boolean) => {
     const rows = senders.filter((x) => x.legitimate === legitimate);
     const sum = (pick: (x: StageOutcomeSender) => ImpactCount): ImpactCount => ({
-      quarantined: Math.round(rows.reduce((n, x) => n + pick(x).quarantined, 0) * 100) / 100,
-      rejected: Math.round(rows.reduce((n, x) => n + pick(x).rejected, 0) * 100) / 100,
+      quarantined: round(rows.reduce((n, x) => n + pick(x).quarantined, 0)),
+      rejected: round(rows.reduce((n, x) => n + pick(x).rejected, 0)),
     });
     return { messages: input.stageSenders?.filter((x) => isLegitimate(x) === legitimate).reduce((n, x) => n + x.messages, 0) ?? 0, observed: sum((x) => x.observed), predicted: sum((x) => x.predicted) };
   };
-  return { since: stageStart.toISOString(), record: input.published.text, senders, legitimate: totals(true), suspicious: totals(false) };
+  const legitimate = totals(true);
+  let suspicious = totals(false);
+  if (input.domainDays !== undefined) {
+    // The senders without days of their own (suspicious, unknown): the domain's mail less the legitimate senders'.
+    const first = stageStart.toISOString().slice(0, 10);
+    const days = input.domainDays.filter((d) => d.day >= first);
+    const legit = (input.stageSenders ?? []).filter(isLegitimate);
+    const messages = Math.max(0, days.reduce((n, d) => n + d.messages, 0) - legitimate.messages);
+    const failing = Math.max(0, days.reduce((n, d) => n + d.messages - d.dmarcPass, 0) - legit.reduce((n, s) => n + countFailing(s), 0));
+    const observed = {
+      quarantined: Math.max(0, days.reduce((n, d) => n + (d.quarantined ?? 0), 0) - legitimate.observed.quarantined),
+      rejected: Math.max(0, days.reduce((n, d) => n + (d.rejected ?? 0), 0) - legitimate.observed.rejected),
+    };
+    const seven = computePolicyEffect(input.published, 'rfc7489');
+    const nine = computePolicyEffect(input.published, 'rfc9989');
+    const mixed = (pick: (e: { quarantine: number; reject: number }) => number): number => round(failing * (pick(seven) * (1 - rfc9989Share) + pick(nine) * rfc9989Share));
+    suspicious = { messages, observed, predicted: { quarantined: mixed((e) => e.quarantine), rejected: mixed((e) => e.reject) } };
+  }
+  return { since: stageStart.toISOString(), record: input.published.text, senders, legitimate, suspicious };
 }
 
 function mergeBlockers(gates: readonly GateResult[]): PlanBlocker[] {

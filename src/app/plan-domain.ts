@@ -10,7 +10,8 @@ import { collectRolloutHistory, findNewestPublishedRecord } from '../analysis/co
 import type { RolloutPlan, SenderDay } from '../analysis/plan-rollout.js';
 import { planRollout } from '../analysis/plan-rollout.js';
 import type { PublishedSource } from '../analysis/readiness-gates.js';
-import { resolveGateSettings } from '../analysis/readiness-gates.js';
+import { isLegitimate, resolveGateSettings } from '../analysis/readiness-gates.js';
+import type { SenderSummary } from '../analysis/sender-model.js';
 import { summarizeSenders } from '../analysis/summarize-senders.js';
 import type { Advice } from '../core/advice.js';
 import { advice } from '../core/advice.js';
@@ -166,6 +167,13 @@ export async function planDomain(ctx: AppContext, domainText: string, options: P
       now,
       days,
       senderDays: await senderDaysOf(ctx, domain, senders, since, now),
+      domainDays: (await ctx.store.dailySeries(domain, { since, until: now })).map((d) => ({
+        day: d.day,
+        messages: d.messages,
+        dmarcPass: d.dmarcPass,
+        quarantined: d.dispositions.quarantine ?? 0,
+        rejected: d.dispositions.reject ?? 0,
+      })),
       decidedAt: await decisionTimes(ctx, domain),
       noData,
     });
@@ -186,12 +194,16 @@ function describeDisagreement(domain: string, dns: DmarcRecord, reports: DmarcRe
   );
 }
 
-/** Each sender's mail per UTC day over the window, from the store's per-source days. */
-async function senderDaysOf(ctx: AppContext, domain: string, senders: readonly { key: string; sourceIps: readonly string[] }[], since: Date, until: Date): Promise<Map<string, SenderDay[]>> {
+/**
+ * The legitimate senders' mail per UTC day over the window, from the store's per-source days:
+ * only their addresses are asked for (a botnet's thousands are judged on the window).
+ */
+async function senderDaysOf(ctx: AppContext, domain: string, senders: readonly SenderSummary[], since: Date, until: Date): Promise<Map<string, SenderDay[]>> {
   const keyOf = new Map<string, string>();
-  for (const s of senders) for (const ip of s.sourceIps) keyOf.set(ip, s.key);
+  for (const s of senders.filter(isLegitimate)) for (const ip of s.sourceIps) keyOf.set(ip, s.key);
   const days = new Map<string, Map<string, SenderDay>>();
-  for (const row of await ctx.store.sourceDays(domain, since, until)) {
+  if (keyOf.size === 0) return new Map();
+  for (const row of await ctx.store.sourceDays(domain, since, until, { ips: [...keyOf.keys()] })) {
     const key = keyOf.get(row.ip);
     if (key === undefined) continue;
     const perDay = days.get(key) ?? new Map<string, SenderDay>();

@@ -10,7 +10,7 @@ import type { SourceEnrichment } from '../core/source-facts.js';
 import type { PublishedPolicyDay, PublishedPolicyPeriod, SourceDay, SourceStats } from './store.js';
 
 /** Named parameters of the source-stats queries: each dialect maps a name to its placeholder (`@since`, `$2`). */
-export type SourceStatsParameter = 'domain' | 'since' | 'until' | 'recent' | 'headerFrom';
+export type SourceStatsParameter = 'domain' | 'since' | 'until' | 'recent' | 'headerFrom' | 'ips';
 
 /** Epoch seconds for a report-period comparison: `end_ts >= since` holds for whole seconds as for the Date. */
 export const epochSeconds = (date: Date): number => Math.ceil(date.getTime() / 1000);
@@ -72,8 +72,12 @@ export function sourceSeenByHeaderFromSql(placeholder: (name: SourceStatsParamet
   );
 }
 
-/** Messages and DMARC passes per source and UTC day (of the report's begin) from the records (both dialects); `byHeaderFrom` as in postgresSourceStatsSql. */
-export function sourceDaysSql(placeholder: (name: SourceStatsParameter) => string, byHeaderFrom = false): string {
+/**
+ * Messages, DMARC passes and dispositions per source and UTC day (of the report's begin) from the
+ * records; `byHeaderFrom` as in postgresSourceStatsSql; `byIps` (PostgreSQL) keeps the sources of
+ * the array parameter `ips`.
+ */
+export function sourceDaysSql(placeholder: (name: SourceStatsParameter) => string, byHeaderFrom = false, byIps = false): string {
   return (
     "SELECT r.source_ip AS ip, p.begin_ts / 86400 AS day, SUM(r.count) AS messages, SUM(CASE WHEN r.dkim = 'pass' OR r.spf = 'pass' THEN r.count ELSE 0 END) AS dmarc_pass, " +
     "SUM(CASE WHEN r.disposition = 'quarantine' THEN r.count ELSE 0 END) AS quarantined, SUM(CASE WHEN r.disposition = 'reject' THEN r.count ELSE 0 END) AS rejected " +
@@ -81,6 +85,7 @@ export function sourceDaysSql(placeholder: (name: SourceStatsParameter) => strin
     `WHERE p.policy_domain = ${placeholder('domain')} AND p.record_count IS NOT NULL ` +
     `AND p.end_ts >= ${placeholder('since')} AND p.begin_ts < ${placeholder('until')} ` +
     (byHeaderFrom ? `AND r.header_from = ${placeholder('headerFrom')} ` : '') +
+    (byIps ? `AND r.source_ip = ANY(${placeholder('ips')}) ` : '') +
     'GROUP BY r.source_ip, p.begin_ts / 86400'
   );
 }

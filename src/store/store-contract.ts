@@ -363,6 +363,11 @@ export function runStoreContract(name: string, open: OpenStore): void {
       { ip: '192.0.2.1', day: '2026-11-10', messages: 4, dmarcPass: 0, quarantined: 4, rejected: 0 },
       { ip: '192.0.2.1', day: '2026-11-11', messages: 6, dmarcPass: 6, quarantined: 0, rejected: 0 },
     ]);
+    assert.deepEqual(sorted(await store.sourceDays('example.com', window.since, window.until, { ips: ['198.51.100.2'] })), [
+      { ip: '198.51.100.2', day: '2026-11-11', messages: 3, dmarcPass: 0, quarantined: 0, rejected: 3 },
+    ]);
+    assert.deepEqual(await store.sourceDays('example.com', window.since, window.until, { ips: [] }), []);
+    assert.deepEqual(await store.sourceDays('example.com', window.since, window.until, { ...planning, ips: ['198.51.100.2'] }), [], 'both filters apply');
     const stats = await store.sourceStats('example.com', window.since, window.until, undefined, planning);
     assert.deepEqual(stats.map((s) => [s.ip, s.messages, s.dmarcPass, s.firstSeen.toISOString()]), [['192.0.2.1', 10, 6, '2026-11-10T00:00:00.000Z']]);
     assert.equal((await store.sourceStats('example.com', window.since, window.until)).reduce((n, s) => n + s.messages, 0), 23, 'without a filter every header_from counts');

@@ -442,8 +442,12 @@ export interface SenderStore {
    * `filter.headerFrom`, only records with that header_from count (first and last seen too).
    */
   sourceStats(domain: string, since: Date, until: Date, recentSince?: Date, filter?: SourceFilter): Promise<SourceStats[]>;
-  /** Per source IP and UTC day, messages and DMARC passes over [since, until) (same window rule and filter as sourceStats), in no particular order. */
-  sourceDays(domain: string, since: Date, until: Date, filter?: SourceFilter): Promise<SourceDay[]>;
+  /**
+   * Per source IP and UTC day, messages, DMARC passes and dispositions over [since, until) (same
+   * window rule and filter as sourceStats), in no particular order; with `ips`, only those sources
+   * (the planner asks for the legitimate senders' few addresses, not a botnet's thousands).
+   */
+  sourceDays(domain: string, since: Date, until: Date, filter?: SourceFilter & { readonly ips?: readonly string[] }): Promise<SourceDay[]>;
   /** The policies reporters saw published, per UTC day of the reports' begin, oldest day first: how much mail each day showed each policy. */
   listPublishedPolicyDays(domain: string): Promise<PublishedPolicyDay[]>;
   /** Reporters and header_from domains of `domain` over [since, until), grouped by the store (for the rollout planner). */

@@ -141,7 +141,7 @@ class PostgresStore extends SqlStoreBase implements StoreRoot {
     return querySourceStats(this.#pool, domain, since, until, recentSince, filter);
   }
 
-  sourceDays(domain: string, since: Date, until: Date, filter?: SourceFilter): Promise<SourceDay[]> {
+  sourceDays(domain: string, since: Date, until: Date, filter?: SourceFilter & { readonly ips?: readonly string[] }): Promise<SourceDay[]> {
     return querySourceDays(this.#pool, domain, since, until, filter);
   }
 

@@ -22,13 +22,15 @@ import {
 } from '../sender-rows.js';
 import type { PgQueryable } from './pg-driver.js';
 
-const PLACEHOLDERS: Record<SourceStatsParameter, string> = { domain: '$1::text', since: '$2::bigint', until: '$3::bigint', recent: '$4::bigint', headerFrom: '$5::text' };
+const PLACEHOLDERS: Record<SourceStatsParameter, string> = { domain: '$1::text', since: '$2::bigint', until: '$3::bigint', recent: '$4::bigint', headerFrom: '$5::text', ips: '$6::text[]' };
 const SOURCE_STATS_SQL = postgresSourceStatsSql((name) => PLACEHOLDERS[name]);
 const HEADER_FROM_STATS_SQL = postgresSourceStatsSql((name) => PLACEHOLDERS[name], true);
 const HEADER_FROM_SEEN_SQL = sourceSeenByHeaderFromSql((name) => ({ domain: '$1::text', headerFrom: '$2::text' })[name as 'domain' | 'headerFrom']);
-const DAY_PLACEHOLDERS = (name: SourceStatsParameter): string => ({ domain: '$1::text', since: '$2::bigint', until: '$3::bigint', headerFrom: '$4::text' })[name as 'domain'] ?? '';
+const DAY_PLACEHOLDERS = (name: SourceStatsParameter): string => ({ domain: '$1::text', since: '$2::bigint', until: '$3::bigint', headerFrom: '$4::text', ips: '$5::text[]' })[name as 'domain'] ?? '';
 const SOURCE_DAYS_SQL = sourceDaysSql(DAY_PLACEHOLDERS);
 const HEADER_FROM_DAYS_SQL = sourceDaysSql(DAY_PLACEHOLDERS, true);
+/** With the sources as `$5` (and `$4`, the header_from, ignored when null). */
+const SOURCE_DAYS_OF_IPS_SQL = sourceDaysSql(DAY_PLACEHOLDERS, false, true).replace('WHERE ', 'WHERE ($4::text IS NULL OR r.header_from = $4::text) AND ');
 const SOURCE_SEEN_SQL =
   'SELECT r.source_ip AS ip, MIN(p.begin_ts) AS first_ts, MAX(p.end_ts) AS last_ts FROM aggregate_records r JOIN aggregate_reports p ON p.id = r.report ' +
   'WHERE p.policy_domain = $1 AND p.record_count IS NOT NULL GROUP BY r.source_ip';
@@ -83,8 +85,12 @@ export async function queryDkimSelectors(db: PgQueryable, domain: string, since:
   return foldDkimSelectors(rows, domain, max);
 }
 
-export async function querySourceDays(db: PgQueryable, domain: string, since: Date, until: Date, filter?: SourceFilter): Promise<SourceDay[]> {
+export async function querySourceDays(db: PgQueryable, domain: string, since: Date, until: Date, filter?: SourceFilter & { readonly ips?: readonly string[] }): Promise<SourceDay[]> {
   const window = [domain, epochSeconds(since), epochSeconds(until)];
+  if (filter?.ips !== undefined) {
+    const { rows } = await db.query<SourceDayRow>({ name: 'dmarcpilot-source-days-ips', text: SOURCE_DAYS_OF_IPS_SQL, values: [...window, filter.headerFrom?.toLowerCase() ?? null, [...new Set(filter.ips)]] });
+    return rows.map(sourceDayFromRow);
+  }
   const { rows } =
     filter?.headerFrom !== undefined
       ? await db.query<SourceDayRow>({ name: 'dmarcpilot-source-days-from', text: HEADER_FROM_DAYS_SQL, values: [...window, filter.headerFrom.toLowerCase()] })

@@ -68,11 +68,35 @@ export function queryDkimSelectors(db: SqliteDatabase, prepare: (sql: string) =>
   return foldDkimSelectors(rows.map((row) => ({ dkim_json: combos.get(row.combo)?.dkim_json ?? '[]', messages: row.messages })), domain, max);
 }
 
-export function querySourceDays(db: SqliteDatabase, prepare: (sql: string) => SqliteStatement, domain: string, since: Date, until: Date, filter?: SourceFilter): SourceDay[] {
+export function querySourceDays(
+  db: SqliteDatabase,
+  prepare: (sql: string) => SqliteStatement,
+  domain: string,
+  since: Date,
+  until: Date,
+  filter?: SourceFilter & { readonly ips?: readonly string[] },
+): SourceDay[] {
   const window = { domain, since: epochSeconds(since), until: epochSeconds(until) };
-  if (filter?.headerFrom !== undefined) return (prepare(HEADER_FROM_DAYS_SQL).all({ ...window, headerFrom: filter.headerFrom.toLowerCase() }) as SourceDayRow[]).map(sourceDayFromRow);
+  const ips = filter?.ips === undefined ? undefined : [...new Set(filter.ips)];
+  if (filter?.headerFrom !== undefined) {
+    // One subdomain's mail is small: the sources are kept after the query.
+    const rows = (prepare(HEADER_FROM_DAYS_SQL).all({ ...window, headerFrom: filter.headerFrom.toLowerCase() }) as SourceDayRow[]).map(sourceDayFromRow);
+    const keep = ips === undefined ? undefined : new Set(ips);
+    return keep === undefined ? rows : rows.filter((r) => keep.has(r.ip));
+  }
   rollUpSenders(db, prepare, domain);
-  return (prepare(ROLLED_UP_DAYS_SQL).all(window) as SourceDayRow[]).map(sourceDayFromRow);
+  if (ips === undefined) return (prepare(ROLLED_UP_DAYS_SQL).all(window) as SourceDayRow[]).map(sourceDayFromRow);
+  // A few sources: each is a range of the rollup's primary key (policy_domain, source_ip, …).
+  const out: SourceDay[] = [];
+  for (let i = 0; i < ips.length; i += IPS_PER_QUERY) {
+    const chunk = ips.slice(i, i + IPS_PER_QUERY);
+    const names = chunk.map((_, j) => `@ip${j}`);
+    const sql = ROLLED_UP_DAYS_SQL.replace(' GROUP BY', ` AND source_ip IN (${names.join(', ')}) GROUP BY`);
+    const params: Record<string, string | number> = { ...window };
+    chunk.forEach((ip, j) => (params[`ip${j}`] = ip));
+    out.push(...(prepare(sql).all(params) as SourceDayRow[]).map(sourceDayFromRow));
+  }
+  return out;
 }
 
 export function queryPublishedPolicyDays(prepare: (sql: string) => SqliteStatement, domain: string): PublishedPolicyDay[] {

@@ -179,7 +179,7 @@ class SqliteStore extends SqlStoreBase implements StoreRoot {
     return settle(() => querySourceStats(this.#db, this.#prepare, domain, since, until, recentSince, filter));
   }
 
-  sourceDays(domain: string, since: Date, until: Date, filter?: SourceFilter): Promise<SourceDay[]> {
+  sourceDays(domain: string, since: Date, until: Date, filter?: SourceFilter & { readonly ips?: readonly string[] }): Promise<SourceDay[]> {
     return settle(() => querySourceDays(this.#db, this.#prepare, domain, since, until, filter));
   }
 
