@@ -19,7 +19,7 @@ import type { Store, StoreRoot } from '../store/store.js';
 import { DEFAULT_ORGANIZATION_ID } from '../store/store.js';
 import type { AppConfig } from './config.js';
 import type { AppContext, AppLog, NetworkLookup } from './context.js';
-import { AppError, invalid, toAppError, unavailable } from './problems.js';
+import { AppError, invalid, isAppError, toAppError, unavailable } from './problems.js';
 
 export interface OpenAppOptions {
   readonly log: AppLog;
@@ -69,8 +69,9 @@ export async function openApp(config: AppConfig, options: OpenAppOptions): Promi
     })());
   let store: Store = NO_STORE;
   if (opening) {
-    if (options.openStore === 'start') store = await openView();
-    else store = openedOnFirstUse(openView);
+    if (options.openStore === 'start') await openView();
+    // Either way every call goes through the proxy, which names the store when it refuses a write.
+    store = openedOnFirstUse(openView, storeLabel);
   }
   const context: AppContext = {
     store,
@@ -99,22 +100,31 @@ export async function openApp(config: AppConfig, options: OpenAppOptions): Promi
 
 /**
  * A store that opens on its first use: every method waits for the opening (once, shared by
- * concurrent calls), then runs; an opening that fails rejects every call with its AppError.
+ * concurrent calls), then runs; an opening that fails rejects every call with its AppError. A
+ * write refused because the store is read-only becomes `store-read-only`, naming the store.
  */
-function openedOnFirstUse(open: () => Promise<Store>): Store {
+function openedOnFirstUse(open: () => Promise<Store>, label: string): Store {
   return new Proxy({} as Store, {
     get(_target, prop) {
       if (prop === 'then') return undefined;
       if (prop === 'streamRecords') {
         return (...args: Parameters<Store['streamRecords']>) =>
           (async function* () {
-            yield* (await open()).streamRecords(...args);
+            try {
+              yield* (await open()).streamRecords(...args);
+            } catch (caught) {
+              throw toAppError(caught, label);
+            }
           })();
       }
       return async (...args: unknown[]) => {
         const store = await open();
         const method = Reflect.get(store, prop, store) as (...a: unknown[]) => unknown;
-        return method.apply(store, args);
+        try {
+          return await method.apply(store, args);
+        } catch (caught) {
+          throw toAppError(caught, label);
+        }
       };
     },
   });
@@ -124,6 +134,8 @@ async function openRoot(location: string, label: string, log: AppLog): Promise<S
   try {
     return await openStore(location, { notice: (message) => log.info(message) });
   } catch (caught) {
+    const readOnly = toAppError(caught, label);
+    if (isAppError(readOnly)) throw readOnly;
     throw unavailable('store-unavailable', `cannot open ${label}: ${caught instanceof Error ? caught.message : String(caught)}`, caught);
   }
 }
