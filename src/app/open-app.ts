@@ -35,6 +35,12 @@ export interface OpenAppOptions {
   readonly networkDatabase?: boolean;
   readonly now?: () => Date;
   readonly organizationId?: number;
+  /**
+   * Whether opening may create the store where there is none (true, the default: `ingest`,
+   * `serve`, saving checks; the log then says so once). False (the commands that only read or
+   * change what is stored): a missing store is `store-not-found`, and nothing is created.
+   */
+  readonly create?: boolean;
 }
 
 export interface App {
@@ -59,7 +65,7 @@ export async function openApp(config: AppConfig, options: OpenAppOptions): Promi
   let view: Promise<Store> | undefined;
   const openView = (): Promise<Store> =>
     (view ??= (async () => {
-      root = openRoot(config.db, storeLabel, options.log);
+      root = openRoot(config.db, storeLabel, options.log, options.create !== false);
       const opened = await root;
       try {
         return await opened.forOrganization(options.organizationId ?? DEFAULT_ORGANIZATION_ID);
@@ -130,9 +136,9 @@ function openedOnFirstUse(open: () => Promise<Store>, label: string): Store {
   });
 }
 
-async function openRoot(location: string, label: string, log: AppLog): Promise<StoreRoot> {
+async function openRoot(location: string, label: string, log: AppLog, create: boolean): Promise<StoreRoot> {
   try {
-    return await openStore(location, { notice: (message) => log.info(message) });
+    return await openStore(location, { notice: (message) => log.info(message), create, onCreated: () => log.info(`created a new store: ${label}`) });
   } catch (caught) {
     const readOnly = toAppError(caught, label);
     if (isAppError(readOnly)) throw readOnly;

@@ -12,7 +12,7 @@
  */
 import type { Problem } from '../core/problem.js';
 import { problem } from '../core/problem.js';
-import { InvalidCursorError, OutOfScopeError, StoreConflictError } from '../store/store.js';
+import { InvalidCursorError, OutOfScopeError, StoreConflictError, StoreNotFoundError } from '../store/store.js';
 
 export type AppErrorKind = 'invalid' | 'not-found' | 'forbidden' | 'conflict' | 'unavailable';
 
@@ -73,6 +73,7 @@ export function toAppError(caught: unknown, store?: string): unknown {
     return caught.reason === 'instance-only' ? new AppError('forbidden', [problem('instance-only', undefined, caught.message)]) : notFound('out-of-scope', undefined, caught.message);
   }
   if (caught instanceof StoreConflictError) return conflict('conflict', caught.field, caught.message);
+  if (caught instanceof StoreNotFoundError && store !== undefined) return notFound('store-not-found', 'db', `no store at ${store} (${caught.message})`);
   const readOnly = store === undefined ? undefined : describeReadOnly(caught);
   if (readOnly !== undefined) return unavailable('store-read-only', `${store} is read-only here: ${readOnly.why} (${readOnly.message})`, caught);
   return caught;

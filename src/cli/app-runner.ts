@@ -48,6 +48,11 @@ const OPTION_OF_FIELD: Readonly<Record<string, string>> = {
   selector: '--selector',
 };
 
+/** What a command line can add to a problem: the command or option that helps (the application's messages name none). */
+const HINT_OF_CODE: Readonly<Record<string, string>> = {
+  'store-not-found': ': run `dmarcpilot ingest` first, or pass --db LOCATION (or set DMARCPILOT_DB)',
+};
+
 /**
  * Prints why a command failed and returns its exit status: each problem of an AppError on its
  * own line (`error: …` for the caller's mistakes, `dmarcpilot NAME: …` when something is down).
@@ -57,7 +62,7 @@ export function reportFailure(name: string, caught: unknown): number {
     const unavailable = caught.kind === 'unavailable';
     for (const p of caught.problems) {
       const option = p.field === undefined ? undefined : OPTION_OF_FIELD[p.field];
-      const text = option === undefined ? p.message : `${option}: ${p.message}`;
+      const text = `${option === undefined ? p.message : `${option}: ${p.message}`}${HINT_OF_CODE[p.code] ?? ''}`;
       process.stderr.write(unavailable ? `dmarcpilot ${name}: ${text}\n` : `error: ${text}\n`);
     }
     return unavailable ? 1 : 2;
@@ -75,7 +80,11 @@ export async function runCommand(name: string, setStatus: (code: number) => void
   }
 }
 
-/** Loads the configuration, opens the application, runs `body` and closes it; failures as reportFailure says. */
+/**
+ * Loads the configuration, opens the application, runs `body` and closes it; failures as
+ * reportFailure says. The store is not created where there is none unless the command asks
+ * (`create: true`): a command that reads names the store it looked for instead.
+ */
 export function withApp(
   name: string,
   flags: ConfigFlags,
@@ -84,7 +93,7 @@ export function withApp(
   options: Omit<OpenAppOptions, 'log'> = {},
 ): Promise<void> {
   return runCommand(name, setStatus, async () => {
-    const app = await openApp(loadConfig(flags), { log: cliLog(name), ...options });
+    const app = await openApp(loadConfig(flags), { log: cliLog(name), create: false, ...options });
     try {
       return await body(app);
     } finally {
