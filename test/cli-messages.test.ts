@@ -3,7 +3,8 @@
  * built CLI: a store that does not exist is named, never silently created by a command that
  * reads; a read-only store is named with the reason; an inverted --since/--until is refused by
  * every command that takes them; the --gate-…-share options read 0.98 and 98% the same and refuse
- * 98; plan --now makes a plan reproducible.
+ * 98; plan --now makes a plan reproducible; senders with a resolver that does not answer
+ * suggests --offline once the first lookups time out.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startMisbehavingDns } from './helpers/misbehaving-dns.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin/dmarcpilot.js');
@@ -178,4 +180,21 @@ test('plan --now: the plan is made as of that time, reproducibly; a time that is
   const bad = await plan('soon');
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /"soon" is not a time/);
+});
+
+test('senders with a resolver that never answers: one notice naming it, once the first lookups time out, suggesting --offline; the list still comes', { skip }, async () => {
+  const db = await sampleStore();
+  const silent = await startMisbehavingDns({}, { kind: 'silent' });
+  try {
+    const out = await run(['senders', 'example.com', '--since', '3650d', '--db', db, '--resolver', silent.server, '--timeout', '150']);
+    assert.equal(out.status, 0, out.stderr);
+    assert.match(out.stdout, /^example\.com: 3 senders, 37 messages/);
+    const notices = out.stderr.split('\n').filter((line) => /DNS is not answering/.test(line));
+    assert.deepEqual(notices, [`dmarcpilot senders: DNS is not answering (${silent.server}): 3 lookups timed out so far, so looking up every source may take a while; --offline uses only the reverse DNS earlier runs cached`]);
+    const offline = await run(['senders', 'example.com', '--since', '3650d', '--db', db, '--resolver', silent.server, '--timeout', '150', '--offline']);
+    assert.equal(offline.status, 0, offline.stderr);
+    assert.doesNotMatch(offline.stderr, /DNS is not answering/, 'offline asks DNS nothing');
+  } finally {
+    await silent.stop();
+  }
 });

@@ -8,6 +8,7 @@
  * unreadable network database is `invalid`, naming the setting.
  */
 import { availableParallelism } from 'node:os';
+import type { DnsAnswer, Resolver } from '../core/dns-resolver.js';
 import { loadServiceCatalogue } from '../analysis/service-catalogue.js';
 import { createCachingResolver } from '../dns/caching-resolver.js';
 import { createHttpsFetcher } from '../dns/https-fetch.js';
@@ -41,6 +42,12 @@ export interface OpenAppOptions {
    * change what is stored): a missing store is `store-not-found`, and nothing is created.
    */
   readonly create?: boolean;
+  /**
+   * Hears of every DNS lookup sent to the network (not those answered from the resolver's cache)
+   * when it starts, and through the function it returns, of its answer: for progress and
+   * slowness notices.
+   */
+  readonly onLookup?: (type: string) => (answer: DnsAnswer<unknown>) => void;
 }
 
 export interface App {
@@ -56,7 +63,7 @@ export interface App {
 }
 
 export async function openApp(config: AppConfig, options: OpenAppOptions): Promise<App> {
-  const resolver = createResolver(config);
+  const resolver = createResolver(config, options.onLookup);
   const networkLookup = options.networkDatabase ? loadNetworkLookup(config, options.log) : undefined;
   const wanted = options.store ?? 'always';
   const opening = wanted === 'always' || (wanted === 'if-configured' && config.dbConfigured);
@@ -161,9 +168,30 @@ export function defaultIngestThreads(app: Pick<App, 'storeKind'>): number {
 }
 
 /** node:dns through the configured servers (checked by the configuration loader), with one answer cache. */
-function createResolver(config: AppConfig) {
+function createResolver(config: AppConfig, onLookup: OpenAppOptions['onLookup']): Resolver {
   const servers = config.dns.servers;
-  return createCachingResolver(createNodeResolver({ ...(servers ? { servers: [...servers] } : {}), timeoutMs: config.dns.timeoutMs }));
+  const network = createNodeResolver({ ...(servers ? { servers: [...servers] } : {}), timeoutMs: config.dns.timeoutMs });
+  return createCachingResolver(onLookup ? tapResolver(network, onLookup) : network);
+}
+
+/** The resolver, telling `onLookup` of each answer as it arrives. */
+function tapResolver(inner: Resolver, onLookup: NonNullable<OpenAppOptions['onLookup']>): Resolver {
+  const tap =
+    <T>(type: string, ask: (name: string) => Promise<DnsAnswer<T>>) =>
+    async (name: string): Promise<DnsAnswer<T>> => {
+      const answered = onLookup(type);
+      const answer = await ask(name);
+      answered(answer);
+      return answer;
+    };
+  return {
+    txt: tap('TXT', (name) => inner.txt(name)),
+    a: tap('A', (name) => inner.a(name)),
+    aaaa: tap('AAAA', (name) => inner.aaaa(name)),
+    mx: tap('MX', (name) => inner.mx(name)),
+    ptr: tap('PTR', (name) => inner.ptr(name)),
+    ...(inner.servers !== undefined ? { servers: inner.servers } : {}),
+  };
 }
 
 function loadNetworkLookup(config: AppConfig, log: AppLog): NetworkLookup | undefined {

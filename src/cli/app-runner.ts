@@ -13,6 +13,7 @@ import type { AppLog } from '../app/context.js';
 import type { App, OpenAppOptions } from '../app/open-app.js';
 import { openApp } from '../app/open-app.js';
 import { isAppError } from '../app/problems.js';
+import { watchDns } from './dns-watch.js';
 
 export const DB_OPTION = ['--db <location>', `SQLite file or postgres:// URL (default: $DMARCPILOT_DB, the configuration's db, else ${DEFAULT_STORE_LOCATION})`] as const;
 export const CONFIG_OPTION = ['--config <file>', 'JSON configuration file (default: $DMARCPILOT_CONFIG; docs/serve.md)'] as const;
@@ -47,6 +48,9 @@ const OPTION_OF_FIELD: Readonly<Record<string, string>> = {
   concurrency: '--concurrency',
   selector: '--selector',
 };
+
+/** The commands that look every source up in reverse DNS, and can do without (`--offline`): their DNS progress is shown. */
+const DNS_WATCHED: ReadonlySet<string> = new Set(['senders', 'plan']);
 
 /** What a command line can add to a problem: the command or option that helps (the application's messages name none). */
 const HINT_OF_CODE: Readonly<Record<string, string>> = {
@@ -93,10 +97,13 @@ export function withApp(
   options: Omit<OpenAppOptions, 'log'> = {},
 ): Promise<void> {
   return runCommand(name, setStatus, async () => {
-    const app = await openApp(loadConfig(flags), { log: cliLog(name), create: false, ...options });
+    const dns = DNS_WATCHED.has(name) ? watchDns(name) : undefined;
+    const app = await openApp(loadConfig(flags), { log: cliLog(name), create: false, ...(dns ? { onLookup: dns.onLookup } : {}), ...options });
+    dns?.setServers(app.context.resolver.servers);
     try {
       return await body(app);
     } finally {
+      dns?.done();
       await app.close();
     }
   });
