@@ -2,8 +2,9 @@
  * `dmarcpilot check` as a user runs it (the built CLI, `--resolver` pointing at nsd on loopback
  * serving test/fixtures/dns/): the readable report with the records and fixes, `--json` one object
  * per domain per line, the exit status (0 clean, 1 an error finding, 2 bad usage), `--file`,
- * `--ip`, `--db` (each check saved; DKIM selectors learned from stored reports), and a dead
- * resolver giving dns-error findings, never missing ones.
+ * `--ip`, `--db` (each check saved; DKIM selectors learned from stored reports), and DNS that
+ * cannot be read: a dead resolver, one domain's failing servers, a domain that does not exist,
+ * each one finding naming the cause, the records "unknown" and never missing.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { openStore } from '../src/store/open-store.js';
+import { startMisbehavingDns } from './helpers/misbehaving-dns.js';
 import { startNsd } from './helpers/nsd.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -53,12 +55,15 @@ interface JsonFinding {
   message: string;
   fix: string;
   rfc: string;
+  params: Record<string, unknown>;
 }
 interface JsonResult {
   domain: string;
   checkedAt: string;
   summary: Record<string, number>;
   findings: JsonFinding[];
+  dns: { status: string };
+  state: Record<string, { state: string; failure?: string }>;
   records: {
     dmarc: { applied?: { name: string; text: string } };
     spf: { record?: string; lookups: number };
@@ -158,15 +163,71 @@ describe('check against nsd', { concurrency: 4 }, () => {
     });
   }
 
-  test('a dead resolver (closed port, --timeout 200): dns-error findings, never missing ones, exit 1', { skip: built ? false : 'dist/ is not built' }, async () => {
+  test('a dead resolver (closed port): one dns-resolver-failed naming its address and the failure, every record unknown, exit 1', { skip: built ? false : 'dist/ is not built' }, async () => {
     const closed = await findClosedUdpPort();
-    const out = await run(['check', 'clean.test', '--resolver', `127.0.0.1:${closed}`, '--timeout', '200', '--no-default-selectors', '--selectors', 's2026', '--json']);
+    const resolver = `127.0.0.1:${closed}`;
+    const out = await run(['check', 'clean.test', '--resolver', resolver, '--timeout', '200', '--no-default-selectors', '--selectors', 's2026', '--json']);
     assert.equal(out.status, 1, out.stderr);
     const [result] = parseLines(out.stdout);
-    const codes = new Set(result?.findings.map((f) => f.code));
-    for (const code of ['dmarc-dns-error', 'spf-dns-error', 'dkim-dns-error', 'mx-dns-error', 'mta-sts-dns-error', 'tlsrpt-dns-error', 'bimi-dns-error']) assert.ok(codes.has(code), `${code} in ${[...codes].join(', ')}`);
-    assert.deepEqual([...codes].filter((code) => /-missing$/.test(code)), []);
-    assert.ok(result?.findings.every((f) => f.severity === 'error'), JSON.stringify(result?.findings.map((f) => `${f.severity}:${f.code}`)));
+    assert.deepEqual(result?.findings.map((f) => `${f.severity}:${f.code}`), ['error:dns-resolver-failed']);
+    const [only] = result?.findings ?? [];
+    assert.deepEqual(only?.params, { ...only?.params, domain: 'clean.test', servers: [resolver], failure: 'refused', probe: 'test' });
+    assert.ok(only?.message.includes(`The DNS resolver ${resolver} refused the queries`), only?.message);
+    assert.equal(result?.dns.status, 'resolver-failed');
+    assert.deepEqual(Object.values(result?.state ?? {}).map((s) => s.state), Array(7).fill('unknown'));
+
+    const readable = await run(['check', 'clean.test', '--resolver', resolver, '--timeout', '200', '--no-default-selectors']);
+    assert.equal(readable.status, 1, readable.stderr);
+    for (const area of ['DMARC', 'SPF', 'MX', 'DKIM', 'MTA-STS', 'TLS-RPT', 'BIMI']) assert.match(readable.stdout, new RegExp(`\\n {4}${area} +unknown \\(DNS error: refused\\)\\n`), area);
+    assert.doesNotMatch(readable.stdout, / none\n|no key found|-dns-error|-missing/);
+    assert.match(readable.stdout, /^clean\.test: 1 errors,/);
+    assert.match(readable.stdout, /ERROR {3}dns-resolver-failed: The DNS resolver 127\.0\.0\.1:\d+ refused/);
+    assert.match(readable.stdout, /another resolver: --resolver HOST:PORT/);
+  });
+
+  test('a resolver that never answers: dns-resolver-failed with failure timeout', { skip: built ? false : 'dist/ is not built' }, async () => {
+    const silent = await startMisbehavingDns({}, { kind: 'silent' });
+    try {
+      const out = await run(['check', 'clean.test', '--resolver', silent.server, '--timeout', '150', '--no-default-selectors', '--json']);
+      assert.equal(out.status, 1, out.stderr);
+      const [result] = parseLines(out.stdout);
+      assert.deepEqual(result?.findings.map((f) => f.code), ['dns-resolver-failed']);
+      assert.equal(result?.findings[0]?.params['failure'], 'timeout');
+      assert.deepEqual(result?.findings[0]?.params['servers'], [silent.server]);
+      assert.match(result?.findings[0]?.message ?? '', /did not answer in time \(timeout\)/);
+    } finally {
+      await silent.stop();
+    }
+  });
+
+  test("one domain's servers fail (SERVFAIL below it only), other names resolve: one dns-domain-servers-failed; the others are checked", { skip: built ? false : 'dist/ is not built' }, async () => {
+    const dns = await startMisbehavingDns({ 'broken.test': { kind: 'rcode', rcode: 'servfail' }, '*.broken.test': { kind: 'rcode', rcode: 'servfail' }, 'fine.test': { kind: 'records', txt: [['v=spf1 -all']] } });
+    try {
+      const out = await run(['check', 'broken.test', 'fine.test', '--resolver', dns.server, '--timeout', '200', '--json']);
+      assert.equal(out.status, 1, out.stderr);
+      const results = parseLines(out.stdout);
+      const broken = results.find((r) => r.domain === 'broken.test');
+      assert.deepEqual(broken?.findings.map((f) => f.code), ['dns-domain-servers-failed']);
+      assert.equal(broken?.findings[0]?.params['failure'], 'servfail');
+      assert.equal(broken?.dns.status, 'domain-servers-failed');
+      const fine = results.find((r) => r.domain === 'fine.test');
+      assert.equal(fine?.dns.status, 'answered');
+      assert.equal(fine?.state['spf']?.state, 'found');
+      assert.ok(fine?.findings.some((f) => f.code === 'dmarc-missing'), JSON.stringify(fine?.findings.map((f) => f.code)));
+    } finally {
+      await dns.stop();
+    }
+  });
+
+  test('a domain that does not exist: one domain-not-found ("check the spelling"), no advice to publish records', { skip }, async () => {
+    const out = await check('nosuch.clean.test', '--no-default-selectors');
+    assert.equal(out.status, 1, out.stderr);
+    assert.match(out.stdout, /ERROR {3}domain-not-found: nosuch\.clean\.test does not exist in DNS \(NXDOMAIN\)/);
+    assert.match(out.stdout, /fix: Check the spelling/);
+    assert.doesNotMatch(out.stdout, /-missing|Publish/);
+    const json = parseLines((await check('nosuch.clean.test', '--json')).stdout)[0];
+    assert.deepEqual(json?.findings.map((f) => f.code), ['domain-not-found']);
+    assert.equal(json?.dns.status, 'domain-not-found');
   });
 
   test('--db: each check saved with its time; DKIM selectors seen in stored reports are looked up (origin reports)', { skip }, async () => {

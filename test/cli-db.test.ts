@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createPgPool } from '../src/store/postgres/pg-driver.js';
 import { postgresForTests } from './helpers/postgres.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -87,8 +88,14 @@ test('db status on an unreachable server fails with the reason and exit 1', { sk
   assert.match(result.stderr, /^dmarcpilot db: cannot open PostgreSQL postgres:\/\/postgres@127\.0\.0\.1:1\/nothing: /);
 });
 
-test('db compact: an SQLite store says how much it gave back; PostgreSQL has nothing to do', { skip }, async (t) => {
-  const path = join(mkdtempSync(join(tmpdir(), 'dmarcpilot-db-')), 'store.sqlite');
+test('db compact: an SQLite store says how much it gave back; PostgreSQL has nothing to do; neither is ever created', { skip }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-db-'));
+  const path = join(dir, 'store.sqlite');
+  // No store there: named, exit 2, and no file (nor folder) created.
+  const missing = run(['db', 'compact', '--db', join(dir, 'sub', 'none.sqlite')]);
+  assert.equal(missing.status, 2, missing.stderr);
+  assert.match(missing.stderr, /^error: no store at SQLite .*none\.sqlite \(the file does not exist\): run `dmarcpilot ingest` first, or pass --db LOCATION/);
+  assert.ok(!existsSync(join(dir, 'sub')), 'nothing created');
   const ingested = run(['ingest', '-q', '--db', path, join(root, 'test/fixtures/aggregate/comcast-large-300-records.xml')]);
   assert.equal(ingested.status, 0, ingested.stderr);
   const compacted = run(['db', 'compact', '--db', path]);
@@ -99,11 +106,31 @@ test('db compact: an SQLite store says how much it gave back; PostgreSQL has not
   const pg = await postgresForTests();
   if ('skip' in pg) return t.skip(pg.skip);
   try {
+    // An empty database is not set up by compact: it is named and left without a single table.
+    const empty = run(['db', 'compact', '--db', pg.url]);
+    assert.equal(empty.status, 2, empty.stderr);
+    assert.match(empty.stderr, /^error: no store at PostgreSQL postgres:\/\/.* \(the database has no dmarcpilot tables\)/);
+    assert.equal(await countTables(pg.url), 0);
+    assert.equal(run(['db', 'status', '--db', pg.url]).status, 0);
+    const tables = await countTables(pg.url);
+    assert.ok(tables > 5, `${tables} tables after db status`);
     const result = run(['db', 'compact', '--db', pg.url]);
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /nothing to do \(PostgreSQL's autovacuum/);
+    assert.match(result.stdout, /: nothing done, nothing created \(PostgreSQL's autovacuum/);
     assert.doesNotMatch(result.stdout, /:[^:@/]+@/, 'no password shown');
+    assert.equal(await countTables(pg.url), tables, 'compact created nothing');
   } finally {
     await pg.drop();
   }
 });
+
+/** Tables in the public schema of the database `url` names. */
+async function countTables(url: string): Promise<number> {
+  const pool = await createPgPool(url, { max: 1 });
+  try {
+    const { rows } = await pool.query<{ count: string }>({ text: "SELECT count(*) AS count FROM information_schema.tables WHERE table_schema = 'public'" });
+    return Number(rows[0]?.count ?? -1);
+  } finally {
+    await pool.end();
+  }
+}

@@ -116,11 +116,30 @@ test('serve: configuration mistakes are all reported with their setting, and not
   assert.match(server.log, /smtp\.prot: unknown setting/);
   assert.match(server.log, /smtp\.recipients: required .*when the listener is on 0\.0\.0\.0/);
   assert.match(server.log, /imap\[0\]\.url: "pop3:\/\/x" is not imap/);
-  writeFileSync(join(dir, 'nopassword.json'), JSON.stringify({ smtp: { port: 0 }, imap: [{ url: 'imap://dmarc@127.0.0.1/INBOX', passwordFile: join(dir, 'no-such-file') }] }));
-  const noPassword = new ServeProcess(['--config', join(dir, 'nopassword.json'), '--db', join(dir, 'never.sqlite')]);
+  // Files the settings name are read before anything starts, and reported with the other mistakes.
+  const several = join(dir, 'several.json');
+  writeFileSync(
+    several,
+    JSON.stringify({
+      dns: { timeoutMs: 0 },
+      smtp: { port: 0, tls: { keyFile: join(dir, 'no-key.pem'), certFile: join(dir, 'no-cert.pem') } },
+      imap: [{ url: 'imap://dmarc@127.0.0.1/INBOX', passwordFile: join(dir, 'no-such-file') }, { url: 'imaps://dmarc@127.0.0.1/INBOX', passwordFile: join(dir, 'no-such-file'), failedFolder: 'INBOX' }],
+    }),
+  );
+  const noPassword = new ServeProcess(['--config', several, '--db', join(dir, 'never.sqlite')]);
   assert.equal(await noPassword.exit(), 2, noPassword.log);
-  assert.match(noPassword.log, /configuration: imap: .*no-such-file/);
+  for (const expected of [
+    /configuration: .*several\.json: dns\.timeoutMs: expected a whole number/,
+    /configuration: .*several\.json: smtp\.tls\.keyFile: cannot read .*no-key\.pem/,
+    /configuration: .*several\.json: smtp\.tls\.certFile: cannot read .*no-cert\.pem/,
+    /configuration: .*several\.json: imap\[0\]\.passwordFile: imap:\/\/dmarc@127\.0\.0\.1\/INBOX: cannot read the password file .*no-such-file/,
+    /configuration: .*several\.json: imap\[1\]\.passwordFile: .*no-such-file/,
+    /configuration: .*several\.json: imap\[1\]\.failedFolder: .*cannot be the folder being read/,
+  ]) {
+    assert.match(noPassword.log, expected);
+  }
   assert.doesNotMatch(noPassword.log, /listening|storing into/, 'nothing started');
+  assert.ok(!existsSync(join(dir, 'never.sqlite')), 'no store created');
   const missing = new ServeProcess(['--config', join(dir, 'missing.json')]);
   assert.equal(await missing.exit(), 2);
   assert.match(missing.log, /cannot read the configuration .*missing\.json/);

@@ -10,6 +10,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DnsAnswer, Resolver } from '../src/core/dns-resolver.js';
 import type { FetchTextResult } from '../src/core/fetch-text.js';
 import type { MemoryZone } from '../src/dns/memory-resolver.js';
 import { MemoryResolver } from '../src/dns/memory-resolver.js';
@@ -29,7 +30,7 @@ function sources(dir: string): string[] {
 // `kind: '…'` discriminants of record types are not codes.
 const code = sources('src/evaluate').concat(sources('src/records')).join('\n').replace(/\bkind: '[a-z-]+'/g, '');
 /** Every string literal shaped like a code of one of the checked areas (codes are sometimes chosen by a condition). */
-const emitted = new Set([...code.matchAll(/'((?:dmarc|spf|dkim|mx|mta-sts|tlsrpt|bimi)-[a-z0-9]+(?:-[a-z0-9]+)*)'/g)].map((m) => m[1] as string));
+const emitted = new Set([...code.matchAll(/'((?:dmarc|spf|dkim|mx|mta-sts|tlsrpt|bimi)-[a-z0-9]+(?:-[a-z0-9]+)*|dns-(?:resolver|domain)-[a-z0-9-]+|domain-not-found)'/g)].map((m) => m[1] as string));
 
 const promised = [
   'dmarc-missing', 'dmarc-multiple-records', 'dmarc-syntax-error', 'dmarc-policy-none', 'dmarc-subdomain-policy-none', 'dmarc-pct-partial',
@@ -38,6 +39,8 @@ const promised = [
   'spf-ptr-used', 'spf-include-loop', 'spf-include-missing', 'spf-record-too-large', 'spf-dns-error', 'dkim-key-missing', 'dkim-key-revoked',
   'dkim-key-weak', 'dkim-key-too-short', 'dkim-key-invalid', 'dkim-testing-flag', 'mx-missing', 'mx-null', 'mta-sts-missing', 'mta-sts-invalid',
   'tlsrpt-missing', 'tlsrpt-invalid', 'bimi-without-enforcement',
+  // Issue 11: one finding for a resolver, a domain's servers or a domain that fail as a whole.
+  'dns-resolver-failed', 'dns-domain-servers-failed', 'domain-not-found',
 ];
 
 test('findings: every code the checks and record parsers emit is documented in docs/findings.md', () => {
@@ -136,7 +139,15 @@ const zone: MemoryZone = {
   // none.test: nothing published but an address and a misplaced DMARC record.
   'none.test': { TXT: ['v=DMARC1; p=reject', ' v=spf1 -all'], ...a },
 
-  // fail.test: every lookup fails.
+  // part.test: some lookups fail (each area's dns-error), others answer.
+  'part.test': { TXT: ['v=spf1 -all'], MX: [{ priority: 10, exchange: 'mx1.sts.test' }] },
+  '_dmarc.part.test': 'servfail',
+  '_mta-sts.part.test': 'refused',
+  '_smtp._tls.part.test': 'timeout',
+  'default._bimi.part.test': 'servfail',
+  's1._domainkey.part.test': 'timeout',
+
+  // fail.test: every lookup fails but those of the default selectors not listed.
   '_dmarc.fail.test': 'servfail',
   'fail.test': 'timeout',
   's1._domainkey.fail.test': 'servfail',
@@ -145,6 +156,12 @@ const zone: MemoryZone = {
   '_mta-sts.fail.test': 'refused',
   '_smtp._tls.fail.test': 'timeout',
   'default._bimi.fail.test': 'servfail',
+  // down.test: every lookup fails, while other names answer: the domain's servers fail.
+  'down.test': 'servfail',
+  '_dmarc.down.test': 'servfail',
+  '_mta-sts.down.test': 'timeout',
+  '_smtp._tls.down.test': 'servfail',
+  'default._bimi.down.test': 'servfail',
 
   // inherit.test and its subdomains: inheritance and the two discoveries.
   '_dmarc.inherit.test': { TXT: ['v=DMARC1; p=reject; sp=none; rua=mailto:d@inherit.test'] },
@@ -152,6 +169,9 @@ const zone: MemoryZone = {
   '_dmarc.own.inherit.test': { TXT: ['v=DMARC1; p=reject; sp=none; np=quarantine; rua=mailto:d@inherit.test'] },
   '_dmarc.a.b.inherit.test': { TXT: ['v=DMARC1; p=reject; rua=mailto:d@inherit.test'] },
   '_dmarc.b.inherit.test': { TXT: ['v=DMARC1; p=reject; psd=n; rua=mailto:d@inherit.test'] },
+  // The subdomains checked exist (a name that does not is domain-not-found, and nothing else).
+  'mail.inherit.test': a,
+  'mail.dup.test': a,
   'google._domainkey.inherit.test': { TXT: [`v=DKIM1; p=${key2048}`] },
   'dmarcpilot-wildcard-probe._domainkey.inherit.test': { TXT: [`v=DKIM1; p=${key2048}`] },
   'default._bimi.inherit.test': { TXT: ['v=BIMI1; l=https://inherit.test/logo.svg'] },
@@ -215,6 +235,8 @@ const domains: { domain: string; selectors?: DkimSelectorInput[]; defaults?: boo
   { domain: 'bad.test', selectors: [...given('weak', 'short', 'long', 'old', 'odd', 'two', 'corrupt', 'down', 'missing', 'bad selector'), { selector: 'rep', origin: 'reports' }] },
   { domain: 'none.test' },
   { domain: 'fail.test', selectors: given('s1') },
+  { domain: 'part.test', selectors: given('s1') },
+  { domain: 'down.test', defaults: false },
   { domain: 'inherit.test' },
   { domain: 'mail.inherit.test', defaults: false },
   { domain: 'multi.inherit.test', defaults: false },
@@ -254,6 +276,11 @@ async function runChecks(): Promise<{ domain: string; finding: Finding }[]> {
     const result = await checkDomain(domain, { resolver, fetchText, now, selectors: selectors ?? [], probeDefaultSelectors: defaults !== false });
     for (const finding of result.findings) all.push({ domain, finding });
   }
+  // A resolver that answers nothing at all.
+  const refuse = (name: string): Promise<DnsAnswer<never>> => Promise.resolve({ status: 'error', code: 'refused', message: `${name}: 127.0.0.1:53 REFUSED` });
+  const dead: Resolver = { txt: refuse, a: refuse, aaaa: refuse, mx: refuse, ptr: refuse, servers: ['127.0.0.1:53'] };
+  const { findings } = await checkDomain('clean.test', { resolver: dead, fetchText, now });
+  for (const finding of findings) all.push({ domain: 'clean.test (dead resolver)', finding });
   return all;
 }
 
@@ -268,6 +295,7 @@ test('findings: the checks emit only documented params, and no message or fix na
   const findings = await runChecks();
   const codes = new Set(findings.map((f) => f.finding.code));
   assert.ok(findings.length > 300 && codes.size > 100, `only ${findings.length} findings of ${codes.size} codes: the zone no longer exercises the checks`);
+  for (const whole of ['dns-resolver-failed', 'dns-domain-servers-failed', 'domain-not-found']) assert.ok(codes.has(whole), `${whole} is not exercised`);
   const problems: string[] = [];
   for (const { domain, finding: f } of findings) {
     const where = `${domain} ${f.code}`;

@@ -7,6 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import type { AddressInfo, Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,5 +89,37 @@ test('ingest --imap usage errors: exit status 2, the URL named without its passw
     assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
     assert.match(result.stderr, message);
     assert.doesNotMatch(result.stderr, /s3cret/);
+  }
+});
+
+test('ingest --imap imaps:// to a plain IMAP port: a plain message naming the URL and what to use instead, exit 1', { skip, timeout: 60_000 }, async (t) => {
+  // A server that greets in plain text, as a STARTTLS port (143) does.
+  const sockets = new Set<Socket>();
+  const plain = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.write('* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n');
+  });
+  await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+  const { port } = plain.address() as AddressInfo;
+  try {
+    const url = `imaps://dmarc@127.0.0.1:${port}/INBOX`;
+    const out = await run(['ingest', '--db', newDb(), '--imap', url], { DMARCPILOT_IMAP_PASSWORD: 'secret-password' });
+    assert.equal(out.status, 1, out.stderr);
+    assert.match(out.stderr, new RegExp(`${url.replace(/[.:/]/g, '\\$&')}: the server did not answer TLS on port ${port} \\(it may expect plain IMAP with STARTTLS, as on port 143; use imap://\\)`));
+    assert.doesNotMatch(out.stderr, /ssl3_get_record|secret-password/);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => plain.close(() => resolve()));
+  }
+  const server = await dovecotForTests();
+  if ('skip' in server) return t.skip(server.skip);
+  try {
+    const wrong = server.url().replace(/^imap:/, 'imaps:');
+    const out = await run(['ingest', '--db', newDb(), '--imap', wrong], { DMARCPILOT_IMAP_PASSWORD: server.password });
+    assert.equal(out.status, 1, out.stderr);
+    assert.match(out.stderr, /: the server did not answer TLS on port \d+ \(it may expect plain IMAP with STARTTLS, as on port 143; use imap:\/\/\)/);
+  } finally {
+    await server.stop();
   }
 });

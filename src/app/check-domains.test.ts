@@ -76,3 +76,23 @@ test('checkDomains with the store: selectors seen in reports are looked up, each
     assert.deepEqual(selectors(saved.items[0]?.result), ['extra', 's2026']);
     assert.deepEqual(selectors(saved.items[1]?.result), ['s2026']);
   }));
+
+test('checkDomains: a resolver that answers nothing gives each domain one dns-resolver-failed and unknown records, saved as such', () => {
+  const refuse = (name: string) => Promise.resolve({ status: 'error', code: 'refused', message: `${name}: 192.0.2.53:53 REFUSED` } as const);
+  const resolver = { txt: refuse, a: refuse, aaaa: refuse, mx: refuse, ptr: refuse, servers: ['192.0.2.53:53'] };
+  return withTestApp({ now: NOW, overrides: { resolver } }, async ({ ctx }) => {
+    const outcomes = await collect(checkDomains(ctx, ['a.example', 'b.example'], { useStore: true }).outcomes);
+    for (const outcome of outcomes) {
+      assert.equal(outcome.status, 'checked');
+      if (outcome.status !== 'checked') continue;
+      assert.deepEqual(outcome.result.findings.map((f) => f.code), ['dns-resolver-failed']);
+      const { dns } = outcome.result;
+      assert.ok(dns.status === 'resolver-failed' && dns.failure === 'refused' && dns.lookups > 5, JSON.stringify(dns));
+      assert.deepEqual(dns.servers, ['192.0.2.53:53']);
+      assert.ok(Object.values(outcome.result.state).every((s) => s.state === 'unknown' && s.failure === 'refused'));
+    }
+    const saved = (await listDomainChecks(ctx, 'a.example')).items;
+    assert.equal(saved.length, 1);
+    assert.deepEqual([saved[0]?.errors, saved[0]?.warnings], [1, 0]);
+  });
+});

@@ -17,6 +17,7 @@ import { requireDomain, requireDomains } from './domains.js';
 import { invalid, withAppErrors } from './problems.js';
 
 export type { DomainCheckResult } from '../evaluate/check-domain.js';
+export type { DomainDnsStatus, RecordArea, RecordState } from '../evaluate/dns-diagnosis.js';
 export type { Finding, FindingSeverity } from '../evaluate/finding.js';
 export type { DomainCheckEntry } from '../store/store.js';
 

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { AppConfig, ConfigFlags, Environment } from './config.js';
-import { resolveConfig } from './config.js';
+import { loadConfig, resolveConfig } from './config.js';
 import { AppError } from './problems.js';
 
 /** The serve configuration (receivers read too), or the problems' messages. */
@@ -170,4 +172,48 @@ test('config: every problem carries its field and a stable code', () => {
       ],
     );
   }
+});
+
+test('serve config (loadConfig): unreadable password and TLS files are reported with every other problem, each with its setting', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-config-'));
+  const path = join(dir, 'serve.json');
+  const empty = join(dir, 'empty-password');
+  writeFileSync(empty, '');
+  writeFileSync(
+    path,
+    JSON.stringify({
+      dns: { timeoutMs: 0 },
+      smtp: { tls: { keyFile: join(dir, 'missing-key.pem'), certFile: join(dir, 'missing-cert.pem') } },
+      imap: [
+        { url: 'imaps://dmarc@mail.example/INBOX', passwordFile: join(dir, 'missing-password'), archiveFolder: 'INBOX' },
+        { url: 'imaps://dmarc@mail.example/Reports', passwordFile: empty },
+        { url: 'ftp://mail.example/INBOX' },
+      ],
+    }),
+  );
+  let caught: unknown;
+  try {
+    loadConfig({ config: path }, {}, { receivers: true });
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof AppError, String(caught));
+  const lines = caught.problems.map((p) => `${p.field ?? ''} | ${p.message}`);
+  const expected: [string, RegExp][] = [
+    ['dns.timeoutMs', /expected a whole number/],
+    ['smtp.tls.keyFile', /cannot read .*missing-key\.pem: ENOENT/],
+    ['smtp.tls.certFile', /cannot read .*missing-cert\.pem: ENOENT/],
+    ['imap[0].passwordFile', /imaps:\/\/dmarc@mail\.example\/INBOX: cannot read the password file .*missing-password/],
+    ['imap[0].archiveFolder', /cannot be the folder being read/],
+    ['imap[1].passwordFile', /is empty/],
+    ['imap[2].url', /is not imap:\/\/ or imaps:\/\//],
+  ];
+  for (const [field, message] of expected) {
+    const line = lines.find((l) => l.startsWith(`${field} | `));
+    assert.ok(line !== undefined && message.test(line), `${field} ${message} in:\n${lines.join('\n')}`);
+    assert.ok(line.includes(`${path}: ${field}: `), `the message names the file and the setting: ${line}`);
+  }
+  assert.equal(lines.filter((l) => l.startsWith('imap[2].url | ')).length, 1, 'one problem per setting');
+  // The pure resolver reads no files: the same settings without the files are fine there.
+  assert.doesNotThrow(() => resolveConfig({ path, text: JSON.stringify({ smtp: { tls: { keyFile: 'k', certFile: 'c' } } }) }, {}, {}, { receivers: true }));
 });

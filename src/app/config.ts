@@ -18,7 +18,7 @@ import { parseServerAddress } from '../core/server-address.js';
 import type { SettingsSection } from '../core/settings-reader.js';
 import { SettingsReader } from '../core/settings-reader.js';
 import type { ImapMailboxSettings } from '../ingest/imap/imap-config.js';
-import { readImapMailboxes } from '../ingest/imap/imap-config.js';
+import { imapSourceFrom, readImapMailboxes } from '../ingest/imap/imap-config.js';
 import type { SmtpListenerSettings } from '../ingest/smtp/smtp-listener-config.js';
 import { readSmtpSettings } from '../ingest/smtp/smtp-listener-config.js';
 import { invalid, throwIfInvalid } from './problems.js';
@@ -88,12 +88,38 @@ export function loadConfig(flags: ConfigFlags = {}, env: Environment = process.e
       throw invalid('config-unreadable', flags.config !== undefined ? '--config' : 'DMARCPILOT_CONFIG', `cannot read the configuration ${path}: ${caught instanceof Error ? caught.message : String(caught)}`);
     }
   }
-  return resolveConfig(file, env, flags, options);
+  const read = new SettingsReader(file ? `${file.path}: ` : '');
+  const config = readConfig(read, file, env, flags, options, true);
+  if (options.receivers === true) checkReceiverFiles(config, read);
+  throwIfInvalid(read.problems);
+  return config;
 }
 
 /** The pure part of loadConfig: the file's text (if any), the environment and the options. */
 export function resolveConfig(file: { path: string; text: string } | undefined, env: Environment, flags: ConfigFlags = {}, options: LoadOptions = {}): AppConfig {
   const read = new SettingsReader(file ? `${file.path}: ` : '');
+  const config = readConfig(read, file, env, flags, options, false);
+  throwIfInvalid(read.problems);
+  return config;
+}
+
+/**
+ * What `serve`'s mailboxes need besides their settings, read now so that its problems are
+ * reported with every other one, each naming its setting: each mailbox's password (file, URL or
+ * environment). A setting already refused is not reported twice.
+ */
+function checkReceiverFiles(config: AppConfig, read: SettingsReader): void {
+  const refused = new Set(read.problems.map((p) => p.field));
+  for (const mailbox of config.imap) {
+    for (const p of imapSourceFrom(mailbox, config.imapPassword).problems) {
+      const field = p.field ?? `${mailbox.field}url`;
+      if (!refused.has(field)) read.fail(field, p.message, p.code);
+    }
+  }
+}
+
+/** Every setting read into `read`'s problems; `readFiles`: read the files settings name (the TLS key and certificate) too. */
+function readConfig(read: SettingsReader, file: { path: string; text: string } | undefined, env: Environment, flags: ConfigFlags, options: LoadOptions, readFiles: boolean): AppConfig {
   let root: SettingsSection = {};
   if (file) {
     try {
@@ -124,7 +150,7 @@ export function resolveConfig(file: { path: string; text: string } | undefined, 
         },
         limits,
         read,
-        { emptyRecipientsOnLoopback: 'any', messageLimitAboveBuffered: 'lower' },
+        { emptyRecipientsOnLoopback: 'any', messageLimitAboveBuffered: 'lower', readTlsFiles: readFiles },
       )
     : undefined;
   const imap = receivers ? readImapMailboxes(root['imap'], env['DMARCPILOT_IMAP_URL'], read) : [];
@@ -142,7 +168,6 @@ export function resolveConfig(file: { path: string; text: string } | undefined, 
     gates,
     warnings: read.warnings.map((w) => w.message),
   };
-  throwIfInvalid(read.problems);
   return config;
 }
 

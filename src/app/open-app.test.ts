@@ -79,3 +79,35 @@ test('openApp: a store that cannot be opened is unavailable and names it without
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('openApp create false: a missing store is store-not-found naming it, and nothing is created; the default creates it and says so once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-nocreate-'));
+  try {
+    const path = join(dir, 'data', 'store.sqlite');
+    const reader = await openApp(resolveConfig(undefined, {}, { db: path }), { log: SILENT_LOG, create: false });
+    await assert.rejects(storeStatus(reader.context), (caught: unknown) => {
+      assert.ok(caught instanceof AppError);
+      assert.equal(caught.kind, 'not-found');
+      assert.equal(caught.code, 'store-not-found');
+      assert.equal(caught.field, 'db');
+      assert.equal(caught.message, `db: no store at SQLite ${path} (the file does not exist)`);
+      return true;
+    });
+    await reader.close();
+    assert.equal(existsSync(join(dir, 'data')), false, 'neither the file nor its folder was created');
+
+    const notices: string[] = [];
+    const log = { info: (message: string) => notices.push(message), warn: () => undefined };
+    const writer = await openApp(resolveConfig(undefined, {}, { db: path }), { log });
+    await storeStatus(writer.context);
+    await storeStatus(writer.context);
+    await writer.close();
+    assert.deepEqual(notices, [`created a new store: SQLite ${path}`]);
+    const again = await openApp(resolveConfig(undefined, {}, { db: path }), { log, create: false });
+    assert.equal((await storeStatus(again.context)).aggregate, 0, 'an existing store opens without create');
+    await again.close();
+    assert.equal(notices.length, 1, 'said once: opening an existing store says nothing');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -8,6 +8,7 @@
  * unreadable network database is `invalid`, naming the setting.
  */
 import { availableParallelism } from 'node:os';
+import type { DnsAnswer, Resolver } from '../core/dns-resolver.js';
 import { loadServiceCatalogue } from '../analysis/service-catalogue.js';
 import { createCachingResolver } from '../dns/caching-resolver.js';
 import { createHttpsFetcher } from '../dns/https-fetch.js';
@@ -19,7 +20,7 @@ import type { Store, StoreRoot } from '../store/store.js';
 import { DEFAULT_ORGANIZATION_ID } from '../store/store.js';
 import type { AppConfig } from './config.js';
 import type { AppContext, AppLog, NetworkLookup } from './context.js';
-import { AppError, invalid, toAppError, unavailable } from './problems.js';
+import { AppError, invalid, isAppError, toAppError, unavailable } from './problems.js';
 
 export interface OpenAppOptions {
   readonly log: AppLog;
@@ -35,6 +36,18 @@ export interface OpenAppOptions {
   readonly networkDatabase?: boolean;
   readonly now?: () => Date;
   readonly organizationId?: number;
+  /**
+   * Whether opening may create the store where there is none (true, the default: `ingest`,
+   * `serve`, saving checks; the log then says so once). False (the commands that only read or
+   * change what is stored): a missing store is `store-not-found`, and nothing is created.
+   */
+  readonly create?: boolean;
+  /**
+   * Hears of every DNS lookup sent to the network (not those answered from the resolver's cache)
+   * when it starts, and through the function it returns, of its answer: for progress and
+   * slowness notices.
+   */
+  readonly onLookup?: (type: string) => (answer: DnsAnswer<unknown>) => void;
 }
 
 export interface App {
@@ -50,7 +63,7 @@ export interface App {
 }
 
 export async function openApp(config: AppConfig, options: OpenAppOptions): Promise<App> {
-  const resolver = createResolver(config);
+  const resolver = createResolver(config, options.onLookup);
   const networkLookup = options.networkDatabase ? loadNetworkLookup(config, options.log) : undefined;
   const wanted = options.store ?? 'always';
   const opening = wanted === 'always' || (wanted === 'if-configured' && config.dbConfigured);
@@ -59,7 +72,7 @@ export async function openApp(config: AppConfig, options: OpenAppOptions): Promi
   let view: Promise<Store> | undefined;
   const openView = (): Promise<Store> =>
     (view ??= (async () => {
-      root = openRoot(config.db, storeLabel, options.log);
+      root = openRoot(config.db, storeLabel, options.log, options.create !== false);
       const opened = await root;
       try {
         return await opened.forOrganization(options.organizationId ?? DEFAULT_ORGANIZATION_ID);
@@ -69,8 +82,9 @@ export async function openApp(config: AppConfig, options: OpenAppOptions): Promi
     })());
   let store: Store = NO_STORE;
   if (opening) {
-    if (options.openStore === 'start') store = await openView();
-    else store = openedOnFirstUse(openView);
+    if (options.openStore === 'start') await openView();
+    // Either way every call goes through the proxy, which names the store when it refuses a write.
+    store = openedOnFirstUse(openView, storeLabel);
   }
   const context: AppContext = {
     store,
@@ -100,31 +114,42 @@ export async function openApp(config: AppConfig, options: OpenAppOptions): Promi
 
 /**
  * A store that opens on its first use: every method waits for the opening (once, shared by
- * concurrent calls), then runs; an opening that fails rejects every call with its AppError.
+ * concurrent calls), then runs; an opening that fails rejects every call with its AppError. A
+ * write refused because the store is read-only becomes `store-read-only`, naming the store.
  */
-function openedOnFirstUse(open: () => Promise<Store>): Store {
+function openedOnFirstUse(open: () => Promise<Store>, label: string): Store {
   return new Proxy({} as Store, {
     get(_target, prop) {
       if (prop === 'then') return undefined;
       if (prop === 'streamRecords') {
         return (...args: Parameters<Store['streamRecords']>) =>
           (async function* () {
-            yield* (await open()).streamRecords(...args);
+            try {
+              yield* (await open()).streamRecords(...args);
+            } catch (caught) {
+              throw toAppError(caught, label);
+            }
           })();
       }
       return async (...args: unknown[]) => {
         const store = await open();
         const method = Reflect.get(store, prop, store) as (...a: unknown[]) => unknown;
-        return method.apply(store, args);
+        try {
+          return await method.apply(store, args);
+        } catch (caught) {
+          throw toAppError(caught, label);
+        }
       };
     },
   });
 }
 
-async function openRoot(location: string, label: string, log: AppLog): Promise<StoreRoot> {
+async function openRoot(location: string, label: string, log: AppLog, create: boolean): Promise<StoreRoot> {
   try {
-    return await openStore(location, { notice: (message) => log.info(message) });
+    return await openStore(location, { notice: (message) => log.info(message), create, onCreated: () => log.info(`created a new store: ${label}`) });
   } catch (caught) {
+    const readOnly = toAppError(caught, label);
+    if (isAppError(readOnly)) throw readOnly;
     throw unavailable('store-unavailable', `cannot open ${label}: ${caught instanceof Error ? caught.message : String(caught)}`, caught);
   }
 }
@@ -144,9 +169,30 @@ export function defaultIngestThreads(app: Pick<App, 'storeKind'>): number {
 }
 
 /** node:dns through the configured servers (checked by the configuration loader), with one answer cache. */
-function createResolver(config: AppConfig) {
+function createResolver(config: AppConfig, onLookup: OpenAppOptions['onLookup']): Resolver {
   const servers = config.dns.servers;
-  return createCachingResolver(createNodeResolver({ ...(servers ? { servers: [...servers] } : {}), timeoutMs: config.dns.timeoutMs }));
+  const network = createNodeResolver({ ...(servers ? { servers: [...servers] } : {}), timeoutMs: config.dns.timeoutMs });
+  return createCachingResolver(onLookup ? tapResolver(network, onLookup) : network);
+}
+
+/** The resolver, telling `onLookup` of each answer as it arrives. */
+function tapResolver(inner: Resolver, onLookup: NonNullable<OpenAppOptions['onLookup']>): Resolver {
+  const tap =
+    <T>(type: string, ask: (name: string) => Promise<DnsAnswer<T>>) =>
+    async (name: string): Promise<DnsAnswer<T>> => {
+      const answered = onLookup(type);
+      const answer = await ask(name);
+      answered(answer);
+      return answer;
+    };
+  return {
+    txt: tap('TXT', (name) => inner.txt(name)),
+    a: tap('A', (name) => inner.a(name)),
+    aaaa: tap('AAAA', (name) => inner.aaaa(name)),
+    mx: tap('MX', (name) => inner.mx(name)),
+    ptr: tap('PTR', (name) => inner.ptr(name)),
+    ...(inner.servers !== undefined ? { servers: inner.servers } : {}),
+  };
 }
 
 function loadNetworkLookup(config: AppConfig, log: AppLog): NetworkLookup | undefined {

@@ -12,7 +12,7 @@
  */
 import type { Problem } from '../core/problem.js';
 import { problem } from '../core/problem.js';
-import { InvalidCursorError, OutOfScopeError, StoreConflictError } from '../store/store.js';
+import { InvalidCursorError, OutOfScopeError, StoreConflictError, StoreNotFoundError } from '../store/store.js';
 
 export type AppErrorKind = 'invalid' | 'not-found' | 'forbidden' | 'conflict' | 'unavailable';
 
@@ -61,15 +61,49 @@ export function isAppError(value: unknown): value is AppError {
   return value instanceof AppError;
 }
 
-/** The store's typed errors as AppErrors; anything else is returned as it is. */
-export function toAppError(caught: unknown): unknown {
+/**
+ * The store's typed errors as AppErrors; anything else is returned as it is. Given the store's
+ * label (`SQLite data/dmarcpilot.sqlite`, a URL without its password), a write the store refused
+ * because it is read-only becomes `store-read-only`, naming the store and why.
+ */
+export function toAppError(caught: unknown, store?: string): unknown {
+  if (caught instanceof AppError) return caught;
   if (caught instanceof InvalidCursorError) return invalid('invalid-page', caught.field, caught.message);
   if (caught instanceof OutOfScopeError) {
     return caught.reason === 'instance-only' ? new AppError('forbidden', [problem('instance-only', undefined, caught.message)]) : notFound('out-of-scope', undefined, caught.message);
   }
   if (caught instanceof StoreConflictError) return conflict('conflict', caught.field, caught.message);
+  if (caught instanceof StoreNotFoundError && store !== undefined) return notFound('store-not-found', 'db', `no store at ${store} (${caught.message})`);
+  const readOnly = store === undefined ? undefined : describeReadOnly(caught);
+  if (readOnly !== undefined) return unavailable('store-read-only', `${store} is read-only here: ${readOnly.why} (${readOnly.message})`, caught);
   return caught;
 }
+
+/**
+ * Why a driver refused to write, from the error's code (or its cause's): SQLite's
+ * SQLITE_READONLY family, a read-only file system or a permission refused, PostgreSQL's
+ * read_only_sql_transaction (25006) and insufficient_privilege (42501). Undefined for anything else.
+ */
+export function describeReadOnly(caught: unknown): { readonly why: string; readonly message: string } | undefined {
+  for (let error = caught, depth = 0; error instanceof Error && depth < 4; error = error.cause, depth++) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code !== 'string') continue;
+    const why = READ_ONLY_REASONS[code] ?? (code.startsWith('SQLITE_READONLY') ? READ_ONLY_REASONS['SQLITE_READONLY'] : undefined);
+    if (why !== undefined) return { why, message: error.message };
+  }
+  return undefined;
+}
+
+const READ_ONLY_REASONS: Readonly<Record<string, string>> = {
+  SQLITE_READONLY: 'this account cannot write the database file or its folder (SQLite writes its -wal and -shm files beside the file), or the file system is mounted read-only',
+  SQLITE_READONLY_DIRECTORY: 'this account cannot write the folder of the database file (SQLite creates its -wal and -shm files there)',
+  SQLITE_PERM: 'the database file may not be written (permission denied)',
+  EROFS: 'the file system holding it is mounted read-only',
+  EACCES: 'this account may not write there (permission denied)',
+  EPERM: 'this account may not write there (operation not permitted)',
+  '25006': 'the PostgreSQL database only accepts reads (a standby, or default_transaction_read_only is on)',
+  '42501': 'the PostgreSQL role may not write to its tables (insufficient privilege)',
+};
 
 /** Runs `work`, turning the store's typed errors into AppErrors. */
 export async function withAppErrors<T>(work: () => Promise<T>): Promise<T> {

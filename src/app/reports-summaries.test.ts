@@ -68,3 +68,19 @@ test('streamRecords: filtered by domain and window, domain names normalised', ()
     assert.ok(records > 0);
     assert.throws(() => streamRecords(ctx, { domain: 'no such thing' }), (caught: unknown) => caught instanceof AppError && caught.code === 'not-a-domain');
   }));
+
+test('a window whose start is not before its end is refused (window-empty, field since) by every read that takes one', () =>
+  withTestApp({ now: new Date('2026-11-30T12:00:00Z') }, async ({ ctx }) => {
+    const since = new Date('2026-11-20T00:00:00Z');
+    const until = new Date('2026-11-10T00:00:00Z');
+    const refused = (caught: unknown): boolean => caught instanceof AppError && caught.code === 'window-empty' && caught.field === 'since' && /2026-11-20T00:00:00\.000Z is not before 2026-11-10T00:00:00\.000Z/.test(caught.message);
+    assert.throws(() => streamRecords(ctx, { since, until }), refused);
+    await assert.rejects(listFailureReports(ctx, { since, until }), refused);
+    await assert.rejects(listTlsReports(ctx, { since, until }), refused);
+    await assert.rejects(domainSeries(ctx, 'example.com', { since, until }), refused);
+    await assert.rejects(summarizeDomains(ctx, { since: new Date('2026-12-01T00:00:00Z') }), (caught: unknown) => caught instanceof AppError && caught.code === 'window-empty');
+    // The same instant twice is empty too; either end alone is fine.
+    await assert.rejects(listTlsReports(ctx, { since, until: since }), AppError);
+    assert.equal((await listTlsReports(ctx, { since })).items.length, 0);
+    assert.equal((await listFailureReports(ctx, { until })).items.length, 0);
+  }));

@@ -7,6 +7,7 @@ import type { Page, PageRequest, RecordFilter, ReportListFilter, StoredFailureRe
 import type { AppContext } from './context.js';
 import { requireDomain } from './domains.js';
 import { notFound, withAppErrors } from './problems.js';
+import { requireWindow } from './time-window.js';
 
 export type { StoredFailureReport, StoredRecord, StoredTlsReport } from '../store/store.js';
 export type { AggregateHeader, AggregateRecord } from '../reports/aggregate/aggregate-report.js';
@@ -21,6 +22,7 @@ export interface RecordQuery {
 
 /** Stored aggregate records, report by report, in the order they were stored. */
 export function streamRecords(ctx: AppContext, query: RecordQuery = {}): AsyncIterable<StoredRecord> {
+  requireWindow(query.since, query.until);
   const filter: RecordFilter = {
     ...(query.domain !== undefined ? { domain: requireDomain(query.domain) } : {}),
     ...(query.since ? { since: query.since } : {}),
@@ -38,6 +40,7 @@ export interface ReportQuery {
 }
 
 function listFilter(query: ReportQuery): ReportListFilter {
+  requireWindow(query.since, query.until);
   return {
     ...(query.domain !== undefined ? { domain: requireDomain(query.domain) } : {}),
     ...(query.since ? { since: query.since } : {}),

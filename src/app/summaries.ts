@@ -9,7 +9,8 @@ import { summarizeDomains as summarize } from '../analysis/summarize-domains.js'
 import type { DailyVolume } from '../store/store.js';
 import type { AppContext } from './context.js';
 import { requireDomain } from './domains.js';
-import { invalid, withAppErrors } from './problems.js';
+import { withAppErrors } from './problems.js';
+import { requireWindow } from './time-window.js';
 
 export type { DomainSummary, Ranked } from '../analysis/summarize-domains.js';
 export type { DailyVolume } from '../store/store.js';
@@ -33,6 +34,7 @@ export interface DomainsSummary {
 
 /** Per policy domain from the start of `since`'s UTC day on; reports spanning several days count only their days inside. */
 export async function summarizeDomains(ctx: AppContext, request: SummaryRequest): Promise<DomainsSummary> {
+  requireWindow(request.since, ctx.now());
   const fromDay = Math.floor(request.since.getTime() / 1000 / DAY) * DAY;
   const domain = request.domain === undefined ? undefined : requireDomain(request.domain);
   return withAppErrors(async () => {
@@ -46,6 +48,6 @@ export async function summarizeDomains(ctx: AppContext, request: SummaryRequest)
 export async function domainSeries(ctx: AppContext, domainText: string, window: { readonly since: Date; readonly until?: Date }): Promise<DailyVolume[]> {
   const domain = requireDomain(domainText);
   const until = window.until ?? ctx.now();
-  if (!(window.since.getTime() < until.getTime())) throw invalid('window-empty', 'since', `the window is empty: ${window.since.toISOString()} is not before ${until.toISOString()}`);
+  requireWindow(window.since, until);
   return withAppErrors(() => ctx.store.dailySeries(domain, { since: window.since, until }));
 }

@@ -13,6 +13,7 @@ import type { AppLog } from '../app/context.js';
 import type { App, OpenAppOptions } from '../app/open-app.js';
 import { openApp } from '../app/open-app.js';
 import { isAppError } from '../app/problems.js';
+import { watchDns } from './dns-watch.js';
 
 export const DB_OPTION = ['--db <location>', `SQLite file or postgres:// URL (default: $DMARCPILOT_DB, the configuration's db, else ${DEFAULT_STORE_LOCATION})`] as const;
 export const CONFIG_OPTION = ['--config <file>', 'JSON configuration file (default: $DMARCPILOT_CONFIG; docs/serve.md)'] as const;
@@ -48,6 +49,14 @@ const OPTION_OF_FIELD: Readonly<Record<string, string>> = {
   selector: '--selector',
 };
 
+/** The commands that look every source up in reverse DNS, and can do without (`--offline`): their DNS progress is shown. */
+const DNS_WATCHED: ReadonlySet<string> = new Set(['senders', 'plan']);
+
+/** What a command line can add to a problem: the command or option that helps (the application's messages name none). */
+const HINT_OF_CODE: Readonly<Record<string, string>> = {
+  'store-not-found': ': run `dmarcpilot ingest` first, or pass --db LOCATION (or set DMARCPILOT_DB)',
+};
+
 /**
  * Prints why a command failed and returns its exit status: each problem of an AppError on its
  * own line (`error: …` for the caller's mistakes, `dmarcpilot NAME: …` when something is down).
@@ -57,7 +66,7 @@ export function reportFailure(name: string, caught: unknown): number {
     const unavailable = caught.kind === 'unavailable';
     for (const p of caught.problems) {
       const option = p.field === undefined ? undefined : OPTION_OF_FIELD[p.field];
-      const text = option === undefined ? p.message : `${option}: ${p.message}`;
+      const text = `${option === undefined ? p.message : `${option}: ${p.message}`}${HINT_OF_CODE[p.code] ?? ''}`;
       process.stderr.write(unavailable ? `dmarcpilot ${name}: ${text}\n` : `error: ${text}\n`);
     }
     return unavailable ? 1 : 2;
@@ -75,7 +84,11 @@ export async function runCommand(name: string, setStatus: (code: number) => void
   }
 }
 
-/** Loads the configuration, opens the application, runs `body` and closes it; failures as reportFailure says. */
+/**
+ * Loads the configuration, opens the application, runs `body` and closes it; failures as
+ * reportFailure says. The store is not created where there is none unless the command asks
+ * (`create: true`): a command that reads names the store it looked for instead.
+ */
 export function withApp(
   name: string,
   flags: ConfigFlags,
@@ -84,10 +97,13 @@ export function withApp(
   options: Omit<OpenAppOptions, 'log'> = {},
 ): Promise<void> {
   return runCommand(name, setStatus, async () => {
-    const app = await openApp(loadConfig(flags), { log: cliLog(name), ...options });
+    const dns = DNS_WATCHED.has(name) ? watchDns(name) : undefined;
+    const app = await openApp(loadConfig(flags), { log: cliLog(name), create: false, ...(dns ? { onLookup: dns.onLookup } : {}), ...options });
+    dns?.setServers(app.context.resolver.servers);
     try {
       return await body(app);
     } finally {
+      dns?.done();
       await app.close();
     }
   });

@@ -2,7 +2,7 @@
  * The readable form of one domain's check: the records as found, then each finding with its fix
  * and the section of the standard, errors first. The JSON form is the result object itself.
  */
-import type { DomainCheckResult, Finding } from '../app/check-domains.js';
+import type { DomainCheckResult, Finding, RecordArea } from '../app/check-domains.js';
 
 const MARK: Record<Finding['severity'], string> = { error: 'ERROR  ', warning: 'WARNING', info: 'info   ', ok: 'ok     ' };
 
@@ -16,24 +16,30 @@ export function formatDomainCheck(result: DomainCheckResult, options: PrintOptio
   const lines: string[] = [];
   lines.push(`${result.domain}: ${summary.error} errors, ${summary.warning} warnings, ${summary.info} notes, ${summary.ok} checks passed`);
   lines.push('  records found:');
+  // An area whose lookup failed is "unknown", never "none" (docs/findings.md).
+  const row = (label: string, area: RecordArea, found: () => string): void => {
+    const state = result.state[area];
+    const text = state.state === 'unknown' ? `unknown (DNS error: ${state.failure})` : found();
+    lines.push(`    ${label.padEnd(8)} ${text}`);
+  };
   const dmarc = records.dmarc.applied;
-  lines.push(`    DMARC    ${dmarc ? `${dmarc.name}  "${dmarc.text}"${dmarc.inherited ? ' (inherited)' : ''}` : 'none'}`);
-  if (records.spf.record !== undefined) {
+  row('DMARC', 'dmarc', () => (dmarc ? `${dmarc.name}  "${dmarc.text}"${dmarc.inherited ? ' (inherited)' : ''}` : 'none'));
+  row('SPF', 'spf', () => {
+    if (records.spf.record === undefined) return records.spf.records && records.spf.records.length > 1 ? `${records.spf.records.length} records` : 'none';
     const bound = records.spf.lookupsAreLowerBound ? 'at least ' : '';
-    lines.push(`    SPF      ${records.spf.domain}  "${records.spf.record}"  (${bound}${records.spf.lookups}/10 DNS lookups, ${records.spf.voidLookups}/2 void)`);
-  } else {
-    lines.push(`    SPF      ${records.spf.records && records.spf.records.length > 1 ? `${records.spf.records.length} records` : 'none'}`);
-  }
+    return `${records.spf.domain}  "${records.spf.record}"  (${bound}${records.spf.lookups}/10 DNS lookups, ${records.spf.voidLookups}/2 void)`;
+  });
   const mx = records.mx;
-  lines.push(`    MX       ${mx.status === 'ok' ? mx.mx.map((h) => `${h.priority} ${h.exchange}`).join(', ') : mx.status === 'null' ? 'null MX (accepts no mail)' : mx.status}`);
+  row('MX', 'mx', () => (mx.status === 'ok' ? mx.mx.map((h) => `${h.priority} ${h.exchange}`).join(', ') : mx.status === 'null' ? 'null MX (accepts no mail)' : mx.status));
   const keys = records.dkim.selectors.filter((s) => s.status === 'found');
-  lines.push(
-    `    DKIM     ${keys.length > 0 ? keys.map((s) => `${s.selector} (${s.keys.map((k) => (k.revoked ? 'revoked' : `${k.keyType}${k.keyBits ? ` ${k.keyBits}` : ''}`)).join(', ')})`).join(', ') : 'no key found'}` +
-      `  [selectors looked up: ${records.dkim.selectors.length}]`,
+  row(
+    'DKIM',
+    'dkim',
+    () => `${keys.length > 0 ? keys.map((s) => `${s.selector} (${s.keys.map((k) => (k.revoked ? 'revoked' : `${k.keyType}${k.keyBits ? ` ${k.keyBits}` : ''}`)).join(', ')})`).join(', ') : 'no key found'}  [selectors looked up: ${records.dkim.selectors.length}]`,
   );
-  lines.push(`    MTA-STS  ${records.mtaSts.record ? `${records.mtaSts.record.text}${records.mtaSts.policy?.parsed ? `; policy mode ${records.mtaSts.policy.parsed.mode}` : ''}` : 'none'}`);
-  lines.push(`    TLS-RPT  ${records.tlsRpt.record ? records.tlsRpt.record.text : 'none'}`);
-  lines.push(`    BIMI     ${records.bimi.record ? records.bimi.record.text : 'none'}`);
+  row('MTA-STS', 'mtaSts', () => (records.mtaSts.record ? `${records.mtaSts.record.text}${records.mtaSts.policy?.parsed ? `; policy mode ${records.mtaSts.policy.parsed.mode}` : ''}` : 'none'));
+  row('TLS-RPT', 'tlsRpt', () => (records.tlsRpt.record ? records.tlsRpt.record.text : 'none'));
+  row('BIMI', 'bimi', () => (records.bimi.record ? records.bimi.record.text : 'none'));
   if (result.spfForIp) {
     const e = result.spfForIp;
     lines.push(`  SPF for ${e.ip}: ${e.result}${e.match ? ` (matched "${e.match.term}" in ${e.match.domain})` : ''}${e.path.length > 1 ? ` via ${e.path.join(' > ')}` : ''}: ${e.reason}`);
@@ -43,6 +49,7 @@ export function formatDomainCheck(result: DomainCheckResult, options: PrintOptio
   for (const f of shown) {
     lines.push(`    ${MARK[f.severity]} ${f.code}: ${f.message}`);
     if (f.fix !== '') lines.push(`             fix: ${f.fix}`);
+    if (f.code === 'dns-resolver-failed') lines.push('             (another resolver: --resolver HOST:PORT, repeatable)');
     lines.push(`             see ${f.rfc}${f.name !== undefined ? ` (at ${f.name}${f.location !== undefined ? `, ${f.location}` : ''})` : ''}`);
   }
   return `${lines.join('\n')}\n`;

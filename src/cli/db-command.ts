@@ -1,11 +1,13 @@
 /**
  * `dmarcpilot db status [--db LOCATION]`: opens the store (creating it and running its
  * migrations if needed) and prints what it holds. `dmarcpilot db compact`: gives the free space
- * of an SQLite file back to the disk. LOCATION is a SQLite file path or a postgres:// URL;
+ * of an SQLite file back to the disk; it creates nothing (a missing store is named, PostgreSQL is
+ * left to its autovacuum). LOCATION is a SQLite file path or a postgres:// URL;
  * default $DMARCPILOT_DB, else data/dmarcpilot.sqlite (app/maintenance.ts).
  */
 import type { Command } from 'commander';
 import { compactStore, storeStatus } from '../app/maintenance.js';
+import { isAppError } from '../app/problems.js';
 import { addStoreOptions, withApp } from './app-runner.js';
 
 export function registerDbCommand(program: Command, setStatus: (code: number) => void): void {
@@ -29,7 +31,7 @@ export function registerDbCommand(program: Command, setStatus: (code: number) =>
         );
       }
       return 0;
-    }),
+    }, { create: true }),
   );
   const compact = db
     .command('compact')
@@ -40,11 +42,13 @@ export function registerDbCommand(program: Command, setStatus: (code: number) =>
       try {
         result = await compactStore(app.context);
       } catch (caught) {
+        // A store that is missing or cannot be opened says so itself, naming the store.
+        if (isAppError(caught)) throw caught;
         process.stderr.write(`dmarcpilot db compact: ${app.storeLabel}: ${caught instanceof Error ? caught.message : String(caught)}\n`);
         return 1;
       }
       if (result === undefined) {
-        process.stdout.write(`store: ${app.storeLabel}: nothing to do (PostgreSQL's autovacuum reuses the space of deleted rows)\n`);
+        process.stdout.write(`store: ${app.storeLabel}: nothing done, nothing created (PostgreSQL's autovacuum reuses the space of deleted rows)\n`);
         return 0;
       }
       const mb = (bytes: number): string => `${(bytes / 1e6).toLocaleString('en-GB', { maximumFractionDigits: 1, minimumFractionDigits: 1 })} MB`;

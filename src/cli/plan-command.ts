@@ -21,6 +21,7 @@ import { parsePositiveInteger } from './limit-options.js';
 import { formatPlan } from './plan-printer.js';
 import type { ResolverOptions } from './resolver-options.js';
 import { addResolverOptions, resolverFlags } from './resolver-options.js';
+import { parseShareOption } from './share-option.js';
 import { parseTimeOption } from './time-options.js';
 
 interface PlanOptions extends ResolverOptions {
@@ -48,13 +49,6 @@ function parseWholeNumber(text: string): number {
   return value;
 }
 
-/** `98` or `98%` → 0.98. */
-function parsePercent(text: string): number {
-  const value = Number(text.trim().replace(/%$/, ''));
-  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 100) throw new InvalidArgumentError(`"${text}" is not a percentage from 0 to 100.`);
-  return value / 100;
-}
-
 export function registerPlanCommand(program: Command, setStatus: (code: number) => void): void {
   const command = program
     .command('plan')
@@ -66,8 +60,8 @@ export function registerPlanCommand(program: Command, setStatus: (code: number) 
     .option('--offline', 'no DNS: take the published policy from the newest reports and leave sources unresolved')
     .option('--settings <file>', 'gate settings as a JSON object, e.g. {"minDaysAtStage": 21, "minLegitimatePassShare": 0.99}')
     .option('--gate-days <n>', 'days of data at the current stage (default 14)', parseWholeNumber)
-    .option('--gate-pass-share <percent>', 'share of legitimate volume that must pass DMARC (default 98)', parsePercent)
-    .option('--gate-unexplained-share <percent>', 'an undecided suspicious/unknown sender blocks above this share of volume… (default 0.5)', parsePercent)
+    .option('--gate-pass-share <share>', 'share of legitimate volume that must pass DMARC: 0.98 or 98% (a number without % is a share from 0 to 1; default 0.98)', parseShareOption)
+    .option('--gate-unexplained-share <share>', 'an undecided suspicious/unknown sender blocks above this share of volume: 0.005 or 0.5%… (default 0.5%)', parseShareOption)
     .option('--gate-unexplained-messages <n>', '…and above this many failing messages (default 100)', parseWholeNumber)
     .option('--gate-new-days <n>', 'an undecided failing sender first seen within this many days blocks (default 7)', parseWholeNumber)
     .option('--gate-reporters <n>', 'distinct reporting organisations needed (default 3)', parseWholeNumber)

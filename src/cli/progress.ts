@@ -58,3 +58,29 @@ export function createCountProgress(total: number, noun: string, stream: NodeJS.
     },
   };
 }
+
+/** A progress line for work whose total is not known in advance (DNS lookups): a count and a note. */
+export interface ActivityProgress {
+  update(text: string): void;
+  clear(): void;
+}
+
+export function createActivityProgress(stream: NodeJS.WriteStream = process.stderr, now: () => number = Date.now): ActivityProgress | undefined {
+  if (!stream.isTTY) return undefined;
+  const started = now();
+  let lastDraw = 0;
+  let shown = false;
+  return {
+    update(text) {
+      const time = now();
+      if (time - started < SHOW_AFTER_MS || time - lastDraw < REDRAW_MS) return;
+      lastDraw = time;
+      shown = true;
+      stream.write(`\r${text}\x1b[K`);
+    },
+    clear() {
+      if (shown) stream.write('\r\x1b[K');
+      shown = false;
+    },
+  };
+}

@@ -36,6 +36,11 @@ export interface Resolver {
   mx(name: string): Promise<DnsAnswer<MxHost>>;
   /** PTR names for a reverse name such as `4.3.2.1.in-addr.arpa`, lower case, no trailing dot. */
   ptr(name: string): Promise<DnsAnswer<string>>;
+  /**
+   * The servers asked, as `HOST:PORT` (or the system's list), for messages that must name the
+   * resolver when it fails (`dns-resolver-failed`); absent when not known.
+   */
+  readonly servers?: readonly string[];
 }
 
 /** True for NXDOMAIN and NODATA: the lookups RFC 7208 §4.6.4 calls void. */

@@ -32,5 +32,6 @@ export function createCachingResolver(inner: Resolver, maxEntries = 20_000): Res
     aaaa: (name) => remember<string>(key('AAAA', name), () => inner.aaaa(name)),
     mx: (name) => remember<MxHost>(key('MX', name), () => inner.mx(name)),
     ptr: (name) => remember<string>(key('PTR', name), () => inner.ptr(name)),
+    ...(inner.servers !== undefined ? { servers: inner.servers } : {}),
   };
 }

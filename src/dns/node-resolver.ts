@@ -56,6 +56,7 @@ export function createNodeResolver(options: NodeResolverOptions = {}): Resolver 
     aaaa: (name) => limit(() => lookup(channels, timeoutMs, tries, backoffMs, 'AAAA', name, (r, n) => r.resolve6(n), (records) => records.map((ip) => canonicalizeIp(ip)?.ip ?? ip))),
     mx: (name) => limit(() => lookup(channels, timeoutMs, tries, backoffMs, 'MX', name, (r, n) => r.resolveMx(n), (records) => records.map(toMxHost))),
     ptr: (name) => limit(() => lookup(channels, timeoutMs, tries, backoffMs, 'PTR', name, (r, n) => r.resolvePtr(n), (records) => records.map(normalizeHost))),
+    servers: channels.flatMap((channel) => channel.servers),
   };
 }
 
@@ -77,6 +78,8 @@ function createLimiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
 
 interface Channel {
   readonly label: string;
+  /** The addresses this channel asks (the system's list for the default channel). */
+  readonly servers: readonly string[];
   readonly resolver: CaresResolver;
 }
 
@@ -84,7 +87,8 @@ function createChannels(servers: readonly string[] | undefined, timeoutMs: numbe
   const make = (): CaresResolver => new CaresResolver({ timeout: timeoutMs, tries: 1 });
   if (!servers || servers.length === 0) {
     const resolver = make();
-    return [{ label: resolver.getServers().join(',') || 'system resolver', resolver }];
+    const system = resolver.getServers();
+    return [{ label: system.join(',') || 'system resolver', servers: system.length > 0 ? system : ['system resolver'], resolver }];
   }
   return servers.map((text) => {
     const address = parseServerAddress(text);
@@ -92,7 +96,7 @@ function createChannels(servers: readonly string[] | undefined, timeoutMs: numbe
     const label = address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
     const resolver = make();
     resolver.setServers([label]);
-    return { label, resolver };
+    return { label, servers: [label], resolver };
   });
 }
 

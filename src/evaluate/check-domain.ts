@@ -23,6 +23,9 @@ import { checkSpf } from './check-spf.js';
 import type { TlsRptCheckRecords } from './check-tlsrpt.js';
 import { checkTlsRpt } from './check-tlsrpt.js';
 import { defaultSelectorProbes } from './dkim-selectors.js';
+import type { DomainDnsStatus, RecordArea, RecordState } from './dns-diagnosis.js';
+import { createRecordingResolver, diagnoseDomainDns, recordState } from './dns-diagnosis.js';
+import { normalizeDomainName } from './domain-name.js';
 import type { Finding, FindingSeverity } from './finding.js';
 import type { SpfEvaluation } from './spf-evaluate.js';
 import { evaluateSpfForIp } from './spf-evaluate.js';
@@ -47,6 +50,13 @@ export interface DomainCheckResult {
   readonly summary: Readonly<Record<FindingSeverity, number>>;
   /** Every finding, errors first, then warnings, info and ok; within a severity in check order. */
   readonly findings: readonly Finding[];
+  /**
+   * Whether DNS could be read: `answered`, or the one reason it could not (the resolver failed,
+   * the domain's servers failed, the domain does not exist), which is then the only finding.
+   */
+  readonly dns: DomainDnsStatus;
+  /** Each area's record as DNS told it: found, absent, or unknown with the lookup's failure (never "absent"). */
+  readonly state: Readonly<Record<RecordArea, RecordState>>;
   readonly records: {
     readonly dmarc: DmarcCheckRecords;
     readonly spf: SpfCheckRecords;
@@ -63,7 +73,8 @@ export interface DomainCheckResult {
 const ORDER: readonly FindingSeverity[] = ['error', 'warning', 'info', 'ok'];
 
 export async function checkDomain(domain: string, options: DomainCheckOptions): Promise<DomainCheckResult> {
-  const { resolver, fetchText } = options;
+  const { fetchText } = options;
+  const { resolver, log } = createRecordingResolver(options.resolver);
   const checkedAt = options.now().toISOString();
   const selectors = [...(options.selectors ?? []), ...(options.probeDefaultSelectors === false ? [] : defaultSelectorProbes())];
   const ip = options.ip === undefined ? undefined : canonicalizeIp(options.ip)?.ip;
@@ -83,8 +94,25 @@ export async function checkDomain(domain: string, options: DomainCheckOptions): 
   ]);
   const mtaStsMode = mtaSts.records.policy?.parsed?.mode;
   const tlsRpt = await checkTlsRpt(domain, { resolver, ...(mtaStsMode !== undefined ? { mtaStsMode } : {}) });
-  const all = [...dmarc.findings, ...spf.findings, ...dkim.findings, ...mx.findings, ...mtaSts.findings, ...tlsRpt.findings, ...bimi.findings];
+  const ascii = normalizeDomainName(domain);
+  // A name that is not a domain was looked up nowhere worth diagnosing (dmarc-invalid-domain says so).
+  const diagnosis = ascii === undefined ? { dns: { status: 'answered' } as const } : await diagnoseDomainDns(ascii, log, options.resolver);
+  const all = diagnosis.finding ? [diagnosis.finding] : [...dmarc.findings, ...spf.findings, ...dkim.findings, ...mx.findings, ...mtaSts.findings, ...tlsRpt.findings, ...bimi.findings];
   const findings = ORDER.flatMap((severity) => all.filter((f) => f.severity === severity));
+  const name = ascii ?? domain;
+  const own = dmarc.records.discovery.rfc9989.lookups[0];
+  const states: Record<RecordArea, RecordState> = {
+    dmarc: recordState('dmarc', dmarc.records.applied !== undefined || (own?.dmarc.length ?? 0) > 1 || dmarc.records.discovery.rfc7489.outcome === 'multiple', name, log),
+    spf: recordState('spf', spf.records.status === 'ok' || spf.records.status === 'multiple-records' || spf.records.status === 'syntax-error', name, log),
+    dkim: recordState('dkim', dkim.records.selectors.some((s) => s.status === 'found'), name, log),
+    mx: recordState('mx', mx.records.status === 'ok' || mx.records.status === 'null', name, log),
+    mtaSts: recordState('mtaSts', mtaSts.records.record !== undefined, name, log),
+    tlsRpt: recordState('tlsRpt', tlsRpt.records.record !== undefined, name, log),
+    bimi: recordState('bimi', bimi.records.record !== undefined, name, log),
+  };
+  // When nothing of the domain could be read, no area is known, even one that made no lookup (DKIM without selectors).
+  const dns = diagnosis.dns;
+  const state = dns.status === 'resolver-failed' || dns.status === 'domain-servers-failed' ? markUnknown(states, { state: 'unknown', failure: dns.failure, error: dns.error }) : states;
   const summary = { error: 0, warning: 0, info: 0, ok: 0 };
   for (const f of findings) summary[f.severity]++;
   return {
@@ -92,7 +120,13 @@ export async function checkDomain(domain: string, options: DomainCheckOptions): 
     checkedAt,
     summary,
     findings,
+    dns,
+    state,
     records: { dmarc: dmarc.records, spf: spf.records, dkim: dkim.records, mx: mx.records, mtaSts: mtaSts.records, tlsRpt: tlsRpt.records, bimi: bimi.records },
     ...(spfForIp ? { spfForIp } : {}),
   };
+}
+
+function markUnknown(states: Record<RecordArea, RecordState>, unknown: RecordState): Record<RecordArea, RecordState> {
+  return Object.fromEntries(Object.entries(states).map(([area, state]) => [area, state.state === 'absent' ? unknown : state])) as Record<RecordArea, RecordState>;
 }

@@ -514,6 +514,14 @@ export class StoreConflictError extends Error {
   }
 }
 
+/** Opening without creating (`openStore(…, { create: false })`) found no store at the location; the message says why (the file does not exist). */
+export class StoreNotFoundError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'StoreNotFoundError';
+  }
+}
+
 /** A domain, report or entry outside the organisation's scope: to its callers it does not exist. */
 export class OutOfScopeError extends Error {
   /**

@@ -44,12 +44,22 @@ const TYPE_TXT = 16;
 const RCODES = { noerror: 0, servfail: 2, nxdomain: 3, refused: 5 } as const;
 
 /**
- * Starts the server. `names` maps lower-case names (no trailing dot) to their behaviour; any
- * other name gets `fallback` (default: NXDOMAIN).
+ * Starts the server. `names` maps lower-case names (no trailing dot) to their behaviour; a key
+ * `*.example.test` also covers every name below example.test (an exact key wins); any other name
+ * gets `fallback` (default: NXDOMAIN).
  */
 export async function startMisbehavingDns(names: Readonly<Record<string, Behaviour>>, fallback: Behaviour = { kind: 'rcode', rcode: 'nxdomain' }): Promise<MisbehavingDns> {
   const queries: ReceivedQuery[] = [];
-  const behaviourOf = (name: string): Behaviour => names[name] ?? fallback;
+  const behaviourOf = (name: string): Behaviour => {
+    const exact = names[name];
+    if (exact) return exact;
+    const labels = name.split('.');
+    for (let i = 1; i < labels.length; i++) {
+      const below = names[`*.${labels.slice(i).join('.')}`];
+      if (below) return below;
+    }
+    return fallback;
+  };
   for (let attempt = 0; ; attempt++) {
     const udp = createSocket('udp4');
     await new Promise<void>((resolve, reject) => {

@@ -35,7 +35,7 @@ export async function backfillImapMailbox(config: ImapSourceConfig, port: Ingest
   let connected = false;
   for (;;) {
     const client = createImapClient(config, port.limits.maxBufferedBytes);
-    client.on('error', (error: Error) => hooks.onEvent?.(`${where}: connection error: ${describeImapError(error)}`));
+    client.on('error', (error: Error) => hooks.onEvent?.(`${where}: connection error: ${describeImapError(error, config.location)}`));
     const before = summary.inputs + summary.storeErrors;
     try {
       await connectAndOpen(client, config, state, hooks);
@@ -47,12 +47,12 @@ export async function backfillImapMailbox(config: ImapSourceConfig, port: Ingest
       await closeImapClient(client);
       if (caught instanceof ImapStoreError) throw caught;
       // The first connection failing is a setting to fix, not a drop to ride out.
-      if (!connected || isPermanentImapError(caught)) throw new Error(`${where}: ${describeImapError(caught)}`, { cause: caught });
+      if (!connected || isPermanentImapError(caught)) throw new Error(`${where}: ${describeImapError(caught, config.location)}`, { cause: caught });
       failures = summary.inputs + summary.storeErrors > before ? 1 : failures + 1;
-      if (failures > maxReconnects) throw new Error(`${where}: gave up after ${maxReconnects} attempts to reconnect: ${describeImapError(caught)}`, { cause: caught });
+      if (failures > maxReconnects) throw new Error(`${where}: gave up after ${maxReconnects} attempts to reconnect: ${describeImapError(caught, config.location)}`, { cause: caught });
       if (failures === 1) backoff.reset();
       const delay = backoff.next();
-      hooks.onEvent?.(`${where}: ${describeImapError(caught)}; reconnecting in ${(delay / 1000).toFixed(1)} s (attempt ${failures} of ${maxReconnects})`);
+      hooks.onEvent?.(`${where}: ${describeImapError(caught, config.location)}; reconnecting in ${(delay / 1000).toFixed(1)} s (attempt ${failures} of ${maxReconnects})`);
       await sleep(delay);
     }
   }

@@ -60,10 +60,27 @@ export function isPermanentImapError(error: unknown): boolean {
   return false;
 }
 
-/** One line for a person: the server's words when there are some. */
-export function describeImapError(error: unknown): string {
+/**
+ * One line for a person: the server's words when there are some. Given the location, a TLS
+ * mismatch is said plainly: imaps:// to a server that answers in plain text (a STARTTLS port such
+ * as 143), or imap:// to one that sends no greeting because it waits for TLS (such as 993).
+ */
+export function describeImapError(error: unknown, location?: Pick<ImapSourceConfig['location'], 'secure' | 'port'>): string {
   if (!(error instanceof Error)) return String(error);
   const e = error as Error & { responseText?: unknown; code?: unknown };
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  if (location?.secure === true && isPlaintextAnswer(code, e.message)) {
+    return `the server did not answer TLS on port ${location.port} (it may expect plain IMAP with STARTTLS, as on port 143; use imap://) (${code ?? e.message})`;
+  }
+  if (location?.secure === false && code === 'GREETING_TIMEOUT') {
+    return `the server sent no IMAP greeting on port ${location.port} (it may expect TLS from the start, as on port 993; use imaps://) (${code})`;
+  }
   const text = typeof e.responseText === 'string' && e.responseText !== '' ? e.responseText : e.message;
-  return typeof e.code === 'string' && !text.includes(e.code) ? `${text} (${e.code})` : text;
+  return code !== undefined && !text.includes(code) ? `${text} (${code})` : text;
+}
+
+/** OpenSSL's words for a peer that answered something other than TLS (here: an IMAP greeting in plain text). */
+function isPlaintextAnswer(code: string | undefined, message: string): boolean {
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || code === 'ERR_SSL_UNKNOWN_PROTOCOL') return true;
+  return code === 'EPROTO' && /wrong version number|packet length too long|unknown protocol/i.test(message);
 }

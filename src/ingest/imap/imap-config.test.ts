@@ -57,3 +57,11 @@ for (const [name, input, field, message] of refused) {
 test('makeImapConfig with keep accepts any folder names (nothing is moved)', () => {
   assert.ok(makeImapConfig({ url: 'imaps://u@h/INBOX', envPassword: 'p', afterIngest: 'keep', archiveFolder: 'INBOX' }).config);
 });
+
+test('makeImapConfig reports every problem of a mailbox at once, each naming its setting', () => {
+  const made = makeImapConfig({ url: 'imaps://u@h/INBOX', passwordFile: '/nonexistent/dmarcpilot-password', archiveFolder: 'INBOX', failedFolder: '', batchSize: 0 }, 'imap[0].');
+  assert.equal(made.config, undefined);
+  assert.deepEqual(made.problems.map((p) => p.field), ['imap[0].passwordFile', 'imap[0].archiveFolder', 'imap[0].failedFolder', 'imap[0].batchSize']);
+  const bad = makeImapConfig({ url: 'https://h/INBOX', passwordFile: '/nonexistent/dmarcpilot-password', batchSize: 0 });
+  assert.deepEqual(bad.problems.map((p) => p.field), ['url', 'passwordFile', 'batchSize']);
+});

@@ -73,24 +73,27 @@ export type ImapConfigResult = { readonly config: ImapSourceConfig; readonly pro
  * else the URL, else `envPassword`; errors name the URL with its password masked.
  */
 export function makeImapConfig(input: ImapConfigInput, field = ''): ImapConfigResult {
-  const refuse = (name: string, message: string): ImapConfigResult => ({ problems: [problem('setting-invalid', `${field}${name}`, message)] });
+  // Every problem of the mailbox is reported at once, each naming its setting.
+  const problems: Problem[] = [];
+  const refuse = (name: string, message: string): void => void problems.push(problem('setting-invalid', `${field}${name}`, message));
   const parsed = parseImapLocation(input.url);
-  if (!parsed.ok) return refuse('url', parsed.message);
-  const location = parsed.location;
-  const where = describeImapLocation(location);
-  const password = resolvePassword(input, location);
-  if (typeof password !== 'string') return refuse(input.passwordFile !== undefined ? 'passwordFile' : 'password', `${where}: ${password.error}`);
+  if (!parsed.ok) refuse('url', parsed.message);
+  const location = parsed.ok ? parsed.location : undefined;
+  const where = location ? describeImapLocation(location) : maskUrlPassword(input.url);
+  const password = location ? resolvePassword(input, location) : input.passwordFile !== undefined ? readPasswordFile(input.passwordFile) : '';
+  if (typeof password !== 'string') refuse(input.passwordFile !== undefined ? 'passwordFile' : 'password', `${where}: ${password.error}`);
   const archiveFolder = input.archiveFolder ?? DEFAULT_ARCHIVE_FOLDER;
   const failedFolder = input.failedFolder ?? DEFAULT_FAILED_FOLDER;
   const afterIngest = input.afterIngest ?? 'move';
   if (afterIngest !== 'keep') {
     for (const [name, folder] of [['archive', archiveFolder], ['failed', failedFolder]] as const) {
-      if (folder === '') return refuse(`${name}Folder`, `${where}: the ${name} folder name is empty`);
-      if (sameFolder(folder, location.folder)) return refuse(`${name}Folder`, `${where}: the ${name} folder cannot be the folder being read (${folder})`);
+      if (folder === '') refuse(`${name}Folder`, `${where}: the ${name} folder name is empty`);
+      else if (location && sameFolder(folder, location.folder)) refuse(`${name}Folder`, `${where}: the ${name} folder cannot be the folder being read (${folder})`);
     }
   }
   const batchSize = input.batchSize ?? DEFAULT_BATCH_SIZE;
-  if (!Number.isInteger(batchSize) || batchSize < 1) return refuse('batchSize', `${where}: the batch size must be a positive whole number`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) refuse('batchSize', `${where}: the batch size must be a positive whole number`);
+  if (problems.length > 0 || location === undefined || typeof password !== 'string') return { problems };
   return {
     problems: [],
     config: {
@@ -108,20 +111,22 @@ export function makeImapConfig(input: ImapConfigInput, field = ''): ImapConfigRe
 }
 
 function resolvePassword(input: ImapConfigInput, location: ImapLocation): string | { error: string } {
-  if (input.passwordFile !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(input.passwordFile, 'utf8');
-    } catch (caught) {
-      return { error: `cannot read the password file ${input.passwordFile}: ${caught instanceof Error ? caught.message : String(caught)}` };
-    }
-    const password = text.replace(/\r?\n$/, '');
-    if (password === '') return { error: `the password file ${input.passwordFile} is empty` };
-    return password;
-  }
+  if (input.passwordFile !== undefined) return readPasswordFile(input.passwordFile);
   if (location.urlPassword !== undefined) return location.urlPassword;
   if (input.envPassword !== undefined && input.envPassword !== '') return input.envPassword;
   return { error: 'no password: set DMARCPILOT_IMAP_PASSWORD or use --imap-password-file FILE' };
+}
+
+function readPasswordFile(file: string): string | { error: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (caught) {
+    return { error: `cannot read the password file ${file}: ${caught instanceof Error ? caught.message : String(caught)}` };
+  }
+  const password = text.replace(/\r?\n$/, '');
+  if (password === '') return { error: `the password file ${file} is empty` };
+  return password;
 }
 
 /** INBOX is case-insensitive (RFC 3501 §5.1); other names are compared as written. */

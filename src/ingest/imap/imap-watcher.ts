@@ -78,7 +78,7 @@ async function watch(config: ImapWatcherConfig, port: IngestPort, hooks: ImapHoo
       await session(client, config, port, hooks, summary, state, signal, wiring);
       if (!signal.aborted) hooks.onEvent?.(`${where}: connection closed by the server`);
     } catch (caught) {
-      if (!signal.aborted) hooks.onEvent?.(`${where}: ${describeImapError(caught)}`);
+      if (!signal.aborted) hooks.onEvent?.(`${where}: ${describeImapError(caught, config.location)}`);
     } finally {
       wiring.setWake(undefined);
       await closeImapClient(client);

@@ -6,6 +6,7 @@
  * same way. Checking is separate from starting, so that a loader can report every mistake of the
  * whole configuration at once before anything listens.
  */
+import { readFileSync } from 'node:fs';
 import type { Limits } from '../../core/limits.js';
 import type { SettingsReader, SettingsSection } from '../../core/settings-reader.js';
 import { splitSettingList } from '../../core/settings-reader.js';
@@ -98,6 +99,8 @@ const KEYS = ['enabled', 'host', 'port', 'hostname', 'recipients', 'maxMessageBy
 export interface SmtpReadOptions {
   readonly emptyRecipientsOnLoopback: 'any' | 'refuse';
   readonly messageLimitAboveBuffered: 'lower' | 'refuse';
+  /** Read the TLS key and certificate now, so that one that cannot be read is reported with the other problems (the loader of `serve`). */
+  readonly readTlsFiles?: boolean;
 }
 
 const DIRECT: SmtpReadOptions = { emptyRecipientsOnLoopback: 'refuse', messageLimitAboveBuffered: 'refuse' };
@@ -142,6 +145,17 @@ export function readSmtpSettings(
   const keyFile = overrides.tlsKeyFile ?? (tlsSection && read.string(tlsSection, 'keyFile', `${path}tls.`));
   const certFile = overrides.tlsCertFile ?? (tlsSection && read.string(tlsSection, 'certFile', `${path}tls.`));
   if ((keyFile === undefined) !== (certFile === undefined)) read.fail(`${path}tls`, 'give both keyFile and certFile (or DMARCPILOT_SMTP_TLS_KEY and DMARCPILOT_SMTP_TLS_CERT)');
+  // Read now, so that a file that cannot be read is reported with every other problem, naming its setting.
+  if (options.readTlsFiles === true) {
+    const files = [
+      [keyFile, overrides.tlsKeyFile !== undefined ? 'DMARCPILOT_SMTP_TLS_KEY' : `${path}tls.keyFile`],
+      [certFile, overrides.tlsCertFile !== undefined ? 'DMARCPILOT_SMTP_TLS_CERT' : `${path}tls.certFile`],
+    ] as const;
+    for (const [file, field] of files) {
+      const why = file === undefined ? undefined : unreadable(file);
+      if (why !== undefined) read.fail(field, `cannot read ${file ?? ''}: ${why}`);
+    }
+  }
   const requireTls = read.boolean(section, 'requireTls', path) ?? false;
   if (requireTls && keyFile === undefined) read.fail(`${path}requireTls`, `needs ${path}tls (keyFile and certFile)`);
   let maxMessageBytes = read.integer(section, 'maxMessageBytes', 1024, 2 ** 40, path) ?? Math.min(SMTP_DEFAULTS.maxMessageBytes, limits.maxBufferedBytes);
@@ -167,6 +181,16 @@ export function readSmtpSettings(
     closeTimeoutMs: read.integer(section, 'closeTimeoutMs', 100, 600_000, path) ?? SMTP_DEFAULTS.closeTimeoutMs,
   };
   return read.problems.length > before ? undefined : settings;
+}
+
+/** Why `file` cannot be read, or undefined when it can. */
+function unreadable(file: string): string | undefined {
+  try {
+    readFileSync(file);
+    return undefined;
+  } catch (caught) {
+    return caught instanceof Error ? caught.message : String(caught);
+  }
 }
 
 /** `HOST:PORT`, `[v6]:PORT` or `:PORT` (loopback). */

@@ -34,6 +34,7 @@ import type {
   WriteGroup,
 } from '../store.js';
 import { readDailySeries } from '../daily-rows.js';
+import { StoreNotFoundError } from '../store.js';
 import { organizationView } from '../scoped-store.js';
 import { SqlStoreBase } from '../sql/sql-store-base.js';
 import { beginAggregateWriter } from './aggregate-writer.js';
@@ -52,6 +53,10 @@ const gunzipAsync = promisify(gunzip);
 export interface PostgresStoreOptions extends PgPoolOptions {
   /** Page sizes of streamRecords (small ones in tests exercise paging). */
   readonly pageSizes?: StreamPageSizes;
+  /** False: a database without the store's tables is not set up but refused (StoreNotFoundError). Default true. */
+  readonly create?: boolean;
+  /** Hears that this open set the store up in an empty database. */
+  readonly onCreated?: () => void;
 }
 
 /**
@@ -60,12 +65,17 @@ export interface PostgresStoreOptions extends PgPoolOptions {
  */
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<StoreRoot> {
   const pool = await createPgPool(url, options);
+  let existed: boolean;
   try {
+    const { rows } = await pool.query<{ present: boolean }>({ text: "SELECT to_regclass('schema_migrations') IS NOT NULL AS present" });
+    existed = rows[0]?.present === true;
+    if (!existed && options.create === false) throw new StoreNotFoundError('the database has no dmarcpilot tables');
     await migratePostgres(pool);
   } catch (err) {
     await pool.end();
     throw err;
   }
+  if (!existed) options.onCreated?.();
   return new PostgresStore(pool, options.pageSizes ?? DEFAULT_PAGE_SIZES);
 }
 
