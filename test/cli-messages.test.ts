@@ -172,11 +172,12 @@ test('plan --now: the plan is made as of that time, reproducibly; a time that is
   const plan = (now: string): Promise<Run> => run(['plan', 'example.com', '--offline', '--json', '--days', '30', '--db', db, '--now', now]);
   const [first, second, before] = await Promise.all([plan('2025-03-20T00:00:00Z'), plan('2025-03-20T00:00:00Z'), plan('2025-03-01T00:00:00Z')]);
   assert.equal(first.stdout, second.stdout, 'the same --now gives the same plan');
-  const parsed = JSON.parse(first.stdout) as { generatedAt: string; gates: { id: string; value: number }[] };
+  const parsed = JSON.parse(first.stdout) as { generatedAt: string; verdict: string; gates: { id: string; detail: { params: Record<string, unknown> } }[] };
   assert.equal(parsed.generatedAt, '2025-03-20T00:00:00.000Z');
-  const reporters = (text: string): number | undefined => (JSON.parse(text) as typeof parsed).gates.find((g) => g.id === 'reporters')?.value;
-  assert.equal(reporters(first.stdout), 1);
-  assert.equal(reporters(before.stdout), 0, 'before the reports, the plan sees none of them');
+  assert.equal(parsed.gates.find((g) => g.id === 'coverage')?.detail.params.reporters, 1);
+  const earlier = JSON.parse(before.stdout) as typeof parsed;
+  assert.equal(earlier.verdict, 'no-data', 'before the reports, the plan sees none of them: offline, nothing to judge');
+  assert.equal(before.status, 3);
   const bad = await plan('soon');
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /"soon" is not a time/);

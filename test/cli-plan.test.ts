@@ -199,6 +199,7 @@ test('plan without --offline: an unreachable resolver falls back to the reports\
   assert.equal(result.status, 1);
   // With no reports either, what is published is unknown: an error (2), never "publish p=none".
   const empty = join(mkdtempSync(join(tmpdir(), 'dmarcpilot-plan-')), 'empty.sqlite');
+  assert.equal(run(['db', 'status', '--db', empty]).status, 0, 'creates the empty store');
   const unknown = run(['plan', 'example.com', '--json', '--db', empty, '--resolver', `127.0.0.1:${port}`, '--timeout', '100']);
   assert.equal(unknown.status, 2, unknown.stderr);
   assert.match(unknown.stderr, /what is published is unknown/);
