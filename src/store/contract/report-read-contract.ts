@@ -62,7 +62,7 @@ export function runReportReadContract(withStore: StoreTest): void {
   withStore('failure reports: counted per source IP, DKIM and SPF domain in one grouped query, with the filter of the list', async (store) => {
     const save = async (n: number, fields: Parameters<typeof failure>[0]) => {
       const prov = await provenance(store, `ruf-count-${n}`);
-      await store.saveFailureReport(failure({ messageId: null, original: null, arrivalDate: `2026-11-20T0${n}:00:00Z`, ...fields }), prov, { keepFullHeaders: false }, []);
+      await store.saveFailureReport(failure({ original: null, arrivalDate: `2026-11-20T0${n}:00:00Z`, ...fields }), prov, { keepFullHeaders: false }, []);
     };
     await save(1, { sourceIp: '192.0.2.1', dkimDomain: 'mcsv.net', spfDomain: null });
     await save(2, { sourceIp: '192.0.2.1', dkimDomain: 'mcsv.net', spfDomain: null });
