@@ -175,9 +175,9 @@ export async function knownSenderOfSources(ctx: AppContext, domain: string, stat
  * stored aggregate reports; else the problem `sender-not-seen` saying why it has not. Seen means
  * the senders list has it, over all history: grouped with the cached reverse DNS, or with none
  * (as `--offline` groups sources whose cache entry expired), or, for a key that only reverse DNS
- * can give, grouped with DNS (through the cache) over the last 30 days.
+ * can give and unless `offline`, grouped with DNS (through the cache) over the last 30 days.
  */
-export async function senderNotSeen(ctx: AppContext, domain: string, key: string, field = 'sender'): Promise<Problem | null> {
+export async function senderNotSeen(ctx: AppContext, domain: string, key: string, options: { readonly offline?: boolean } = {}, field = 'sender'): Promise<Problem | null> {
   const stats = await allHistory(ctx, domain);
   if (stats.length === 0) {
     return problem('sender-not-seen', field, `no aggregate reports for ${domain} are stored, so no sender of it has been seen (is the domain spelled as its reports spell it?)`);
@@ -185,7 +185,7 @@ export async function senderNotSeen(ctx: AppContext, domain: string, key: string
   const cached = await knownSenderOfSources(ctx, domain, stats);
   const senders = new Set(cached.values()).size;
   if ([...cached.values()].includes(key) || groupSenders(stats, new Map(), ctx.catalogue).some((g) => g.key === key)) return null;
-  if (!key.startsWith('net:')) {
+  if (!key.startsWith('net:') && options.offline !== true) {
     const until = ctx.now();
     const evidence = await collectSenderStats(ctx.store, domain, {
       since: new Date(until.getTime() - 30 * DAY_MS),

@@ -85,6 +85,8 @@ export interface DecideSenderInput {
    * pre-approval, or a pre-emptive rejection); the problem is then returned as a warning.
    */
   readonly unseen?: boolean | undefined;
+  /** Whether the sender has been seen is answered from the store alone: no reverse DNS is looked up. */
+  readonly offline?: boolean | undefined;
 }
 
 /** A recorded change, with what the caller should know about it. */
@@ -121,7 +123,7 @@ export async function decideSender(ctx: AppContext, domainText: string, senderKe
   const key = (checkedKey as { key: string }).key;
   const note = (checkedNote as { note: string | undefined }).note;
   return withAppErrors(async () => {
-    const notSeen = input.decision === null ? null : await senderNotSeen(ctx, domain, key);
+    const notSeen = input.decision === null ? null : await senderNotSeen(ctx, domain, key, { offline: input.offline === true });
     if (notSeen !== null && input.unseen !== true) throw new AppError('invalid', [notSeen]);
     const change = await ctx.store.setSenderDecision(domain, key, { decision: input.decision, at: ctx.now(), actor: input.actor, ...(note !== undefined ? { note } : {}) });
     return { ...change, warnings: notSeen === null ? [] : [notSeen] };

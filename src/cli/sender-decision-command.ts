@@ -62,7 +62,7 @@ function registerOne(program: Command, decision: SenderDecision, setStatus: (cod
     .option('--json', 'with --all: print the result as JSON')
     .option('--since <time>', 'with --all: the window senders are found in, as for `senders`: 30d, 12h, 2w or a date', '30d')
     .option('--now <time>', 'with --all: find the senders as if it were this time (a date; default: now)')
-    .option('--offline', 'with --all: no DNS (senders grouped as `senders --offline` groups them)')
+    .option('--offline', 'no DNS: whether the sender was seen, and with --all which senders, as `senders --offline` groups them')
     .option('--concurrency <n>', 'with --all: reverse DNS lookups at once', parsePositiveInteger, 16);
   addResolverOptions(command, 'for reverse DNS');
   addStoreOptions(command).action((domain: string, sender: string | undefined, options: DecisionOptions) => {
@@ -101,7 +101,7 @@ function registerOne(program: Command, decision: SenderDecision, setStatus: (cod
       }
       const key = sender ?? '';
       try {
-        const change = await decideSender(app.context, domain, key, { decision: options.undo ? null : decision, actor: cliActor(), note: options.note, unseen: options.unseen === true });
+        const change = await decideSender(app.context, domain, key, { decision: options.undo ? null : decision, actor: cliActor(), note: options.note, unseen: options.unseen === true, offline: options.offline === true });
         for (const warning of change.warnings) process.stderr.write(`warning: ${warning.message}; recorded as decided before it is seen\n`);
         if (options.undo) {
           process.stdout.write(change.id === 0 ? `${change.domain}: there was no decision about ${change.key}\n` : `${change.domain}: no decision about ${change.key} any more\n`);
