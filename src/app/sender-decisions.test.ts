@@ -116,6 +116,10 @@ test('decideSender: an impossible key, an unseen sender and a bad note are refus
     await ctx.store.setSenderDecision(DOMAIN, 'service:mailchimpp', { decision: 'approved', at: NOW, actor });
     const undone = await decideSender(ctx, DOMAIN, 'service:mailchimpp', { decision: null, actor });
     assert.deepEqual([undone.decision, undone.previous], [null, 'approved']);
+    // Undo and the history take a key in any spelling the list would write one way.
+    await decideSender(ctx, DOMAIN, 'net:2001:db8:b2::/48', { decision: 'rejected', actor });
+    assert.deepEqual((await senderDecisionHistory(ctx, DOMAIN, { sender: 'NET:2001:DB8:B2:0::/48' })).items.map((c) => c.key), ['net:2001:db8:b2::/48']);
+    assert.equal((await decideSender(ctx, DOMAIN, 'net:2001:0db8:00b2::/48', { decision: null, actor })).previous, 'rejected');
   }));
 
 test('decideSendersInBulk: a dry run lists the undecided suspicious senders and their mail; applying records one decision each, same actor, note and time', () =>

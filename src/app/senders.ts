@@ -118,7 +118,7 @@ function checkNote(text: string | undefined): { note: string | undefined } | { p
 export async function decideSender(ctx: AppContext, domainText: string, senderKey: string, input: DecideSenderInput): Promise<SenderDecisionOutcome> {
   const domain = requireDomain(domainText);
   const checkedNote = checkNote(input.note);
-  const checkedKey: { key: string } | { problem: Problem } = input.decision === null ? { key: requireSenderKey(senderKey) } : checkSenderKey(senderKey, ctx.catalogue);
+  const checkedKey: { key: string } | { problem: Problem } = input.decision === null ? { key: keyAsListed(ctx, senderKey) } : checkSenderKey(senderKey, ctx.catalogue);
   throwIfInvalid([checkedKey, checkedNote].flatMap((c) => ('problem' in c ? [c.problem] : [])));
   const key = (checkedKey as { key: string }).key;
   const note = (checkedNote as { note: string | undefined }).note;
@@ -128,6 +128,12 @@ export async function decideSender(ctx: AppContext, domainText: string, senderKe
     const change = await ctx.store.setSenderDecision(domain, key, { decision: input.decision, at: ctx.now(), actor: input.actor, ...(note !== undefined ? { note } : {}) });
     return { ...change, warnings: notSeen === null ? [] : [notSeen] };
   });
+}
+
+/** A key in the form the senders list writes it when it is a possible one, else only checked for its form (to find or remove what was recorded with it). */
+function keyAsListed(ctx: AppContext, text: string): string {
+  const checked = checkSenderKey(text, ctx.catalogue);
+  return 'key' in checked ? checked.key : requireSenderKey(text);
 }
 
 /** Which senders a bulk decision takes: the undecided senders of these classes over the window. */
@@ -224,6 +230,6 @@ export async function listSenderDecisions(ctx: AppContext, domainText: string, p
 /** Every change of the domain's decisions (of one sender when `sender` is given), newest first. */
 export async function senderDecisionHistory(ctx: AppContext, domainText: string, filter: { readonly sender?: string } = {}, page: PageRequest = {}): Promise<Page<SenderDecisionChange>> {
   const domain = requireDomain(domainText);
-  const key = filter.sender === undefined ? undefined : requireSenderKey(filter.sender);
+  const key = filter.sender === undefined ? undefined : keyAsListed(ctx, filter.sender);
   return withAppErrors(() => ctx.store.listSenderDecisionHistory(domain, key === undefined ? {} : { key }, page));
 }
