@@ -18,7 +18,7 @@ import { DOMAIN, senderHistory } from './helpers/sender-history.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin/dmarcpilot.js');
-const skip = existsSync(join(root, 'dist/cli/report-export-rows.js')) ? false : 'dist/ is not built: run `npm run build` (npm test does)';
+const skip = existsSync(join(root, 'dist/cli/main.js')) ? false : 'dist/ is not built: run `npm run build` (npm test does)';
 const NOW = ['--now', '2026-12-01T12:00:00Z'];
 
 function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
