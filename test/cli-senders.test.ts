@@ -93,7 +93,12 @@ test('cli senders: the table (--offline) shows class, state, volume, pass share,
   assert.match(table.stdout, /\n {2}why: DKIM is signed by mcsv\.net, not example\.com: DKIM is not aligned\.\n/);
   assert.match(table.stdout, /\n {2}fix: 1\. In Mailchimp open Account > Domains, choose example\.com/);
   // The table adds the commands the advice leaves out.
-  assert.match(table.stdout, /\n {7}2\. If it is in fact yours, run `dmarcpilot approve example\.com net:2001:db8:b4::\/48`, then align it\.\n/);
+  // The six suspicious networks get the same advice: one block (each still in the table), with the command that rejects them all.
+  assert.match(table.stdout, /\n6 suspicious senders \(state unknown\) with the same advice: net:2001:db8:b1::\/48, net:2001:db8:b2::\/48, net:2001:db8:b3::\/48 and 3 more \(each in the table above\); 180 of 180 messages fail DMARC\n/);
+  assert.match(table.stdout, /\n {7}2\. If it is in fact yours, run `dmarcpilot approve example\.com SENDER`, then align it\.\n/);
+  assert.match(table.stdout, /\n {2}all: reject every undecided suspicious sender at once: `dmarcpilot reject example\.com --all suspicious --now 2026-12-01T12:00:00Z --offline` lists them; add --yes to record the decisions\.\n/);
+  assert.equal(table.stdout.match(/Nothing to fix: this mail is not yours/g)?.length, 1, 'the advice once, not six times');
+  assert.equal(table.stdout.match(/^net:2001:db8:b\d::\/48 +suspicious/gm)?.length, 6);
   assert.match(table.stdout, /\n {2}fix: 1\. If this sender is yours, approve it \(`dmarcpilot approve example\.com net:198\.51\.100\.0\/24`\) and align it:\n/);
   assert.match(table.stdout, /\n {7}2\. Sign its mail with DKIM d=example\.com: create a key pair in the sending system \(or with `dmarcpilot record dkim`\), publish/);
 

@@ -50,9 +50,42 @@ export function networkKey(ip: string): string {
   return `net:${formatNetwork(parsed, parsed.version === 4 ? 24 : 48)}`;
 }
 
+/** What decides the sender of one source IP besides DNS: the DKIM d= and return-path (SPF, not HELO) domains seen on its mail. */
+export interface SourceKeyEvidence {
+  readonly ip: string;
+  readonly dkimDomains: readonly string[];
+  readonly returnPathDomains: readonly string[];
+}
+
+/**
+ * The key of the sender a source IP belongs to, by the rule of groupSenders: a catalogue service
+ * (by the confirmed reverse DNS name, network, return path or DKIM d=), else the organisational
+ * domain of its confirmed reverse DNS name, else its network. For a source known only from
+ * elsewhere (a failure report), with the evidence that report gives.
+ */
+export function senderKeyOf(evidence: SourceKeyEvidence, enrichment: SourceEnrichment | undefined, catalogue: readonly SendingService[]): string {
+  return keyOfEvidence(evidence, enrichment, catalogue).key;
+}
+
 /** The sender one source belongs to, with the service matches that decided it. */
 function keyOf(
   source: SourceStats,
+  enrichment: SourceEnrichment | undefined,
+  catalogue: readonly SendingService[],
+): { key: string; label: string; service: SendingService | null; matches: ServiceMatch[] } {
+  return keyOfEvidence(
+    {
+      ip: source.ip,
+      dkimDomains: source.dkim.map((d) => d.domain),
+      returnPathDomains: source.spf.filter((s) => s.scope !== 'helo').map((s) => s.domain),
+    },
+    enrichment,
+    catalogue,
+  );
+}
+
+function keyOfEvidence(
+  source: SourceKeyEvidence,
   enrichment: SourceEnrichment | undefined,
   catalogue: readonly SendingService[],
 ): { key: string; label: string; service: SendingService | null; matches: ServiceMatch[] } {
@@ -61,8 +94,8 @@ function keyOf(
     {
       ip: source.ip,
       ptrName: confirmed,
-      dkimDomains: [...new Set(source.dkim.map((d) => d.domain).filter((d) => d !== ''))],
-      returnPathDomains: [...new Set(source.spf.filter((s) => s.scope !== 'helo').map((s) => s.domain).filter((d) => d !== ''))],
+      dkimDomains: [...new Set(source.dkimDomains.filter((d) => d !== ''))],
+      returnPathDomains: [...new Set(source.returnPathDomains.filter((d) => d !== ''))],
     },
     catalogue,
   );

@@ -90,6 +90,11 @@ export interface SenderSummary {
   readonly lastSeen: string;
   readonly class: SenderClass;
   readonly decision: SenderDecision | null;
+  /**
+   * The owner's current decision as recorded: who, when and the note given with it; null without
+   * one. Optional (summarizeSenders always sets it). Earlier changes stay in the decision history.
+   */
+  readonly decisionRecord?: SenderDecisionRecord | null;
   readonly state: SenderState;
   /** Why it fails DMARC, from the evidence, one Advice per finding (docs/advice-codes.md); empty when it passes. */
   readonly diagnosis: readonly Advice[];
@@ -100,6 +105,23 @@ export interface SenderSummary {
    * offline or DNS failed). Optional (added with `dmarcpilot senders`); summarizeSenders always sets it.
    */
   readonly sources?: readonly SenderSource[];
+  /**
+   * Failure (forensic) reports about the domain or its subdomains in the window whose source IP
+   * belongs to this sender. Optional: the application's listSenders adds it
+   * (app/reports.ts, countFailureReportsBySender).
+   */
+  readonly failureReports?: number;
+}
+
+/** The owner's current decision about a sender as the store keeps it (`dmarcpilot approve|reject`). */
+export interface SenderDecisionRecord {
+  readonly decision: SenderDecision;
+  /** Who decided (`cli:alice`, later `user:42`); null for decisions recorded before actors were. */
+  readonly actor: string | null;
+  /** When, ISO 8601 UTC. */
+  readonly at: string;
+  /** The note given with this decision; null without one. */
+  readonly note: string | null;
 }
 
 /** One source IP of a sender. */

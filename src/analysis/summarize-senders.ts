@@ -96,7 +96,8 @@ export function summarizeEvidence(
   const historyStart = evidence.policies.reduce<Date | null>((min, p) => (min === null || p.firstSeen < min ? p.firstSeen : min), null);
 
   const summaries = groupSenders(evidence.stats, evidence.enrichments, settings.catalogue).map((group): SenderSummary => {
-    const decision = decisions.get(group.key)?.decision ?? null;
+    const recorded = decisions.get(group.key);
+    const decision = recorded?.decision ?? null;
     const senderClass = classifySender(group, domain, decision);
     const state = senderState(group.totals, { decision, senderClass, known: group.service !== null, now: settings.now, newSince, historyStart });
     const advice = diagnoseSender(group, { domain, senderClass, state, recentDays: settings.recentDays });
@@ -120,6 +121,7 @@ export function summarizeEvidence(
       lastSeen: isoDay(t.lastSeen),
       class: senderClass,
       decision,
+      decisionRecord: recorded ? { decision: recorded.decision, actor: recorded.actor, at: recorded.decidedAt.toISOString(), note: recorded.note } : null,
       state,
       diagnosis: advice.diagnosis,
       fix: advice.fix,

@@ -29,6 +29,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('Take mail domains from "anyone can send as us" to DMARC enforcement without losing legitimate mail.')
     .version(readVersion(), '-V, --version')
     .showHelpAfterError('(run `dmarcpilot --help` for usage)')
+    // Each command's options belong to it: `reports failure show ID --json` is show's --json.
+    .enablePositionalOptions()
     .exitOverride();
   registerParseCommand(program, (code) => (status = code));
   registerIngestCommand(program, (code) => (status = code));

@@ -3,7 +3,8 @@
  * app/check-domains.ts):
  *
  *   dmarcpilot series DOMAIN [--since 30d] [--until DATE] [--json]    mail per day, by result and disposition
- *   dmarcpilot reports failure [--domain D] [--ip IP] [--since] [--until] [--limit N] [--json]
+ *   dmarcpilot reports failure [--domain D] [--ip IP] [--sender KEY] [--since] [--until] [--limit N] [--json]
+ *   dmarcpilot reports failure show ID [--json]                       one failure report, every stored field
  *   dmarcpilot reports tls [--domain D] [--since] [--until] [--limit N] [--json]
  *   dmarcpilot checks DOMAIN [--limit N] [--json]                     the saved DNS checks of a domain
  *
@@ -15,7 +16,7 @@ import { listDomainChecks } from '../app/check-domains.js';
 import { eachItem } from '../app/paging.js';
 import type { Page, PageRequest } from '../app/paging.js';
 import type { StoredFailureReport, StoredTlsReport } from '../app/reports.js';
-import { listFailureReports, listTlsReports } from '../app/reports.js';
+import { getFailureReport, listFailureReports, listTlsReports, streamFailureReports } from '../app/reports.js';
 import { domainSeries } from '../app/summaries.js';
 import { addStoreOptions, withApp } from './app-runner.js';
 import { parsePositiveInteger } from './limit-options.js';
@@ -30,6 +31,7 @@ interface ListOptions {
   since?: Date;
   until?: Date;
   ip?: string;
+  sender?: string;
 }
 
 const n = (value: number): string => value.toLocaleString('en-GB');
@@ -60,7 +62,7 @@ export function registerReportsCommands(program: Command, setStatus: (code: numb
     }),
   );
 
-  const reports = program.command('reports').description('Stored failure (ruf) and TLS reports, newest first.');
+  const reports = program.command('reports').enablePositionalOptions().description('Stored failure (ruf) and TLS reports, newest first.');
   const filters = (command: Command): Command =>
     addStoreOptions(
       command
@@ -70,15 +72,32 @@ export function registerReportsCommands(program: Command, setStatus: (code: numb
         .option('--limit <n>', 'at most this many (default: all)', parsePositiveInteger)
         .option('--json', 'print a JSON array'),
     );
-  filters(reports.command('failure').description('Failure reports as stored: source, domains, what failed, delivery result (headers only when kept).'))
+  const failureLine = (r: StoredFailureReport): string =>
+    [r.id, r.arrivalDate ?? r.receivedAt.toISOString(), r.reportedDomain ?? '-', r.sourceIp ?? '-', r.authFailure.join(',') || '-', r.deliveryResult ?? '-', r.source].join('\t');
+  // Positional options, so that `reports failure show ID --json` gives --json to `show`, not to the list.
+  const failure = filters(reports.command('failure').enablePositionalOptions().description('Failure reports as stored: source, domains, what failed, delivery result (headers only when kept); `show ID` for one.'))
     .option('--ip <address>', 'only reports about mail from this source IP')
+    .option('--sender <key>', "only reports whose source belongs to this sender of --domain (or its subdomains), as `senders` groups them")
     .action((options: ListOptions) =>
       withApp('reports', options, setStatus, (app) =>
-        printList(options, (page) => listFailureReports(app.context, query(options), page), (r: StoredFailureReport) =>
-          [r.id, r.arrivalDate ?? r.receivedAt.toISOString(), r.reportedDomain ?? '-', r.sourceIp ?? '-', r.authFailure.join(',') || '-', r.deliveryResult ?? '-', r.source].join('\t'),
-        ),
+        options.sender === undefined
+          ? printList(options, (page) => listFailureReports(app.context, query(options), page), failureLine)
+          : printStream(options, streamFailureReports(app.context, { ...query(options), sender: options.sender }), failureLine),
       ),
     );
+  addStoreOptions(
+    failure
+      .command('show')
+      .description('One failure report with every field stored: source, raw input, domains, authentication results, warnings, and the headers when kept.')
+      .argument('<id>', 'the report id (the first column of `reports failure`)', parsePositiveInteger)
+      .option('--json', 'print JSON'),
+  ).action((id: number, options: { db?: string; config?: string; json?: boolean }, command: Command) =>
+    withApp('reports', { ...(command.parent?.opts() ?? {}), ...options }, setStatus, async (app) => {
+      const report = await getFailureReport(app.context, id);
+      process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatFailureReport(report));
+      return 0;
+    }),
+  );
   filters(reports.command('tls').description('SMTP TLS reports (RFC 8460): period, reporter, policy domains, sessions that succeeded and failed.')).action((options: ListOptions) =>
     withApp('reports', options, setStatus, (app) =>
       printList(options, (page) => listTlsReports(app.context, query(options), page), (r: StoredTlsReport) => {
@@ -110,6 +129,55 @@ function query(options: ListOptions): { domain?: string; since?: Date; until?: D
     ...(options.until ? { until: options.until } : {}),
     ...(options.ip !== undefined ? { sourceIp: options.ip } : {}),
   };
+}
+
+/** Every item of a stream (or the first --limit), one line each or as one JSON array. */
+async function printStream<T>(options: ListOptions, items: AsyncIterable<T>, line: (item: T) => string): Promise<number> {
+  const all: T[] = [];
+  let count = 0;
+  for await (const item of items) {
+    if (options.json) all.push(item);
+    else process.stdout.write(`${line(item)}\n`);
+    if (++count === options.limit) break;
+  }
+  if (options.json) process.stdout.write(`${JSON.stringify(all)}\n`);
+  return 0;
+}
+
+/** A reported value for a terminal: control characters (but for the tabs and line breaks of kept headers) shown as \\u escapes. */
+function shown(text: string, keepLines = false): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(keepLines ? /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g : /[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Every stored field of a failure report, one per line; the kept headers indented below. */
+export function formatFailureReport(r: StoredFailureReport): string {
+  const value = (v: string | null | readonly string[]): string => (v === null ? '-' : typeof v === 'string' ? shown(v) || '-' : v.map((x) => shown(x)).join(', ') || '-');
+  const rows: [string, string][] = [
+    ['received', r.receivedAt.toISOString()],
+    ['source', value(r.source)],
+    ['raw input', `sha256 ${r.raw.sha256}, ${n(r.raw.size)} bytes`],
+    ['format', r.format],
+    ['feedback type', value(r.feedbackType)],
+    ['reported domain', value(r.reportedDomain)],
+    ['source IP', value(r.sourceIp)],
+    ['arrival date', value(r.arrivalDate)],
+    ['auth failure', value(r.authFailure)],
+    ['identity alignment', value(r.identityAlignment)],
+    ['delivery result', value(r.deliveryResult)],
+    ['DKIM domain', value(r.dkimDomain)],
+    ['DKIM selector', value(r.dkimSelector)],
+    ['SPF domain', value(r.spfDomain)],
+    ['original mail from', value(r.originalMailFrom)],
+    ['subject (SHA-256)', value(r.subjectSha256)],
+    ['message ID', value(r.messageId)],
+    ['warnings', r.warnings.length === 0 ? 'none' : r.warnings.map((w) => `${w.code}: ${shown(w.message)}`).join('; ')],
+    ['headers', r.headers === null ? 'not kept (ingest with --keep-failure-headers keeps them)' : 'kept:'],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  const lines = [`Failure report ${r.id}`, ...rows.map(([label, text]) => `  ${`${label}:`.padEnd(width + 1)}  ${text}`)];
+  if (r.headers !== null) lines.push(...shown(r.headers.replace(/\r\n/g, '\n'), true).replace(/\n$/, '').split('\n').map((line) => `    ${line}`));
+  return `${lines.join('\n')}\n`;
 }
 
 /** Every item (or the first --limit), one line each or as one JSON array. */

@@ -2,8 +2,9 @@
  * `dmarcpilot senders DOMAIN [--since 30d] [--json] [--new] [--offline] [--resolver HOST:PORT]`:
  * every system sending as the domain over the window, grouped into senders, with class, state,
  * volume, DMARC pass share, and for each failing one the diagnosis and the exact fix
- * (docs/senders.md; app/senders.ts). Reverse DNS goes through the store's cache; `--offline`
- * uses only the cache. `--json` prints the SenderSummary[] as it is.
+ * (docs/senders.md; app/senders.ts), the owner's decision (who, when, the note) and the failure
+ * reports of each. Reverse DNS goes through the store's cache; `--offline` uses only the cache.
+ * `--json` prints the SenderSummary[] as it is, every sender with every field.
  */
 import type { Command } from 'commander';
 import { listSenders } from '../app/senders.js';
@@ -57,14 +58,25 @@ export function registerSendersCommand(program: Command, setStatus: (code: numbe
       async (app) => {
         const list = await listSenders(app.context, domain, { since, until: now, concurrency: options.concurrency, offline: options.offline === true, onlyNew: options.new === true });
         const day = (date: Date): string => date.toISOString().slice(0, 10);
+        const listed = list.failureReports.senders.filter((c) => list.senders.some((s) => s.key === c.key)).reduce((sum, c) => sum + c.reports, 0);
+        const windowFlags = [
+          ...(options.since !== '30d' ? [`--since ${options.since}`] : []),
+          ...(options.now !== undefined ? [`--now ${options.now}`] : []),
+          ...(options.offline ? ['--offline'] : []),
+        ].join(' ');
         process.stdout.write(
-          options.json ? `${JSON.stringify(list.senders, null, 2)}\n` : formatSenders(list.senders, {
+          options.json
+            ? `${JSON.stringify(list.senders, null, 2)}\n`
+            : formatSenders(list.senders, {
                 domain: list.domain,
                 from: day(since),
                 to: day(now),
                 onlyNew: options.new === true,
                 ...(list.reportedUnder !== undefined ? { reportedUnder: list.reportedUnder } : {}),
                 subdomains: list.subdomains,
+                windowFlags,
+                reportFlags: options.now === undefined ? `--since ${options.since}` : `--since ${since.toISOString()} --until ${now.toISOString()}`,
+                failureReports: { total: list.failureReports.total, unlisted: list.failureReports.total - listed },
               }),
         );
         return 0;

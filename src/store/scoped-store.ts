@@ -87,6 +87,7 @@ class DomainScopedStore implements Store {
   // Reports: filtered by the scope in SQL.
   streamRecords: Store['streamRecords'] = (filter) => this.#store.streamRecords(this.#within(filter));
   listFailureReports: Store['listFailureReports'] = (filter, page) => this.#store.listFailureReports(this.#within(filter), page);
+  countFailureReportSources: Store['countFailureReportSources'] = (filter) => this.#store.countFailureReportSources(this.#within(filter));
   getFailureReport: Store['getFailureReport'] = async (id) => {
     const report = await this.#store.getFailureReport(id);
     return report !== undefined && this.#in(report.reportedDomain) ? report : undefined;

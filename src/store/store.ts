@@ -204,6 +204,15 @@ export interface ReportListFilter {
   readonly sourceIp?: string;
 }
 
+/** Failure reports counted by the store per source IP, DKIM domain and SPF domain (countFailureReportSources). */
+export interface FailureReportSourceCount {
+  /** Canonical form; null for reports that name no source. */
+  readonly sourceIp: string | null;
+  readonly dkimDomain: string | null;
+  readonly spfDomain: string | null;
+  readonly reports: number;
+}
+
 /**
  * One UTC day of a domain's mail, by how it fared: the policy-evaluated DKIM and SPF results
  * (`both` = both aligned passes, `dkimOnly`, `spfOnly`, `neither` = fails DMARC) and the
@@ -233,6 +242,12 @@ export interface ReportReader {
   /** Failure reports, newest stored first. */
   listFailureReports(filter: ReportListFilter, page?: PageRequest): Promise<Page<StoredFailureReport>>;
   getFailureReport(id: number): Promise<StoredFailureReport | undefined>;
+  /**
+   * The failure reports matching the filter (the same filter as listFailureReports), counted in
+   * one grouped query per source IP, DKIM domain and SPF domain (what attributing them to senders
+   * needs), never by reading every report; in no particular order.
+   */
+  countFailureReportSources(filter: ReportListFilter): Promise<FailureReportSourceCount[]>;
   /** TLS reports, newest stored first. */
   listTlsReports(filter: ReportListFilter, page?: PageRequest): Promise<Page<StoredTlsReport>>;
   getTlsReport(id: number): Promise<StoredTlsReport | undefined>;

@@ -9,7 +9,8 @@ import { RECORD_COLUMNS, isoTime } from './aggregate-json.js';
 
 export const CSV_HEADER = `${RECORD_COLUMNS.join(',')}\r\n`;
 
-function cell(value: string | number | null): string {
+/** One CSV field (RFC 4180), quoted when needed, a spreadsheet formula defused; null is empty. */
+export function csvCell(value: string | number | null): string {
   if (value === null) return '';
   const text = String(value);
   // Quote when needed (RFC 4180 §2), and defuse spreadsheet formulas (=, +, -, @ at the start).
@@ -24,8 +25,8 @@ export class RecordCsvFormatter {
 
   constructor(header: AggregateHeader, source: string) {
     const { metadata: m, policy: p } = header;
-    this.#prefix = [m.orgName, m.reportId, p.domain, isoTime(m.begin), isoTime(m.end)].map(cell).join(',');
-    this.#suffix = [p.p, p.sp, p.pct, p.np, p.testing, p.adkim, p.aspf, p.fo, header.schema, source].map(cell).join(',');
+    this.#prefix = [m.orgName, m.reportId, p.domain, isoTime(m.begin), isoTime(m.end)].map(csvCell).join(',');
+    this.#suffix = [p.p, p.sp, p.pct, p.np, p.testing, p.adkim, p.aspf, p.fo, header.schema, source].map(csvCell).join(',');
   }
 
   line(r: AggregateRecord): string {
@@ -33,7 +34,7 @@ export class RecordCsvFormatter {
     const dkim = r.authDkim.map((a) => `${a.domain}/${a.selector ?? ''}=${a.result}`).join(';');
     const spf = r.authSpf.map((a) => `${a.domain}/${a.scope}=${a.result}`).join(';');
     const own = [r.sourceIp, r.count, r.disposition, r.dkim, r.spf, r.headerFrom, r.envelopeFrom, r.envelopeTo, reasons, dkim, spf]
-      .map(cell)
+      .map(csvCell)
       .join(',');
     return `${this.#prefix},${own},${this.#suffix}\r\n`;
   }

@@ -59,6 +59,26 @@ export function runReportReadContract(withStore: StoreTest): void {
     assert.deepEqual(await ids({ domain: 'example.com', sourceIp: '192.0.2.4' }), []);
   });
 
+  withStore('failure reports: counted per source IP, DKIM and SPF domain in one grouped query, with the filter of the list', async (store) => {
+    const save = async (n: number, fields: Parameters<typeof failure>[0]) => {
+      const prov = await provenance(store, `ruf-count-${n}`);
+      await store.saveFailureReport(failure({ original: null, arrivalDate: `2026-11-20T0${n}:00:00Z`, ...fields }), prov, { keepFullHeaders: false }, []);
+    };
+    await save(1, { sourceIp: '192.0.2.1', dkimDomain: 'mcsv.net', spfDomain: null });
+    await save(2, { sourceIp: '192.0.2.1', dkimDomain: 'mcsv.net', spfDomain: null });
+    await save(3, { sourceIp: '192.0.2.1', dkimDomain: null, spfDomain: 'example.com' });
+    await save(4, { sourceIp: null, dkimDomain: null, spfDomain: null });
+    await save(5, { sourceIp: '192.0.2.5', reportedDomain: 'mail.example.com', dkimDomain: null, spfDomain: null });
+    await save(6, { sourceIp: '192.0.2.6', reportedDomain: 'example.org', dkimDomain: null, spfDomain: null });
+    const counts = async (filter: Parameters<typeof store.countFailureReportSources>[0]): Promise<string[]> =>
+      (await store.countFailureReportSources(filter)).map((c) => `${c.sourceIp ?? '-'} ${c.dkimDomain ?? '-'} ${c.spfDomain ?? '-'} ${c.reports}`).sort();
+    assert.deepEqual(await counts({ domain: 'example.com' }), ['- - - 1', '192.0.2.1 - example.com 1', '192.0.2.1 mcsv.net - 2']);
+    assert.deepEqual(await counts({ domains: ['example.com'] }), ['- - - 1', '192.0.2.1 - example.com 1', '192.0.2.1 mcsv.net - 2', '192.0.2.5 - - 1']);
+    assert.deepEqual(await counts({ domains: ['example.com'], since: new Date('2026-11-20T03:00:00Z'), until: new Date('2026-11-20T05:00:00Z') }), ['- - - 1', '192.0.2.1 - example.com 1']);
+    assert.deepEqual(await counts({ sourceIp: '192.0.2.6' }), ['192.0.2.6 - - 1']);
+    assert.deepEqual(await counts({ domain: 'nobody.example' }), []);
+  });
+
   withStore('TLS reports read back as stored, with their policy domains and warnings, listed by domain and period', async (store) => {
     const prov = await provenance(store, 'tls', 'tls.json');
     const day = (d: number) => ({ start: `2026-11-${d}T00:00:00Z`, end: `2026-11-${d}T23:59:59Z` });

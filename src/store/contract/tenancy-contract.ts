@@ -118,6 +118,9 @@ export function runTenancyContract(withStore: StoreTest): void {
     assert.ok(outside !== undefined);
     assert.equal(await view.getFailureReport(outside.id), undefined);
     assert.deepEqual((await view.getFailureReport(failures[0]?.id ?? 0))?.id, failures[0]?.id);
+    const counted = await view.countFailureReportSources({});
+    assert.deepEqual(counted.map((c) => c.sourceIp).sort(), failures.map((f) => f.sourceIp).sort(), 'failure counts see the same reports as the list');
+    assert.deepEqual(await view.countFailureReportSources({ domain: 'notexample.com' }), []);
 
     const tlsReports = (await view.listTlsReports({})).items;
     assert.deepEqual(sorted(tlsReports.flatMap((t) => t.policyDomains)), sorted([...IN_SCOPE, 'mail.example.com']));

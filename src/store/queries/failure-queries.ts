@@ -6,7 +6,7 @@
  */
 import type { Diagnostic } from '../../core/diagnostic.js';
 import type { FailureReport } from '../../reports/failure/failure-report.js';
-import type { FailureStoreOptions, Page, PageRequest, Provenance, ReportListFilter, SaveOutcome, StoredFailureReport } from '../store.js';
+import type { FailureReportSourceCount, FailureStoreOptions, Page, PageRequest, Provenance, ReportListFilter, SaveOutcome, StoredFailureReport } from '../store.js';
 import { domainScopeCondition } from '../domain-scope.js';
 import { failureDedupeKey } from '../failure-dedupe-key.js';
 import type { FailureRow } from '../failure-rows.js';
@@ -38,8 +38,8 @@ export function* saveFailureReport(
 
 const KEY = pageKey('failure-reports', ['int']);
 
-export function* listFailureReports(d: Dialect, filter: ReportListFilter, page: PageRequest | undefined): SqlProgram<Page<StoredFailureReport>> {
-  const query = readPageRequest(KEY, page);
+/** The conditions of a failure report filter, on `failure_reports f`. */
+function filterConditions(d: Dialect, filter: ReportListFilter): Conditions {
   const where = new Conditions();
   if (filter.domain !== undefined) where.add('f.reported_domain = ?', filter.domain);
   if (filter.domains !== undefined) {
@@ -49,9 +49,31 @@ export function* listFailureReports(d: Dialect, filter: ReportListFilter, page: 
   if (filter.since !== undefined) where.add('f.occurred_at >= ?', d.time(filter.since));
   if (filter.until !== undefined) where.add('f.occurred_at < ?', d.time(filter.until));
   if (filter.sourceIp !== undefined) where.add('f.source_ip = ?', filter.sourceIp);
+  return where;
+}
+
+export function* listFailureReports(d: Dialect, filter: ReportListFilter, page: PageRequest | undefined): SqlProgram<Page<StoredFailureReport>> {
+  const query = readPageRequest(KEY, page);
+  const where = filterConditions(d, filter);
   if (query.after !== undefined) where.add('f.id < ?', query.after[0]);
   const rows = yield* rowsOf<FailureRow>(`${FAILURE_SELECT} ${where.toString()} ORDER BY f.id DESC LIMIT ?`, [...where.params, query.limit + 1]);
   return pageFrom(KEY, query, rows, (row) => [d.readInt(row.id)], (row) => failureFromRow(d, row));
+}
+
+interface SourceCountRow {
+  readonly source_ip: string | null;
+  readonly dkim_domain: string | null;
+  readonly spf_domain: string | null;
+  readonly reports: unknown;
+}
+
+export function* countFailureReportSources(d: Dialect, filter: ReportListFilter): SqlProgram<FailureReportSourceCount[]> {
+  const where = filterConditions(d, filter);
+  const rows = yield* rowsOf<SourceCountRow>(
+    `SELECT f.source_ip, f.dkim_domain, f.spf_domain, COUNT(*) AS reports FROM failure_reports f ${where.toString()} GROUP BY f.source_ip, f.dkim_domain, f.spf_domain`,
+    where.params,
+  );
+  return rows.map((row) => ({ sourceIp: row.source_ip, dkimDomain: row.dkim_domain, spfDomain: row.spf_domain, reports: d.readInt(row.reports) }));
 }
 
 export function* getFailureReport(d: Dialect, id: number): SqlProgram<StoredFailureReport | undefined> {

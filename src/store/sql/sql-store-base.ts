@@ -11,6 +11,7 @@ import type { TlsReport } from '../../reports/tlsrpt/tls-report.js';
 import type {
   DomainCheckEntry,
   DomainScope,
+  FailureReportSourceCount,
   FailureStoreOptions,
   IngestLogEntry,
   Organization,
@@ -28,7 +29,7 @@ import type {
 } from '../store.js';
 import { insertDomainCheck, listDomainChecks } from '../queries/check-queries.js';
 import { listSenderDecisionHistory, listSenderDecisions, setSenderDecision } from '../queries/decision-queries.js';
-import { getFailureReport, listFailureReports, saveFailureReport } from '../queries/failure-queries.js';
+import { countFailureReportSources, getFailureReport, listFailureReports, saveFailureReport } from '../queries/failure-queries.js';
 import { insertIngestLog, listIngestLog } from '../queries/ingest-log-queries.js';
 import { getQuarantine, insertQuarantine, listQuarantine, setQuarantineState } from '../queries/quarantine-queries.js';
 import { assignDomain, createOrganization, getDomainScope, getOrganization, listOrganizationDomains, listOrganizations } from '../queries/tenancy-queries.js';
@@ -56,6 +57,10 @@ export abstract class SqlStoreBase {
 
   getFailureReport(id: number): Promise<StoredFailureReport | undefined> {
     return this.#sql.run(getFailureReport(this.#sql.dialect, id));
+  }
+
+  countFailureReportSources(filter: ReportListFilter): Promise<FailureReportSourceCount[]> {
+    return this.#sql.run(countFailureReportSources(this.#sql.dialect, filter));
   }
 
   listTlsReports(filter: ReportListFilter, page?: PageRequest): Promise<Page<StoredTlsReport>> {
