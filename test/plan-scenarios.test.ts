@@ -15,6 +15,8 @@ import { decideSender, listSenders } from '../src/app/senders.js';
 import { checkDomains } from '../src/app/check-domains.js';
 import { AppError } from '../src/app/problems.js';
 import type { Scenario, ScenarioSender } from './helpers/rollout-scenario.js';
+import { failureReportEml } from './helpers/failure-reports.js';
+import { ingestInput } from '../src/app/ingest.js';
 import { aligned, scenarioReports, spoofed, unalignedService, unauthenticated } from './helpers/rollout-scenario.js';
 
 const DOMAIN = 'example.gov.uk';
@@ -283,5 +285,16 @@ describe('verdict 8: what the current stage did, beside the prediction', () => {
       assert.ok(outcome.legitimate.observed.quarantined > 0);
       const reason = plan.blockers.find((b) => b.sender === 'service:mailchimp')?.reasons.find((r) => r.code === 'blocker-legitimate-harmed');
       assert.ok(reason && Number(reason.params.observedQuarantined) === mailchimp.observed.quarantined);
+    }));
+
+  it('a blocker says how many failure reports its addresses sent, to dig into (issue 11, item 12)', () =>
+    withScenario(dmarcZone(Q10T), history([WORKSPACE, CRM]), async (ctx) => {
+      await decideSender(ctx, DOMAIN, netOf(CRM.ip), { decision: 'approved', actor: 'test:alice' });
+      for (const [i, day] of ['2026-11-20', '2026-11-21', '2026-11-25'].entries()) {
+        const eml = failureReportEml({ id: `crm-${i}@${DOMAIN}`, sourceIp: CRM.ip, arrival: `${day}T10:00:00Z`, reportedDomain: DOMAIN });
+        await ingestInput(ctx, { bytes: new TextEncoder().encode(eml), name: `failure-${i}.eml` });
+      }
+      const { plan } = await planDomain(ctx, DOMAIN);
+      assert.equal(plan.blockers.find((b) => b.sender === netOf(CRM.ip))?.failureReports, 3);
     }));
 });

@@ -54,6 +54,8 @@ export interface PlanInput {
   readonly decidedAt?: ReadonlyMap<string, string>;
   /** The senders over the current stage only, for what the stage did to their mail; by default derived from senderDays (sendersSince). */
   readonly stageSenders?: readonly SenderSummary[];
+  /** Per sender key, the failure (forensic) reports its addresses sent over the window. */
+  readonly failureReports?: ReadonlyMap<string, number>;
   /** Nothing to judge: the domain does not exist (NXDOMAIN), or planning offline with no report of it. */
   readonly noData?: boolean;
 }
@@ -138,6 +140,8 @@ export interface PlanBlocker {
   readonly reasons: readonly Advice[];
   /** The sender's fix, step by step (empty when deciding on it is what is needed). */
   readonly fix: readonly Advice[];
+  /** Failure reports its addresses sent over the window: the messages to read for evidence (`reports failure --sender`). */
+  readonly failureReports: number;
 }
 
 export interface NextStep {
@@ -284,7 +288,7 @@ export function planRollout(input: PlanInput): RolloutPlan {
         publishedSource,
       })
     : [];
-  const blockers = mergeBlockers(gates);
+  const blockers = mergeBlockers(gates).map((b) => ({ ...b, failureReports: input.failureReports?.get(b.sender) ?? 0 }));
   const nothing = input.noData === true || (gated && input.senders.length === 0 && input.history.reporters.length === 0);
   const verdict: PlanVerdict = nothing
     ? 'no-data'
@@ -383,7 +387,7 @@ function mergeBlockers(gates: readonly GateResult[]): PlanBlocker[] {
     }
   }
   return [...merged.values()]
-    .map(({ blocker: b, gates: ids, reasons }) => ({ sender: b.sender, label: b.label, class: b.class, messages: b.messages, failing: b.failing, firstSeen: b.firstSeen, gates: ids, reasons, fix: b.fix }))
+    .map(({ blocker: b, gates: ids, reasons }) => ({ sender: b.sender, label: b.label, class: b.class, messages: b.messages, failing: b.failing, firstSeen: b.firstSeen, gates: ids, reasons, fix: b.fix, failureReports: 0 }))
     .sort((a, b) => b.failing - a.failing || (a.sender < b.sender ? -1 : 1));
 }
 

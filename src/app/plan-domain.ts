@@ -22,6 +22,7 @@ import type { AppContext } from './context.js';
 import { OFFLINE_RESOLVER } from './context.js';
 import { requireDomain } from './domains.js';
 import { eachItem } from './paging.js';
+import { countFailureReportsBySender } from './reports.js';
 import { invalid, throwIfInvalid, unavailable, withAppErrors } from './problems.js';
 
 export type { RolloutPlan } from '../analysis/plan-rollout.js';
@@ -176,6 +177,7 @@ export async function planDomain(ctx: AppContext, domainText: string, options: P
       })),
       decidedAt: await decisionTimes(ctx, domain),
       noData,
+      failureReports: new Map((await countFailureReportsBySender(ctx, domain, { since, until: now }, senders)).senders.map((c) => [c.key, c.reports])),
     });
     return { plan, notices };
   });

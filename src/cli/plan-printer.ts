@@ -57,7 +57,8 @@ export function formatPlan(plan: RolloutPlan): string {
   if (plan.blockers.length > 0) {
     lines.push('', 'Blockers:');
     for (const b of plan.blockers) {
-      lines.push(`  ${b.sender} (${b.label}, ${b.class}): ${n(b.messages)} messages, ${n(b.failing)} failing, first seen ${b.firstSeen}`);
+      const forensic = b.failureReports > 0 ? `, ${n(b.failureReports)} failure report${b.failureReports === 1 ? '' : 's'} (dmarcpilot reports failure --domain ${plan.domain} --sender ${b.sender})` : '';
+      lines.push(`  ${b.sender} (${b.label}, ${b.class}): ${n(b.messages)} messages, ${n(b.failing)} failing, first seen ${b.firstSeen}${forensic}`);
       for (const reason of b.reasons) lines.push(`    - ${planAdviceText(reason, plan.domain)}`);
       for (const step of b.fix) lines.push(`      fix: ${senderAdviceText(step)}`);
     }
