@@ -74,10 +74,11 @@ function decodeWordText(encoding: string, text: string): Uint8Array | undefined 
 }
 
 const known = new Map<string, boolean>();
-const decoders = new Map<string, TextDecoder>();
+type Decoder = InstanceType<typeof TextDecoder>;
+const decoders = new Map<string, Decoder>();
 
 /** One decoder per charset (a value of many short words in turn would otherwise make one per word). */
-function decoderFor(charset: string): TextDecoder {
+function decoderFor(charset: string): Decoder {
   let decoder = decoders.get(charset);
   if (!decoder) {
     decoder = new TextDecoder(charset);
