@@ -136,7 +136,7 @@ if (wanted.length > 0) {
 // Ordinary report mail, for the throughput this must not cost.
 const reportsDir = join(values.corpus, 'reports');
 if (existsSync(reportsDir)) {
-  const emails = readdirSync(reportsDir).filter((f) => f.endsWith('.eml')).sort().map((f) => readFileSync(join(reportsDir, f)));
+  const emails = readdirSync(reportsDir, { recursive: true }).filter((f) => String(f).endsWith('.eml')).sort().map((f) => readFileSync(join(reportsDir, String(f))));
   const total = emails.reduce((n, b) => n + b.length, 0);
   const times = [];
   let records = 0;

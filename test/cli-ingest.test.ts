@@ -90,7 +90,7 @@ test('inputs too large to read whole are quarantined with their first bytes, fla
   const ingest = run(['ingest', '--db', db, '--max-buffered', '8k', dir]);
   assert.equal(ingest.status, 1);
   assert.match(ingest.stderr, /big\.xml: input-too-large: The file is \d+ bytes, larger than --max-buffered \(8192 bytes\), the most read as one input; only its first 8192 bytes are kept\./);
-  assert.match(ingest.stderr, /box\.mbox > message 1: input-too-large: Message 1 of the mbox file is \d+ bytes, .*only its first 8192 bytes are kept\./);
+  assert.match(ingest.stderr, /box\.mbox > message 1: input-too-large: Message 1 of the mbox file is \d+ bytes, .* Only its first 8192 bytes are kept\./);
   assert.match(ingest.stderr, /box\.mbox > message 2: no-report-found: /, 'the message after the large one is still read');
   const entries = JSON.parse(run(['quarantine', 'list', '--json', '--db', db]).stdout) as { id: number; source: string; code: string; raw: { size: number }; truncated?: { inputSize: number } }[];
   const file = entries.find((e) => e.source.endsWith('big.xml'));

@@ -138,8 +138,12 @@ export async function ingestFiles(files: readonly InputFile[], run: IngestRun, t
           if (run.signal?.aborted) break;
           const name = `${file.path} > message ${message.index + 1}`;
           const tooLarge = message.tooLarge;
-          if (tooLarge) await stored(() => keepTooLarge(message.bytes, tooLarge.size, name, tooLarge.rejection, run));
-          else await stored(() => ingestBytes(message.bytes, name, run, true, message.warnings));
+          if (tooLarge) {
+            const reason = { ...tooLarge.rejection, message: `${tooLarge.rejection.message} Only its first ${message.bytes.length} bytes are kept.` };
+            await stored(() => keepTooLarge(message.bytes, tooLarge.size, name, reason, run));
+          } else {
+            await stored(() => ingestBytes(message.bytes, name, run, true, message.warnings));
+          }
         }
       } else if (file.size > run.limits.maxBufferedBytes) {
         const head = readHead(file.path, tooLargeHeadBytes(run.limits));

@@ -103,7 +103,7 @@ export async function* splitMbox(chunks: AsyncIterable<Uint8Array>, limits: Limi
       if (tooLarge) {
         const reason = rejection(
           'input-too-large',
-          `Message ${index + 1} of the mbox file is ${size} bytes, larger than ${limits.maxBufferedBytes} bytes, the most read into memory (--max-buffered); only its first ${tooLarge.length} bytes are kept.`,
+          `Message ${index + 1} of the mbox file is ${size} bytes, larger than ${limits.maxBufferedBytes} bytes, the most read into memory (--max-buffered).`,
           `message ${index + 1}`,
         );
         ready.push({ index: index++, bytes: tooLarge, warnings, tooLarge: { size, rejection: reason } });
