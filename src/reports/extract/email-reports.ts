@@ -122,7 +122,8 @@ function roleOf(entity: MimeEntity): 'report' | 'text' | 'skip' {
   const declared = REPORT_TYPES.has(entity.contentType) || /^application\/[^/]*\+(?:xml|json|gzip|zip)$/.test(entity.contentType) || REPORT_FILENAME.test(entity.filename ?? '');
   if (declared) return 'report';
   if (entity.body.length === 0) return 'skip';
-  const kind = sniffPayload(entity.body.subarray(0, SNIFF_BYTES), entity.body.length <= SNIFF_BYTES);
+  // The head is complete exactly when dispatch (extract-reports.ts) would call it so: fewer than SNIFF_BYTES.
+  const kind = sniffPayload(entity.body.subarray(0, SNIFF_BYTES), entity.body.length < SNIFF_BYTES);
   if (!REPORT_KINDS.has(kind)) return 'skip';
   if (!isReadableText(entity)) return 'report';
   // gzip, zip and base64 of them are never a person's text: a mislabelled attachment.
