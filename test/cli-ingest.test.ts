@@ -80,6 +80,36 @@ test('ingest into PostgreSQL: the same guarantees', { skip }, async (t) => {
   }
 });
 
+test('inputs too large to read whole are quarantined with their first bytes, flagged as truncated; show, retry and dismiss say so', { skip }, () => {
+  const db = join(mkdtempSync(join(tmpdir(), 'dmarcpilot-db-')), 'store.sqlite');
+  const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-big-'));
+  const big = `<?xml version="1.0"?>\n<!--${'x'.repeat(20_000)}-->\n<feedback></feedback>\n`;
+  writeFileSync(join(dir, 'big.xml'), big);
+  const message = (subject: string, padding: number): string => `From: r@example.net\nSubject: ${subject}\nX-Padding: ${'p'.repeat(padding)}\n\nbody\n`;
+  writeFileSync(join(dir, 'box.mbox'), `From r@example.net Mon Mar 10 00:00:00 2025\n${message('big', 20_000)}\nFrom r@example.net Mon Mar 10 00:00:00 2025\n${message('small', 10)}`);
+  const ingest = run(['ingest', '--db', db, '--max-buffered', '8k', dir]);
+  assert.equal(ingest.status, 1);
+  assert.match(ingest.stderr, /big\.xml: input-too-large: The file is \d+ bytes, larger than --max-buffered \(8192 bytes\), the most read as one input; only its first 8192 bytes are kept\./);
+  assert.match(ingest.stderr, /box\.mbox > message 1: input-too-large: Message 1 of the mbox file is \d+ bytes, .* Only its first 8192 bytes are kept\./);
+  assert.match(ingest.stderr, /box\.mbox > message 2: no-report-found: /, 'the message after the large one is still read');
+  const entries = JSON.parse(run(['quarantine', 'list', '--json', '--db', db]).stdout) as { id: number; source: string; code: string; raw: { size: number }; truncated?: { inputSize: number } }[];
+  const file = entries.find((e) => e.source.endsWith('big.xml'));
+  assert.ok(file);
+  assert.deepEqual([file.code, file.raw.size, file.truncated], ['input-too-large', 8192, { inputSize: Buffer.byteLength(big) }]);
+  assert.ok(entries.some((e) => e.source.endsWith('box.mbox > message 1') && e.truncated !== undefined && e.raw.size === 8192));
+  const id = String(file.id);
+  assert.match(run(['quarantine', 'show', id, '--db', db]).stdout, new RegExp(`^raw input: only the first 8192 bytes, sha256 [0-9a-f]{64}: the input \\(${Buffer.byteLength(big)} bytes\\) was too large to keep`, 'm'));
+  const raw = run(['quarantine', 'show', id, '--raw', '--db', db]);
+  assert.equal(raw.stdout, big.slice(0, 8192));
+  assert.match(raw.stderr, new RegExp(`only the first 8192 of the input's ${Buffer.byteLength(big)} bytes were kept`));
+  const retry = run(['quarantine', 'retry', id, '--db', db]);
+  assert.equal(retry.status, 1);
+  assert.match(retry.stderr, new RegExp(`^${id}: cannot be retried: the input was too large to keep .*ingest the original again with a larger --max-buffered`, 'm'));
+  assert.equal(run(['quarantine', 'dismiss', id, '--db', db]).status, 0);
+  // Ingested again with room for it, the file is read (and refused for what it is, not for its size).
+  assert.match(run(['ingest', '--db', db, join(dir, 'big.xml')]).stderr, /big\.xml: missing-required-field: /);
+});
+
 test('refused inputs are quarantined once, can be shown with their bytes, and retried', { skip }, () => {
   const db = join(mkdtempSync(join(tmpdir(), 'dmarcpilot-db-')), 'store.sqlite');
   const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-q-'));

@@ -136,7 +136,7 @@ test('a store error on one message leaves that message in the folder while the o
   });
 });
 
-test('a message larger than --max-buffered is refused without being downloaded and goes to the failed folder', { timeout: 60_000 }, async (t) => {
+test('a message larger than --max-buffered is refused without being downloaded whole, quarantined with its first bytes, and goes to the failed folder', { timeout: 60_000 }, async (t) => {
   await withDovecot(t, async (server) => {
     await appendMessages(server, 'INBOX', [readEmail('google-multipart-gzip.eml'), paddedReportMessage(40_000)]);
     const { store } = await openTestStore();
@@ -145,8 +145,15 @@ test('a message larger than --max-buffered is refused without being downloaded a
       const summary = await backfillImapMailbox(configFor(server), run);
       assert.deepEqual([summary.newReports, summary.rejected, summary.archived, summary.failed], [1, 1, 1, 1]);
       assert.deepEqual(rejected.map((line) => line.replace(/^.*;UID=/, 'UID=')), ['UID=2: input-too-large']);
-      assert.equal((await store.countReports()).raw, 1, 'the big message was not kept (never downloaded)');
-      assert.ok((await store.listIngestLog({ limit: 10 })).items.some((entry) => entry.input.endsWith(';UID=2') && entry.rejected === 1 && entry.raw === null));
+      const big = paddedReportMessage(40_000);
+      const [entry] = (await store.listQuarantine({ state: 'open' })).items;
+      assert.ok(entry && entry.source.endsWith(';UID=2'));
+      assert.equal(entry.code, 'input-too-large');
+      assert.ok((entry.truncated?.inputSize ?? 0) >= big.length, 'the size of the whole message, as the server counts it');
+      assert.equal(entry.raw.size, 20_000, 'only the first bytes (up to --max-buffered) were downloaded');
+      assert.deepEqual(await store.readRawInput(entry.raw.sha256), new Uint8Array(big.subarray(0, entry.raw.size)));
+      assert.match(entry.message, /^The message is \d+ bytes, more than --max-buffered \(20000 bytes\); only its first \d+ bytes were downloaded and kept/);
+      assert.ok((await store.listIngestLog({ limit: 10 })).items.some((entry) => entry.input.endsWith(';UID=2') && entry.rejected === 1 && entry.raw !== null));
       assert.deepEqual(await countMessages(server, FOLDERS), { INBOX: 0, 'dmarcpilot-archive': 1, 'dmarcpilot-failed': 1 });
     } finally {
       await store.close();

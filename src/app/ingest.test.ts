@@ -37,18 +37,25 @@ test('ingestInput: a message holding no report is refused, reported once and qua
     assert.deepEqual(raw, fixture('email/bounce-no-report.eml'));
   }));
 
-test('the ingest port: sources store through the same queue; an input too large to download is logged as refused, without bytes', () =>
+test('the ingest port: sources store through the same queue; an input too large to download is quarantined with its first bytes, flagged as truncated', () =>
   withTestApp({}, async ({ ctx }) => {
     const refused: string[] = [];
     const port = createIngestPort(ctx, { onRejected: (r, source) => refused.push(`${source}: ${r.code}`) });
     assert.equal(port.limits, ctx.limits);
     const name = 'imaps://dmarc@mail.example/INBOX;UIDVALIDITY=1/;UID=9';
-    const counts = await port.refuse(name, rejection('input-too-large', 'The message is 900 MB.'));
+    const head = new TextEncoder().encode('Subject: huge\r\n');
+    const counts = await port.refuse(name, rejection('input-too-large', 'The message is 900 MB.'), { size: 900_000_000, head });
     assert.deepEqual(counts, { newReports: 0, duplicateReports: 0, rejected: 1, records: 0 });
     assert.deepEqual(refused, [`${name}: input-too-large`]);
     const [logged] = (await ctx.store.listIngestLog({ limit: 1 })).items;
     assert.equal(logged?.input, name);
-    assert.equal(logged?.raw, null);
+    assert.equal(logged?.raw?.size, head.length);
+    const [entry] = (await ctx.store.listQuarantine({ state: 'open' })).items;
+    assert.deepEqual([entry?.source, entry?.code, entry?.raw.size, entry?.truncated], [name, 'input-too-large', head.length, { inputSize: 900_000_000 }]);
+    assert.deepEqual(await ctx.store.readRawInput(entry?.raw.sha256 ?? ''), head);
+    // Without any bytes (none could be downloaded) the entry exists all the same.
+    await port.refuse(`${name}0`, rejection('input-too-large', 'The message is 900 MB.'), { size: 900_000_000 });
+    assert.equal((await ctx.store.listQuarantine({ state: 'open' })).items[1]?.raw.size, 0);
     // Many inputs at once from two "sources" through one queue: all stored, none twice, no writer conflict.
     const xml = new TextDecoder().decode(fixture('aggregate/google-relaxed-dkim-pass.xml'));
     const many = Array.from({ length: 12 }, (_, i) => {

@@ -14,18 +14,17 @@
 import type { Rejection } from '../core/diagnostic.js';
 import type { Limits } from '../core/limits.js';
 import { listInputs } from '../ingest/file-inputs.js';
-import type { IngestInput, IngestPort } from '../ingest/ingest-port.js';
+import type { IngestInput, IngestPort, TooLargeInput } from '../ingest/ingest-port.js';
 import type { IngestRun, IngestSummary } from '../ingest/ingest-files.js';
-import { ingestBytes, ingestFiles } from '../ingest/ingest-files.js';
+import { ingestBytes, ingestFiles, keepTooLarge } from '../ingest/ingest-files.js';
 import type { IngestCounts } from '../ingest/store-sink.js';
-import { emptyIngestCounts } from '../ingest/store-sink.js';
 
 export { addIngestCounts } from '../ingest/store-sink.js';
 import type { AppContext } from './context.js';
 
 export type { IngestCounts } from '../ingest/store-sink.js';
 export type { IngestSummary } from '../ingest/ingest-files.js';
-export type { IngestInput, IngestPort } from '../ingest/ingest-port.js';
+export type { IngestInput, IngestPort, TooLargeInput } from '../ingest/ingest-port.js';
 
 /** What a caller hears about while inputs are stored. */
 export interface IngestReporting {
@@ -54,14 +53,12 @@ export function ingestInput(ctx: AppContext, input: IngestInput, reporting: Inge
   return ingestBytes(input.bytes, input.name, ingestRunFor(ctx, reporting));
 }
 
-/** Logs an input refused before it was read (too large to download): reported and kept in the ingest log. */
-export function refuseInput(ctx: AppContext, name: string, rejection: Rejection, reporting: IngestReporting = {}): Promise<IngestCounts> {
-  reporting.onRejected?.(rejection, name);
-  const counts = { ...emptyIngestCounts(), rejected: 1 };
-  return ctx.ingestQueue.run(async () => {
-    await ctx.store.logIngest({ at: ctx.now(), input: name, raw: null, ...counts });
-    return counts;
-  });
+/**
+ * Records an input refused before it was read whole (too large to download): reported, kept in the
+ * quarantine with its first bytes (if any) flagged as truncated, and in the ingest log.
+ */
+export function refuseInput(ctx: AppContext, name: string, rejection: Rejection, input: TooLargeInput, reporting: IngestReporting = {}): Promise<IngestCounts> {
+  return keepTooLarge(input.head ?? new Uint8Array(0), input.size, name, rejection, ingestRunFor(ctx, reporting));
 }
 
 /** The port the SMTP listener, the IMAP sources and uploads store through. */
@@ -69,7 +66,7 @@ export function createIngestPort(ctx: AppContext, reporting: IngestReporting = {
   return {
     limits: ctx.limits,
     ingest: (input) => ingestInput(ctx, input, reporting),
-    refuse: (name, rejection) => refuseInput(ctx, name, rejection, reporting),
+    refuse: (name, rejection, input) => refuseInput(ctx, name, rejection, input, reporting),
   };
 }
 

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { defaultLimits } from '../core/limits.js';
-import { ingestInput } from './ingest.js';
+import { rejection } from '../core/diagnostic.js';
+import { createIngestPort, ingestInput } from './ingest.js';
 import { AppError } from './problems.js';
 import { dismissQuarantine, getQuarantineEntry, listQuarantine, readQuarantinedInput, retryQuarantine } from './quarantine.js';
 import { fixture, withTestApp } from './app-fixtures.test-helper.js';
@@ -64,4 +65,23 @@ test('quarantine: the list is paged, oldest first, and a cursor the store did no
     const second = await listQuarantine(ctx, {}, { limit: 2, after: first.next });
     assert.deepEqual(second.items.map((e) => e.source), ['junk-2.txt', 'junk-3.txt']);
     await assert.rejects(listQuarantine(ctx, {}, { after: 'not-a-cursor' }), (caught: unknown) => caught instanceof AppError && caught.kind === 'invalid' && caught.field === 'after');
+  }));
+
+test('quarantine: an input too large to keep is an entry; retry says it cannot be read again, reading a bodiless one is raw-input-not-kept', () =>
+  withTestApp({}, async ({ ctx }) => {
+    const port = createIngestPort(ctx);
+    const head = new TextEncoder().encode('Subject: huge\r\n');
+    await port.refuse('imap:1', rejection('input-too-large', 'The message is 900000000 bytes.'), { size: 900_000_000, head });
+    await port.refuse('imap:2', rejection('input-too-large', 'The message is 900000000 bytes.'), { size: 900_000_000 });
+    const [withHead, bodiless] = (await listQuarantine(ctx)).items;
+    assert.ok(withHead && bodiless);
+    assert.deepEqual(withHead.truncated, { inputSize: 900_000_000 });
+    assert.deepEqual((await readQuarantinedInput(ctx, withHead.id)).bytes, head);
+    await assert.rejects(readQuarantinedInput(ctx, bodiless.id), (error: unknown) => error instanceof AppError && error.problems[0]?.code === 'raw-input-not-kept');
+    assert.deepEqual(await retryQuarantine(ctx), [
+      { id: withHead.id, status: 'not-kept', keptBytes: head.length, inputSize: 900_000_000 },
+      { id: bodiless.id, status: 'not-kept', keptBytes: 0, inputSize: 900_000_000 },
+    ]);
+    assert.equal((await listQuarantine(ctx)).items.length, 2, 'they stay open');
+    assert.deepEqual((await dismissQuarantine(ctx, [withHead.id, bodiless.id])).map((e) => e.state), ['dismissed', 'dismissed']);
   }));

@@ -3,7 +3,8 @@
  * the reason, for a person to look at, retry after an upgrade or with other limits, or dismiss.
  * Retrying reads each kept input again the way it was first ingested (under the same input name)
  * without quarantining it twice; an entry whose refusal does not come back is marked resolved and
- * its reports are stored.
+ * its reports are stored. An input too large to keep whole (`input-too-large`) is an entry too,
+ * with its first bytes (or none) and the size of the whole; it cannot be retried from what is kept.
  */
 import type { Limits } from '../core/limits.js';
 import type { Page, PageRequest, QuarantineEntry } from '../store/store.js';
@@ -30,9 +31,15 @@ export async function getQuarantineEntry(ctx: AppContext, id: number): Promise<Q
   return entry;
 }
 
-/** An entry and the bytes of the input it was refused in. */
+/**
+ * An entry and the bytes of the input it was refused in; for an input too large to keep whole
+ * (`entry.truncated`), only its first bytes, and `raw-input-not-kept` when none were kept.
+ */
 export async function readQuarantinedInput(ctx: AppContext, id: number): Promise<{ readonly entry: QuarantineEntry; readonly bytes: Uint8Array }> {
   const entry = await getQuarantineEntry(ctx, id);
+  if (entry.truncated && entry.raw.size === 0) {
+    throw notFound('raw-input-not-kept', 'id', `quarantine entry ${id}: the input (${entry.truncated.inputSize} bytes) was too large to keep, and none of its bytes were kept`);
+  }
   const bytes = await ctx.store.readRawInput(entry.raw.sha256);
   if (bytes === undefined) throw notFound('raw-input-missing', 'id', `quarantine entry ${id}: its raw input (sha256 ${entry.raw.sha256}) is no longer kept`);
   return { entry, bytes };
@@ -45,6 +52,8 @@ export type RetryOutcome =
   | { readonly id: number; readonly status: 'still-refused'; readonly refusal: string }
   /** Its raw input is no longer kept. */
   | { readonly id: number; readonly status: 'raw-missing' }
+  /** The input was too large to keep whole: only its first `keptBytes` of `inputSize` are kept, so it cannot be read again (the entry stays open). */
+  | { readonly id: number; readonly status: 'not-kept'; readonly keptBytes: number; readonly inputSize: number }
   /** No open entry has this id (none at all, or it was resolved or dismissed). */
   | { readonly id: number; readonly status: 'not-open' };
 
@@ -70,6 +79,10 @@ export async function retryQuarantine(ctx: AppContext, options: RetryOptions = {
   /** Refusals from re-reading each raw input under its input name, once per input. */
   const refusalsByInput = new Map<string, string[] | undefined>();
   for (const entry of wanted) {
+    if (entry.truncated) {
+      report({ id: entry.id, status: 'not-kept', keptBytes: entry.raw.size, inputSize: entry.truncated.inputSize });
+      continue;
+    }
     const name = ingestNameOf(entry.source);
     const key = `${entry.raw.sha256} ${name}`;
     if (!refusalsByInput.has(key)) refusalsByInput.set(key, await reread(ctx, entry, name, options.limits));

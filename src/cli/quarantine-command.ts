@@ -60,13 +60,15 @@ export function registerQuarantineCommand(program: Command, setStatus: (code: nu
   ).action((id: number, options: StoreOptions & { raw?: boolean }) =>
     withApp('quarantine', options, setStatus, async (app) => {
       if (options.raw) {
-        process.stdout.write((await readQuarantinedInput(app.context, id)).bytes);
+        const { entry, bytes } = await readQuarantinedInput(app.context, id);
+        if (entry.truncated) process.stderr.write(`quarantine entry ${id}: only the first ${entry.raw.size} of the input's ${entry.truncated.inputSize} bytes were kept\n`);
+        process.stdout.write(bytes);
         return 0;
       }
       const entry = await getQuarantineEntry(app.context, id);
       process.stdout.write(
         `id: ${entry.id}\nstate: ${entry.state}\nreceived: ${entry.receivedAt.toISOString()}\nsource: ${entry.source}\n` +
-          `code: ${entry.code}\nmessage: ${entry.message}\nraw input: sha256 ${entry.raw.sha256}, ${entry.raw.size} bytes (show --raw to get it)\n`,
+          `code: ${entry.code}\nmessage: ${entry.message}\nraw input: ${describeRaw(entry)}\n`,
       );
       return 0;
     }),
@@ -107,8 +109,17 @@ export function registerQuarantineCommand(program: Command, setStatus: (code: nu
   );
 }
 
+function describeRaw(entry: QuarantineEntry): string {
+  if (!entry.truncated) return `sha256 ${entry.raw.sha256}, ${entry.raw.size} bytes (show --raw to get it)`;
+  const whole = `the input (${entry.truncated.inputSize} bytes) was too large to keep`;
+  if (entry.raw.size === 0) return `not kept: ${whole}`;
+  return `only the first ${entry.raw.size} bytes, sha256 ${entry.raw.sha256}: ${whole} (show --raw to get those)`;
+}
+
 function describeFailure(outcome: Exclude<RetryOutcome, { status: 'resolved' }>): string {
   switch (outcome.status) {
+    case 'not-kept':
+      return `cannot be retried: the input was too large to keep (${outcome.inputSize} bytes; ${outcome.keptBytes > 0 ? `only its first ${outcome.keptBytes} were kept` : 'none of them were kept'}); ingest the original again with a larger --max-buffered, then dismiss this entry`;
     case 'still-refused':
       return `still refused: ${outcome.refusal}`;
     case 'raw-missing':

@@ -16,13 +16,13 @@
  * this thread.
  */
 import { createReadStream, openSync, readSync, closeSync, readFileSync } from 'node:fs';
-import type { Rejection } from '../core/diagnostic.js';
+import type { Diagnostic, Rejection } from '../core/diagnostic.js';
 import { rejection } from '../core/diagnostic.js';
 import type { Limits } from '../core/limits.js';
 import { streamBytes } from '../reports/extract/byte-stream.js';
 import { extractReports } from '../reports/extract/extract-reports.js';
-import { splitMbox } from '../reports/mbox/split-mbox.js';
-import { sniffContent } from '../reports/unpack/sniff.js';
+import { splitMbox, tooLargeHeadBytes } from '../reports/mbox/split-mbox.js';
+import { SNIFF_BYTES, sniffContent } from '../reports/unpack/sniff.js';
 import type { Store } from '../store/store.js';
 import type { InputFile } from './file-inputs.js';
 import type { IngestBatch } from './ingest-messages.js';
@@ -59,11 +59,30 @@ export interface IngestSummary extends IngestCounts {
   inputs: number;
 }
 
-/** Ingests the bytes of one input under `name`; also used to retry a quarantined input. */
-export function ingestBytes(bytes: Uint8Array, name: string, run: IngestRun, quarantine = true): Promise<IngestCounts> {
+/**
+ * Ingests the bytes of one input under `name`; also used to retry a quarantined input.
+ * `warnings`: what reading its container said of it (an mbox message's), added to its reports'.
+ */
+export function ingestBytes(bytes: Uint8Array, name: string, run: IngestRun, quarantine = true, warnings: readonly Diagnostic[] = []): Promise<IngestCounts> {
   return inQueue(run, () =>
-    storeInput(bytes, name, run, quarantine, (sink) => extractReports({ name, chunks: streamBytes(bytes), size: bytes.length }, sink, { limits: run.limits })),
+    storeInput(bytes, name, run, quarantine, (sink) => extractReports({ name, chunks: streamBytes(bytes), size: bytes.length }, sink, { limits: run.limits, warnings })),
   );
+}
+
+/**
+ * Records an input too large to read whole (a file, an mbox message, a mailbox message): its
+ * first bytes (`head`, maybe none) kept as its raw input, a quarantine entry flagged as truncated
+ * with the size of the whole (so retrying it says the bytes were not kept), a line in the log.
+ */
+export function keepTooLarge(head: Uint8Array, inputSize: number, name: string, reason: Rejection, run: IngestRun): Promise<IngestCounts> {
+  return inQueue(run, async () => {
+    const raw = await run.store.saveRawInput(head);
+    run.onRejected(reason, name);
+    await run.store.quarantine(reason, { raw, source: name, receivedAt: run.now() }, inputSize);
+    const counts = { ...emptyIngestCounts(), rejected: 1 };
+    await run.store.logIngest({ at: run.now(), input: name, raw, ...counts });
+    return counts;
+  });
 }
 
 /** Runs `task` in the run's shared queue, if it has one. */
@@ -117,11 +136,22 @@ export async function ingestFiles(files: readonly InputFile[], run: IngestRun, t
       } else if (isMbox(file.path)) {
         for await (const message of splitMbox(createReadStream(file.path, { highWaterMark: 1 << 20 }), run.limits)) {
           if (run.signal?.aborted) break;
-          await stored(() => ingestBytes(message.bytes, `${file.path} > message ${message.index + 1}`, run));
+          const name = `${file.path} > message ${message.index + 1}`;
+          const tooLarge = message.tooLarge;
+          if (tooLarge) {
+            const reason = { ...tooLarge.rejection, message: `${tooLarge.rejection.message} Only its first ${message.bytes.length} bytes are kept.` };
+            await stored(() => keepTooLarge(message.bytes, tooLarge.size, name, reason, run));
+          } else {
+            await stored(() => ingestBytes(message.bytes, name, run, true, message.warnings));
+          }
         }
       } else if (file.size > run.limits.maxBufferedBytes) {
-        summary.rejected++;
-        run.onRejected(rejection('input-too-large', `The file is larger than --max-buffered (${run.limits.maxBufferedBytes} bytes), the most kept as one raw input.`), file.path);
+        const head = readHead(file.path, tooLargeHeadBytes(run.limits));
+        const reason = rejection(
+          'input-too-large',
+          `The file is ${file.size} bytes, larger than --max-buffered (${run.limits.maxBufferedBytes} bytes), the most read as one input; only its first ${head.length} bytes are kept.`,
+        );
+        await stored(() => keepTooLarge(head, file.size, file.path, reason, run));
       } else {
         await stored(() => ingestBytes(readFileSync(file.path), file.path, run));
       }
@@ -173,11 +203,15 @@ async function replayBatches(first: IngestBatch, pool: IngestPool, name: string,
 
 /** Whether the file starts like an mbox (looked at by content, as everywhere). */
 function isMbox(path: string): boolean {
-  const head = new Uint8Array(4096);
+  return sniffContent(readHead(path, SNIFF_BYTES)) === 'mbox';
+}
+
+/** The first `size` bytes of the file (fewer when it is shorter). */
+function readHead(path: string, size: number): Uint8Array {
+  const head = new Uint8Array(size);
   const fd = openSync(path, 'r');
   try {
-    const length = readSync(fd, head, 0, head.length, 0);
-    return sniffContent(head.subarray(0, length)) === 'mbox';
+    return head.subarray(0, readSync(fd, head, 0, head.length, 0));
   } finally {
     closeSync(fd);
   }

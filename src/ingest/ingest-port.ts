@@ -15,6 +15,14 @@ export interface IngestInput {
   readonly name: string;
 }
 
+/** What is known of an input too large to read whole. */
+export interface TooLargeInput {
+  /** Its size in bytes. */
+  readonly size: number;
+  /** Its first bytes, when they could be read. */
+  readonly head?: Uint8Array;
+}
+
 export interface IngestPort {
   /** The limits inputs are read under; a source checks `maxBufferedBytes` before reading an input whole. */
   readonly limits: Limits;
@@ -24,6 +32,9 @@ export interface IngestPort {
    * input is then left half-stored), so the source can leave the input where it is and retry.
    */
   ingest(input: IngestInput): Promise<IngestCounts>;
-  /** Records an input refused before it was read (too large to download): reported, and logged in the store. */
-  refuse(name: string, rejection: Rejection): Promise<IngestCounts>;
+  /**
+   * Records an input refused before it was read whole (too large to download): reported, kept in
+   * the quarantine with its first bytes (`input.head`, maybe none) flagged as truncated, and logged.
+   */
+  refuse(name: string, rejection: Rejection, input: TooLargeInput): Promise<IngestCounts>;
 }

@@ -16,6 +16,14 @@ CREATE INDEX domain_checks_domain ON domain_checks (domain, checked_at);
 }
 
 /** 002: a refused input is quarantined once per (raw input, path into it, code), so ingesting it again changes nothing. */
+/**
+ * Quarantine entries of inputs too large to keep: `input_size` is the whole input's size when
+ * the raw input kept is only its first bytes (NULL: the raw input is all of it).
+ */
+export function quarantineInputSize(types: { bigint: string }): string {
+  return `ALTER TABLE quarantine ADD COLUMN input_size ${types.bigint};`;
+}
+
 export const QUARANTINE_ONCE = `
 DELETE FROM quarantine WHERE id NOT IN (SELECT MIN(id) FROM quarantine GROUP BY raw_sha256, source, code);
 CREATE UNIQUE INDEX quarantine_once ON quarantine (raw_sha256, source, code);

@@ -81,7 +81,7 @@ class DomainScopedStore implements Store {
   beginAggregateReport: Store['beginAggregateReport'] = (header, provenance) => this.#store.beginAggregateReport(header, provenance);
   saveFailureReport: Store['saveFailureReport'] = (report, provenance, options, warnings) => this.#store.saveFailureReport(report, provenance, options, warnings);
   saveTlsReport: Store['saveTlsReport'] = (report, provenance, warnings) => this.#store.saveTlsReport(report, provenance, warnings);
-  quarantine: Store['quarantine'] = (rejection, provenance) => this.#store.quarantine(rejection, provenance);
+  quarantine: Store['quarantine'] = (rejection, provenance, truncatedFrom) => this.#store.quarantine(rejection, provenance, truncatedFrom);
   logIngest: Store['logIngest'] = (entry) => this.#store.logIngest(entry);
 
   // Reports: filtered by the scope in SQL.

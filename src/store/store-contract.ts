@@ -152,6 +152,19 @@ export function runStoreContract(name: string, open: OpenStore): void {
     assert.equal(await store.getQuarantine(id + 1000), undefined);
   });
 
+  withStore('quarantine: an input too large to keep is an entry with its first bytes (or none) and the size of the whole', async (store) => {
+    const head = await provenance(store, 'Subject: big', 'huge.eml');
+    const id = await store.quarantine({ code: 'input-too-large', message: 'too large' }, head, 300_000_000);
+    const entry = await store.getQuarantine(id);
+    assert.deepEqual({ ...entry, receivedAt: undefined }, { id, raw: head.raw, source: 'huge.eml', code: 'input-too-large', message: 'too large', receivedAt: undefined, state: 'open', truncated: { inputSize: 300_000_000 } });
+    const none = await provenance(store, '', 'imap message');
+    const bodiless = await store.quarantine({ code: 'input-too-large', message: 'not downloaded' }, none, 5_000_000_000);
+    assert.deepEqual((await store.getQuarantine(bodiless))?.truncated, { inputSize: 5_000_000_000 });
+    assert.equal((await store.getQuarantine(bodiless))?.raw.size, 0);
+    assert.deepEqual(await store.readRawInput(none.raw.sha256), new Uint8Array(0));
+    assert.deepEqual((await store.listQuarantine({ state: 'open' })).items.map((e) => e.truncated?.inputSize), [300_000_000, 5_000_000_000]);
+  });
+
   withStore('the ingest log keeps entries, newest first', async (store) => {
     for (let i = 0; i < 3; i++) {
       await store.logIngest({ at: new Date(Date.UTC(2026, 10, 20, 10, i)), input: `f${i}.xml`, raw: null, newReports: i, duplicateReports: 0, rejected: 0, records: i * 10 });

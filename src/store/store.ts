@@ -271,11 +271,20 @@ export interface QuarantineEntry {
   readonly receivedAt: Date;
   /** `open` until it is retried successfully or dismissed. */
   readonly state: 'open' | 'resolved' | 'dismissed';
+  /**
+   * Present when the input was too large to keep (`input-too-large`): `raw` holds only its first
+   * `raw.size` bytes (none at all when 0), `inputSize` is the size of the whole input.
+   */
+  readonly truncated?: { readonly inputSize: number };
 }
 
 export interface QuarantineStore {
-  /** Keeps a refused input (or part of one) with its reason, for a person to inspect and retry. */
-  quarantine(rejection: Rejection, provenance: Provenance): Promise<number>;
+  /**
+   * Keeps a refused input (or part of one) with its reason, for a person to inspect and retry.
+   * `truncatedFrom`: the input was too large to keep, `provenance.raw` is only its first bytes
+   * and this is the size of the whole input.
+   */
+  quarantine(rejection: Rejection, provenance: Provenance, truncatedFrom?: number): Promise<number>;
   /** Entries (of one state, or all), oldest first. */
   listQuarantine(filter: { readonly state?: QuarantineEntry['state'] }, page?: PageRequest): Promise<Page<QuarantineEntry>>;
   getQuarantine(id: number): Promise<QuarantineEntry | undefined>;

@@ -12,6 +12,7 @@
  */
 import type { ImapFlow } from 'imapflow';
 import { rejection } from '../../core/diagnostic.js';
+import { tooLargeHeadBytes } from '../../reports/mbox/split-mbox.js';
 import type { IngestSummary } from '../ingest-files.js';
 import type { IngestPort } from '../ingest-port.js';
 import type { IngestCounts } from '../store-sink.js';
@@ -142,7 +143,7 @@ async function processBatch(
     const size = sizes.get(uid);
     if (size === undefined) continue; // expunged meanwhile by someone else
     const name = describeImapMessage(config.location, uidValidity, uid);
-    const counts = size > port.limits.maxBufferedBytes ? await refuseTooLarge(name, size, port) : await ingestMessage(client, uid, name, port, hooks, errors);
+    const counts = size > port.limits.maxBufferedBytes ? await refuseTooLarge(client, uid, name, size, port) : await ingestMessage(client, uid, name, port, hooks, errors);
     if (counts === undefined) {
       summary.storeErrors++;
       hooks.onMessage?.({ uid, name, counts: emptyIngestCounts(), disposition: 'left' });
@@ -181,11 +182,15 @@ async function ingestMessage(client: ImapFlow, uid: number, name: string, port: 
   }
 }
 
-/** A message too big to buffer: refused without downloading it, and logged in the store. */
-async function refuseTooLarge(name: string, size: number, port: IngestPort): Promise<IngestCounts> {
-  const reason = rejection('input-too-large', `The message is ${size} bytes, more than --max-buffered (${port.limits.maxBufferedBytes} bytes); it was not downloaded and goes to the failed folder.`);
+/** A message too big to buffer: refused without downloading it whole; its first bytes are kept in the quarantine. */
+async function refuseTooLarge(client: ImapFlow, uid: number, name: string, size: number, port: IngestPort): Promise<IngestCounts> {
+  const partial = await client.fetchOne(String(uid), { uid: true, source: { start: 0, maxLength: tooLargeHeadBytes(port.limits) } }, { uid: true });
+  if (!partial && !client.usable) throw new Error(`connection lost while fetching ${name}`);
+  const head = partial && partial.source ? partial.source.subarray(0, tooLargeHeadBytes(port.limits)) : new Uint8Array(0);
+  const kept = head.length > 0 ? `only its first ${head.length} bytes were downloaded and kept` : 'it was not downloaded';
+  const reason = rejection('input-too-large', `The message is ${size} bytes, more than --max-buffered (${port.limits.maxBufferedBytes} bytes); ${kept}, and it goes to the failed folder.`);
   try {
-    return await port.refuse(name, reason);
+    return await port.refuse(name, reason, { size, head });
   } catch (caught) {
     throw new ImapStoreError(`the store failed logging ${name}: ${caught instanceof Error ? caught.message : String(caught)}`, { cause: caught });
   }

@@ -16,7 +16,7 @@ import { parseTlsReport } from '../tlsrpt/parse-tls-report.js';
 import { decodeBase64Text } from '../unpack/base64.js';
 import { DecompressionBudget } from '../unpack/decompression-budget.js';
 import { gunzipChunks } from '../unpack/gunzip.js';
-import { sniffContent } from '../unpack/sniff.js';
+import { SNIFF_BYTES, sniffPayload } from '../unpack/sniff.js';
 import type { ContentKind } from '../unpack/sniff.js';
 import { inflateZipMember, listZipMembers } from '../unpack/unzip.js';
 import type { ByteStream } from './byte-stream.js';
@@ -35,10 +35,9 @@ export interface ExtractInput {
 
 export interface ExtractOptions {
   readonly limits?: Limits;
+  /** What reading the input's container said of it (an mbox message's warnings), added to its reports'. */
+  readonly warnings?: readonly Diagnostic[];
 }
-
-/** Bytes looked at to decide what an input is. */
-const SNIFF_BYTES = 4096;
 
 export async function extractReports(input: ExtractInput, sink: ReportSink, options: ExtractOptions = {}): Promise<void> {
   const context: PayloadContext = {
@@ -47,7 +46,7 @@ export async function extractReports(input: ExtractInput, sink: ReportSink, opti
     location: input.name,
     depth: 0,
     budget: undefined,
-    warnings: [],
+    warnings: [...(options.warnings ?? [])],
     extractNested: extractPayload,
   };
   await extractPayload(input.chunks, input.size, context);
@@ -71,9 +70,8 @@ async function dispatch(chunks: ByteStream, size: number | undefined, context: P
     throw new InputRejectedError(rejection('nesting-too-deep', `Containers are nested more than ${limits.maxNestingDepth} levels deep.`));
   }
   const { head, stream, close } = await peekStream(chunks, SNIFF_BYTES);
-  let kind: ContentKind = sniffContent(head);
   // Only white space in the first bytes: empty only if that is all there is; else XML with padding.
-  if (kind === 'empty' && head.length >= SNIFF_BYTES) kind = 'xml';
+  const kind: ContentKind = sniffPayload(head, head.length < SNIFF_BYTES);
   const inner = (location: string, budget: DecompressionBudget | undefined): PayloadContext => ({
     ...context,
     location,
@@ -142,6 +140,11 @@ async function dispatch(chunks: ByteStream, size: number | undefined, context: P
     case 'mbox': {
       for await (const message of splitMbox(stream, limits)) {
         const child = inner(`${context.location} > message ${message.index + 1}`, undefined);
+        if (message.tooLarge) {
+          context.sink.rejected(message.tooLarge.rejection, child.location);
+          continue;
+        }
+        child.warnings.push(...message.warnings);
         try {
           await extractFromEmail(message.bytes, child);
         } catch (caught) {

@@ -32,7 +32,7 @@ export function decodeEncodedWords(value: string): string {
   const flush = (): void => {
     const first = run[0];
     if (!first) return;
-    out += new TextDecoder(first.charset).decode(Buffer.concat(run.map((word) => word.bytes)));
+    out += decoderFor(first.charset).decode(Buffer.concat(run.map((word) => word.bytes)));
     run = [];
   };
   for (const word of words) {
@@ -74,6 +74,18 @@ function decodeWordText(encoding: string, text: string): Uint8Array | undefined 
 }
 
 const known = new Map<string, boolean>();
+type Decoder = InstanceType<typeof TextDecoder>;
+const decoders = new Map<string, Decoder>();
+
+/** One decoder per charset (a value of many short words in turn would otherwise make one per word). */
+function decoderFor(charset: string): Decoder {
+  let decoder = decoders.get(charset);
+  if (!decoder) {
+    decoder = new TextDecoder(charset);
+    if (decoders.size < 64) decoders.set(charset, decoder);
+  }
+  return decoder;
+}
 
 function knownCharset(charset: string): boolean {
   let ok = known.get(charset);

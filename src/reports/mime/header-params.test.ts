@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseParameterizedValue } from './header-params.js';
+import { MAX_PARAMETERS, parseParameterizedValue, stripComments } from './header-params.js';
 
 const cases: [string, string, string, Record<string, string>][] = [
   ['RFC 2045 §5.1 type and quoted boundary', 'multipart/report; report-type=feedback-report; boundary="b 1"', 'multipart/report', { 'report-type': 'feedback-report', boundary: 'b 1' }],
@@ -26,3 +26,34 @@ for (const [name, field, value, params] of cases) {
     assert.deepEqual({ ...parsed.params }, params);
   });
 }
+
+test('parseParameterizedValue: many parameters without = are skipped and the one after them is read', () => {
+  const parsed = parseParameterizedValue(`text/plain${'; x'.repeat(10_000)}; charset=utf-8`);
+  assert.deepEqual({ ...parsed.params }, { charset: 'utf-8' });
+  assert.equal(parsed.tooManyParameters, undefined);
+});
+
+test('parseParameterizedValue: past MAX_PARAMETERS the rest is not read, and it says so', () => {
+  const parsed = parseParameterizedValue(`attachment${Array.from({ length: MAX_PARAMETERS + 5 }, (_, i) => `; p${i}=v`).join('')}`);
+  assert.equal(Object.keys(parsed.params).length, MAX_PARAMETERS);
+  assert.equal(parsed.params[`p${MAX_PARAMETERS - 1}`], 'v');
+  assert.equal(parsed.tooManyParameters, true);
+});
+
+test('parseParameterizedValue: __proto__ and constructor are parameters like any other', () => {
+  const parsed = parseParameterizedValue('text/plain; __proto__=x; constructor=y; toString=z');
+  assert.deepEqual(Object.entries(parsed.params), [['__proto__', 'x'], ['constructor', 'y'], ['tostring', 'z']]);
+  assert.equal(Object.getPrototypeOf(parsed.params), Object.prototype);
+});
+
+test('parseParameterizedValue: RFC 2231 names: `*` and digits that are not a section stay part of the name', () => {
+  const parsed = parseParameterizedValue("a; x*1234=plain; y**=enc%41; z*12*=%42; *0=none");
+  assert.deepEqual({ ...parsed.params }, { 'x*1234': 'plain', 'y*': 'encA', z: 'B', '*0': 'none' });
+});
+
+test('stripComments: nested, quoted and unclosed comments', () => {
+  assert.equal(stripComments('base64 (a (nested) comment) '), 'base64  ');
+  assert.equal(stripComments('"(kept)" (dropped)'), '"(kept)" ');
+  assert.equal(stripComments('7bit (\\) escaped) x'), '7bit  x');
+  assert.equal(stripComments(`base64 ${'('.repeat(1000)}`), 'base64 ');
+});

@@ -15,7 +15,7 @@ import type { Limits } from '../../core/limits.js';
 import { decodeEncodedWords } from './encoded-words.js';
 import { headerValue, readHeaderBlock } from './header-fields.js';
 import type { HeaderBlock } from './header-fields.js';
-import { parseParameterizedValue } from './header-params.js';
+import { MAX_PARAMETERS, parseParameterizedValue, stripComments } from './header-params.js';
 import type { MimeEntity } from './mime-entity.js';
 import { splitMultipart } from './split-multipart.js';
 import { decodeTransferEncoding } from './transfer-decoding.js';
@@ -35,6 +35,9 @@ class MimeRefusal extends Error {
     super(rejection.message);
   }
 }
+
+/** RFC 6838 §4.2: type and subtype names of at most 127 characters each. */
+const MAX_MEDIA_TYPE_LENGTH = 255;
 
 interface ParseState {
   readonly limits: Limits;
@@ -88,7 +91,7 @@ function buildEntity(bytes: Uint8Array, block: HeaderBlock, path: string, depth:
   const raw = bytes.subarray(block.bodyStart);
   const decoded = decodeTransferEncoding(raw, entity.transferEncoding);
   if (!decoded.known) {
-    state.warnings.push(warning('mime-unknown-encoding', `Unknown Content-Transfer-Encoding "${entity.transferEncoding}"; the body was kept as it is.`, where(state, path)));
+    state.warnings.push(warning('mime-unknown-encoding', `Unknown Content-Transfer-Encoding ${shown(entity.transferEncoding)}; the body was kept as it is.`, where(state, path)));
   }
   if (entity.contentType.startsWith('multipart/')) {
     const children = buildParts(decoded.bytes, entity, depth, state);
@@ -112,11 +115,11 @@ function buildParts(body: Uint8Array, entity: MimeEntity, depth: number, state: 
   }
   const split = splitMultipart(body, boundary, state.limits.maxMimeParts);
   if (!split.foundDelimiter) {
-    state.warnings.push(warning('mime-boundary-missing', `No "--${boundary}" delimiter line in the ${entity.contentType} body; its body was kept as bytes.`, where(state, entity.path)));
+    state.warnings.push(warning('mime-boundary-missing', `No ${shown(`--${boundary}`)} delimiter line in the ${entity.contentType} body; its body was kept as bytes.`, where(state, entity.path)));
     return undefined;
   }
   if (!split.closed) {
-    state.warnings.push(warning('mime-unterminated-multipart', `The ${entity.contentType} body has no closing "--${boundary}--" line; the last part runs to the end.`, where(state, entity.path)));
+    state.warnings.push(warning('mime-unterminated-multipart', `The ${entity.contentType} body has no closing ${shown(`--${boundary}--`)} line; the last part runs to the end.`, where(state, entity.path)));
   }
   const childType = entity.contentType === 'multipart/digest' ? 'message/rfc822' : 'text/plain'; // RFC 2046 §5.1.5
   return split.parts.map((part, index) => {
@@ -134,12 +137,14 @@ function describeEntity(block: HeaderBlock, path: string, defaultType: string, s
   if (typeField !== undefined) {
     const parsed = parseParameterizedValue(typeField);
     contentTypeParams = parsed.params;
-    if (/^[^/\s]+\/[^/\s]+$/.test(parsed.value)) contentType = parsed.value;
-    else state.warnings.push(warning('mime-content-type-invalid', `Content-Type "${typeField}" is not a media type; ${defaultType} was assumed.`, where(state, path)));
+    if (parsed.tooManyParameters) tooManyParameters(state, path, 'Content-Type');
+    if (parsed.value.length <= MAX_MEDIA_TYPE_LENGTH && /^[^/\s]+\/[^/\s]+$/.test(parsed.value)) contentType = parsed.value;
+    else state.warnings.push(warning('mime-content-type-invalid', `Content-Type ${shown(typeField)} is not a media type; ${defaultType} was assumed.`, where(state, path)));
   }
-  const transferEncoding = (headerValue({ headers }, 'content-transfer-encoding') ?? '7bit').replace(/\(.*?\)/g, '').trim().toLowerCase() || '7bit';
+  const transferEncoding = stripComments(headerValue({ headers }, 'content-transfer-encoding') ?? '7bit').trim().toLowerCase() || '7bit';
   const dispositionField = headerValue({ headers }, 'content-disposition');
   const disposition = dispositionField === undefined ? undefined : parseParameterizedValue(dispositionField);
+  if (disposition?.tooManyParameters) tooManyParameters(state, path, 'Content-Disposition');
   const rawName = disposition?.params.filename ?? contentTypeParams.name;
   const entity: MimeEntity = { path, headers, contentType, contentTypeParams, transferEncoding, body: new Uint8Array(0), children: [] };
   return {
@@ -147,6 +152,10 @@ function describeEntity(block: HeaderBlock, path: string, defaultType: string, s
     ...(disposition && disposition.value !== '' ? { disposition: disposition.value } : {}),
     ...(rawName !== undefined && rawName !== '' ? { filename: decodeEncodedWords(rawName) } : {}),
   };
+}
+
+function tooManyParameters(state: ParseState, path: string, field: string): void {
+  state.warnings.push(warning('mime-header-malformed', `${field} has more than ${MAX_PARAMETERS} parameters; the rest were not read.`, where(state, path)));
 }
 
 /** Offset after a leading mbox `From ` envelope line (e.g. a message saved from a mailbox), else 0. Leading blank lines are skipped too. */
@@ -160,6 +169,11 @@ function skipEnvelopeLine(bytes: Uint8Array): number {
   if (bytes[i] === 0x3a) return start; // `From :` is an (obsolete-syntax) header field
   const newline = bytes.indexOf(0x0a, i);
   return newline === -1 ? bytes.length : newline + 1;
+}
+
+/** A value from the input, quoted for a message: at most 100 characters of it, so a hostile field does not make a huge warning. */
+function shown(value: string): string {
+  return value.length <= 100 ? `"${value}"` : `"${value.slice(0, 100)}…" (${value.length} characters)`;
 }
 
 function where(state: ParseState, path: string): string {

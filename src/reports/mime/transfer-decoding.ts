@@ -24,14 +24,55 @@ export function decodeTransferEncoding(body: Uint8Array, encoding: string): Deco
 /**
  * Base64 to bytes through Buffer (which skips white space and characters outside the alphabet).
  * Buffer stops at the first `=`, so text where padding is followed by more base64 (several
- * encoded pieces concatenated) is decoded piece by piece.
+ * encoded pieces concatenated) is decoded piece by piece, in one pass over the bytes (never a
+ * Buffer per piece: `QQ==QQ==…` would make millions of them).
  */
 export function decodeBase64(body: Uint8Array): Uint8Array {
   const text = Buffer.from(body.buffer, body.byteOffset, body.length).toString('latin1');
   const firstPad = text.indexOf('=');
   if (firstPad === -1 || !/[A-Za-z0-9+/]/.test(text.slice(firstPad))) return asBytes(Buffer.from(text, 'base64'));
-  const pieces = text.split(/=+/).map((piece) => Buffer.from(piece, 'base64'));
-  return asBytes(Buffer.concat(pieces));
+  return decodeBase64Pieces(body);
+}
+
+const SEXTETS = new Int8Array(256).fill(-1);
+for (let i = 0; i < 64; i++) SEXTETS['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i;
+SEXTETS[0x2d] = 62; // `-` and `_`: the URL-safe alphabet, which Buffer accepts too
+SEXTETS[0x5f] = 63;
+
+/** Base64 where `=` ends a piece: each piece decoded as Buffer would (a last 2 or 3 characters give 1 or 2 bytes). */
+function decodeBase64Pieces(body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(Math.floor((body.length * 3) / 4) + 3);
+  let o = 0;
+  let quantum = 0;
+  let count = 0;
+  const flush = (): void => {
+    if (count === 2) out[o++] = (quantum >> 4) & 0xff;
+    else if (count === 3) {
+      out[o++] = (quantum >> 10) & 0xff;
+      out[o++] = (quantum >> 2) & 0xff;
+    }
+    quantum = 0;
+    count = 0;
+  };
+  for (let i = 0; i < body.length; i++) {
+    const b = body[i] as number;
+    if (b === EQUALS) {
+      flush();
+      continue;
+    }
+    const sextet = SEXTETS[b] as number;
+    if (sextet === -1) continue;
+    quantum = (quantum << 6) | sextet;
+    if (++count === 4) {
+      out[o++] = (quantum >> 16) & 0xff;
+      out[o++] = (quantum >> 8) & 0xff;
+      out[o++] = quantum & 0xff;
+      quantum = 0;
+      count = 0;
+    }
+  }
+  flush();
+  return out.subarray(0, o);
 }
 
 const EQUALS = 0x3d;

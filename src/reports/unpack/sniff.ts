@@ -11,9 +11,23 @@ export type ContentKind = 'gzip' | 'zip' | 'xml' | 'json' | 'email' | 'mbox' | '
 /** Decoded base64 looked at to confirm that base64 text wraps a known kind. */
 const BASE64_PROBE_CHARS = 1024;
 
-/** `head`: the first bytes of the input (up to 4096; fewer when the input is shorter). */
+/** Bytes looked at to decide what an input is: a file, a container member and an e-mail part alike. */
+export const SNIFF_BYTES = 4096;
+
+/** `head`: the first bytes of the input (up to SNIFF_BYTES; fewer when the input is shorter). */
 export function sniffContent(head: Uint8Array): ContentKind {
   return sniffBytes(head, true);
+}
+
+/**
+ * What a payload is, from its first SNIFF_BYTES bytes (`head`), as extraction decides it for a
+ * file and for a part of an e-mail alike. `complete`: the head is the whole payload. Only white
+ * space in a head that is not the whole payload is XML with padding (nothing else starts so),
+ * not an empty input.
+ */
+export function sniffPayload(head: Uint8Array, complete: boolean): ContentKind {
+  const kind = sniffContent(head);
+  return kind === 'empty' && !complete ? 'xml' : kind;
 }
 
 function sniffBytes(head: Uint8Array, allowBase64: boolean): ContentKind {

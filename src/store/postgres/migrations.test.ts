@@ -109,7 +109,7 @@ test('postgres migrations: 5 to 8 upgrade a schema 4 database in place: the defa
     await sql.query({ text: tls, values: ['t2', JSON.stringify({ policies: [{}, 'not an object', { policyDomain: 7 }, { policyDomain: 'mail.example.com' }] })] });
     await sql.query({ text: tls, values: ['t3', JSON.stringify({ policies: [{ policyDomain: 'nul.example', note: 'a \u0000 in the text' }] })] });
 
-    assert.deepEqual(await migratePostgres(sql), [5, 6, 7, 8]);
+    assert.deepEqual(await migratePostgres(sql), [5, 6, 7, 8, 9]);
     assert.deepEqual((await sql.query({ text: 'SELECT id::int AS id, slug, all_domains FROM organizations' })).rows, [{ id: 1, slug: 'default', all_domains: true }]);
     assert.deepEqual((await sql.query({ text: 'SELECT sender_key, decision, previous, actor FROM sender_decision_history ORDER BY id' })).rows, [
       { sender_key: 'net:192.0.2.0/24', decision: 'rejected', previous: null, actor: null },

@@ -9,7 +9,7 @@
 import type { PgPool } from './pg-driver.js';
 import { rollbackAndRelease } from './pg-driver.js';
 import type { DialectTypes } from '../common-migrations.js';
-import { QUARANTINE_ONCE, dailyRollupTables, domainChecksTable, organizationTables, reportReadColumns, senderDecisionHistory, senderTables } from '../common-migrations.js';
+import { QUARANTINE_ONCE, dailyRollupTables, quarantineInputSize, domainChecksTable, organizationTables, reportReadColumns, senderDecisionHistory, senderTables } from '../common-migrations.js';
 
 export interface Migration {
   /** 1, 2, 3, ... in the order they are applied. */
@@ -183,6 +183,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: 'sender decision history and actors', sql: senderDecisionHistory(TYPES) },
   { version: 7, name: 'failure and TLS reports readable: warnings, occurred_at, TLS policy domains', sql: reportReadColumns(TYPES) + REPORT_READ_BACKFILL },
   { version: 8, name: 'daily rollup filled at query time', sql: dailyRollupTables(TYPES) },
+  { version: 9, name: 'quarantine entries of inputs too large to keep whole', sql: quarantineInputSize(TYPES) },
 ];
 
 /**

@@ -11,7 +11,7 @@ import type { SqlProgram } from '../sql/sql-program.js';
 import { execute, insertOnce, rowOf, rowsOf } from '../sql/sql-program.js';
 
 const SELECT =
-  'SELECT q.id, q.raw_sha256, r.size, q.source, q.code, q.message, q.received_at, q.state FROM quarantine q LEFT JOIN raw_inputs r ON r.sha256 = q.raw_sha256';
+  'SELECT q.id, q.raw_sha256, r.size, q.source, q.code, q.message, q.received_at, q.state, q.input_size FROM quarantine q LEFT JOIN raw_inputs r ON r.sha256 = q.raw_sha256';
 
 interface QuarantineRow {
   readonly id: unknown;
@@ -22,10 +22,11 @@ interface QuarantineRow {
   readonly message: string;
   readonly received_at: unknown;
   readonly state: QuarantineEntry['state'];
+  readonly input_size: unknown;
 }
 
 function entryFromRow(d: Dialect, row: QuarantineRow): QuarantineEntry {
-  return {
+  const entry: QuarantineEntry = {
     id: d.readInt(row.id),
     raw: { sha256: row.raw_sha256, size: row.size === null ? 0 : d.readInt(row.size) },
     source: row.source,
@@ -34,17 +35,19 @@ function entryFromRow(d: Dialect, row: QuarantineRow): QuarantineEntry {
     receivedAt: d.readTime(row.received_at),
     state: row.state,
   };
+  return row.input_size === null || row.input_size === undefined ? entry : { ...entry, truncated: { inputSize: d.readInt(row.input_size) } };
 }
 
 const KEY = pageKey('quarantine', ['int']);
 
-export function* insertQuarantine(d: Dialect, rejection: Rejection, provenance: Provenance): SqlProgram<number> {
+/** `truncatedFrom`: the whole input's size, when `provenance.raw` holds only its first bytes. */
+export function* insertQuarantine(d: Dialect, rejection: Rejection, provenance: Provenance, truncatedFrom?: number): SqlProgram<number> {
   const key = [provenance.raw.sha256, provenance.source, rejection.code];
   const saved = yield* insertOnce(
     d,
     {
-      sql: 'INSERT INTO quarantine (raw_sha256, source, code, message, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (raw_sha256, source, code) DO NOTHING RETURNING id',
-      params: [...key, rejection.message, d.time(provenance.receivedAt)],
+      sql: 'INSERT INTO quarantine (raw_sha256, source, code, message, received_at, input_size) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (raw_sha256, source, code) DO NOTHING RETURNING id',
+      params: [...key, rejection.message, d.time(provenance.receivedAt), truncatedFrom ?? null],
     },
     { sql: 'SELECT id FROM quarantine WHERE raw_sha256 = ? AND source = ? AND code = ?', params: key },
   );

@@ -71,8 +71,8 @@ export abstract class SqlStoreBase {
     return this.#sql.run(getTlsReport(this.#sql.dialect, id));
   }
 
-  quarantine(rejection: Rejection, provenance: Provenance): Promise<number> {
-    return this.#sql.run(insertQuarantine(this.#sql.dialect, rejection, provenance));
+  quarantine(rejection: Rejection, provenance: Provenance, truncatedFrom?: number): Promise<number> {
+    return this.#sql.run(insertQuarantine(this.#sql.dialect, rejection, provenance, truncatedFrom));
   }
 
   listQuarantine(filter: { readonly state?: QuarantineEntry['state'] }, page?: PageRequest): Promise<Page<QuarantineEntry>> {

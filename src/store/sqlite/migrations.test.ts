@@ -32,7 +32,7 @@ test('migrations: numbered 1, 2, 3, ... without gaps, each with SQL', () => {
 
 test('migrations: the schema migrations create every table', async () => {
   await withMemoryDb((db) => {
-    assert.deepEqual(migrateSqlite(db, day(1)), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.deepEqual(migrateSqlite(db, day(1)), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     assert.deepEqual(tables(db), [
       'aggregate_records', 'aggregate_reports', 'auth_combos', 'daily_rollup', 'daily_rollup_reports', 'domain_checks', 'failure_reports', 'header_from_rollup',
       'ingest_log', 'organization_domains', 'organizations', 'quarantine', 'raw_inputs', 'schema_migrations', 'sender_decision_history', 'sender_decisions',
@@ -214,7 +214,7 @@ function seedSchema6(db: SqliteDatabase): void {
 test('migrations: 007 to 010 upgrade a schema 6 store in place: the default organisation, decision history, readable failure/TLS reports, the daily rollup', async () => {
   await withMemoryDb((db) => {
     seedSchema6(db);
-    assert.deepEqual(migrateSqlite(db, day(2)), [7, 8, 9, 10]);
+    assert.deepEqual(migrateSqlite(db, day(2)), [7, 8, 9, 10, 11]);
     assert.deepEqual(db.prepare('SELECT id, slug, all_domains FROM organizations').all(), [{ id: 1, slug: 'default', all_domains: 1 }]);
     assert.match((db.prepare('SELECT created_at FROM organizations').get() as { created_at: string }).created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     assert.deepEqual(db.prepare('SELECT domain, sender_key, decision, previous, note, actor, at FROM sender_decision_history ORDER BY id').all(), [

@@ -8,7 +8,7 @@
  */
 import type { SqliteDatabase } from './sqlite-driver.js';
 import type { DialectTypes } from '../common-migrations.js';
-import { QUARANTINE_ONCE, dailyRollupTables, domainChecksTable, organizationTables, reportReadColumns, senderDecisionHistory, senderTables } from '../common-migrations.js';
+import { QUARANTINE_ONCE, dailyRollupTables, quarantineInputSize, domainChecksTable, organizationTables, reportReadColumns, senderDecisionHistory, senderTables } from '../common-migrations.js';
 import { AUTH_COMBO_KEY_FUNCTION, registerAuthComboKey } from './auth-combo-key.js';
 
 export interface Migration {
@@ -313,6 +313,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: 'sender decision history and actors', sql: senderDecisionHistory(TYPES) },
   { version: 9, name: 'failure and TLS reports readable: warnings, occurred_at, TLS policy domains', sql: reportReadColumns(TYPES) + REPORT_READ_BACKFILL },
   { version: 10, name: 'daily rollup filled at query time', sql: dailyRollupTables(TYPES) },
+  { version: 11, name: 'quarantine entries of inputs too large to keep whole', sql: quarantineInputSize(TYPES) },
 ];
 
 const CREATE_VERSION_TABLE = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL)';
