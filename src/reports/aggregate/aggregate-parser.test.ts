@@ -265,7 +265,7 @@ test('foreign-namespace elements are never fields: <v:domain>, <v:row>, <ext:p>,
   assert.equal(r.policy.sp, null);
   assert.equal(r.metadata.reportId, 'r-1');
   assert.deepEqual(r.records.map((x) => [x.sourceIp, x.count]), [['192.0.2.1', 3]]);
-  // Record-level: kept as an extension (RFC 9990 §5), with its namespace.
+  // Record-level: kept as an extension (RFC 9990, "Extensible Reporting"), with its namespace.
   assert.deepEqual(r.records[0]?.extensions?.[0]?.namespace, 'urn:vendor');
   assert.deepEqual(r.records[0]?.extensions?.[0]?.name, 'row');
   assert.ok(r.warnings.some((w) => w.code === 'unknown-element' && w.message.includes('never report fields') && (w.count ?? 1) === 4));

@@ -7,7 +7,7 @@
  * Namespaces: elements are DMARC fields only in no namespace, the dmarc.org schema's
  * (`http://dmarc.org/dmarc-xml/0.1`) or RFC 9990's (`urn:ietf:params:xml:ns:dmarc-2.0`), with
  * any prefix (the scanner resolves prefixes through the declarations in scope). An element in
- * any other namespace is an extension, never a field: kept as an extension where RFC 9990 §5
+ * any other namespace is an extension, never a field: kept as an extension where RFC 9990
  * puts them (in `<feedback>` and in `<record>`), skipped with a warning anywhere else.
  *
  * Several `<feedback>` elements in one wrapper are several reports: each one's header, records
@@ -235,7 +235,7 @@ export class AggregateParser implements XmlHandler {
       return this.#enter(SKIP);
     }
     if (!isDmarcNamespace(namespace)) {
-      // An extension (RFC 9990 §5), never a field, whatever its local name.
+      // An extension (RFC 9990, "Extensible Reporting"), never a field, whatever its local name.
       if (state === FEEDBACK || state === RECORD) return this.#startCapture(state, local, namespace);
       this.#report.warnings.warn(
         'unknown-element',

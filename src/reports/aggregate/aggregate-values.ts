@@ -101,7 +101,7 @@ const limits: [string, number, OverLimit][] = [
 /** Every value field of an aggregate report and its limit, by path. */
 export const FIELD_LIMITS: ReadonlyMap<string, FieldLimit> = new Map(limits.map(([path, max, over]) => [path, { path, max, over }]));
 
-/** Text of one kept extension element (RFC 9990 §5), and the longest element name and namespace kept. */
+/** Text of one kept extension element (RFC 9990, "Extensible Reporting"), and the longest element name and namespace kept. */
 export const MAX_EXTENSION_TEXT = 4096;
 export const MAX_EXTENSION_NAME = 256;
 export const MAX_EXTENSION_NAMESPACE = 2048;
