@@ -368,7 +368,7 @@ export class AggregateParser implements XmlHandler {
   }
 
   #assignLeaf(parent: number, name: string, sent: string): void {
-    const text = this.#limited(sent);
+    const text = !this.#textOverflow && sent.length <= (this.#leaf as FieldLimit).max ? sent : this.#limited(sent);
     const report = this.#report;
     const raw = report.raw;
     const record = report.record;

@@ -135,7 +135,8 @@ export class RecordBuilder {
       recordErrors.fail('record-invalid-ip', `${quoteValue(ipText)} in row/source_ip is not an IP address; the record was dropped.`, where());
       return undefined;
     }
-    if (!ip.wasCanonical) warnings.warn('ip-not-canonical', `Source IP ${quoteValue(ipText)} was rewritten as "${ip.ip}" (RFC 5952).`, where());
+    // ipText is a valid IP address here (IP characters only): plain quotes, no escaping, on this per-row path.
+    if (!ip.wasCanonical) warnings.warn('ip-not-canonical', `Source IP "${ipText}" was rewritten as "${ip.ip}" (RFC 5952).`, where());
     const countText = clean.optional(this.count, 'row/count');
     if (countText === null) {
       recordErrors.fail('record-missing-field', `A record has no row/count; the record was dropped.`, where());

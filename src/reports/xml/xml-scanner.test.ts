@@ -184,3 +184,7 @@ test('text the handler does not collect is skipped, not decoded', () => {
   scanner.end();
   assert.equal(scanner.rejection, undefined);
 });
+
+test('names: an empty prefix or local part is refused wherever the element stands', () => {
+  for (const xml of ['<:a/>', '<r><:a/></r>', '<r><a:/></r>', '<r xmlns:a="urn:a"><a:b:c/></r>']) refused(xml);
+});

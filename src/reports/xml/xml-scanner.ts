@@ -123,6 +123,7 @@ export class XmlScanner {
   #buffer = '';
   /** Characters of the document before `#buffer[0]`. */
   #base = 0;
+
   /** Characters written so far. */
   #total = 0;
   readonly #stack: ElementName[] = [];
@@ -308,7 +309,10 @@ export class XmlScanner {
     }
     if (this.#stopped || pos >= length) return;
     if (final) {
-      if (buffer.charCodeAt(pos) !== LESS_THAN) return this.#textRun(buffer.slice(pos), pos);
+      if (buffer.charCodeAt(pos) !== LESS_THAN) {
+        if (this.#handler.collecting || this.#stack.length === 0) this.#textRun(buffer.slice(pos), pos);
+        return;
+      }
       return this.#fail('xml-malformed', 'The document ends inside a tag, comment or CDATA section (truncated?).', pos);
     }
     this.#beginPending(buffer, pos);
@@ -552,7 +556,15 @@ export class XmlScanner {
   }
 
   #openTag(name: ElementName, attributes: readonly XmlAttribute[], selfClosing: boolean, at: number): void {
-    if (this.#stack.length === 0) {
+    const depth = this.#stack.length;
+    if (depth > 0 && depth < this.#maxDepth && attributes.length === 0 && name.prefix === '' && !name.invalid) {
+      // The common case: an unprefixed element without attributes inside the root.
+      this.#stack.push(name);
+      this.#handler.open(name.local, this.#scope.defaultNamespace, name.qname, NO_ATTRIBUTES);
+      if (selfClosing && !this.#stopped) this.#popElement();
+      return;
+    }
+    if (depth === 0) {
       if (this.#rootClosed) return this.#fail('xml-malformed', `A second root element <${truncate(name.qname)}> after the first one closed.`, at);
       this.#rootSeen = true;
     }
@@ -657,8 +669,8 @@ export class XmlScanner {
       }
       return;
     }
-    if (!this.#handler.collecting) return;
-    const text = this.#cleanText(raw, at, false);
+    // The callers look at `collecting` first (inside the root, text nobody collects never gets here).
+    const text = SPECIAL.test(raw) ? this.#cleanText(raw, at, false) : raw;
     if (text !== undefined) this.#handler.text(text);
   }
 
