@@ -19,7 +19,7 @@ export type DkimResult = 'none' | 'pass' | 'fail' | 'policy' | 'neutral' | 'temp
 /** SPF `auth_results/spf/result` (RFC 7489 App. C SPFResultType; RFC 9990 adds `policy`). */
 export type SpfResult = 'none' | 'neutral' | 'pass' | 'fail' | 'softfail' | 'temperror' | 'permerror' | 'policy';
 
-/** An XML element kept as data: report-level `<extension>` (RFC 9990 §3.1) and record-level extension elements. */
+/** An XML element kept as data: report-level `<extension>` (RFC 9990 §3.1) and elements of other namespaces in `<feedback>` and `<record>`. */
 export interface XmlElement {
   readonly name: string;
   readonly namespace?: string;

@@ -6,14 +6,20 @@
 import type { DiagnosticLog, Rejection } from '../../core/diagnostic.js';
 import { rejection } from '../../core/diagnostic.js';
 import type { AggregateHeader, AggregateSchema, Alignment, Policy } from './aggregate-report.js';
-import { MAX_TIMESTAMP, MIN_TIMESTAMP, POLICIES, parseDecimalInteger } from './aggregate-values.js';
+import { MAX_TIMESTAMP, MIN_TIMESTAMP, POLICIES, parseDecimalInteger, quoteValue } from './aggregate-values.js';
 import type { ValueCleaner } from './aggregate-values.js';
 
 export const RFC9990_NAMESPACE = 'urn:ietf:params:xml:ns:dmarc-2.0';
+/** The target namespace of the pre-RFC schema at dmarc.org (rua.xsd), which some reporters declare. */
+export const DMARC_XML_NAMESPACE = 'http://dmarc.org/dmarc-xml/0.1';
+
+/** The namespaces whose elements are DMARC fields: none, the dmarc.org schema's and RFC 9990's. Any other is an extension. */
+export function isDmarcNamespace(namespace: string): boolean {
+  return namespace === '' || namespace === RFC9990_NAMESPACE || namespace === DMARC_XML_NAMESPACE;
+}
 
 /** Report-level values as found, before checking. */
 export interface RawHeader {
-  rootName?: string;
   namespace?: string | undefined;
   version?: string;
   orgName?: string;
@@ -60,10 +66,10 @@ export function finishHeader(raw: RawHeader, clean: ValueCleaner, warnings: Diag
   const end = parseDecimalInteger(endText);
   for (const [name, text, value] of [['begin', beginText, begin], ['end', endText, end]] as const) {
     if (value === undefined) {
-      return { rejection: rejection('impossible-value', `date_range/${name} "${text}" is not a Unix timestamp.`, `date_range/${name}`) };
+      return { rejection: rejection('impossible-value', `date_range/${name} ${quoteValue(text)} is not a Unix timestamp.`, `date_range/${name}`) };
     }
     if (value < MIN_TIMESTAMP || value > MAX_TIMESTAMP) {
-      return { rejection: rejection('impossible-value', `date_range/${name} ${text} is outside 2000-2100 (${describeTime(value)}).`, `date_range/${name}`) };
+      return { rejection: rejection('impossible-value', `date_range/${name} ${quoteValue(text)} is outside 2000-2100 (${describeTime(value)}).`, `date_range/${name}`) };
     }
   }
   if ((end as number) < (begin as number)) {
@@ -80,7 +86,7 @@ export function finishHeader(raw: RawHeader, clean: ValueCleaner, warnings: Diag
     const fromEmail = email?.split('@').pop()?.replace(/[<>\s]/g, '').toLowerCase();
     if (fromEmail) {
       orgName = fromEmail;
-      warnings.warn('org-name-from-email', `org_name is empty; "${fromEmail}" from the e-mail address is used instead.`, 'report_metadata/org_name');
+      warnings.warn('org-name-from-email', `org_name is empty; ${quoteValue(fromEmail)} from the e-mail address is used instead.`, 'report_metadata/org_name');
     } else {
       orgName = '';
       warnings.warn('missing-org-name', 'The report names no reporting organisation (org_name and email are empty).', 'report_metadata/org_name');
@@ -94,7 +100,7 @@ export function finishHeader(raw: RawHeader, clean: ValueCleaner, warnings: Diag
   const pctText = clean.optional(raw.pct, 'policy_published/pct');
   if (pctText !== null) {
     const value = parseDecimalInteger(pctText);
-    if (value === undefined || value > 100) warnings.warn('unknown-value', `Invalid pct "${pctText}"; treated as absent.`, 'policy_published/pct');
+    if (value === undefined || value > 100) warnings.warn('unknown-value', `Invalid pct ${quoteValue(pctText)}; treated as absent.`, 'policy_published/pct');
     else pct = value;
   }
   const version = clean.optional(raw.version, 'version');

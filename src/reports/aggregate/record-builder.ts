@@ -6,7 +6,7 @@
 import type { DiagnosticLog } from '../../core/diagnostic.js';
 import { canonicalizeIp } from '../../core/ip.js';
 import type { AggregateRecord, DkimAuthResult, Disposition, EvaluatedResult, PolicyOverrideReason, SpfAuthResult, XmlElement } from './aggregate-report.js';
-import { DISPOSITIONS, DKIM_RESULTS, EVALUATED, MAX_COUNT, REASON_TYPES, SPF_RESULTS, parseDecimalInteger } from './aggregate-values.js';
+import { DISPOSITIONS, DKIM_RESULTS, EVALUATED, MAX_COUNT, MAX_REPEATED, REASON_TYPES, SPF_RESULTS, parseDecimalInteger, quoteValue } from './aggregate-values.js';
 import type { ValueCleaner } from './aggregate-values.js';
 
 type MutableDkim = { -readonly [K in keyof DkimAuthResult]: DkimAuthResult[K] };
@@ -36,10 +36,18 @@ export class RecordBuilder {
   authDkim: MutableDkim[] = [];
   authSpf: MutableSpf[] = [];
   extensions: XmlElement[] = [];
+  /** The first field of this record past its limit (docs/formats.md, "Field limits"): the record is dropped. */
+  tooLong: string | undefined;
+  /** Where the values of the `<reason>`, `<dkim>` and `<spf>` being read go (a scratch object past MAX_REPEATED). */
+  #reason: MutableReason | undefined;
+  #dkim: MutableDkim | undefined;
+  #spf: MutableSpf | undefined;
   readonly #clean: ValueCleaner;
+  readonly #warnings: DiagnosticLog;
 
-  constructor(clean: ValueCleaner) {
+  constructor(clean: ValueCleaner, warnings: DiagnosticLog) {
     this.#clean = clean;
+    this.#warnings = warnings;
   }
 
   reset(): void {
@@ -49,14 +57,23 @@ export class RecordBuilder {
     this.authDkim = [];
     this.authSpf = [];
     this.extensions = [];
+    this.tooLong = undefined;
+    this.#reason = this.#dkim = this.#spf = undefined;
+  }
+
+  /** `item` added to `list`, unless the list is full (then a warning, and `item` is kept nowhere). */
+  #add<T>(list: T[], item: T, what: string): T {
+    if (list.length < MAX_REPEATED) list.push(item);
+    else this.#warnings.warn('value-dropped', `A record has more than ${MAX_REPEATED} ${what}; the rest were not kept.`, what);
+    return item;
   }
 
   openReason(): void {
-    this.reasons.push({ type: null, comment: null });
+    this.#reason = this.#add(this.reasons, { type: null, comment: null }, 'policy_evaluated/reason');
   }
 
-  setReason(name: string, text: string): void {
-    const reason = this.reasons[this.reasons.length - 1];
+  setReason(name: string, text: string | undefined): void {
+    const reason = this.#reason;
     if (!reason) return;
     if (name === 'type') reason.type = this.#clean.word(text, 'policy_evaluated/reason/type', REASON_TYPES);
     else reason.comment = this.#clean.optional(text, 'policy_evaluated/reason/comment');
@@ -64,18 +81,20 @@ export class RecordBuilder {
 
   /** An empty `<reason/>` says nothing and is dropped; a comment without a type is `other`. */
   closeReason(): void {
-    const reason = this.reasons[this.reasons.length - 1];
+    const reason = this.#reason;
+    this.#reason = undefined;
     if (!reason) return;
-    if (reason.type === null && reason.comment === null) this.reasons.pop();
-    else reason.type ??= 'other';
+    if (reason.type === null && reason.comment === null) {
+      if (this.reasons[this.reasons.length - 1] === reason) this.reasons.pop();
+    } else reason.type ??= 'other';
   }
 
   openDkim(): void {
-    this.authDkim.push({ domain: '', selector: null, result: 'none', humanResult: null });
+    this.#dkim = this.#add(this.authDkim, { domain: '', selector: null, result: 'none', humanResult: null }, 'auth_results/dkim');
   }
 
-  setDkim(name: string, text: string): void {
-    const auth = this.authDkim[this.authDkim.length - 1];
+  setDkim(name: string, text: string | undefined): void {
+    const auth = this.#dkim;
     if (!auth) return;
     const clean = this.#clean;
     if (name === 'domain') auth.domain = clean.domain(text, 'auth_results/dkim/domain') ?? '';
@@ -85,11 +104,11 @@ export class RecordBuilder {
   }
 
   openSpf(): void {
-    this.authSpf.push({ domain: '', scope: 'mfrom', result: 'none', humanResult: null });
+    this.#spf = this.#add(this.authSpf, { domain: '', scope: 'mfrom', result: 'none', humanResult: null }, 'auth_results/spf');
   }
 
-  setSpf(name: string, text: string): void {
-    const auth = this.authSpf[this.authSpf.length - 1];
+  setSpf(name: string, text: string | undefined): void {
+    const auth = this.#spf;
     if (!auth) return;
     const clean = this.#clean;
     if (name === 'domain') auth.domain = clean.domain(text, 'auth_results/spf/domain') ?? '';
@@ -102,6 +121,10 @@ export class RecordBuilder {
   build(index: number, warnings: DiagnosticLog, recordErrors: DiagnosticLog): AggregateRecord | undefined {
     const clean = this.#clean;
     const where = (): string => `record[${index}]`;
+    if (this.tooLong !== undefined) {
+      recordErrors.fail('record-value-too-long', `A record's ${this.tooLong} is longer than its limit (docs/formats.md, "Field limits"); the record was dropped.`, where());
+      return undefined;
+    }
     const ipText = clean.optional(this.sourceIp, 'row/source_ip');
     if (ipText === null) {
       recordErrors.fail('record-missing-field', `A record has no row/source_ip; the record was dropped.`, where());
@@ -109,9 +132,10 @@ export class RecordBuilder {
     }
     const ip = canonicalizeIp(ipText);
     if (!ip) {
-      recordErrors.fail('record-invalid-ip', `"${ipText}" in row/source_ip is not an IP address; the record was dropped.`, where());
+      recordErrors.fail('record-invalid-ip', `${quoteValue(ipText)} in row/source_ip is not an IP address; the record was dropped.`, where());
       return undefined;
     }
+    // ipText is a valid IP address here (IP characters only): plain quotes, no escaping, on this per-row path.
     if (!ip.wasCanonical) warnings.warn('ip-not-canonical', `Source IP "${ipText}" was rewritten as "${ip.ip}" (RFC 5952).`, where());
     const countText = clean.optional(this.count, 'row/count');
     if (countText === null) {
@@ -120,7 +144,7 @@ export class RecordBuilder {
     }
     const count = parseDecimalInteger(countText);
     if (count === undefined || count > MAX_COUNT) {
-      recordErrors.fail('record-impossible-value', `"${countText}" in row/count is not a message count; the record was dropped.`, where());
+      recordErrors.fail('record-impossible-value', `${quoteValue(countText)} in row/count is not a message count; the record was dropped.`, where());
       return undefined;
     }
     if (count === 0) warnings.warn('zero-count', 'A record has count 0.', where());

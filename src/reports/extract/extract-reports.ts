@@ -11,6 +11,7 @@ import { isInputRejected, InputRejectedError } from '../../core/input-rejected.j
 import type { Limits } from '../../core/limits.js';
 import { defaultLimits } from '../../core/limits.js';
 import { AggregateParser } from '../aggregate/aggregate-parser.js';
+import type { AggregateOutcome } from '../aggregate/aggregate-parser.js';
 import { splitMbox } from '../mbox/split-mbox.js';
 import { parseTlsReport } from '../tlsrpt/parse-tls-report.js';
 import { decodeBase64Text } from '../unpack/base64.js';
@@ -165,13 +166,30 @@ async function dispatch(chunks: ByteStream, size: number | undefined, context: P
 async function extractAggregate(stream: ByteStream, context: PayloadContext): Promise<void> {
   const { sink } = context;
   let started = false;
+  // A document with several <feedback> elements: each is a report of its own, named by its place.
+  let report = 1;
+  const location = (): string => (report === 1 ? context.location : `${context.location} > feedback ${report}`);
+  const settle = (outcome: AggregateOutcome): void => {
+    if (outcome.ok) {
+      const warnings = context.warnings.length > 0 ? [...context.warnings, ...outcome.trailer.warnings] : outcome.trailer.warnings;
+      sink.aggregateEnd({ ...outcome.trailer, warnings });
+    } else {
+      if (started) sink.aggregateAbandoned();
+      sink.rejected(outcome.rejection, location());
+    }
+    started = false;
+  };
   const parser = new AggregateParser(
     {
       header: (header) => {
         started = true;
-        sink.aggregateStart(header, context.location);
+        sink.aggregateStart(header, location());
       },
       record: (record) => sink.aggregateRecord(record),
+      reportEnd: (outcome) => {
+        settle(outcome);
+        report++;
+      },
     },
     context.limits,
   );
@@ -186,14 +204,7 @@ async function extractAggregate(stream: ByteStream, context: PayloadContext): Pr
     if (started) sink.aggregateAbandoned();
     throw caught;
   }
-  const outcome = parser.end();
-  if (outcome.ok) {
-    const warnings = context.warnings.length > 0 ? [...context.warnings, ...outcome.trailer.warnings] : outcome.trailer.warnings;
-    sink.aggregateEnd({ ...outcome.trailer, warnings });
-    return;
-  }
-  if (started) sink.aggregateAbandoned();
-  sink.rejected(outcome.rejection, context.location);
+  settle(parser.end());
 }
 
 /** False for valid JSON that has none of a TLS report's top-level members (so it is some other document). */

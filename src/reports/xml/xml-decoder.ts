@@ -5,6 +5,14 @@
  * silently replaced. Declared single-byte encodings such as ISO-8859-1 are honoured (warning
  * `declared-encoding`).
  *
+ * windows-1252 (and the labels WHATWG maps to it: iso-8859-1, latin1, us-ascii, cp1252 ...) is
+ * decoded here, not by TextDecoder: Node 20's TextDecoder decodes it as ISO-8859-1, so 0x80-0x9F
+ * came out as C1 controls instead of € “ ” and the rest. The five bytes windows-1252 leaves
+ * undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) decode to the C1 control of the same value, as in
+ * WHATWG, and the scanner then replaces them (warning `control-character`). Other single-byte
+ * encodings (windows-1250, iso-8859-2, koi8-r ...) are decoded correctly by TextDecoder; in
+ * ISO-8859-2 and the other ISO-8859 parts, 0x80-0x9F are the C1 controls by definition.
+ *
  * Speed: most reports are pure ASCII. While every byte so far has been ASCII, chunks are checked
  * with node:buffer's native isAscii and decoded as Latin-1 (the same characters, much faster
  * than TextDecoder); the first non-ASCII chunk switches to the strict streaming decoder.
@@ -19,7 +27,9 @@ const DECLARATION_WINDOW = 1024;
 export class XmlDecoder {
   #decoder: InstanceType<typeof TextDecoder> | undefined;
   #label = 'utf-8';
-  #pending: Uint8Array | undefined;
+  /** Chunks held until the declaration window is full. */
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
   #bytesDecoded = 0;
   /** Every byte so far was ASCII, so the streaming decoder holds no partial character. */
   #asciiSoFar = true;
@@ -34,13 +44,10 @@ export class XmlDecoder {
   decode(chunk: Uint8Array): string | undefined {
     if (this.rejection) return undefined;
     if (!this.#decoder) {
-      const head = this.#pending ? concat(this.#pending, chunk) : chunk;
-      if (head.length < DECLARATION_WINDOW) {
-        this.#pending = head;
-        return '';
-      }
-      this.#pending = undefined;
-      return this.#start(head, false);
+      this.#pending.push(chunk);
+      this.#pendingBytes += chunk.length;
+      if (this.#pendingBytes < DECLARATION_WINDOW) return '';
+      return this.#start(this.#takePending(), false);
     }
     return this.#run(chunk, true);
   }
@@ -48,12 +55,16 @@ export class XmlDecoder {
   /** The rest of the text at the end of input. */
   end(): string | undefined {
     if (this.rejection) return undefined;
-    if (!this.#decoder) {
-      const head = this.#pending ?? new Uint8Array(0);
-      this.#pending = undefined;
-      return this.#start(head, true);
-    }
+    if (!this.#decoder) return this.#start(this.#takePending(), true);
     return this.#run(new Uint8Array(0), false);
+  }
+
+  #takePending(): Uint8Array {
+    const chunks = this.#pending;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    if (chunks.length === 1) return chunks[0] as Uint8Array;
+    return Buffer.concat(chunks);
   }
 
   #start(head: Uint8Array, final: boolean): string | undefined {
@@ -89,8 +100,11 @@ export class XmlDecoder {
   }
 
   #run(bytes: Uint8Array, stream: boolean, skipped = 0): string | undefined {
-    const asciiCompatible = this.#label === 'utf-8' || this.#label === 'windows-1252';
-    if (this.#asciiSoFar && asciiCompatible && isAscii(bytes)) {
+    if (this.#label === 'windows-1252') {
+      this.#bytesDecoded += bytes.length + skipped;
+      return decodeWindows1252(bytes);
+    }
+    if (this.#asciiSoFar && this.#label === 'utf-8' && isAscii(bytes)) {
       this.#bytesDecoded += bytes.length + skipped;
       return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
     }
@@ -157,9 +171,19 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
   return bytes.length;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
+/**
+ * windows-1252 0x80-0x9F (WHATWG Encoding, index-windows-1252); the undefined 0x81, 0x8D, 0x8F,
+ * 0x90 and 0x9D stay the C1 control of the same value. Every other byte is its Latin-1 character.
+ */
+const WINDOWS_1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+].map((code) => String.fromCharCode(code));
+
+const C1_RANGE = /[\x80-\x9f]/g;
+
+/** `bytes` as windows-1252: Latin-1 (native), then the 32 characters of 0x80-0x9F mapped (one pass, only when present). */
+export function decodeWindows1252(bytes: Uint8Array): string {
+  const latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  return latin1.replace(C1_RANGE, (c) => WINDOWS_1252_HIGH[c.charCodeAt(0) - 0x80] as string);
 }
