@@ -190,9 +190,14 @@ export class SmtpConversation {
   }
 
   /** Sends one command line and returns the reply. */
-  async command(line: string): Promise<string> {
+  async command(line: string, timeoutMs?: number): Promise<string> {
     this.#socket.write(`${line}\r\n`);
-    return this.reply();
+    return this.reply(timeoutMs);
+  }
+
+  /** Sends bytes as they are (DATA content, or a trickle), without waiting for a reply. */
+  write(text: string): void {
+    if (!this.#closed) this.#socket.write(text, 'latin1');
   }
 
   get closed(): boolean {
