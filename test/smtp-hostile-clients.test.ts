@@ -173,6 +173,26 @@ test('memory bound: messages held at once are limited by maxInFlightBytes; one p
     assert.match(await second.command('.'), /^250 2\.6\.0 Stored: 1 new reports/);
     second.end();
     assert.ok(smtp.events.some((e) => /deferred a message of \d+ bytes from .* bytes of messages held already/.test(e)), smtp.events.join('\n'));
+
+    // A declared SIZE= that fits is set aside at MAIL FROM: another one that does not fit beside it is refused
+    // before its DATA, and the first is never refused after its DATA for want of memory.
+    const early = await SmtpConversation.open(smtp.port, '127.0.0.7');
+    assert.match(await early.reply(), /^220 /);
+    assert.match(await early.command('EHLO early.example'), /^250/m);
+    const third = body(95_000, 'third-1');
+    assert.match(await early.command(`MAIL FROM:<${envelope.from}> SIZE=${third.length}`), /^250/);
+    const late = await SmtpConversation.open(smtp.port, '127.0.0.8');
+    assert.match(await late.reply(), /^220 /);
+    assert.match(await late.command('EHLO late.example'), /^250/m);
+    assert.match(await late.command(`MAIL FROM:<${envelope.from}> SIZE=60000`), /^452 /);
+    assert.match(await early.command(`RCPT TO:<${envelope.to}>`), /^250/);
+    assert.match(await early.command('DATA'), /^354/);
+    early.write(third);
+    assert.match(await early.command('.'), /^250 2\.6\.0 Stored: 1 new reports/);
+    early.end();
+    // Given back once stored: it fits now.
+    assert.match(await late.command(`MAIL FROM:<${envelope.from}> SIZE=60000`), /^250/);
+    late.end();
   } finally {
     held.end();
     await smtp.stop();

@@ -5,7 +5,7 @@
  * composition root: it wires the adapters to the application core and reports what they do to
  * the operator's log; stopping lets what is in flight be stored.
  *
- * Messages are parsed on PARSE_THREADS worker threads and only stored on the main thread, so the
+ * Messages are parsed on a worker thread (PARSE_THREADS) and only stored on the main thread, so the
  * listener answers other clients while a large or hostile message is read. When the store's
  * connection is lost mid-message, the message is tried again after RETRY_DELAYS_MS (a restart of
  * PostgreSQL takes a few seconds); if the store is still down, the SMTP client gets 451 and the
@@ -20,8 +20,12 @@ import { startImapWatcher } from '../ingest/imap/imap-watcher.js';
 import type { SmtpListenerSettings } from '../ingest/smtp/smtp-listener.js';
 import { startSmtpListener } from '../ingest/smtp/smtp-listener.js';
 
-/** Worker threads parsing messages for every source (each parses one message at a time). */
-const PARSE_THREADS = 2;
+/**
+ * Worker threads parsing messages for every source. One: the listener goes on answering while it
+ * parses, and parsing a message takes several times its size in memory (docs/serve.md, "Memory"),
+ * so one at a time keeps serve's memory bounded; the others wait their turn, bytes counted.
+ */
+const PARSE_THREADS = 1;
 /** Waits before storing a message again after the store's connection was lost. */
 const RETRY_DELAYS_MS = [1_000, 3_000];
 

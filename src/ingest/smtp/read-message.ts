@@ -4,8 +4,9 @@
  * rest is still read (the client must reach the final dot to get the 552 or 452 reply) but
  * dropped, so an oversized or deferred message costs no memory beyond what was already read.
  *
- * The message ends in shared memory (a SharedArrayBuffer), so the thread that parses it reads it
- * where it is (ingest/ingest-pool.ts) and it is held once.
+ * The message is written as it arrives into a growable SharedArrayBuffer (its pages are taken as
+ * it grows, up to the limit), so it is held once: no list of chunks to join at the end, no copy
+ * for the thread that parses it, which reads it where it is (ingest/ingest-pool.ts).
  *
  * A client that disconnects before the final dot makes the stream fail: the promise rejects, the
  * budget taken is given back and nothing of the partial message is stored.
@@ -27,18 +28,24 @@ export interface MessageBudget {
   give(bytes: number): void;
 }
 
+/** A SharedArrayBuffer that grows (ES2024; in Node since 20): its memory is taken as it grows. */
+interface GrowableSharedArrayBuffer extends SharedArrayBuffer {
+  grow(byteLength: number): void;
+}
+const GrowableShared = SharedArrayBuffer as unknown as new (byteLength: number, options: { maxByteLength: number }) => GrowableSharedArrayBuffer;
+
 /** A budget without a bound. */
 export const UNBOUNDED: MessageBudget = { take: () => true, give: () => undefined };
 
 export async function readMessage(stream: AsyncIterable<unknown>, maxBytes: number, budget: MessageBudget = UNBOUNDED): Promise<ReadMessage> {
-  let chunks: Buffer[] = [];
+  let memory: GrowableSharedArrayBuffer | undefined = new GrowableShared(0, { maxByteLength: maxBytes });
   let size = 0;
   let taken = 0;
   let deferred = false;
   const giveBack = (): void => {
     budget.give(taken);
     taken = 0;
-    chunks = [];
+    memory = undefined;
   };
   try {
     for await (const chunk of stream) {
@@ -53,20 +60,16 @@ export async function readMessage(stream: AsyncIterable<unknown>, maxBytes: numb
         giveBack();
         continue;
       }
+      if (!memory) continue;
+      memory.grow(taken + bytes.length);
+      new Uint8Array(memory, taken, bytes.length).set(bytes);
       taken += bytes.length;
-      chunks.push(bytes);
     }
   } catch (caught) {
     giveBack();
     throw caught;
   }
   if (size > maxBytes) return { kind: 'oversized', size };
-  if (deferred) return { kind: 'deferred', size };
-  const shared = new Uint8Array(new SharedArrayBuffer(size));
-  let at = 0;
-  for (const chunk of chunks) {
-    shared.set(chunk, at);
-    at += chunk.length;
-  }
-  return { kind: 'read', bytes: shared };
+  if (deferred || !memory) return { kind: 'deferred', size };
+  return { kind: 'read', bytes: new Uint8Array(memory, 0, size) };
 }

@@ -50,7 +50,8 @@ export interface SmtpListenerConfig {
    * Message bytes held in memory at once across all connections: messages being received,
    * waiting for their turn and being stored. A message that would go past it is read to the end
    * and answered 452 4.2.2 (insufficient storage now: try again later); a MAIL FROM whose SIZE= does not fit gets the same
-   * at once. Default 4 × `maxMessageBytes` (128 MiB); at least `maxMessageBytes`.
+   * at once. Default 2 × `maxMessageBytes` (64 MiB); at least `maxMessageBytes`. Parsing a
+   * message takes several times its size besides (docs/serve.md, "Memory").
    */
   readonly maxInFlightBytes?: number;
   /** Offer STARTTLS (RFC 3207) with this PEM key and certificate chain. Without it STARTTLS is not offered. */
@@ -112,7 +113,7 @@ export const SMTP_DEFAULTS = {
   maxConnections: 20,
   maxConnectionsPerAddress: 5,
   /** Times maxMessageBytes. */
-  inFlightMessages: 4,
+  inFlightMessages: 2,
   socketTimeoutMs: 60_000,
   sessionTimeoutMs: 10 * 60_000,
   dataTimeoutMs: 5 * 60_000,

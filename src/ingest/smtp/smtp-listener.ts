@@ -144,15 +144,18 @@ export async function startSmtpListener(config: SmtpListenerConfig | SmtpListene
     },
     onClose(session) {
       guard.leave(session.id);
+      budget.release(session.id);
     },
     onMailFrom(address, session, callback) {
       if (settings.requireTls && !session.secure) {
         callback(smtpError(530, 'Must issue a STARTTLS command first'));
         return;
       }
-      // RFC 1870 §6.1: a declared size that does not fit now is a temporary refusal.
+      // RFC 1870 §6.1: a declared size that does not fit now is a temporary refusal; one that fits
+      // is set aside for this message, so that it is not refused after DATA for want of memory.
       const declared = address.args === false ? 0 : Number(address.args['SIZE'] ?? 0);
-      if (Number.isSafeInteger(declared) && declared > 0 && declared <= settings.maxMessageBytes && !budget.fits(declared)) {
+      budget.release(session.id);
+      if (Number.isSafeInteger(declared) && declared > 0 && declared <= settings.maxMessageBytes && !budget.reserve(session.id, declared)) {
         event(`smtp: deferred a message of ${declared} bytes (declared) from ${session.remoteAddress}: ${budget.held} bytes of messages held already`);
         callback(smtpError(452, 'Insufficient system storage now, try again later'));
         return;
@@ -217,7 +220,13 @@ async function receiveMessage(
   budget: InFlightBytes,
   read: () => void,
 ): Promise<string> {
-  const message = await readMessage(stream, settings.maxMessageBytes, budget);
+  let message;
+  try {
+    message = await readMessage(stream, settings.maxMessageBytes, budget.forMessage(session.id));
+  } finally {
+    // What the declared SIZE set aside and the message did not use.
+    budget.release(session.id);
+  }
   read();
   const from = session.envelope.mailFrom === false || session.envelope.mailFrom.address === '' ? '<>' : session.envelope.mailFrom.address;
   const recipients = session.envelope.rcptTo.map((r) => r.address);
@@ -266,31 +275,66 @@ async function closeListener(server: SMTPServer, inFlight: ReadonlySet<Promise<u
   if (late) event(`smtp: closed with ${inFlight.size} messages still being stored`);
 }
 
-/** The bytes of messages held in memory across connections, up to a bound (read-message.ts takes them as they arrive). */
+/**
+ * The bytes of messages held in memory across connections, up to a bound: read-message.ts takes
+ * them as they arrive, and a MAIL FROM with SIZE= sets its size aside first (reserve), which the
+ * message then draws on.
+ */
 class InFlightBytes implements MessageBudget {
   readonly #max: number;
   #held = 0;
+  /** Bytes set aside per session by a declared SIZE=, counted in #held, not yet drawn on. */
+  readonly #reserved = new Map<string, number>();
 
   constructor(max: number) {
     this.#max = max;
   }
 
+  /** Held and set aside. */
   get held(): number {
     return this.#held;
   }
 
-  fits(bytes: number): boolean {
-    return this.#held + bytes <= this.#max;
-  }
-
   take(bytes: number): boolean {
-    if (!this.fits(bytes)) return false;
+    if (this.#held + bytes > this.#max) return false;
     this.#held += bytes;
     return true;
   }
 
   give(bytes: number): void {
     this.#held = Math.max(0, this.#held - bytes);
+  }
+
+  /** Sets `bytes` aside for the session's next message, if they fit. */
+  reserve(session: string, bytes: number): boolean {
+    if (!this.take(bytes)) return false;
+    this.#reserved.set(session, bytes);
+    return true;
+  }
+
+  /** Gives back what the session set aside and did not use. */
+  release(session: string): void {
+    const left = this.#reserved.get(session);
+    if (left === undefined) return;
+    this.#reserved.delete(session);
+    this.give(left);
+  }
+
+  /** The budget one message is read under: what its session set aside first, then the rest. */
+  forMessage(session: string): MessageBudget {
+    return {
+      take: (bytes) => {
+        const left = this.#reserved.get(session) ?? 0;
+        if (left >= bytes) {
+          this.#reserved.set(session, left - bytes);
+          return true;
+        }
+        if (!this.take(bytes - left)) return false;
+        this.#reserved.delete(session);
+        return true;
+      },
+      give: (bytes) => this.give(bytes),
+    };
   }
 }
 
