@@ -270,9 +270,9 @@ test('a message that is not a report (a bounce): 250, kept in quarantine with it
   }
 });
 
-test('20 messages at once over 20 connections: every one answered 250 and stored exactly once', async () => {
+test('20 messages at once over 20 connections (from 4 addresses, 5 each: the per-address limit): every one answered 250 and stored exactly once', async () => {
   const smtp = await startTestListener();
-  const clients = Array.from({ length: 20 }, () => smtpClient(smtp.port));
+  const clients = Array.from({ length: 20 }, (_, i) => smtpClient(smtp.port, false, `127.0.0.${1 + (i % 4)}`));
   try {
     const replies = await Promise.all(clients.map((client, i) => send(client, generatedReport(`smtp-concurrent-${i}`))));
     assert.deepEqual(replies.map((r) => r.code), Array.from({ length: 20 }, () => 250));

@@ -4,7 +4,8 @@ import { mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rejection } from '../core/diagnostic.js';
 import { eachItem } from './paging.js';
-import { createIngestPort, ingestInput, ingestPaths } from './ingest.js';
+import { createIngestPort, ingestInput, ingestPaths, isStoreConnectionLost } from './ingest.js';
+import { isAppError } from './problems.js';
 import { FIXTURES, fixture, withTestApp } from './app-fixtures.test-helper.js';
 
 test('ingestInput: a report e-mail is stored once; the same bytes again are a duplicate; each input has its log line', () =>
@@ -131,4 +132,108 @@ test('ingestPaths holds the one queue for the whole back-fill: an input from ano
     await backfill;
     await other;
     assert.deepEqual(order, ['back-fill committed', 'upload stored']);
+  }));
+
+test('a lost store connection is told apart from other store errors (PostgreSQL SQLSTATEs, system errors, the driver\'s words)', () => {
+  const lost = [
+    Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+    Object.assign(new Error('terminating connection because of crash of another server process'), { code: '57P02' }),
+    Object.assign(new Error('the database system is starting up'), { code: '57P03' }),
+    Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+    new Error('Connection terminated unexpectedly'),
+    new Error('Client has encountered a connection error and is not queryable'),
+    new Error('timeout exceeded when trying to connect'),
+    // A refused connection to each address of "localhost".
+    new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:5432'), { code: 'ECONNREFUSED' })], ''),
+    new Error('writer failed', { cause: Object.assign(new Error('x'), { code: '57P01' }) }),
+  ];
+  for (const error of lost) assert.equal(isStoreConnectionLost(error), true, error.message);
+  const notLost = [
+    Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' }),
+    Object.assign(new Error('value out of range'), { code: '22003' }),
+    Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }),
+    new Error('saveRawInput: disk full (test)'),
+    'Connection terminated',
+  ];
+  for (const error of notLost) assert.equal(isStoreConnectionLost(error), false, String(error));
+});
+
+test('a lost connection while storing is the unavailable AppError store-connection-lost; the port tries again after its delays, and gives up after the last', () =>
+  withTestApp({}, async ({ ctx }) => {
+    const bytes = fixture('email/google-multipart-gzip.eml');
+    let failures = 2;
+    const flaky = new Proxy(ctx.store, {
+      get(target, prop) {
+        const value: unknown = Reflect.get(target, prop, target);
+        if (typeof value !== 'function') return value;
+        const bound = (value as (...args: unknown[]) => unknown).bind(target);
+        if (prop !== 'saveRawInput') return bound;
+        return (...args: unknown[]) => (failures-- > 0 ? Promise.reject(new Error('Connection terminated unexpectedly')) : bound(...args));
+      },
+    });
+    const flakyCtx = { ...ctx, store: flaky };
+    await assert.rejects(ingestInput(flakyCtx, { bytes, name: 'once' }), (err: unknown) => {
+      assert.ok(isAppError(err));
+      assert.equal(err.kind, 'unavailable');
+      assert.equal(err.code, 'store-connection-lost');
+      assert.match(err.message, /^the store stopped answering \(Connection terminated unexpectedly\): what was stored before is kept/);
+      return true;
+    });
+    const retries: string[] = [];
+    const port = createIngestPort(flakyCtx, { onRetry: (source, error, delay) => retries.push(`${source} ${delay} ${error instanceof Error ? error.message : ''}`) }, { retryDelaysMs: [10, 20] });
+    assert.deepEqual(await port.ingest({ bytes, name: 'retried' }), { newReports: 1, duplicateReports: 0, rejected: 0, records: 3 });
+    assert.deepEqual(retries, ['retried 10 Connection terminated unexpectedly']);
+    failures = 5;
+    await assert.rejects(port.ingest({ bytes, name: 'given up' }), /store stopped answering/);
+    assert.equal(failures, 2, 'tried three times: once, then after each delay');
+    await port.close();
+  }));
+
+test('the port of serve parses on worker threads and stores exactly what the main thread would; a report it cannot read is quarantined', () =>
+  withTestApp({}, async ({ ctx }) => {
+    const port = createIngestPort(ctx, {}, { parseThreads: 2 });
+    try {
+      // The same report e-mail twice, a bounce, a failure and a TLS report, all at once.
+      const inputs = ['email/google-multipart-gzip.eml', 'email/google-multipart-gzip.eml', 'email/bounce-no-report.eml', 'failure/arf-dmarc-message-rfc822.eml', 'tlsrpt/receiver-example-no-contact-info.json'];
+      const counts = await Promise.all(inputs.map((name, i) => port.ingest({ bytes: fixture(name), name: `${i}:${name}` })));
+      const total = counts.reduce((sum, c) => ({ n: sum.n + c.newReports, d: sum.d + c.duplicateReports, r: sum.r + c.rejected }), { n: 0, d: 0, r: 0 });
+      assert.deepEqual(total, { n: 3, d: 1, r: 1 });
+      assert.equal(counts[2]?.rejected, 1);
+      const stored = await ctx.store.countReports();
+      assert.deepEqual({ ...stored }, { aggregate: 1, records: 3, failure: 1, tls: 1, raw: 4, quarantine: 1 });
+      const [entry] = (await ctx.store.listQuarantine({ state: 'open' })).items;
+      assert.equal(entry?.code, 'no-report-found');
+      assert.deepEqual(await ctx.store.readRawInput(entry?.raw.sha256 ?? ''), fixture('email/bounce-no-report.eml'));
+    } finally {
+      await port.close();
+    }
+  }));
+
+test('a store that fails while a worker parses: 451-worthy error, the worker is not left waiting, the next input is stored', () =>
+  withTestApp({}, async ({ ctx }) => {
+    let fail = true;
+    const failing = new Proxy(ctx.store, {
+      get(target, prop) {
+        const value: unknown = Reflect.get(target, prop, target);
+        if (typeof value !== 'function') return value;
+        const bound = (value as (...args: unknown[]) => unknown).bind(target);
+        if (prop !== 'beginAggregateReport') return bound;
+        return (...args: unknown[]) => (fail ? Promise.reject(new Error('disk full (test)')) : bound(...args));
+      },
+    });
+    const port = createIngestPort({ ...ctx, store: failing }, {}, { parseThreads: 1 });
+    try {
+      const xml = new TextDecoder().decode(fixture('aggregate/google-relaxed-dkim-pass.xml'));
+      const many = (prefix: string, n: number): Uint8Array =>
+        new TextEncoder().encode(xml.replace(/<record>[\s\S]*<\/record>/, (records) => records.repeat(n)).replace('<report_id>5820347716593021448</report_id>', `<report_id>${prefix}</report_id>`));
+      // Big enough for many batches: the worker must be acknowledged for all of them though none is stored.
+      await assert.rejects(port.ingest({ bytes: many('fails', 6_000), name: 'fails' }), /disk full/);
+      fail = false;
+      const counts = await port.ingest({ bytes: many('works', 2_000), name: 'works' });
+      assert.equal(counts.newReports, 1);
+      assert.equal(counts.records, 2_000 * (xml.split('<record>').length - 1));
+    } finally {
+      await port.close();
+    }
   }));

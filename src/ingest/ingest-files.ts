@@ -28,6 +28,7 @@ import type { InputFile } from './file-inputs.js';
 import type { IngestBatch } from './ingest-messages.js';
 import type { GroupLimits } from './grouped-commits.js';
 import { GroupedCommits } from './grouped-commits.js';
+import type { BatchSource } from './ingest-pool.js';
 import { IngestPool } from './ingest-pool.js';
 import type { IngestQueue } from './ingest-queue.js';
 import { replayBatch } from './sink-events.js';
@@ -93,8 +94,9 @@ function inQueue<T>(run: IngestRun, task: () => Promise<T>): Promise<T> {
 /**
  * One input, whoever parsed it: its raw bytes kept first, then the reports `fill` hands the sink,
  * then its ingest log line. A failure rolls back the report being written and is rethrown.
+ * (Exported for `serve`, whose messages are parsed by MessageParsers: app/ingest.ts.)
  */
-async function storeInput(bytes: Uint8Array, name: string, run: IngestRun, quarantine: boolean, fill: (sink: StoreSink) => Promise<void>): Promise<IngestCounts> {
+export async function storeInput(bytes: Uint8Array, name: string, run: IngestRun, quarantine: boolean, fill: (sink: StoreSink) => Promise<void>): Promise<IngestCounts> {
   const { store } = run;
   const raw = await store.saveRawInput(bytes);
   const sink = new StoreSink(store, { raw, source: name, receivedAt: run.now() }, { keepFullHeaders: run.keepFailureHeaders }, run.onRejected, quarantine);
@@ -186,7 +188,7 @@ async function storeParsed(pool: IngestPool, index: number, name: string, run: I
 }
 
 /** Hands the sink every batch of one input, in order, releasing each to its worker once stored. */
-async function replayBatches(first: IngestBatch, pool: IngestPool, name: string, sink: StoreSink): Promise<void> {
+export async function replayBatches(first: IngestBatch, pool: BatchSource, name: string, sink: StoreSink): Promise<void> {
   for (let batch = first; ; ) {
     replayBatch(batch, sink);
     await sink.drain();

@@ -7,6 +7,11 @@ import type { EncodedRecords } from './record-codec.js';
 
 export type ToIngestWorker =
   | { readonly type: 'file'; readonly id: number; readonly path: string; readonly size: number }
+  /**
+   * One input given as bytes (`serve`'s messages), in memory the main thread shares (a
+   * SharedArrayBuffer): the worker only reads it, and its batches carry no bytes back.
+   */
+  | { readonly type: 'bytes'; readonly id: number; readonly name: string; readonly bytes: Uint8Array }
   /** One batch was taken; the worker may have one more in flight. */
   | { readonly type: 'ack' };
 

@@ -5,6 +5,9 @@
  * extraction pauses between chunks of input until the main thread takes some, so a slow store
  * bounds the worker's memory. The window is wide enough that the worker keeps parsing while the
  * main thread waits for the disk.
+ *
+ * `serve` gives it inputs as bytes in shared memory instead of files (MessageParsers in
+ * ingest-pool.ts), so that no message is parsed on the thread that answers SMTP clients.
  */
 import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -69,14 +72,28 @@ async function ingestFile(id: number, path: string): Promise<void> {
   await wait();
 }
 
-/** Files given to this worker, in the order given (the pool keeps two here so no time is lost between files). */
-const queue: { id: number; path: string }[] = [];
+/**
+ * An input the main thread holds already (shared memory): parsed as ingestFile parses a file; the
+ * first batch carries an empty stand-in for the bytes.
+ */
+async function ingestShared(id: number, name: string, bytes: Uint8Array): Promise<void> {
+  const batcher = new EventBatcher(id, new Uint8Array(0), send, wait);
+  await extractReports({ name, chunks: streamBytes(bytes), size: bytes.length }, batcher, { limits });
+  batcher.finish();
+  await wait();
+}
+
+/** Inputs given to this worker, in the order given (the pool keeps two here so no time is lost between files). */
+const queue: ({ id: number; path: string } | { id: number; name: string; bytes: Uint8Array })[] = [];
 let busy = false;
 
 async function work(): Promise<void> {
   if (busy) return;
   busy = true;
-  for (let file = queue.shift(); file; file = queue.shift()) await ingestFile(file.id, file.path);
+  for (let input = queue.shift(); input; input = queue.shift()) {
+    if ('path' in input) await ingestFile(input.id, input.path);
+    else await ingestShared(input.id, input.name, input.bytes);
+  }
   busy = false;
 }
 
@@ -90,8 +107,11 @@ port.on('message', (message: ToIngestWorker) => {
       paused = undefined;
       wake();
     }
-  } else {
+  } else if (message.type === 'file') {
     queue.push({ id: message.id, path: message.path });
+    void work();
+  } else {
+    queue.push({ id: message.id, name: message.name, bytes: message.bytes });
     void work();
   }
 });

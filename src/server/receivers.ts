@@ -4,14 +4,30 @@
  * the application's one ingest port and queue (app/ingest.ts) into one store. This is a
  * composition root: it wires the adapters to the application core and reports what they do to
  * the operator's log; stopping lets what is in flight be stored.
+ *
+ * Messages are parsed on a worker thread (PARSE_THREADS) and only stored on the main thread, so the
+ * listener answers other clients while a large or hostile message is read. When the store's
+ * connection is lost mid-message, the message is tried again after RETRY_DELAYS_MS (a restart of
+ * PostgreSQL takes a few seconds); if the store is still down, the SMTP client gets 451 and the
+ * IMAP message stays in its folder, and both sources go on (the pool reconnects by itself).
  */
 import type { App } from '../app/open-app.js';
+import type { IngestPort } from '../app/ingest.js';
 import { createIngestPort } from '../app/ingest.js';
 import type { ImapSourceConfig } from '../ingest/imap/imap-config.js';
 import { describeImapLocation } from '../ingest/imap/imap-location.js';
 import { startImapWatcher } from '../ingest/imap/imap-watcher.js';
 import type { SmtpListenerSettings } from '../ingest/smtp/smtp-listener.js';
 import { startSmtpListener } from '../ingest/smtp/smtp-listener.js';
+
+/**
+ * Worker threads parsing messages for every source. One: the listener goes on answering while it
+ * parses, and parsing a message takes several times its size in memory (docs/serve.md, "Memory"),
+ * so one at a time keeps serve's memory bounded; the others wait their turn, bytes counted.
+ */
+const PARSE_THREADS = 1;
+/** Waits before storing a message again after the store's connection was lost. */
+const RETRY_DELAYS_MS = [1_000, 3_000];
 
 export interface Receivers {
   /** Stops accepting, lets messages in flight be stored, and resolves once every source has stopped. */
@@ -22,7 +38,14 @@ export interface Receivers {
 
 /** Starts the listener and the watchers; if one cannot start, those started are stopped and the error is thrown. */
 export async function startReceivers(app: App, mailboxes: readonly ImapSourceConfig[], log: (message: string) => void): Promise<Receivers> {
-  const port = createIngestPort(app.context, { onRejected: (rejection, source) => log(`${source}: refused, kept in quarantine: ${rejection.code}: ${rejection.message}`) });
+  const port = createIngestPort(
+    app.context,
+    {
+      onRejected: (rejection, source) => log(`${source}: refused, kept in quarantine: ${rejection.code}: ${rejection.message}`),
+      onRetry: (source, error, delayMs) => log(`${source}: the store's connection was lost (${messageOf(error)}); trying again in ${(delayMs / 1000).toFixed(1)} s`),
+    },
+    { parseThreads: PARSE_THREADS, retryDelaysMs: RETRY_DELAYS_MS },
+  );
   const stops: (() => Promise<void>)[] = [];
   let smtpAddress: { host: string; port: number } | undefined;
   try {
@@ -35,17 +58,19 @@ export async function startReceivers(app: App, mailboxes: readonly ImapSourceCon
     for (const mailbox of mailboxes) stops.push(startImap(mailbox, port, log));
   } catch (caught) {
     await Promise.allSettled(stops.map((stop) => stop()));
+    await port.close();
     throw caught;
   }
   return {
     smtpAddress,
     stop: async () => {
       await Promise.allSettled(stops.map((stop) => stop()));
+      await port.close();
     },
   };
 }
 
-async function startSmtp(settings: SmtpListenerSettings, port: ReturnType<typeof createIngestPort>, log: (message: string) => void) {
+async function startSmtp(settings: SmtpListenerSettings, port: IngestPort, log: (message: string) => void) {
   const listener = await startSmtpListener(settings, port, {
     onMessage: (m) =>
       log(`${m.input}: ${m.bytes} bytes${m.tls ? ' over TLS' : ''}: ${m.newReports} new reports (${m.records} records), ${m.duplicateReports} already stored, ${m.rejected} refused`),
@@ -58,7 +83,7 @@ async function startSmtp(settings: SmtpListenerSettings, port: ReturnType<typeof
   return { address: listener.address(), stop: () => listener.close() };
 }
 
-function startImap(source: ImapSourceConfig, port: ReturnType<typeof createIngestPort>, log: (message: string) => void): () => Promise<void> {
+function startImap(source: ImapSourceConfig, port: IngestPort, log: (message: string) => void): () => Promise<void> {
   const name = describeImapLocation(source.location);
   const watcher = startImapWatcher(source, port, {
     onEvent: (message) => log(`imap ${name}: ${message}`),

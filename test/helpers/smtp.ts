@@ -1,6 +1,7 @@
 /**
  * Helpers for the SMTP listener's integration tests: a listener on an ephemeral loopback port
- * over a fresh SQLite store in a temporary folder, storing through the application's ingest port, a store whose methods can be made to fail,
+ * over a fresh SQLite store in a temporary folder, storing through the application's ingest port
+ * (parsing on a worker thread, as in `serve`), a store whose methods can be made to fail,
  * nodemailer as the real client, and a line-by-line SMTP conversation for what a mail library
  * hides (the EHLO list, a connection that stays open).
  */
@@ -17,6 +18,7 @@ import type { Rejection } from '../../src/core/diagnostic.js';
 import { defaultLimits } from '../../src/core/limits.js';
 import type { AppContext } from '../../src/app/context.js';
 import { createAppContext } from '../../src/app/context.js';
+import type { IngestPortOptions } from '../../src/app/ingest.js';
 import { createIngestPort } from '../../src/app/ingest.js';
 import type { SmtpListener, SmtpListenerConfig, SmtpMessageSummary } from '../../src/ingest/smtp/smtp-listener.js';
 import { startSmtpListener } from '../../src/ingest/smtp/smtp-listener.js';
@@ -45,24 +47,29 @@ export interface TestListenerOptions {
   readonly config?: Partial<SmtpListenerConfig>;
   /** Wraps the store the listener writes to (to make it fail); the test still reads the real one. */
   readonly wrapStore?: (store: Store) => Store;
+  /** The ingest port's options; default as `serve` runs it: parsing on a worker thread. */
+  readonly port?: IngestPortOptions;
+  /** Opens the store (default: SQLite in the temporary folder); it is closed by stop(). */
+  readonly openStore?: (dir: string) => Promise<Store>;
 }
 
 export async function startTestListener(options: TestListenerOptions = {}): Promise<TestListener> {
   const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-smtp-'));
-  const store = await openSqliteStore(join(dir, 'store.sqlite'));
+  const store = await (options.openStore ?? ((folder: string) => openSqliteStore(join(folder, 'store.sqlite'))))(dir);
   const messages: SmtpMessageSummary[] = [];
   const errors: { error: unknown; context: string }[] = [];
   const events: string[] = [];
   const rejections: { rejection: Rejection; source: string }[] = [];
   // The listener stores through the application's ingest port, as `serve` wires it.
   const context = createAppContext(options.wrapStore ? options.wrapStore(store) : store, { limits: defaultLimits });
-  const port = createIngestPort(context, { onRejected: (rejection, source) => rejections.push({ rejection, source }) });
+  const port = createIngestPort(context, { onRejected: (rejection, source) => rejections.push({ rejection, source }) }, options.port ?? { parseThreads: 1 });
   const config: SmtpListenerConfig = { port: 0, hostname: 'mx.reports.example', recipients: ['dmarc@reports.example', 'tlsrpt.example'], closeTimeoutMs: 2_000, ...options.config };
   const listener = await startSmtpListener(config, port, {
     onMessage: (summary) => messages.push(summary),
     onError: (error, context) => errors.push({ error, context }),
     onEvent: (text) => events.push(text),
   }).catch(async (err: unknown) => {
+    await port.close();
     await store.close();
     throw err;
   });
@@ -77,6 +84,7 @@ export async function startTestListener(options: TestListenerOptions = {}): Prom
     rejections,
     async stop() {
       await listener.close();
+      await port.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -99,11 +107,16 @@ export function failingStore(method: keyof Store, times = Infinity): (store: Sto
   };
 }
 
-/** A nodemailer transport to the listener; TLS only when `tls` (then STARTTLS is required and the fixture certificate trusted). */
-export function smtpClient(port: number, tls = false): Transporter {
+/**
+ * A nodemailer transport to the listener; TLS only when `tls` (then STARTTLS is required and the
+ * fixture certificate trusted). `from` is the loopback address it connects from (127.0.0.2, …:
+ * Linux routes all of 127/8 to loopback), to be another client address for the per-address limit.
+ */
+export function smtpClient(port: number, tls = false, from?: string): Transporter {
   return nodemailer.createTransport({
     host: '127.0.0.1',
     port,
+    ...(from === undefined ? {} : { localAddress: from }),
     secure: false,
     ignoreTLS: !tls,
     requireTLS: tls,
@@ -147,9 +160,10 @@ export class SmtpConversation {
     socket.on('error', () => undefined);
   }
 
-  static open(port: number): Promise<SmtpConversation> {
+  /** Connects from `from` (a loopback address, default the system's choice: 127.0.0.1). */
+  static open(port: number, from?: string): Promise<SmtpConversation> {
     return new Promise((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => resolve(new SmtpConversation(socket)));
+      const socket = connect({ port, host: '127.0.0.1', ...(from === undefined ? {} : { localAddress: from }) }, () => resolve(new SmtpConversation(socket)));
       socket.once('error', reject);
     });
   }
@@ -176,9 +190,14 @@ export class SmtpConversation {
   }
 
   /** Sends one command line and returns the reply. */
-  async command(line: string): Promise<string> {
+  async command(line: string, timeoutMs?: number): Promise<string> {
     this.#socket.write(`${line}\r\n`);
-    return this.reply();
+    return this.reply(timeoutMs);
+  }
+
+  /** Sends bytes as they are (DATA content, or a trickle), without waiting for a reply. */
+  write(text: string): void {
+    if (!this.#closed) this.#socket.write(text, 'latin1');
   }
 
   get closed(): boolean {

@@ -58,6 +58,8 @@ export interface PassState {
   uidValidity: bigint | undefined;
   /** Every UID up to this one was dealt with in this UIDVALIDITY. */
   lastUid: number;
+  /** The lowest UID a store error left in the folder since the last retry (the watcher tries again from it). */
+  leftUid?: number | undefined;
 }
 
 /** Store errors in a row after which a pass stops. */
@@ -118,7 +120,7 @@ export async function processNewMessages(
     for (let start = 0; start < uids.length; start += config.batchSize) {
       if (signal?.aborted) return;
       const batch = uids.slice(start, start + config.batchSize);
-      await processBatch(client, config, port, uidValidity, batch, hooks, summary, errors);
+      await processBatch(client, config, port, uidValidity, batch, hooks, summary, errors, state);
       state.lastUid = batch[batch.length - 1] ?? state.lastUid;
     }
   }
@@ -133,6 +135,7 @@ async function processBatch(
   hooks: ImapHooks,
   summary: ImapSummary,
   errors: { inARow: number },
+  state: PassState,
 ): Promise<void> {
   const sizes = new Map<number, number>();
   for (const message of await client.fetchAll(uids.join(','), { uid: true, size: true }, { uid: true })) {
@@ -146,6 +149,7 @@ async function processBatch(
     const counts = size > port.limits.maxBufferedBytes ? await refuseTooLarge(client, uid, name, size, port) : await ingestMessage(client, uid, name, port, hooks, errors);
     if (counts === undefined) {
       summary.storeErrors++;
+      state.leftUid = Math.min(state.leftUid ?? uid, uid);
       hooks.onMessage?.({ uid, name, counts: emptyIngestCounts(), disposition: 'left' });
       continue;
     }

@@ -9,11 +9,13 @@
  *
  * Messages are moved exactly as in the back-fill (see ImapSourceConfig). With `move` or `delete`
  * every new connection and every poll look at the whole folder again (it holds only what is
- * left), so a message left there by a store error is retried; with `keep` only messages above
- * the last UID seen are read.
+ * left); with `keep` only messages above the last UID seen are read. A message left in the folder
+ * by a store error (the database down or restarting) is tried again from its UID after
+ * `storeRetry` (2 s doubling to the poll interval, while the store keeps failing), in every mode.
  */
 import type { ImapFlow } from 'imapflow';
 import type { IngestPort } from '../ingest-port.js';
+import type { Backoff } from './backoff.js';
 import { createBackoff, sleep } from './backoff.js';
 import type { BackoffSettings, ImapSourceConfig } from './imap-config.js';
 import { closeImapClient, createImapClient, describeImapError } from './imap-client.js';
@@ -31,6 +33,8 @@ export interface ImapWatcherConfig extends ImapSourceConfig {
   readonly stableAfterMs?: number;
   /** Restart IDLE this often (servers end it after 30 min, RFC 2177 §3). Default 10 min. */
   readonly idleRestartMs?: number;
+  /** After a pass that left messages by a store error, try them again after this; default 2 s doubling to the poll interval. */
+  readonly storeRetry?: BackoffSettings;
 }
 
 export interface ImapWatcher {
@@ -70,12 +74,13 @@ async function watch(config: ImapWatcherConfig, port: IngestPort, hooks: ImapHoo
   const where = describeImapLocation(config.location);
   const backoff = createBackoff(config.backoff ?? { initialMs: 1_000, maxMs: 5 * 60_000 });
   const state: PassState = { uidValidity: undefined, lastUid: 0 };
+  const storeRetry = createBackoff(config.storeRetry ?? { initialMs: 2_000, maxMs: config.pollIntervalMs ?? 5 * 60_000 });
   while (!signal.aborted) {
     const client = createImapClient(config, port.limits.maxBufferedBytes, config.idleRestartMs ?? 10 * 60_000);
     wiring.setClient(client);
     const started = Date.now();
     try {
-      await session(client, config, port, hooks, summary, state, signal, wiring);
+      await session(client, config, port, hooks, summary, state, signal, wiring, storeRetry);
       if (!signal.aborted) hooks.onEvent?.(`${where}: connection closed by the server`);
     } catch (caught) {
       if (!signal.aborted) hooks.onEvent?.(`${where}: ${describeImapError(caught, config.location)}`);
@@ -103,6 +108,7 @@ async function session(
   state: PassState,
   signal: AbortSignal,
   wiring: WatchWiring,
+  storeRetry: Backoff,
 ): Promise<void> {
   let pending = true;
   let signalled: () => void = () => undefined;
@@ -117,8 +123,16 @@ async function session(
   const poll = setInterval(() => {
     // A poll also retries what a store error left in the folder (with keep, the folder holds everything).
     if (config.afterIngest !== 'keep') state.lastUid = 0;
+    retryLeft();
     nudge();
   }, config.pollIntervalMs ?? 5 * 60_000);
+  /** Goes back to the lowest UID a store error left, so the next pass reads it again. */
+  const retryLeft = (): void => {
+    if (state.leftUid === undefined) return;
+    state.lastUid = Math.min(state.lastUid, state.leftUid - 1);
+    state.leftUid = undefined;
+  };
+  let retryTimer: NodeJS.Timeout | undefined;
   try {
     await client.connect();
     await ensureImapFolders(client, config, hooks);
@@ -130,7 +144,19 @@ async function session(
     while (!signal.aborted && !ended) {
       if (pending) {
         pending = false;
+        const errorsBefore = summary.storeErrors;
         await processNewMessages(client, config, port, state, hooks, summary, signal);
+        if (summary.storeErrors > errorsBefore && retryTimer === undefined) {
+          const delay = storeRetry.next();
+          hooks.onEvent?.(`${describeImapLocation(config.location)}: trying the messages left by store errors again in ${(delay / 1000).toFixed(1)} s`);
+          retryTimer = setTimeout(() => {
+            retryTimer = undefined;
+            retryLeft();
+            nudge();
+          }, delay);
+        } else if (summary.storeErrors === errorsBefore && state.leftUid === undefined) {
+          storeRetry.reset();
+        }
         continue;
       }
       const woken = new Promise<void>((resolve) => (signalled = resolve));
@@ -140,5 +166,8 @@ async function session(
     }
   } finally {
     clearInterval(poll);
+    clearTimeout(retryTimer);
+    // A new connection starts from the lowest UID left behind.
+    retryLeft();
   }
 }

@@ -41,12 +41,36 @@ export interface SmtpListenerConfig {
   readonly maxMessageBytes?: number;
   /** Connections at once; one more is answered 421 4.7.0 and closed. Default 20. */
   readonly maxConnections?: number;
+  /**
+   * Connections at once from one client address (IPv4), or one IPv6 /64 network; one more is
+   * answered 421 4.7.0 and closed, so that one sender, or one slow attacker, cannot take every
+   * slot. Default 5 (at most `maxConnections`).
+   */
+  readonly maxConnectionsPerAddress?: number;
+  /**
+   * Message bytes held in memory at once across all connections: messages being received,
+   * waiting for their turn and being stored. A message that would go past it is read to the end
+   * and answered 452 4.2.2 (insufficient storage now: try again later); a MAIL FROM whose SIZE= does not fit gets the same
+   * at once. Default 2 × `maxMessageBytes` (64 MiB); at least `maxMessageBytes`. Parsing a
+   * message takes several times its size besides (docs/serve.md, "Memory").
+   */
+  readonly maxInFlightBytes?: number;
   /** Offer STARTTLS (RFC 3207) with this PEM key and certificate chain. Without it STARTTLS is not offered. */
   readonly tls?: { readonly keyFile: string; readonly certFile: string };
   /** Refuse MAIL FROM (530 5.7.0) until the client has done STARTTLS. Needs `tls`. Default false: report senders use opportunistic TLS. */
   readonly requireTls?: boolean;
   /** Idle time after which a silent client is disconnected (421), in milliseconds. Default 60 s. */
   readonly socketTimeoutMs?: number;
+  /**
+   * Longest a whole connection may last, in milliseconds: then it is answered 421 4.4.2 and
+   * closed (a message being stored is stored and answered first). Default 10 min.
+   */
+  readonly sessionTimeoutMs?: number;
+  /**
+   * Longest from DATA to the final dot, in milliseconds: then 421 4.4.2, the connection is closed
+   * and the partial message dropped (the sender retries). Default 5 min: 32 MiB at 1 Mbit/s.
+   */
+  readonly dataTimeoutMs?: number;
   /** How long close() lets sessions and ingests in flight finish before cutting them off. Default 10 s. */
   readonly closeTimeoutMs?: number;
 }
@@ -61,9 +85,13 @@ export interface SmtpListenerSettings {
   readonly recipients: RecipientPolicy;
   readonly maxMessageBytes: number;
   readonly maxConnections: number;
+  readonly maxConnectionsPerAddress: number;
+  readonly maxInFlightBytes: number;
   readonly tls: { readonly keyFile: string; readonly certFile: string } | undefined;
   readonly requireTls: boolean;
   readonly socketTimeoutMs: number;
+  readonly sessionTimeoutMs: number;
+  readonly dataTimeoutMs: number;
   readonly closeTimeoutMs: number;
 }
 
@@ -84,11 +112,19 @@ export const SMTP_DEFAULTS = {
   port: 2525,
   maxMessageBytes: 32 * MiB,
   maxConnections: 20,
+  maxConnectionsPerAddress: 5,
+  /** Times maxMessageBytes. */
+  inFlightMessages: 2,
   socketTimeoutMs: 60_000,
+  sessionTimeoutMs: 10 * 60_000,
+  dataTimeoutMs: 5 * 60_000,
   closeTimeoutMs: 10_000,
 } as const;
 
-const KEYS = ['enabled', 'host', 'port', 'hostname', 'recipients', 'maxMessageBytes', 'maxConnections', 'tls', 'requireTls', 'socketTimeoutMs', 'closeTimeoutMs'];
+const KEYS = [
+  'enabled', 'host', 'port', 'hostname', 'recipients', 'maxMessageBytes', 'maxConnections', 'maxConnectionsPerAddress', 'maxInFlightBytes', 'tls', 'requireTls',
+  'socketTimeoutMs', 'sessionTimeoutMs', 'dataTimeoutMs', 'closeTimeoutMs',
+];
 
 /**
  * How `serve`'s configuration differs from a listener started directly: there, no recipients on a
@@ -167,6 +203,18 @@ export function readSmtpSettings(
       maxMessageBytes = limits.maxBufferedBytes;
     }
   }
+  const maxConnections = read.integer(section, 'maxConnections', 1, 10_000, path) ?? SMTP_DEFAULTS.maxConnections;
+  const perAddress = read.integer(section, 'maxConnectionsPerAddress', 1, 10_000, path);
+  if (perAddress !== undefined && perAddress > maxConnections) {
+    read.fail(`${path}maxConnectionsPerAddress`, `${perAddress} is more than maxConnections (${maxConnections}): one client could take every connection`);
+  }
+  const inFlight = read.integer(section, 'maxInFlightBytes', 1024, 2 ** 40, path);
+  if (inFlight !== undefined && inFlight < maxMessageBytes) {
+    read.fail(`${path}maxInFlightBytes`, `${inFlight} is less than maxMessageBytes (${maxMessageBytes}): a message of the largest size could never be accepted`);
+  }
+  const sessionTimeoutMs = read.integer(section, 'sessionTimeoutMs', 1000, 86_400_000, path) ?? SMTP_DEFAULTS.sessionTimeoutMs;
+  const dataTimeoutMs = read.integer(section, 'dataTimeoutMs', 1000, 86_400_000, path) ?? Math.min(SMTP_DEFAULTS.dataTimeoutMs, sessionTimeoutMs);
+  if (dataTimeoutMs > sessionTimeoutMs) read.fail(`${path}dataTimeoutMs`, `${dataTimeoutMs} is more than sessionTimeoutMs (${sessionTimeoutMs}), which ends the connection first`);
   const settings: SmtpListenerSettings = {
     host,
     port,
@@ -174,10 +222,14 @@ export function readSmtpSettings(
     recipientList,
     recipients: parsedRecipients.policy ?? { addresses: new Set(), domains: new Set() },
     maxMessageBytes,
-    maxConnections: read.integer(section, 'maxConnections', 1, 10_000, path) ?? SMTP_DEFAULTS.maxConnections,
+    maxConnections,
+    maxConnectionsPerAddress: perAddress ?? Math.min(SMTP_DEFAULTS.maxConnectionsPerAddress, maxConnections),
+    maxInFlightBytes: inFlight ?? SMTP_DEFAULTS.inFlightMessages * maxMessageBytes,
     tls: keyFile !== undefined && certFile !== undefined ? { keyFile, certFile } : undefined,
     requireTls,
     socketTimeoutMs: read.integer(section, 'socketTimeoutMs', 1000, 3_600_000, path) ?? SMTP_DEFAULTS.socketTimeoutMs,
+    sessionTimeoutMs,
+    dataTimeoutMs,
     closeTimeoutMs: read.integer(section, 'closeTimeoutMs', 100, 600_000, path) ?? SMTP_DEFAULTS.closeTimeoutMs,
   };
   return read.problems.length > before ? undefined : settings;

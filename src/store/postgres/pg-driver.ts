@@ -34,6 +34,13 @@ export interface PgPool extends PgQueryable {
   connect(): Promise<PgPoolClient>;
   end(): Promise<void>;
   on(event: 'error', listener: (err: Error) => void): unknown;
+  /** A new connection was made (`pg` Pool 'connect'): it is given its own error listener here. */
+  on(event: 'connect', listener: (client: PgEventSource) => void): unknown;
+}
+
+/** A connection as the pool's 'connect' event gives it: something that emits 'error'. */
+export interface PgEventSource {
+  on(event: 'error', listener: (err: Error) => void): unknown;
 }
 
 export interface PgPoolOptions {
@@ -56,9 +63,18 @@ export async function createPgPool(url: string, options: PgPoolOptions = {}): Pr
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
   });
-  // An idle connection that the server closes emits 'error' on the pool; without a listener that
-  // would end the process. The pool has already discarded the connection; the next query opens another.
+  // A connection the server closes (a restart, pg_terminate_backend, a network cut) emits 'error'.
+  // While it is idle in the pool, pg-pool listens, discards it and re-emits the error on the pool;
+  // while it is checked out (an aggregate writer holds one for a whole report), nobody listens
+  // and the unhandled 'error' event would end the process. So every connection gets a listener
+  // of its own from the start, for its whole life. Nothing is lost by ignoring the event: the
+  // query in progress, or the next one on that connection, fails with the error, the writer
+  // rolls back and gives the connection back with the error (release(err) closes it), and the
+  // next checkout opens a fresh connection: that is the reconnect.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return pool;
 }
 

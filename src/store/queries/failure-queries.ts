@@ -1,5 +1,5 @@
 /**
- * Failure reports, for both dialects (sql/sql-program.ts): stored once per incident
+ * Failure reports, for both dialects (sql/sql-program.ts): stored once per report
  * (failure-dedupe-key.ts), redacted (failure-rows.ts), listed newest stored first by id and
  * paged by id, filtered in SQL by reported domain (exact, or an organisation's domains and their
  * subdomains), time (occurred_at: arrival, else receipt) and source IP.
@@ -8,7 +8,7 @@ import type { Diagnostic } from '../../core/diagnostic.js';
 import type { FailureReport } from '../../reports/failure/failure-report.js';
 import type { FailureReportSourceCount, FailureStoreOptions, Page, PageRequest, Provenance, ReportListFilter, SaveOutcome, StoredFailureReport } from '../store.js';
 import { domainScopeCondition } from '../domain-scope.js';
-import { failureDedupeKey } from '../failure-dedupe-key.js';
+import { failureDedupeKey, failureDedupeKeyV1 } from '../failure-dedupe-key.js';
 import type { FailureRow } from '../failure-rows.js';
 import { FAILURE_COLUMNS, FAILURE_SELECT, failureFromRow, failureParams } from '../failure-rows.js';
 import { pageFrom, pageKey, readPageRequest } from '../paging.js';
@@ -28,6 +28,9 @@ export function* saveFailureReport(
   options: FailureStoreOptions,
   warnings: readonly Diagnostic[],
 ): SqlProgram<SaveOutcome> {
+  // A row stored before whole-report keys, read from this same raw input, is this report.
+  const earlier = yield* rowOf<{ id: unknown }>('SELECT id FROM failure_reports WHERE dedupe_key = ? AND raw_sha256 = ?', [failureDedupeKeyV1(report), provenance.raw.sha256]);
+  if (earlier !== undefined) return { status: 'duplicate', id: d.readInt(earlier.id) };
   const key = failureDedupeKey(report);
   return yield* insertOnce(
     d,

@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { failureDedupeKey } from '../failure-dedupe-key.js';
 import { runStoreContract } from '../store-contract.js';
 import type { AggregateHeader, AggregateRecord } from '../../reports/aggregate/aggregate-report.js';
 import type { FailureReport } from '../../reports/failure/failure-report.js';
@@ -262,8 +263,9 @@ test('sqlite: failure reports keep the subject only as SHA-256 and headers only 
     const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
     const subject = sha256('Secret');
     assert.deepEqual(rows, [
-      { dedupe_key: sha256('["example.com","192.0.2.1",null,"<1@example.com>",["dmarc"]]'), subject_sha256: subject, message_id: '<1@example.com>', headers: null },
-      { dedupe_key: sha256('["example.com","192.0.2.2",null,"<1@example.com>",["dmarc"]]'), subject_sha256: subject, message_id: '<1@example.com>', headers: 'Subject: Secret\n' },
+      // The key is a digest of the whole report (failure-dedupe-key.ts), never the report itself.
+      { dedupe_key: failureDedupeKey(report), subject_sha256: subject, message_id: '<1@example.com>', headers: null },
+      { dedupe_key: failureDedupeKey({ ...report, sourceIp: '192.0.2.2' }), subject_sha256: subject, message_id: '<1@example.com>', headers: 'Subject: Secret\n' },
     ]);
   });
 });
