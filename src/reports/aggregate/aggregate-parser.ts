@@ -234,7 +234,7 @@ export class AggregateParser implements XmlHandler {
       this.#report.warnings.warn('unknown-element', `Element <${shorten(name)}> inside the value of <${this.#leafName}> was ignored.`, this.#leafName);
       return this.#enter(SKIP);
     }
-    if (!isDmarcNamespace(namespace)) {
+    if (namespace !== '' && !isDmarcNamespace(namespace)) {
       // An extension (RFC 9990, "Extensible Reporting"), never a field, whatever its local name.
       if (state === FEEDBACK || state === RECORD) return this.#startCapture(state, local, namespace);
       this.#report.warnings.warn(
@@ -270,12 +270,9 @@ export class AggregateParser implements XmlHandler {
 
   text(value: string): void {
     if (this.#state === LEAF) {
-      const room = MAX_RAW_VALUE_CHARS - this.#text.length;
-      if (value.length <= room) this.#text = this.#text.length === 0 ? value : this.#text + value;
-      else {
-        if (room > 0) this.#text += value.slice(0, room);
-        this.#textOverflow = true;
-      }
+      const current = this.#text;
+      if (current.length === 0 && value.length <= MAX_RAW_VALUE_CHARS) this.#text = value;
+      else this.#appendText(current, value);
     } else if (this.#state === CAPTURE) {
       const node = this.#captureStack[this.#captureStack.length - 1];
       if (!node || value.trim() === '') return;
@@ -285,6 +282,16 @@ export class AggregateParser implements XmlHandler {
         node.text = cutTo(text, MAX_EXTENSION_TEXT);
         this.#report.warnings.warn('value-truncated', `The text of extension element <${shorten(node.name)}> was cut to ${MAX_EXTENSION_TEXT} characters.`, node.name);
       }
+    }
+  }
+
+  /** More text for the value being read, kept up to MAX_RAW_VALUE_CHARS. */
+  #appendText(current: string, value: string): void {
+    const room = MAX_RAW_VALUE_CHARS - current.length;
+    if (value.length <= room) this.#text = current + value;
+    else {
+      if (room > 0) this.#text = current + value.slice(0, room);
+      this.#textOverflow = true;
     }
   }
 
@@ -298,15 +305,14 @@ export class AggregateParser implements XmlHandler {
       this.#documentDepth--;
       return;
     }
-    const report = this.#report;
     if (state === LEAF) this.#assignLeaf(this.#leafParent, this.#leafName, this.#text);
     else if (state === CAPTURE) {
       this.#captureStack.pop();
       if (this.#captureStack.length > 0) return;
     } else if (state === RECORD) this.#closeRecord();
-    else if (state === REASON) report.record.closeReason();
-    else if (state === METADATA) report.raw.metadataSeen = true;
-    else if (state === POLICY) report.raw.policySeen = true;
+    else if (state === REASON) this.#report.record.closeReason();
+    else if (state === METADATA) this.#report.raw.metadataSeen = true;
+    else if (state === POLICY) this.#report.raw.policySeen = true;
     else if (state === FEEDBACK) this.#feedbackOpen = false;
     this.#state = this.#states.pop() ?? DOCUMENT;
   }

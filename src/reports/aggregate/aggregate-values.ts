@@ -145,6 +145,8 @@ export class ValueCleaner {
 
   /** A lower-cased word from `allowed`; other words are kept lower-cased with a warning. Null when empty. */
   word(text: string | undefined, where: string, allowed: ReadonlySet<string>): string | null {
+    // Nearly every value is already one of the words, as sent: nothing to trim, fold or warn about.
+    if (text !== undefined && allowed.has(text)) return text;
     const value = this.optional(text, where);
     if (value === null) return null;
     const lower = value.toLowerCase();
@@ -155,6 +157,7 @@ export class ValueCleaner {
 
   /** A word that must be one of `allowed`; anything else becomes null with a warning. */
   strictWord<T extends string>(text: string | undefined, where: string, allowed: ReadonlySet<string>): T | null {
+    if (text !== undefined && allowed.has(text)) return text as T;
     const value = this.optional(text, where);
     if (value === null) return null;
     const lower = value.toLowerCase();

@@ -670,7 +670,7 @@ export class XmlScanner {
       return;
     }
     // The callers look at `collecting` first (inside the root, text nobody collects never gets here).
-    const text = SPECIAL.test(raw) ? this.#cleanText(raw, at, false) : raw;
+    const text = mayNeedCleaning(raw) ? this.#cleanText(raw, at, false) : raw;
     if (text !== undefined) this.#handler.text(text);
   }
 
@@ -789,6 +789,20 @@ export class XmlScanner {
     this.rejection = rejection(code, `${message}${near}`, location);
     this.stop();
   }
+}
+
+/**
+ * False when `raw` is printable ASCII without `&`, as nearly every value is: then it needs no
+ * cleaning. (A loop: on the short strings of report values it costs less than a regular
+ * expression, and this runs once per value.) True also for TAB, LF and non-ASCII, which the
+ * precise checks of #cleanText then pass.
+ */
+function mayNeedCleaning(raw: string): boolean {
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c < 32 || c === 38 || c >= 127) return true;
+  }
+  return false;
 }
 
 function splitName(qname: string): ElementName {
