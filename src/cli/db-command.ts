@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { compactStore, storeStatus } from '../app/maintenance.js';
 import { addStoreOptions, withApp } from './app-runner.js';
+import { printErr, printJson, printOut, safe } from './output.js';
 
 export function registerDbCommand(program: Command, setStatus: (code: number) => void): void {
   const db = program.command('db').description('The store: SQLite by default, PostgreSQL in production.');
@@ -18,10 +19,10 @@ export function registerDbCommand(program: Command, setStatus: (code: number) =>
     withApp('db', options, setStatus, async (app) => {
       const counts = await storeStatus(app.context);
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ store: app.storeLabel, ...counts })}\n`);
+        printJson({ store: app.storeLabel, ...counts });
       } else {
         const n = (value: number): string => value.toLocaleString('en-GB');
-        process.stdout.write(
+        printOut(
           `store: ${app.storeLabel} (schema up to date)\n` +
             `aggregate reports: ${n(counts.aggregate)} (${n(counts.records)} records)\n` +
             `failure reports: ${n(counts.failure)}\nTLS reports: ${n(counts.tls)}\n` +
@@ -40,15 +41,15 @@ export function registerDbCommand(program: Command, setStatus: (code: number) =>
       try {
         result = await compactStore(app.context);
       } catch (caught) {
-        process.stderr.write(`dmarcpilot db compact: ${app.storeLabel}: ${caught instanceof Error ? caught.message : String(caught)}\n`);
+        printErr(safe`dmarcpilot db compact: ${app.storeLabel}: ${caught instanceof Error ? caught.message : String(caught)}\n`);
         return 1;
       }
       if (result === undefined) {
-        process.stdout.write(`store: ${app.storeLabel}: nothing to do (PostgreSQL's autovacuum reuses the space of deleted rows)\n`);
+        printOut(`store: ${app.storeLabel}: nothing to do (PostgreSQL's autovacuum reuses the space of deleted rows)\n`);
         return 0;
       }
       const mb = (bytes: number): string => `${(bytes / 1e6).toLocaleString('en-GB', { maximumFractionDigits: 1, minimumFractionDigits: 1 })} MB`;
-      process.stdout.write(`store: ${app.storeLabel}: ${mb(result.bytesBefore)} -> ${mb(result.bytesAfter)} (${mb(Math.max(0, result.bytesBefore - result.bytesAfter))} given back)\n`);
+      printOut(`store: ${app.storeLabel}: ${mb(result.bytesBefore)} -> ${mb(result.bytesAfter)} (${mb(Math.max(0, result.bytesBefore - result.bytesAfter))} given back)\n`);
       return 0;
     }),
   );

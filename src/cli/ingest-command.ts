@@ -20,6 +20,7 @@ import { invalid } from '../app/problems.js';
 import { loadConfig } from '../app/config.js';
 import { addStoreOptions, cliLog, runCommand } from './app-runner.js';
 import { addLimitOptions, limitFlags, parsePositiveInteger } from './limit-options.js';
+import { printErr, safe } from './output.js';
 import { createProgress } from './progress.js';
 import { onStopSignals } from './stop-signals.js';
 
@@ -102,7 +103,7 @@ async function runIngest(app: App, paths: string[], options: IngestOptions, imap
   const reporting: IngestReporting = {
     onRejected: (rejection, source) => {
       progress?.clear();
-      process.stderr.write(`${source}: ${rejection.code}: ${rejection.message}\n`);
+      printErr(safe`${source}: ${rejection.code}: ${rejection.message}\n`);
     },
   };
   const fileFailures = { unreadable: 0 };
@@ -113,7 +114,7 @@ async function runIngest(app: App, paths: string[], options: IngestOptions, imap
       interrupt,
       () => {
         progress?.clear();
-        process.stderr.write('dmarcpilot ingest: stopping after the input being stored (press Ctrl-C again to stop at once)\n');
+        printErr('dmarcpilot ingest: stopping after the input being stored (press Ctrl-C again to stop at once)\n');
       },
       () =>
         ingestPaths(app.context, paths, {
@@ -122,7 +123,7 @@ async function runIngest(app: App, paths: string[], options: IngestOptions, imap
           signal: interrupt.signal,
           onUnreadable: (path, message) => {
             fileFailures.unreadable++;
-            process.stderr.write(`${path}: unreadable: ${message}\n`);
+            printErr(safe`${path}: unreadable: ${message}\n`);
           },
           onListed: (files) => {
             listedFiles = files;
@@ -134,7 +135,7 @@ async function runIngest(app: App, paths: string[], options: IngestOptions, imap
     const summary: IngestSummary = result.summary;
     if (result.interrupted) {
       progress?.clear();
-      process.stderr.write(
+      printErr(
         `dmarcpilot ingest: interrupted after ${n(summary.inputs)} of ${n(listedFiles)} files or messages, all stored: ${n(summary.newReports)} new reports ` +
           `(${n(summary.records)} records), ${n(summary.duplicateReports)} already stored, ${n(summary.rejected)} refused; ` +
           'run the same command again to go on (what is stored already is recognised)\n',
@@ -154,7 +155,7 @@ async function runIngest(app: App, paths: string[], options: IngestOptions, imap
           : `; IMAP: ${n(mailbox.archived)} ${imap?.afterIngest === 'delete' ? 'deleted' : `to ${imap?.archiveFolder}`}, ${n(mailbox.failed)} to ${imap?.failedFolder}` +
             `${mailbox.storeErrors > 0 ? `, ${n(mailbox.storeErrors)} left in place (store errors)` : ''}`
         : '';
-      process.stderr.write(
+      printErr(
         `dmarcpilot ingest: ${n(summary.inputs)} inputs into ${app.storeLabel}: ${n(summary.newReports)} new reports ` +
           `(${n(summary.records)} records), ${n(summary.duplicateReports)} already stored, ${n(summary.rejected)} refused` +
           `${summary.rejected > 0 ? ' (kept in quarantine: dmarcpilot quarantine list)' : ''}${moved}\n`,
@@ -163,7 +164,7 @@ async function runIngest(app: App, paths: string[], options: IngestOptions, imap
     return summary.rejected > 0 || fileFailures.unreadable > 0 || (mailbox?.storeErrors ?? 0) > 0 ? 1 : 0;
   } catch (caught) {
     progress?.clear();
-    process.stderr.write(`dmarcpilot ingest: stopped: ${caught instanceof Error ? caught.message : String(caught)}\n`);
+    printErr(safe`dmarcpilot ingest: stopped: ${caught instanceof Error ? caught.message : String(caught)}\n`);
     return 1;
   }
 }
@@ -172,9 +173,9 @@ async function runIngest(app: App, paths: string[], options: IngestOptions, imap
 async function backfillImap(app: App, config: ImapSourceConfig, reporting: IngestReporting, options: IngestOptions, summary: IngestSummary): Promise<ImapSummary> {
   const mailbox = await backfillImapMailbox(config, createIngestPort(app.context, reporting), {
     onEvent: (message) => {
-      if (!options.quiet) process.stderr.write(`dmarcpilot ingest: ${message}\n`);
+      if (!options.quiet) printErr(safe`dmarcpilot ingest: ${message}\n`);
     },
-    onStoreError: (name, error) => process.stderr.write(`${name}: store-error: ${error instanceof Error ? error.message : String(error)} (left in the folder)\n`),
+    onStoreError: (name, error) => printErr(safe`${name}: store-error: ${error instanceof Error ? error.message : String(error)} (left in the folder)\n`),
   });
   addIngestCounts(summary, mailbox);
   summary.inputs += mailbox.inputs;

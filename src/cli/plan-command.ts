@@ -15,6 +15,7 @@ import { invalid } from '../app/problems.js';
 import { addStoreOptions, withApp } from './app-runner.js';
 import { addAsnDbOption } from './asn-option.js';
 import { parsePositiveInteger } from './limit-options.js';
+import { printErr, printJson, printOut, safe } from './output.js';
 import { formatPlan } from './plan-printer.js';
 import type { ResolverOptions } from './resolver-options.js';
 import { addResolverOptions, resolverFlags } from './resolver-options.js';
@@ -85,8 +86,9 @@ export function registerPlanCommand(program: Command, setStatus: (code: number) 
           rejectTest: options.rejectTest,
           npReject: options.np,
         });
-        for (const notice of notices) process.stderr.write(`dmarcpilot plan: ${notice.message}\n`);
-        process.stdout.write(options.json ? `${JSON.stringify(plan)}\n` : formatPlan(plan));
+        for (const notice of notices) printErr(safe`dmarcpilot plan: ${notice.message}\n`);
+        if (options.json) printJson(plan);
+        else printOut(formatPlan(plan));
         return plan.ready ? 0 : 1;
       },
       { networkDatabase: true, ...(options.now ? { now: fixed(options.now) } : {}) },

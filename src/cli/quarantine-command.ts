@@ -11,6 +11,7 @@ import { eachItem } from '../app/paging.js';
 import { invalid } from '../app/problems.js';
 import { addStoreOptions, withApp } from './app-runner.js';
 import { addLimitOptions, limitFlags, parsePositiveInteger } from './limit-options.js';
+import { printErr, printJson, printOut, printRawBytes, safe, safeText } from './output.js';
 
 interface StoreOptions {
   db?: string;
@@ -19,7 +20,7 @@ interface StoreOptions {
 }
 
 function describeEntry(e: QuarantineEntry): string {
-  return `${e.id}\t${e.state}\t${e.receivedAt.toISOString()}\t${e.code}\t${e.source}`;
+  return [String(e.id), e.state, e.receivedAt.toISOString(), e.code, e.source].map(safeText).join('\t');
 }
 
 /** `1 2 3` → [1, 2, 3]; an invalid request (exit 2) for anything else. */
@@ -44,9 +45,9 @@ export function registerQuarantineCommand(program: Command, setStatus: (code: nu
       const entries: QuarantineEntry[] = [];
       for await (const entry of eachItem((page) => listQuarantine(app.context, { state: options.all ? 'all' : 'open' }, page))) {
         if (options.json) entries.push(entry);
-        else process.stdout.write(`${describeEntry(entry)}\n`);
+        else printOut(`${describeEntry(entry)}\n`);
       }
-      if (options.json) process.stdout.write(`${JSON.stringify(entries)}\n`);
+      if (options.json) printJson(entries);
       return 0;
     }),
   );
@@ -60,13 +61,13 @@ export function registerQuarantineCommand(program: Command, setStatus: (code: nu
   ).action((id: number, options: StoreOptions & { raw?: boolean }) =>
     withApp('quarantine', options, setStatus, async (app) => {
       if (options.raw) {
-        process.stdout.write((await readQuarantinedInput(app.context, id)).bytes);
+        printRawBytes((await readQuarantinedInput(app.context, id)).bytes);
         return 0;
       }
       const entry = await getQuarantineEntry(app.context, id);
-      process.stdout.write(
-        `id: ${entry.id}\nstate: ${entry.state}\nreceived: ${entry.receivedAt.toISOString()}\nsource: ${entry.source}\n` +
-          `code: ${entry.code}\nmessage: ${entry.message}\nraw input: sha256 ${entry.raw.sha256}, ${entry.raw.size} bytes (show --raw to get it)\n`,
+      printOut(
+        safe`id: ${entry.id}\nstate: ${entry.state}\nreceived: ${entry.receivedAt.toISOString()}\nsource: ${entry.source}\n` +
+          safe`code: ${entry.code}\nmessage: ${entry.message}\nraw input: sha256 ${entry.raw.sha256}, ${entry.raw.size} bytes (show --raw to get it)\n`,
       );
       return 0;
     }),
@@ -83,10 +84,10 @@ export function registerQuarantineCommand(program: Command, setStatus: (code: nu
     withApp('quarantine', { ...options, limits: limitFlags(options) }, setStatus, async (app) => {
       let failed = 0;
       const print = (outcome: RetryOutcome): void => {
-        if (outcome.status === 'resolved') process.stdout.write(`${outcome.id}: resolved\n`);
+        if (outcome.status === 'resolved') printOut(`${outcome.id}: resolved\n`);
         else {
           failed++;
-          process.stderr.write(`${outcome.id}: ${describeFailure(outcome)}\n`);
+          printErr(`${outcome.id}: ${safeText(describeFailure(outcome))}\n`);
         }
       };
       await retryQuarantine(app.context, { ...(ids.length > 0 ? { ids: parseIds(ids) } : {}), onOutcome: print });
@@ -101,7 +102,7 @@ export function registerQuarantineCommand(program: Command, setStatus: (code: nu
       .argument('<ids...>', 'entry ids (from quarantine list)'),
   ).action((ids: string[], options: StoreOptions) =>
     withApp('quarantine', options, setStatus, async (app) => {
-      for (const entry of await dismissQuarantine(app.context, parseIds(ids))) process.stdout.write(`${entry.id}: dismissed\n`);
+      for (const entry of await dismissQuarantine(app.context, parseIds(ids))) printOut(`${entry.id}: dismissed\n`);
       return 0;
     }),
   );

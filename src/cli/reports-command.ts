@@ -19,6 +19,7 @@ import { listFailureReports, listTlsReports } from '../app/reports.js';
 import { domainSeries } from '../app/summaries.js';
 import { addStoreOptions, withApp } from './app-runner.js';
 import { parsePositiveInteger } from './limit-options.js';
+import { printJson, printOut, safeText } from './output.js';
 import { parseTimeOption } from './time-options.js';
 
 interface ListOptions {
@@ -34,6 +35,9 @@ interface ListOptions {
 
 const n = (value: number): string => value.toLocaleString('en-GB');
 
+/** One tab-separated line, each field made safe (a tab or line feed inside one cannot make a column or line). */
+const fields = (values: readonly (string | number)[]): string => values.map((v) => safeText(String(v))).join('\t');
+
 export function registerReportsCommands(program: Command, setStatus: (code: number) => void): void {
   addStoreOptions(
     program
@@ -48,13 +52,13 @@ export function registerReportsCommands(program: Command, setStatus: (code: numb
       const since = options.since ?? parseTimeOption('30d', app.context.now());
       const days = await domainSeries(app.context, domain, { since, ...(options.until ? { until: options.until } : {}) });
       if (options.json) {
-        process.stdout.write(`${JSON.stringify(days)}\n`);
+        printJson(days);
         return 0;
       }
-      process.stdout.write('DAY\tMESSAGES\tPASS\tBOTH\tDKIM ONLY\tSPF ONLY\tNEITHER\tDISPOSITIONS\n');
+      printOut('DAY\tMESSAGES\tPASS\tBOTH\tDKIM ONLY\tSPF ONLY\tNEITHER\tDISPOSITIONS\n');
       for (const d of days) {
         const dispositions = Object.entries(d.dispositions).map(([name, count]) => `${name} ${n(count)}`).join(', ');
-        process.stdout.write(`${d.day}\t${n(d.messages)}\t${n(d.dmarcPass)}\t${n(d.both)}\t${n(d.dkimOnly)}\t${n(d.spfOnly)}\t${n(d.neither)}\t${dispositions}\n`);
+        printOut(`${d.day}\t${n(d.messages)}\t${n(d.dmarcPass)}\t${n(d.both)}\t${n(d.dkimOnly)}\t${n(d.spfOnly)}\t${n(d.neither)}\t${safeText(dispositions)}\n`);
       }
       return 0;
     }),
@@ -75,7 +79,7 @@ export function registerReportsCommands(program: Command, setStatus: (code: numb
     .action((options: ListOptions) =>
       withApp('reports', options, setStatus, (app) =>
         printList(options, (page) => listFailureReports(app.context, query(options), page), (r: StoredFailureReport) =>
-          [r.id, r.arrivalDate ?? r.receivedAt.toISOString(), r.reportedDomain ?? '-', r.sourceIp ?? '-', r.authFailure.join(',') || '-', r.deliveryResult ?? '-', r.source].join('\t'),
+          fields([r.id, r.arrivalDate ?? r.receivedAt.toISOString(), r.reportedDomain ?? '-', r.sourceIp ?? '-', r.authFailure.join(',') || '-', r.deliveryResult ?? '-', r.source]),
         ),
       ),
     );
@@ -84,7 +88,7 @@ export function registerReportsCommands(program: Command, setStatus: (code: numb
       printList(options, (page) => listTlsReports(app.context, query(options), page), (r: StoredTlsReport) => {
         const ok = r.report.policies.reduce((sum, p) => sum + p.successfulSessionCount, 0);
         const failed = r.report.policies.reduce((sum, p) => sum + p.failedSessionCount, 0);
-        return [r.id, `${r.report.dateRange.start}..${r.report.dateRange.end}`, r.report.organizationName, r.policyDomains.join(','), `${n(ok)} ok`, `${n(failed)} failed`].join('\t');
+        return fields([r.id, `${r.report.dateRange.start}..${r.report.dateRange.end}`, r.report.organizationName, r.policyDomains.join(','), `${n(ok)} ok`, `${n(failed)} failed`]);
       }),
     ),
   );
@@ -118,9 +122,9 @@ async function printList<T>(options: ListOptions, list: (page: PageRequest) => P
   let count = 0;
   for await (const item of eachItem(list, Math.min(options.limit ?? 1000, 1000))) {
     if (options.json) items.push(item);
-    else process.stdout.write(`${line(item)}\n`);
+    else printOut(`${line(item)}\n`);
     if (++count === options.limit) break;
   }
-  if (options.json) process.stdout.write(`${JSON.stringify(items)}\n`);
+  if (options.json) printJson(items);
   return 0;
 }

@@ -10,6 +10,7 @@ import { eachItem } from '../app/paging.js';
 import type { SenderDecision, SenderDecisionChange } from '../app/senders.js';
 import { decideSender, senderDecisionHistory } from '../app/senders.js';
 import { addStoreOptions, cliActor, withApp } from './app-runner.js';
+import { printJson, printOut, safe, safeText } from './output.js';
 
 interface DecisionOptions {
   db?: string;
@@ -34,7 +35,7 @@ function registerOne(program: Command, decision: SenderDecision, setStatus: (cod
   addStoreOptions(command).action((domain: string, sender: string, options: DecisionOptions) =>
     withApp(verb, options, setStatus, async (app) => {
       const change = await decideSender(app.context, domain, sender, { decision: options.undo ? null : decision, actor: cliActor(), note: options.note });
-      process.stdout.write(options.undo ? `${change.domain}: no decision about ${change.key} any more\n` : `${change.domain}: ${change.key} ${decision}\n`);
+      printOut(options.undo ? safe`${change.domain}: no decision about ${change.key} any more\n` : safe`${change.domain}: ${change.key} ${decision}\n`);
       return 0;
     }),
   );
@@ -60,9 +61,9 @@ export function registerDecisionsCommand(program: Command, setStatus: (code: num
       const changes: SenderDecisionChange[] = [];
       for await (const change of eachItem((page) => senderDecisionHistory(app.context, domain, sender === undefined ? {} : { sender }, page))) {
         if (options.json) changes.push(change);
-        else process.stdout.write(`${describeChange(change)}\n`);
+        else printOut(`${describeChange(change)}\n`);
       }
-      if (options.json) process.stdout.write(`${JSON.stringify(changes)}\n`);
+      if (options.json) printJson(changes);
       return 0;
     }),
   );
@@ -70,5 +71,5 @@ export function registerDecisionsCommand(program: Command, setStatus: (code: num
 
 function describeChange(change: SenderDecisionChange): string {
   const what = change.decision === null ? `decision removed (was ${change.previous ?? 'none'})` : `${change.decision}${change.previous !== null ? ` (was ${change.previous})` : ''}`;
-  return `${change.at.toISOString()}\t${change.key}\t${what}\t${change.actor ?? '-'}${change.note !== null ? `\t${change.note}` : ''}`;
+  return [change.at.toISOString(), change.key, what, change.actor ?? '-', ...(change.note !== null ? [change.note] : [])].map(safeText).join('\t');
 }

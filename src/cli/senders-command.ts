@@ -10,6 +10,7 @@ import { listSenders } from '../app/senders.js';
 import { addStoreOptions, withApp } from './app-runner.js';
 import { addAsnDbOption } from './asn-option.js';
 import { parsePositiveInteger } from './limit-options.js';
+import { printJson, printOut } from './output.js';
 import type { ResolverOptions } from './resolver-options.js';
 import { addResolverOptions, resolverFlags } from './resolver-options.js';
 import { formatSenders } from './senders-printer.js';
@@ -57,9 +58,8 @@ export function registerSendersCommand(program: Command, setStatus: (code: numbe
       async (app) => {
         const list = await listSenders(app.context, domain, { since, until: now, concurrency: options.concurrency, offline: options.offline === true, onlyNew: options.new === true });
         const day = (date: Date): string => date.toISOString().slice(0, 10);
-        process.stdout.write(
-          options.json ? `${JSON.stringify(list.senders, null, 2)}\n` : formatSenders(list.senders, { domain: list.domain, from: day(since), to: day(now), onlyNew: options.new === true }),
-        );
+        if (options.json) printJson(list.senders, 2);
+        else printOut(formatSenders(list.senders, { domain: list.domain, from: day(since), to: day(now), onlyNew: options.new === true }));
         return 0;
       },
       { networkDatabase: true },

@@ -6,12 +6,14 @@
  */
 import type { Advice } from '../core/advice.js';
 import type { SenderSummary } from '../app/senders.js';
+import { safe, safeText } from './output.js';
 
 const n = (value: number): string => value.toLocaleString('en-GB');
 const share = (part: number, whole: number): string => `${whole === 0 ? '0.0' : ((part / whole) * 100).toFixed(1)}%`;
 
-/** Columns padded to their widest cell; the last column is not padded. */
-function table(rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string {
+/** Columns padded to their widest cell (each cell made safe first, so it is measured as printed); the last column is not padded. */
+function table(cells: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string {
+  const rows = cells.map((row) => row.map(safeText));
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length))) ?? [];
   return rows
     .map((row) =>
@@ -35,7 +37,7 @@ export function formatSenders(senders: readonly SenderSummary[], heading: Sender
   const messages = senders.reduce((sum, s) => sum + s.messages, 0);
   const pass = senders.reduce((sum, s) => sum + s.dmarcPass, 0);
   const what = heading.onlyNew ? 'new senders' : 'senders';
-  if (senders.length === 0) return `${heading.domain}: no ${what} from ${heading.from} to ${heading.to}.\n`;
+  if (senders.length === 0) return safe`${heading.domain}: no ${what} from ${heading.from} to ${heading.to}.\n`;
   const sources = senders.flatMap((s) => s.sources ?? []);
   const unresolved = sources.filter((s) => s.fcrdns === 'unresolved').length;
   const lines = [`${heading.domain}: ${n(senders.length)} ${what}, ${n(messages)} messages from ${heading.from} to ${heading.to}, ${share(pass, messages)} pass DMARC`];
@@ -52,13 +54,15 @@ export function formatSenders(senders: readonly SenderSummary[], heading: Sender
       new Set([3, 4]),
     ),
   );
+  const tableAt = lines.length - 1;
   for (const s of senders) {
     if (s.diagnosis.length === 0 && s.fix.length === 0) continue;
     lines.push('', `${s.key} (${describe(s)}): ${s.class}, ${s.state}, ${n(s.messages - s.dmarcPass)} of ${n(s.messages)} messages fail DMARC`);
     s.diagnosis.forEach((item, i) => lines.push(`  ${i === 0 ? 'why:' : '    '} ${senderAdviceText(item)}`));
     s.fix.forEach((item, i) => lines.push(`  ${i === 0 ? 'fix:' : '    '} ${s.fix.length > 1 ? `${i + 1}. ` : ''}${senderAdviceText(item)}`));
   }
-  return `${lines.join('\n')}\n`;
+  // Every line made safe whole (a line feed inside a name cannot start a line of its own); the table's cells were already.
+  return `${lines.map((line, i) => (i === tableAt ? line : safeText(line))).join('\n')}\n`;
 }
 
 function describe(s: SenderSummary): string {

@@ -20,6 +20,7 @@ import { startReceivers } from '../server/receivers.js';
 import { DB_OPTION } from './app-runner.js';
 import { addLimitOptions, limitFlags } from './limit-options.js';
 import { onStopSignals } from './stop-signals.js';
+import { printErr, safe } from './output.js';
 
 interface ServeOptions {
   config?: string;
@@ -107,5 +108,5 @@ function waitForSignal(): Promise<void> {
 }
 
 function log(message: string): void {
-  process.stderr.write(`${new Date().toISOString()} dmarcpilot serve: ${message}\n`);
+  printErr(safe`${new Date().toISOString()} dmarcpilot serve: ${message}\n`);
 }
