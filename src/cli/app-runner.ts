@@ -76,6 +76,20 @@ export async function runCommand(name: string, setStatus: (code: number) => void
   }
 }
 
+/**
+ * withApp for a command that only reads the store: an SQLite store whose file or folder cannot be
+ * written is opened read-only (a command that writes is refused it, naming the path and why).
+ */
+export function withReadApp(
+  name: string,
+  flags: ConfigFlags,
+  setStatus: (code: number) => void,
+  body: (app: App) => Promise<number>,
+  options: Omit<OpenAppOptions, 'log' | 'access'> = {},
+): Promise<void> {
+  return withApp(name, flags, setStatus, body, { ...options, access: 'read' });
+}
+
 /** Loads the configuration, opens the application, runs `body` and closes it; failures as reportFailure says. */
 export function withApp(
   name: string,

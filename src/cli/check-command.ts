@@ -57,6 +57,8 @@ export function registerCheckCommand(program: Command, setStatus: (code: number)
     if (domains.length === 0) command.error('error: give at least one domain, or --file LIST', { exitCode: 2 });
     await withApp('check', { db: options.db, config: options.config, ...resolverFlags(command, options) }, setStatus, (app) => runChecks(app.hasStore, (opts) => checkDomains(app.context, domains, opts), options), {
       store: 'if-configured',
+      // With --no-save the store is only read (the DKIM selectors its reports saw).
+      access: options.save ? 'write' : 'read',
     });
   });
 }

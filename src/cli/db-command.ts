@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { compactStore, storeStatus } from '../app/maintenance.js';
-import { addStoreOptions, withApp } from './app-runner.js';
+import { addStoreOptions, withApp, withReadApp } from './app-runner.js';
 import { printErr, printJson, printOut, safe } from './output.js';
 
 export function registerDbCommand(program: Command, setStatus: (code: number) => void): void {
@@ -16,7 +16,7 @@ export function registerDbCommand(program: Command, setStatus: (code: number) =>
     .description('Open the store (creating it and applying migrations if needed) and show what it holds.')
     .option('--json', 'print JSON');
   addStoreOptions(status).action((options: { db?: string; config?: string; json?: boolean }) =>
-    withApp('db', options, setStatus, async (app) => {
+    withReadApp('db', options, setStatus, async (app) => {
       const counts = await storeStatus(app.context);
       if (options.json) {
         printJson({ store: app.storeLabel, ...counts });

@@ -8,7 +8,7 @@ import type { AggregateHeader, AggregateRecord } from '../app/reports.js';
 import { streamRecords } from '../app/reports.js';
 import { CSV_HEADER, RecordCsvFormatter } from '../reports/output/aggregate-csv.js';
 import { RecordLineFormatter } from '../reports/output/aggregate-json.js';
-import { addStoreOptions, withApp } from './app-runner.js';
+import { addStoreOptions, withReadApp } from './app-runner.js';
 import { createStdoutWriter } from './stdout-writer.js';
 import { parseTimeOption } from './time-options.js';
 
@@ -31,7 +31,7 @@ export function registerExportCommand(program: Command, setStatus: (code: number
     .option('--since <time>', 'only reports ending at or after this time: 30d, 12h, 2w or a date', (text) => parseTimeOption(text))
     .option('--until <time>', 'only reports beginning before this time', (text) => parseTimeOption(text));
   addStoreOptions(records).action((options: ExportOptions) =>
-    withApp('export', options, setStatus, async (app) => {
+    withReadApp('export', options, setStatus, async (app) => {
       const writer = createStdoutWriter();
       if (options.format === 'csv') await writer.write(CSV_HEADER);
       let lastHeader: AggregateHeader | undefined;

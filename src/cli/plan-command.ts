@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { planDomain } from '../app/plan-domain.js';
 import { invalid } from '../app/problems.js';
-import { addStoreOptions, withApp } from './app-runner.js';
+import { addStoreOptions, withReadApp } from './app-runner.js';
 import { addAsnDbOption } from './asn-option.js';
 import { parsePositiveInteger } from './limit-options.js';
 import { printErr, printJson, printOut, safe } from './output.js';
@@ -74,7 +74,7 @@ export function registerPlanCommand(program: Command, setStatus: (code: number) 
   addResolverOptions(command, 'for the published record and reverse DNS');
   addAsnDbOption(command);
   addStoreOptions(command).action((domain: string, options: PlanOptions) =>
-    withApp(
+    withReadApp(
       'plan',
       { db: options.db, config: options.config, asnDb: options.asnDb, ...resolverFlags(command, options) },
       setStatus,

@@ -9,7 +9,7 @@ import type { QuarantineEntry, RetryOutcome } from '../app/quarantine.js';
 import { dismissQuarantine, getQuarantineEntry, listQuarantine, readQuarantinedInput, retryQuarantine } from '../app/quarantine.js';
 import { eachItem } from '../app/paging.js';
 import { invalid } from '../app/problems.js';
-import { addStoreOptions, withApp } from './app-runner.js';
+import { addStoreOptions, withApp, withReadApp } from './app-runner.js';
 import { addLimitOptions, limitFlags, parsePositiveInteger } from './limit-options.js';
 import { printErr, printJson, printOut, printRawBytes, safe, safeText } from './output.js';
 
@@ -41,7 +41,7 @@ export function registerQuarantineCommand(program: Command, setStatus: (code: nu
       .option('--all', 'include resolved and dismissed entries')
       .option('--json', 'print JSON'),
   ).action((options: StoreOptions & { all?: boolean; json?: boolean }) =>
-    withApp('quarantine', options, setStatus, async (app) => {
+    withReadApp('quarantine', options, setStatus, async (app) => {
       const entries: QuarantineEntry[] = [];
       for await (const entry of eachItem((page) => listQuarantine(app.context, { state: options.all ? 'all' : 'open' }, page))) {
         if (options.json) entries.push(entry);
@@ -59,7 +59,7 @@ export function registerQuarantineCommand(program: Command, setStatus: (code: nu
       .argument('<id>', 'entry id (from quarantine list)', parsePositiveInteger)
       .option('--raw', 'write the raw input to standard output'),
   ).action((id: number, options: StoreOptions & { raw?: boolean }) =>
-    withApp('quarantine', options, setStatus, async (app) => {
+    withReadApp('quarantine', options, setStatus, async (app) => {
       if (options.raw) {
         printRawBytes((await readQuarantinedInput(app.context, id)).bytes);
         return 0;

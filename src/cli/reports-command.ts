@@ -17,7 +17,7 @@ import type { Page, PageRequest } from '../app/paging.js';
 import type { StoredFailureReport, StoredTlsReport } from '../app/reports.js';
 import { listFailureReports, listTlsReports } from '../app/reports.js';
 import { domainSeries } from '../app/summaries.js';
-import { addStoreOptions, withApp } from './app-runner.js';
+import { addStoreOptions, withReadApp } from './app-runner.js';
 import { parsePositiveInteger } from './limit-options.js';
 import { printJson, printOut, safeText } from './output.js';
 import { parseTimeOption } from './time-options.js';
@@ -48,7 +48,7 @@ export function registerReportsCommands(program: Command, setStatus: (code: numb
       .option('--until <time>', 'end (not included): a date (default: now)', (text) => parseTimeOption(text))
       .option('--json', 'print JSON'),
   ).action((domain: string, options: ListOptions) =>
-    withApp('series', options, setStatus, async (app) => {
+    withReadApp('series', options, setStatus, async (app) => {
       const since = options.since ?? parseTimeOption('30d', app.context.now());
       const days = await domainSeries(app.context, domain, { since, ...(options.until ? { until: options.until } : {}) });
       if (options.json) {
@@ -77,14 +77,14 @@ export function registerReportsCommands(program: Command, setStatus: (code: numb
   filters(reports.command('failure').description('Failure reports as stored: source, domains, what failed, delivery result (headers only when kept).'))
     .option('--ip <address>', 'only reports about mail from this source IP')
     .action((options: ListOptions) =>
-      withApp('reports', options, setStatus, (app) =>
+      withReadApp('reports', options, setStatus, (app) =>
         printList(options, (page) => listFailureReports(app.context, query(options), page), (r: StoredFailureReport) =>
           fields([r.id, r.arrivalDate ?? r.receivedAt.toISOString(), r.reportedDomain ?? '-', r.sourceIp ?? '-', r.authFailure.join(',') || '-', r.deliveryResult ?? '-', r.source]),
         ),
       ),
     );
   filters(reports.command('tls').description('SMTP TLS reports (RFC 8460): period, reporter, policy domains, sessions that succeeded and failed.')).action((options: ListOptions) =>
-    withApp('reports', options, setStatus, (app) =>
+    withReadApp('reports', options, setStatus, (app) =>
       printList(options, (page) => listTlsReports(app.context, query(options), page), (r: StoredTlsReport) => {
         const ok = r.report.policies.reduce((sum, p) => sum + p.successfulSessionCount, 0);
         const failed = r.report.policies.reduce((sum, p) => sum + p.failedSessionCount, 0);
@@ -101,7 +101,7 @@ export function registerReportsCommands(program: Command, setStatus: (code: numb
       .option('--limit <n>', 'at most this many (default: all)', parsePositiveInteger)
       .option('--json', 'print a JSON array of the saved results'),
   ).action((domain: string, options: ListOptions) =>
-    withApp('checks', options, setStatus, (app) =>
+    withReadApp('checks', options, setStatus, (app) =>
       printList(options, (page) => listDomainChecks(app.context, domain, page), (c) => `${c.checkedAt.toISOString()}\t${c.errors} errors\t${c.warnings} warnings`),
     ),
   );

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { eachItem } from '../app/paging.js';
 import type { SenderDecision, SenderDecisionChange } from '../app/senders.js';
 import { decideSender, senderDecisionHistory } from '../app/senders.js';
-import { addStoreOptions, cliActor, withApp } from './app-runner.js';
+import { addStoreOptions, cliActor, withApp, withReadApp } from './app-runner.js';
 import { printJson, printOut, safe, safeText } from './output.js';
 
 interface DecisionOptions {
@@ -57,7 +57,7 @@ export function registerDecisionsCommand(program: Command, setStatus: (code: num
     .argument('[sender]', 'only this sender key')
     .option('--json', 'print JSON');
   addStoreOptions(command).action((domain: string, sender: string | undefined, options: { db?: string; config?: string; json?: boolean }) =>
-    withApp('decisions', options, setStatus, async (app) => {
+    withReadApp('decisions', options, setStatus, async (app) => {
       const changes: SenderDecisionChange[] = [];
       for await (const change of eachItem((page) => senderDecisionHistory(app.context, domain, sender === undefined ? {} : { sender }, page))) {
         if (options.json) changes.push(change);

@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { listSenders } from '../app/senders.js';
-import { addStoreOptions, withApp } from './app-runner.js';
+import { addStoreOptions, withReadApp } from './app-runner.js';
 import { addAsnDbOption } from './asn-option.js';
 import { parsePositiveInteger } from './limit-options.js';
 import { printJson, printOut } from './output.js';
@@ -51,7 +51,7 @@ export function registerSendersCommand(program: Command, setStatus: (code: numbe
       command.error(`error: ${caught instanceof Error ? caught.message : String(caught)}`, { exitCode: 2 });
     }
     const flags = { db: options.db, config: options.config, asnDb: options.asnDb, ...resolverFlags(command, options) };
-    return withApp(
+    return withReadApp(
       'senders',
       flags,
       setStatus,

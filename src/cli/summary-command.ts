@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import type { DomainSummary } from '../app/summaries.js';
 import { summarizeDomains } from '../app/summaries.js';
-import { addStoreOptions, withApp } from './app-runner.js';
+import { addStoreOptions, withReadApp } from './app-runner.js';
 import { printJson, printOut, safe, safeText } from './output.js';
 import { parseTimeOption } from './time-options.js';
 
@@ -40,7 +40,7 @@ export function registerSummaryCommand(program: Command, setStatus: (code: numbe
     .option('--since <time>', 'window start: 30d, 12h, 2w or a date (whole UTC days)', (text) => parseTimeOption(text), undefined)
     .option('--json', 'print JSON');
   addStoreOptions(summary).action((options: SummaryOptions) =>
-    withApp('summary', options, setStatus, async (app) => {
+    withReadApp('summary', options, setStatus, async (app) => {
       const since = options.since ?? parseTimeOption('30d', app.context.now());
       const result = await summarizeDomains(app.context, { since, ...(options.domain !== undefined ? { domain: options.domain } : {}) });
       if (options.json) printJson(result);

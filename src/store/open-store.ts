@@ -27,8 +27,14 @@ export function describeStoreLocation(location: string): string {
 export interface OpenStoreOptions {
   /** Hears of a long schema upgrade before it starts, e.g. to tell the user why opening takes a while. */
   readonly notice?: (message: string) => void;
+  /**
+   * `write` (default) or `read`: a caller that only reads gets an SQLite file that cannot be
+   * written opened read-only, where one that writes is refused with StoreNotWritableError
+   * (sqlite-store.ts). PostgreSQL's permissions are the server's.
+   */
+  readonly access?: 'read' | 'write';
 }
 
 export function openStore(location: string, options: OpenStoreOptions = {}): Promise<StoreRoot> {
-  return isPostgresLocation(location) ? openPostgresStore(location) : openSqliteStore(location, { notice: options.notice });
+  return isPostgresLocation(location) ? openPostgresStore(location) : openSqliteStore(location, { notice: options.notice, access: options.access ?? 'write' });
 }

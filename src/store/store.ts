@@ -471,6 +471,19 @@ export class StoreConflictError extends Error {
   }
 }
 
+/**
+ * A caller that writes opened a store that cannot be written (a read-only file or folder): refused
+ * before anything was tried. `reason` names the path and the error (`EACCES`, `EROFS`, `EPERM`).
+ */
+export class StoreNotWritableError extends Error {
+  readonly reason: string;
+  constructor(reason: string) {
+    super(`the store cannot be written: ${reason}`);
+    this.name = 'StoreNotWritableError';
+    this.reason = reason;
+  }
+}
+
 /** A domain, report or entry outside the organisation's scope: to its callers it does not exist. */
 export class OutOfScopeError extends Error {
   /**

@@ -359,6 +359,21 @@ export function migrateSqlite(db: SqliteDatabase, now: Date, migrations: readonl
   }
 }
 
+/**
+ * For a store opened read-only, which cannot be migrated: throws unless its schema is the one this
+ * dmarcpilot writes (an older one must first be opened once with write access, which upgrades it).
+ */
+export function checkSqliteSchema(db: SqliteDatabase, migrations: readonly Migration[] = MIGRATIONS): void {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+  if (table === undefined) throw new Error('the file is not a dmarcpilot store (it has no schema_migrations table), and it is read-only, so it cannot become one');
+  const current = (db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number | null }).version ?? 0;
+  const newest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+  if (current > newest) throw new Error(`The database is at schema version ${current}, newer than this dmarcpilot knows (${newest}); upgrade dmarcpilot.`);
+  if (current < newest) {
+    throw new Error(`the store is at schema version ${current} and this dmarcpilot reads ${newest}; it is read-only, so it cannot be upgraded here: open it once with write access (any command, e.g. db status, as a user who may write it)`);
+  }
+}
+
 /** About how many aggregate records the store holds (the largest id: no scan), 0 before they have a table. */
 function storedRecords(db: SqliteDatabase): number {
   const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'aggregate_records'").get();

@@ -28,16 +28,18 @@ import type {
   StoredRecord,
   WriteGroup,
 } from '../store.js';
+import { StoreNotWritableError } from '../store.js';
 import { readDailySeries } from '../daily-rows.js';
 import { organizationView } from '../scoped-store.js';
 import { SqlStoreBase } from '../sql/sql-store-base.js';
 import { AggregateStatements, beginAggregateWriter } from './aggregate-writer.js';
 import { rollUpDaily } from './daily-rollup.js';
-import { migrateSqlite } from './migrations.js';
+import { checkSqliteSchema, migrateSqlite } from './migrations.js';
+import { shadowRollups } from './read-only.js';
 import { queryDkimSelectors, queryPublishedPolicies, queryReportingStats, querySourceStats, readSourceEnrichments, writeSourceEnrichments } from './sender-queries.js';
 import { settle } from './settle.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-driver.js';
-import { openSqliteDatabase } from './sqlite-driver.js';
+import { openSqliteDatabase, openSqliteReadOnly, unwritableReason } from './sqlite-driver.js';
 import { SqliteRunner } from './sqlite-runner.js';
 import { streamSqliteRecords } from './stream-records.js';
 
@@ -46,10 +48,34 @@ export interface SqliteStoreOptions {
   readonly now?: () => Date;
   /** Hears of a long upgrade before it starts (migrateSqlite). */
   readonly notice?: (message: string) => void;
+  /**
+   * `write` (default): the caller writes; a file or folder that cannot be written is refused at
+   * once, with the reason (unwritableReason). `read`: the caller only reads; such a store is then
+   * opened read-only instead (openSqliteReadOnly), without migrating it.
+   */
+  readonly access?: 'read' | 'write';
+  /** Open read-only whatever the permissions (a copy that must not change; tests). */
+  readonly readOnly?: boolean;
 }
 
-/** Opens (creating the file and its folder if needed) and migrates the store at `path`; `:memory:` for tests. */
+/**
+ * Opens (creating the file and its folder if needed) and migrates the store at `path`; `:memory:`
+ * for tests. A store that cannot be written is opened read-only for a caller that only reads
+ * (`access: 'read'`), and refused with StoreNotWritableError for one that writes.
+ */
 export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<StoreRoot> {
+  const unwritable = options.readOnly === true ? 'it was opened read-only' : unwritableReason(path);
+  if (unwritable !== undefined) {
+    if (options.access !== 'read' && options.readOnly !== true) throw new StoreNotWritableError(unwritable);
+    const db = await openSqliteReadOnly(path);
+    try {
+      checkSqliteSchema(db);
+      return new SqliteStore(db, options.now ?? (() => new Date()), unwritable);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
   const db = await openSqliteDatabase(path);
   try {
     return createSqliteStore(db, options);
@@ -63,7 +89,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
 export function createSqliteStore(db: SqliteDatabase, options: SqliteStoreOptions = {}): StoreRoot {
   const now = options.now ?? (() => new Date());
   migrateSqlite(db, now(), undefined, options.notice);
-  return new SqliteStore(db, now);
+  return new SqliteStore(db, now, undefined);
 }
 
 class SqliteStore extends SqlStoreBase implements StoreRoot {
@@ -75,13 +101,19 @@ class SqliteStore extends SqlStoreBase implements StoreRoot {
   #writerOpen = false;
   /** A write group holds the connection's transaction (beginWriteGroup). */
   #groupOpen = false;
+  /** Why the store was opened read-only; undefined when it can be written. */
+  readonly #readOnly: string | undefined;
 
-  constructor(db: SqliteDatabase, now: () => Date) {
+  constructor(db: SqliteDatabase, now: () => Date, readOnly: string | undefined) {
+    // Read-only: the rollups that queries bring up to date are shadowed by empty TEMP tables
+    // (SQLite finds TEMP before main), which those queries then fill for this connection alone.
+    if (readOnly !== undefined) shadowRollups(db);
     const runner = new SqliteRunner(db);
     super(runner);
     this.#db = db;
     this.#runner = runner;
     this.#now = now;
+    this.#readOnly = readOnly;
     this.#aggregate = new AggregateStatements(db);
     this.#prepare = (sql) => runner.prepare(sql);
   }
@@ -192,7 +224,9 @@ class SqliteStore extends SqlStoreBase implements StoreRoot {
     return settle(() => readSourceEnrichments(this.#prepare, ips));
   }
 
+  /** A cache: read-only, what was looked up is simply not kept. */
   putSourceEnrichments(entries: readonly SourceEnrichment[]): Promise<void> {
+    if (this.#readOnly !== undefined) return Promise.resolve();
     return settle(() => writeSourceEnrichments(this.#db, this.#prepare, entries));
   }
 
