@@ -86,6 +86,8 @@ export async function openApp(config: AppConfig, options: OpenAppOptions): Promi
     now: options.now ?? (() => new Date()),
     limits: config.limits,
     keepFailureHeaders: config.keepFailureHeaders,
+    keepFailureRaw: config.keepFailureRaw,
+    retention: config.retention,
     catalogue: loadServiceCatalogue(),
     ...(networkLookup ? { networkLookup } : {}),
     ...(config.gates ? { gates: config.gates } : {}),

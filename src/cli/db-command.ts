@@ -1,11 +1,13 @@
 /**
  * `dmarcpilot db status [--db LOCATION]`: opens the store (creating it and running its
  * migrations if needed) and prints what it holds. `dmarcpilot db compact`: gives the free space
- * of an SQLite file back to the disk. LOCATION is a SQLite file path or a postgres:// URL;
- * default $DMARCPILOT_DB, else data/dmarcpilot.sqlite (app/maintenance.ts).
+ * of an SQLite file back to the disk. `dmarcpilot db prune`: applies the retention now
+ * (docs/data-retention.md). LOCATION is a SQLite file path or a postgres:// URL; default
+ * $DMARCPILOT_DB, else data/dmarcpilot.sqlite (app/maintenance.ts).
  */
 import type { Command } from 'commander';
-import { compactStore, storeStatus } from '../app/maintenance.js';
+import type { RetentionResult } from '../app/maintenance.js';
+import { applyRetention, compactStore, storeStatus } from '../app/maintenance.js';
 import { addStoreOptions, withApp, withReadApp } from './app-runner.js';
 import { printErr, printJson, printOut, safe } from './output.js';
 
@@ -52,5 +54,27 @@ export function registerDbCommand(program: Command, setStatus: (code: number) =>
       printOut(`store: ${app.storeLabel}: ${mb(result.bytesBefore)} -> ${mb(result.bytesAfter)} (${mb(Math.max(0, result.bytesBefore - result.bytesAfter))} given back)\n`);
       return 0;
     }),
+  );
+  const prune = db
+    .command('prune')
+    .description('Apply the retention now (serve does it every hour): delete failure-report data older than retention.failureReportDays (default 90), and closed quarantine entries when configured.')
+    .option('--json', 'print JSON');
+  addStoreOptions(prune).action((options: { db?: string; config?: string; json?: boolean }) =>
+    withApp('db', options, setStatus, async (app) => {
+      const result = await applyRetention(app.context);
+      if (options.json) printJson({ store: app.storeLabel, ...result });
+      else printOut(`store: ${app.storeLabel}: ${describeRetention(result)}\n`);
+      return 0;
+    }),
+  );
+}
+
+/** One line on what a retention deleted, and up to when. */
+export function describeRetention(result: RetentionResult): string {
+  const day = (date: Date): string => date.toISOString().slice(0, 10);
+  const closed = result.rules.closedQuarantineBefore === undefined ? '' : `, closed ones received before ${day(result.rules.closedQuarantineBefore)}`;
+  return (
+    `deleted ${result.failureReports} failure reports and ${result.quarantineEntries} quarantine entries, and the bytes of ${result.rawInputsEmptied} raw inputs ` +
+    `(failure-report data received before ${day(result.rules.failureDataBefore)}${result.rules.keepFailureRaw ? '' : '; raw failure-report e-mails are not kept'}${closed})`
   );
 }

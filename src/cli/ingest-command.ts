@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import type { IngestReporting, IngestSummary } from '../app/ingest.js';
 import { addIngestCounts, createIngestPort, ingestInput, ingestPaths } from '../app/ingest.js';
 import type { App } from '../app/open-app.js';
+import { applyRetention, retentionDeleted } from '../app/maintenance.js';
 import { defaultIngestThreads, openApp } from '../app/open-app.js';
 import { backfillImapMailbox } from '../ingest/imap/imap-backfill.js';
 import type { ImapSourceConfig } from '../ingest/imap/imap-config.js';
@@ -19,6 +20,7 @@ import { readAll } from '../reports/extract/byte-stream.js';
 import { invalid } from '../app/problems.js';
 import { loadConfig } from '../app/config.js';
 import { addStoreOptions, cliLog, runCommand } from './app-runner.js';
+import { describeRetention } from './db-command.js';
 import { addLimitOptions, limitFlags, parsePositiveInteger } from './limit-options.js';
 import { printErr, safe } from './output.js';
 import { createProgress } from './progress.js';
@@ -28,6 +30,7 @@ interface IngestOptions {
   db?: string;
   config?: string;
   keepFailureHeaders?: boolean;
+  keepFailureRaw?: boolean;
   quiet?: boolean;
   jobs?: number;
   imap?: string;
@@ -48,6 +51,7 @@ export function registerIngestCommand(program: Command, setStatus: (code: number
     .description('Store the reports found in files, directories, mbox files, maildirs, standard input (-) or an IMAP folder (--imap). Duplicates are recognised; refused inputs are quarantined.')
     .argument('[paths...]', 'files, directories (read recursively), mbox files, or - for standard input')
     .option('--keep-failure-headers', "keep failure reports' original message headers (off by default, for privacy)")
+    .option('--keep-failure-raw', 'keep the raw e-mails of failure reports (off by default, for privacy; deleted with the reports after retention.failureReportDays)')
     .option('-q, --quiet', 'no progress and no summary on standard error')
     .option('-j, --jobs <n>', 'threads: n - 1 read and parse files while one stores them, in order (default: the number of cores up to 4, + 1 with SQLite; 1: one thread)', parsePositiveInteger)
     .option('--imap <url>', 'also read an IMAP folder: imaps://user@host[:port]/FOLDER (password: $DMARCPILOT_IMAP_PASSWORD or --imap-password-file)')
@@ -64,7 +68,7 @@ export function registerIngestCommand(program: Command, setStatus: (code: number
   command.action(async (paths: string[], options: IngestOptions) => {
     if (paths.length === 0 && options.imap === undefined) return command.error('error: give at least one path, or --imap URL', { exitCode: 2 });
     await runCommand('ingest', setStatus, async () => {
-      const config = loadConfig({ db: options.db, config: options.config, keepFailureHeaders: options.keepFailureHeaders, limits: limitFlags(options) });
+      const config = loadConfig({ db: options.db, config: options.config, keepFailureHeaders: options.keepFailureHeaders, keepFailureRaw: options.keepFailureRaw, limits: limitFlags(options) });
       const imap = options.imap === undefined ? undefined : imapConfigFrom(options.imap, options, config.imapPassword);
       const app = await openApp(config, { log: cliLog('ingest') });
       try {
@@ -148,6 +152,9 @@ async function runIngest(app: App, paths: string[], options: IngestOptions, imap
     }
     progress?.clear();
     const mailbox = imap ? await backfillImap(app, imap, reporting, options, summary) : undefined;
+    // The retention, after the back-fill (docs/data-retention.md): failure-report data kept long enough goes.
+    const retention = await applyRetention(app.context);
+    if (!options.quiet && retentionDeleted(retention)) printErr(`dmarcpilot ingest: retention: ${describeRetention(retention)}\n`);
     if (!options.quiet) {
       const moved = mailbox
         ? imap?.afterIngest === 'keep'

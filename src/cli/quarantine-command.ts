@@ -1,12 +1,13 @@
 /**
- * `dmarcpilot quarantine list|show|retry|dismiss`: inputs that were refused, kept with their raw
- * bytes and the reason (app/quarantine.ts). `retry` reads a kept input again (after an upgrade,
- * say); if it now goes through without refusal, its entry is marked resolved. `dismiss` marks
- * entries looked at with nothing to do.
+ * `dmarcpilot quarantine list|show|retry|dismiss|purge`: inputs that were refused, kept with their
+ * raw bytes and the reason (app/quarantine.ts). `retry` reads a kept input again (after an
+ * upgrade, say); if it now goes through without refusal, its entry is marked resolved. `dismiss`
+ * marks entries looked at with nothing to do (the entry and its bytes stay, as a record).
+ * `purge` deletes entries for good, with their bytes unless something else still needs them.
  */
 import type { Command } from 'commander';
 import type { QuarantineEntry, RetryOutcome } from '../app/quarantine.js';
-import { dismissQuarantine, getQuarantineEntry, listQuarantine, readQuarantinedInput, retryQuarantine } from '../app/quarantine.js';
+import { dismissQuarantine, getQuarantineEntry, listQuarantine, purgeQuarantine, readQuarantinedInput, retryQuarantine } from '../app/quarantine.js';
 import { eachItem } from '../app/paging.js';
 import { invalid } from '../app/problems.js';
 import { addStoreOptions, withApp, withReadApp } from './app-runner.js';
@@ -98,11 +99,29 @@ export function registerQuarantineCommand(program: Command, setStatus: (code: nu
   addStoreOptions(
     quarantine
       .command('dismiss')
-      .description('Mark entries as looked at, with nothing to do (they leave the open list; the raw input stays kept).')
+      .description('Mark entries as looked at, with nothing to do (they leave the open list; the entry and its raw input stay, as a record; purge deletes them).')
       .argument('<ids...>', 'entry ids (from quarantine list)'),
   ).action((ids: string[], options: StoreOptions) =>
     withApp('quarantine', options, setStatus, async (app) => {
       for (const entry of await dismissQuarantine(app.context, parseIds(ids))) printOut(`${entry.id}: dismissed\n`);
+      return 0;
+    }),
+  );
+  registerPurge(quarantine, setStatus);
+}
+
+/** `quarantine purge ID...`, registered after dismiss. */
+function registerPurge(quarantine: Command, setStatus: (code: number) => void): void {
+  addStoreOptions(
+    quarantine
+      .command('purge')
+      .description('Delete entries for good (mistakes, inputs that must not be kept), with their raw bytes unless a stored report or another entry still needs them.')
+      .argument('<ids...>', 'entry ids (from quarantine list --all)'),
+  ).action((ids: string[], options: StoreOptions) =>
+    withApp('quarantine', options, setStatus, async (app) => {
+      for (const outcome of await purgeQuarantine(app.context, parseIds(ids))) {
+        printOut(`${outcome.id}: purged${outcome.rawBytesDropped ? ', its raw input deleted' : '; its raw input is kept: a stored report or another entry still refers to it'}\n`);
+      }
       return 0;
     }),
   );
@@ -115,6 +134,6 @@ function describeFailure(outcome: Exclude<RetryOutcome, { status: 'resolved' }>)
     case 'raw-missing':
       return 'its raw input is no longer kept';
     case 'not-open':
-      return 'no open quarantine entry has this id';
+      return 'the entry is resolved or dismissed already';
   }
 }

@@ -8,7 +8,7 @@
  */
 import type { SqliteDatabase } from './sqlite-driver.js';
 import type { DialectTypes } from '../common-migrations.js';
-import { QUARANTINE_ONCE, dailyRollupTables, domainChecksTable, organizationTables, reportReadColumns, senderDecisionHistory, senderTables } from '../common-migrations.js';
+import { QUARANTINE_ONCE, dailyRollupTables, domainChecksTable, organizationTables, rawInputRetention, reportReadColumns, senderDecisionHistory, senderTables } from '../common-migrations.js';
 import { AUTH_COMBO_KEY_FUNCTION, registerAuthComboKey } from './auth-combo-key.js';
 
 export interface Migration {
@@ -275,6 +275,7 @@ const TYPES: DialectTypes = {
   time: 'TEXT',
   bool: 'INTEGER',
   true: '1',
+  false: '0',
   now: "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
   withoutRowid: ' WITHOUT ROWID',
 };
@@ -295,6 +296,12 @@ INSERT OR IGNORE INTO tls_report_domains (report, domain)
   ) WHERE typeof(domain) = 'text' AND domain <> '' AND instr(domain, char(0)) = 0;
 `;
 
+/** 011, after the shared part: the envelope sender of a failure report kept without headers, as `*@` and the domain after its last `@`. */
+const HIDE_LOCAL_PARTS = `
+UPDATE failure_reports SET original_mail_from = '*@' || replace(original_mail_from, rtrim(original_mail_from, replace(original_mail_from, '@', '')), '')
+  WHERE headers IS NULL AND instr(original_mail_from, '@') > 0;
+`;
+
 /** Every migration, oldest first. */
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -313,6 +320,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: 'sender decision history and actors', sql: senderDecisionHistory(TYPES) },
   { version: 9, name: 'failure and TLS reports readable: warnings, occurred_at, TLS policy domains', sql: reportReadColumns(TYPES) + REPORT_READ_BACKFILL },
   { version: 10, name: 'daily rollup filled at query time', sql: dailyRollupTables(TYPES) },
+  { version: 11, name: 'raw inputs kept without their bytes; failure-report data marked for its retention', sql: rawInputRetention(TYPES) + HIDE_LOCAL_PARTS },
 ];
 
 const CREATE_VERSION_TABLE = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL)';

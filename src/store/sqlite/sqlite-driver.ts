@@ -143,10 +143,13 @@ function createFolder(dir: string): void {
  * synchronous=FULL (in WAL mode NORMAL may lose the last commits on power loss; FULL syncs the
  * WAL at every commit, so a committed report is never lost), foreign keys enforced, and a busy
  * timeout so a second process (e.g. `dmarcpilot summary` during an ingest) waits instead of failing.
+ * secure_delete: what is deleted (failure-report data at the end of its retention, a purged
+ * quarantine input) is overwritten with zeros in the file, not left in its free pages.
  */
 export function applyDurabilitySettings(db: SqliteDatabase): void {
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
+  db.pragma('secure_delete = ON');
 }

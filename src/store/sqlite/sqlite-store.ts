@@ -9,7 +9,6 @@
  * while it is open, other writes (raw inputs, quarantine, ...) join its transaction and are rolled
  * back with it if it aborts. Other processes may read the file meanwhile (WAL).
  */
-import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { AggregateHeader } from '../../reports/aggregate/aggregate-report.js';
 import type { SourceEnrichment } from '../../core/source-facts.js';
@@ -18,6 +17,7 @@ import type {
   DailyVolume,
   Provenance,
   PublishedPolicyPeriod,
+  RawInputOptions,
   RawInputRef,
   RecordFilter,
   ReportingStats,
@@ -30,6 +30,7 @@ import type {
 } from '../store.js';
 import { StoreNotWritableError } from '../store.js';
 import { readDailySeries } from '../daily-rows.js';
+import { needsBytes, rawInputRef, rawInputState, writeRawInput } from '../queries/raw-input-queries.js';
 import { organizationView } from '../scoped-store.js';
 import { SqlStoreBase } from '../sql/sql-store-base.js';
 import { AggregateStatements, beginAggregateWriter } from './aggregate-writer.js';
@@ -122,21 +123,21 @@ class SqliteStore extends SqlStoreBase implements StoreRoot {
     return organizationView(this, organizationId);
   }
 
-  saveRawInput(bytes: Uint8Array): Promise<RawInputRef> {
+  saveRawInput(bytes: Uint8Array, options: RawInputOptions = {}): Promise<RawInputRef> {
     return settle(() => {
-      const ref = { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
-      // Compress only what is not kept yet: re-ingesting a large mailbox costs a hash, not a gzip.
-      if (this.#prepare('SELECT 1 FROM raw_inputs WHERE sha256 = ?').get(ref.sha256) === undefined) {
-        this.#prepare('INSERT OR IGNORE INTO raw_inputs (sha256, size, compressed, created_at) VALUES (?, ?, ?, ?)')
-          .run(ref.sha256, ref.size, gzipSync(bytes), this.#now().toISOString());
-      }
+      const ref = rawInputRef(bytes);
+      const d = this.#runner.dialect;
+      const state = this.#runner.drive(rawInputState(d, ref.sha256));
+      // Compress only what is to be kept and is not yet: re-ingesting a large mailbox costs a hash, not a gzip.
+      const compressed = needsBytes(state, options) ? gzipSync(bytes) : undefined;
+      this.#runner.drive(writeRawInput(d, ref, state, options, compressed, this.#now()));
       return ref;
     });
   }
 
   readRawInput(sha256: string): Promise<Uint8Array | undefined> {
     return settle(() => {
-      const row = this.#prepare('SELECT size, compressed FROM raw_inputs WHERE sha256 = ?').get(sha256) as
+      const row = this.#prepare('SELECT size, compressed FROM raw_inputs WHERE sha256 = ? AND bytes_kept').get(sha256) as
         | { size: number; compressed: Uint8Array }
         | undefined;
       if (row === undefined) return undefined;
@@ -238,7 +239,7 @@ class SqliteStore extends SqlStoreBase implements StoreRoot {
         records: count('aggregate_records'),
         failure: count('failure_reports'),
         tls: count('tls_reports'),
-        raw: count('raw_inputs'),
+        raw: (this.#prepare('SELECT COUNT(*) AS n FROM raw_inputs WHERE bytes_kept').get() as { n: number }).n,
         quarantine: count('quarantine'),
       };
     });
