@@ -33,6 +33,7 @@ test('check: a TXT record holding escape sequences and line feeds is printed esc
       dkim: { selectors: [] },
       mtaSts: {}, tlsRpt: { record: { text: 'v=TLSRPTv1;\x07' } }, bimi: {},
     },
+    state: { dmarc: { state: 'found' }, spf: { state: 'absent' }, dkim: { state: 'absent' }, mx: { state: 'absent' }, mtaSts: { state: 'absent' }, tlsRpt: { state: 'found' }, bimi: { state: 'absent' } },
     findings: [{ severity: 'warning', code: 'dmarc-p-none', message: `p=none in "${txt}"`, fix: 'publish p=quarantine', rfc: 'RFC 9989' }],
   } as unknown as DomainCheckResult;
   const text = formatDomainCheck(result);
