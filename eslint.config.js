@@ -125,4 +125,20 @@ export default tseslint.config(
       'cli/ and server/ call app/, never store/, analysis/, evaluate/, dns/ or network/ directly (docs/architecture.md).',
     ),
   },
+  // 8. Everything cli/ and server/ print goes through cli/output.ts, which makes report and DNS
+  //    text safe for a terminal (core/safe-text.ts); nothing writes to the process's streams itself.
+  {
+    files: ['src/cli/**/*.ts', 'src/server/**/*.ts'],
+    ignores: ['**/*.test.ts', 'src/cli/output.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'TSEnumDeclaration', message: 'Use a literal union or `as const`, not enum (docs/architecture.md).' },
+        {
+          selector: "MemberExpression[object.type='MemberExpression'][object.object.name='process'][object.property.name=/^(stdout|stderr)$/][property.name='write']",
+          message: 'Print through cli/output.ts (printOut, printErr, printJson), which makes report and DNS text safe for a terminal.',
+        },
+      ],
+    },
+  },
 );

@@ -173,7 +173,7 @@ test('cli failure reports: counted per sender in senders, listed per sender, sho
   // A control character in a reported header is shown escaped, never sent to the terminal.
   const [escaped] = run(['reports', 'failure', '--ip', '2001:db8:b1::7', '--since', '2026-11-23', '--db', db]).stdout.split('\t');
   const withEscape = run(['reports', 'failure', 'show', escaped ?? '', '--db', db]).stdout;
-  assert.match(withEscape, /Subject: Invoice \\u001b\[31moverdue\n/);
+  assert.match(withEscape, /Subject: Invoice \\x1b\[31moverdue\n/, 'the escape shown as core/safe-text.ts writes it');
   assert.ok(!withEscape.includes('\u001b'), 'no escape character reaches the terminal');
   const missing = run(['reports', 'failure', 'show', '9999', '--db', db]);
   assert.equal(missing.status, 2);

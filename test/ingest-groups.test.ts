@@ -45,13 +45,16 @@ async function contents(store: Store): Promise<unknown> {
   return { counts: await store.countReports(), records, log: (await store.listIngestLog({ limit: 1_000 })).items.map((entry) => [entry.input, entry.newReports, entry.records]) };
 }
 
-/** The store, failing with "disk full" from the `failAt`-th raw input it is asked to keep. */
+/** The store, failing with "disk full" from the `failAt`-th raw input it is asked to keep (each input is first saved as a reference, then its bytes). */
 function failingFrom(store: Store, failAt: number): Store {
-  let calls = 0;
+  let inputs = 0;
   return new Proxy(store, {
     get(target, property, receiver) {
       if (property === 'saveRawInput') {
-        return (bytes: Uint8Array) => (++calls >= failAt ? Promise.reject(new Error('disk full')) : target.saveRawInput(bytes));
+        return (bytes: Uint8Array, options?: Parameters<Store['saveRawInput']>[1]) => {
+          if (options?.bytes === 'reference') inputs++;
+          return inputs >= failAt ? Promise.reject(new Error('disk full')) : target.saveRawInput(bytes, options);
+        };
       }
       const value: unknown = Reflect.get(target, property, receiver);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;

@@ -217,3 +217,19 @@ test('serve config (loadConfig): unreadable password and TLS files are reported 
   // The pure resolver reads no files: the same settings without the files are fine there.
   assert.doesNotThrow(() => resolveConfig({ path, text: JSON.stringify({ smtp: { tls: { keyFile: 'k', certFile: 'c' } } }) }, {}, {}, { receivers: true }));
 });
+
+test('config: failure-report privacy and retention settings, with their defaults, and each mistake named', () => {
+  const defaults = resolveConfig(undefined, {});
+  assert.equal(defaults.keepFailureRaw, false);
+  assert.deepEqual(defaults.retention, { failureReportDays: 90, closedQuarantineDays: null });
+  const file = { path: 'c.json', text: JSON.stringify({ keepFailureRaw: true, retention: { failureReportDays: 30, closedQuarantineDays: 180 } }) };
+  const set = resolveConfig(file, {});
+  assert.equal(set.keepFailureRaw, true);
+  assert.deepEqual(set.retention, { failureReportDays: 30, closedQuarantineDays: 180 });
+  assert.equal(resolveConfig(undefined, {}, { keepFailureRaw: true }).keepFailureRaw, true, 'the option');
+  const bad = { path: 'c.json', text: JSON.stringify({ keepFailureRaw: 'yes', retention: { failureReportDays: 0, closedQuarantineDays: 'never', keepForever: true } }) };
+  const errors = resolveServeConfig(bad, {}).errors ?? [];
+  for (const setting of ['keepFailureRaw', 'retention.failureReportDays', 'retention.closedQuarantineDays', 'retention.keepForever']) {
+    assert.ok(errors.some((e) => e.includes(setting)), `${setting} is named: ${errors.join(' | ')}`);
+  }
+});

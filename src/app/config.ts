@@ -21,6 +21,8 @@ import type { ImapMailboxSettings } from '../ingest/imap/imap-config.js';
 import { imapSourceFrom, readImapMailboxes } from '../ingest/imap/imap-config.js';
 import type { SmtpListenerSettings } from '../ingest/smtp/smtp-listener-config.js';
 import { readSmtpSettings } from '../ingest/smtp/smtp-listener-config.js';
+import type { RetentionSettings } from './context.js';
+import { DEFAULT_RETENTION } from './context.js';
 import { invalid, throwIfInvalid } from './problems.js';
 
 /** The embedded default store: zero set-up, one file under ./data. */
@@ -38,6 +40,10 @@ export interface AppConfig {
   readonly asnDb: string | undefined;
   /** Keep failure reports' original headers (privacy: off by default). */
   readonly keepFailureHeaders: boolean;
+  /** Keep the raw bytes of inputs that hold failure reports, until their retention ends (privacy: off by default). */
+  readonly keepFailureRaw: boolean;
+  /** How long failure-report data and closed quarantine entries are kept (docs/data-retention.md). */
+  readonly retention: RetentionSettings;
   /** The resource limits every input is read under (docs/formats.md). */
   readonly limits: Limits;
   /** DNS servers to ask (default: the system's) and the time one server gets for one attempt. */
@@ -62,6 +68,7 @@ export interface ConfigFlags {
   /** `HOST:PORT` or `off`. */
   readonly smtp?: string | undefined;
   readonly keepFailureHeaders?: boolean | undefined;
+  readonly keepFailureRaw?: boolean | undefined;
   readonly dnsServers?: readonly string[] | undefined;
   readonly dnsTimeoutMs?: number | undefined;
   readonly limits?: Partial<Limits> | undefined;
@@ -74,7 +81,7 @@ export interface LoadOptions {
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-const FILE_KEYS = ['db', 'asnDb', 'keepFailureHeaders', 'dns', 'limits', 'smtp', 'imap', 'gates'];
+const FILE_KEYS = ['db', 'asnDb', 'keepFailureHeaders', 'keepFailureRaw', 'retention', 'dns', 'limits', 'smtp', 'imap', 'gates'];
 const LIMIT_KEYS: readonly (keyof Limits)[] = ['maxDecompressedBytes', 'maxRatio', 'ratioGraceBytes', 'maxBufferedBytes', 'maxZipMembers'];
 
 /** Reads the configuration file (if one is named) and resolves everything; throws AppError `invalid`. */
@@ -160,6 +167,8 @@ function readConfig(read: SettingsReader, file: { path: string; text: string } |
     dbConfigured: flags.db !== undefined || nonEmpty(env['DMARCPILOT_DB']) !== undefined || fileDb !== undefined,
     asnDb: flags.asnDb ?? nonEmpty(env['DMARCPILOT_ASN_DB']) ?? read.string(root, 'asnDb'),
     keepFailureHeaders: flags.keepFailureHeaders === true || (read.boolean(root, 'keepFailureHeaders') ?? false),
+    keepFailureRaw: flags.keepFailureRaw === true || (read.boolean(root, 'keepFailureRaw') ?? false),
+    retention: readRetention(root['retention'], read),
     limits,
     dns,
     smtp,
@@ -181,6 +190,18 @@ function readLimits(value: unknown, flags: Partial<Limits> | undefined, read: Se
     if (chosen !== undefined) limits[key] = chosen;
   }
   return limits as unknown as Limits;
+}
+
+/** The most days anything can be kept for: 100 years. */
+const MAX_RETENTION_DAYS = 36_500;
+
+function readRetention(value: unknown, read: SettingsReader): RetentionSettings {
+  const section = value === undefined ? {} : (read.object(value, 'retention') ?? {});
+  read.known(section, 'retention.', ['failureReportDays', 'closedQuarantineDays']);
+  return {
+    failureReportDays: read.integer(section, 'failureReportDays', 1, MAX_RETENTION_DAYS, 'retention.') ?? DEFAULT_RETENTION.failureReportDays,
+    closedQuarantineDays: read.integer(section, 'closedQuarantineDays', 1, MAX_RETENTION_DAYS, 'retention.') ?? DEFAULT_RETENTION.closedQuarantineDays,
+  };
 }
 
 function readDns(value: unknown, flags: ConfigFlags, read: SettingsReader): AppConfig['dns'] {

@@ -16,6 +16,18 @@ import { createIngestQueue } from '../ingest/ingest-queue.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_ORGANIZATION_ID } from '../store/store.js';
 
+/** Days things are kept (docs/data-retention.md); null: kept until purged. */
+export interface RetentionSettings {
+  /** Failure reports, and the inputs and quarantine entries holding failure-report data. */
+  readonly failureReportDays: number;
+  /** Resolved and dismissed quarantine entries (open ones wait for a person). */
+  readonly closedQuarantineDays: number | null;
+}
+
+export const DEFAULT_FAILURE_REPORT_DAYS = 90;
+
+export const DEFAULT_RETENTION: RetentionSettings = { failureReportDays: DEFAULT_FAILURE_REPORT_DAYS, closedQuarantineDays: null };
+
 /** Names the network of an IP from an offline database (`asnDb`); undefined when it does not know it. */
 export type NetworkLookup = (ip: string) => SourceNetwork | undefined;
 
@@ -42,6 +54,10 @@ export interface AppContext {
   readonly limits: Limits;
   /** Keep failure reports' original headers (privacy: off by default). */
   readonly keepFailureHeaders: boolean;
+  /** Keep the raw bytes of inputs holding failure reports, until the retention ends (privacy: off by default). */
+  readonly keepFailureRaw: boolean;
+  /** How long failure-report data, and resolved or dismissed quarantine entries, are kept (docs/data-retention.md). */
+  readonly retention: RetentionSettings;
   /** The catalogue of known sending services. */
   readonly catalogue: readonly SendingService[];
   /** An offline IP-to-network database, when one is configured. */
@@ -77,6 +93,8 @@ export function createAppContext(store: Store, overrides: Partial<Omit<AppContex
     now: () => new Date(),
     limits: defaultLimits,
     keepFailureHeaders: false,
+    keepFailureRaw: false,
+    retention: DEFAULT_RETENTION,
     catalogue: loadServiceCatalogue(),
     ingestQueue: createIngestQueue(1),
     log: SILENT_LOG,

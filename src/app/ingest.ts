@@ -49,6 +49,7 @@ export function ingestRunFor(ctx: AppContext, reporting: IngestReporting = {}, l
     store: ctx.store,
     limits,
     keepFailureHeaders: ctx.keepFailureHeaders,
+    keepFailureRaw: ctx.keepFailureRaw,
     now: ctx.now,
     onRejected: reporting.onRejected ?? (() => undefined),
     queue: ctx.ingestQueue,

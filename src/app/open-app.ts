@@ -17,7 +17,7 @@ import { createIngestQueue } from '../ingest/ingest-queue.js';
 import { loadIpAsnDatabase } from '../network/ip-asn-database.js';
 import { describeStoreLocation, isPostgresLocation, openStore } from '../store/open-store.js';
 import type { Store, StoreRoot } from '../store/store.js';
-import { DEFAULT_ORGANIZATION_ID } from '../store/store.js';
+import { DEFAULT_ORGANIZATION_ID, StoreNotWritableError } from '../store/store.js';
 import type { AppConfig } from './config.js';
 import type { AppContext, AppLog, NetworkLookup } from './context.js';
 import { AppError, invalid, isAppError, toAppError, unavailable } from './problems.js';
@@ -32,6 +32,12 @@ export interface OpenAppOptions {
    * now, so a long-running process (`serve`) fails at once when its store cannot be opened.
    */
   readonly openStore?: 'first-use' | 'start';
+  /**
+   * `write` (default): the command writes to the store; one that cannot be written (a read-only
+   * SQLite file or folder) is `unavailable` with the path and the reason. `read`: the command only
+   * reads, and such a store is opened read-only.
+   */
+  readonly access?: 'read' | 'write';
   /** Load the offline network database (`asnDb`) when configured; it takes a moment, so only commands that name networks ask. */
   readonly networkDatabase?: boolean;
   readonly now?: () => Date;
@@ -72,7 +78,7 @@ export async function openApp(config: AppConfig, options: OpenAppOptions): Promi
   let view: Promise<Store> | undefined;
   const openView = (): Promise<Store> =>
     (view ??= (async () => {
-      root = openRoot(config.db, storeLabel, options.log, options.create !== false);
+      root = openRoot(config.db, storeLabel, options.log, options.create !== false, options.access ?? 'write');
       const opened = await root;
       try {
         return await opened.forOrganization(options.organizationId ?? DEFAULT_ORGANIZATION_ID);
@@ -95,6 +101,8 @@ export async function openApp(config: AppConfig, options: OpenAppOptions): Promi
     now: options.now ?? (() => new Date()),
     limits: config.limits,
     keepFailureHeaders: config.keepFailureHeaders,
+    keepFailureRaw: config.keepFailureRaw,
+    retention: config.retention,
     catalogue: loadServiceCatalogue(),
     ...(networkLookup ? { networkLookup } : {}),
     ...(config.gates ? { gates: config.gates } : {}),
@@ -144,10 +152,13 @@ function openedOnFirstUse(open: () => Promise<Store>, label: string): Store {
   });
 }
 
-async function openRoot(location: string, label: string, log: AppLog, create: boolean): Promise<StoreRoot> {
+async function openRoot(location: string, label: string, log: AppLog, create: boolean, access: 'read' | 'write'): Promise<StoreRoot> {
   try {
-    return await openStore(location, { notice: (message) => log.info(message), create, onCreated: () => log.info(`created a new store: ${label}`) });
+    return await openStore(location, { notice: (message) => log.info(message), create, access, onCreated: () => log.info(`created a new store: ${label}`) });
   } catch (caught) {
+    if (caught instanceof StoreNotWritableError) {
+      throw unavailable('store-read-only', `cannot write to ${label}: ${caught.reason}; commands that only read open it read-only`, caught);
+    }
     const readOnly = toAppError(caught, label);
     if (isAppError(readOnly)) throw readOnly;
     throw unavailable('store-unavailable', `cannot open ${label}: ${caught instanceof Error ? caught.message : String(caught)}`, caught);

@@ -40,16 +40,22 @@ test('quarantine: a refused input is listed, shown, its bytes read back; retried
     assert.equal((await ctx.store.countReports()).quarantine, 1, 'the retry quarantined nothing again');
   }));
 
-test('quarantine: retrying an id that is not open says so; dismissing takes entries off the open list; unknown ids are not-found', () =>
+test('quarantine: retrying an id with no entry is not-found, and retries nothing; one that is not open says so; dismissing takes entries off the open list; unknown ids are not-found', () =>
   withTestApp({}, async ({ ctx }) => {
     await ingestInput(ctx, { bytes: fixture('email/bounce-no-report.eml'), name: 'bounce.eml' });
     const [entry] = (await listQuarantine(ctx)).items;
     assert.ok(entry);
-    assert.deepEqual(await retryQuarantine(ctx, { ids: [entry.id + 100] }), [{ id: entry.id + 100, status: 'not-open' }]);
+    const heard: string[] = [];
+    await assert.rejects(
+      retryQuarantine(ctx, { ids: [entry.id, entry.id + 100], onOutcome: (o) => heard.push(o.status) }),
+      (caught: unknown) => caught instanceof AppError && caught.kind === 'not-found' && caught.code === 'quarantine-entry-not-found' && caught.message.includes(`${entry.id + 100}`),
+    );
+    assert.deepEqual(heard, [], 'nothing was retried');
     const dismissed = await dismissQuarantine(ctx, [entry.id, entry.id]);
     assert.deepEqual(dismissed.map((e) => [e.id, e.state]), [[entry.id, 'dismissed']]);
     assert.deepEqual((await listQuarantine(ctx)).items, []);
     assert.deepEqual((await listQuarantine(ctx, { state: 'all' })).items.map((e) => e.state), ['dismissed']);
+    assert.deepEqual(await retryQuarantine(ctx, { ids: [entry.id] }), [{ id: entry.id, status: 'not-open' }]);
     await assert.rejects(dismissQuarantine(ctx, [entry.id]), (caught: unknown) => caught instanceof AppError && caught.kind === 'conflict' && caught.code === 'quarantine-entry-not-open');
     await assert.rejects(getQuarantineEntry(ctx, 999), (caught: unknown) => caught instanceof AppError && caught.kind === 'not-found' && caught.code === 'quarantine-entry-not-found');
     await assert.rejects(dismissQuarantine(ctx, [999]), (caught: unknown) => caught instanceof AppError && caught.kind === 'not-found');

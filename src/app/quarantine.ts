@@ -1,16 +1,20 @@
 /**
  * The quarantine: inputs (or parts of inputs) that were refused, kept with their raw bytes and
- * the reason, for a person to look at, retry after an upgrade or with other limits, or dismiss.
- * Retrying reads each kept input again the way it was first ingested (under the same input name)
- * without quarantining it twice; an entry whose refusal does not come back is marked resolved and
- * its reports are stored. An input too large to keep whole (`input-too-large`) is an entry too,
- * with its first bytes (or none) and the size of the whole; it cannot be retried from what is kept.
+ * the reason, for a person to look at, retry after an upgrade or with other limits, dismiss or
+ * purge. Retrying reads each kept input again the way it was first ingested (under the same input
+ * name) without quarantining it twice; an entry whose refusal does not come back is marked
+ * resolved and its reports are stored. An input too large to keep whole (`input-too-large`) is an
+ * entry too, with its first bytes (or none) and the size of the whole; it cannot be retried from
+ * what is kept. Dismissing keeps the entry and its bytes, as a record that someone looked (until
+ * the retention of closed entries, if one is configured); purging deletes the entry, and the
+ * input's bytes unless a stored report or another entry still needs them (docs/data-retention.md).
  */
 import type { Limits } from '../core/limits.js';
 import type { Page, PageRequest, QuarantineEntry } from '../store/store.js';
 import type { AppContext } from './context.js';
 import { ingestRunFor } from './ingest.js';
 import { ingestBytes } from '../ingest/ingest-files.js';
+import { applyRetention } from './maintenance.js';
 import { eachItem } from './paging.js';
 import { conflict, invalid, notFound, withAppErrors } from './problems.js';
 
@@ -54,7 +58,7 @@ export type RetryOutcome =
   | { readonly id: number; readonly status: 'raw-missing' }
   /** The input was too large to keep whole: only its first `keptBytes` of `inputSize` are kept, so it cannot be read again (the entry stays open). */
   | { readonly id: number; readonly status: 'not-kept'; readonly keptBytes: number; readonly inputSize: number }
-  /** No open entry has this id (none at all, or it was resolved or dismissed). */
+  /** The entry is resolved or dismissed already. */
   | { readonly id: number; readonly status: 'not-open' };
 
 export interface RetryOptions {
@@ -66,8 +70,14 @@ export interface RetryOptions {
   readonly onOutcome?: (outcome: RetryOutcome) => void;
 }
 
-/** Retries entries, each raw input read once however many of its parts were refused. */
+/**
+ * Retries entries, each raw input read once however many of its parts were refused. Every id
+ * given must name an entry (`not-found` otherwise, before anything is retried); one that is not
+ * open is reported `not-open`. When an entry is resolved the retention is applied afterwards, so
+ * the bytes of a failure report that now goes through are not kept longer than the settings say.
+ */
 export async function retryQuarantine(ctx: AppContext, options: RetryOptions = {}): Promise<RetryOutcome[]> {
+  for (const id of new Set(options.ids ?? [])) await getQuarantineEntry(ctx, id);
   const open = await allOpenEntries(ctx);
   const wanted = options.ids === undefined ? open : open.filter((entry) => options.ids?.includes(entry.id));
   const outcomes: RetryOutcome[] = [];
@@ -99,6 +109,7 @@ export async function retryQuarantine(ctx: AppContext, options: RetryOptions = {
       report({ id: entry.id, status: 'resolved' });
     }
   }
+  if (outcomes.some((outcome) => outcome.status === 'resolved')) await applyRetention(ctx);
   return outcomes;
 }
 
@@ -117,6 +128,31 @@ export async function dismissQuarantine(ctx: AppContext, ids: readonly number[])
   }
   for (const entry of entries) await ctx.store.setQuarantineState(entry.id, 'dismissed');
   return entries.map((entry) => ({ ...entry, state: 'dismissed' as const }));
+}
+
+/** What purging one entry did. */
+export interface PurgeOutcome {
+  readonly id: number;
+  /** The input's bytes were deleted too; false when a stored report or another entry still needs them. */
+  readonly rawBytesDropped: boolean;
+}
+
+/**
+ * Deletes entries for good (of any state), each id once, and the bytes of their inputs unless a
+ * stored report or another entry still refers to them. Nothing is deleted unless every id names
+ * an entry (`not-found`).
+ */
+export async function purgeQuarantine(ctx: AppContext, ids: readonly number[]): Promise<PurgeOutcome[]> {
+  if (ids.length === 0) throw invalid('ids-missing', 'ids', 'give the ids of the entries to purge');
+  const unique = [...new Set(ids)];
+  for (const id of unique) await getQuarantineEntry(ctx, id);
+  const outcomes: PurgeOutcome[] = [];
+  for (const id of unique) {
+    const purged = await withAppErrors(() => ctx.store.purgeQuarantine(id));
+    if (purged === undefined) throw notFound('quarantine-entry-not-found', 'id', `no quarantine entry ${id}`);
+    outcomes.push({ id, rawBytesDropped: purged.rawBytesDropped });
+  }
+  return outcomes;
 }
 
 /**

@@ -14,6 +14,7 @@ import type { App, OpenAppOptions } from '../app/open-app.js';
 import { openApp } from '../app/open-app.js';
 import { isAppError } from '../app/problems.js';
 import { watchDns } from './dns-watch.js';
+import { printErr, safe } from './output.js';
 
 export const DB_OPTION = ['--db <location>', `SQLite file or postgres:// URL (default: $DMARCPILOT_DB, the configuration's db, else ${DEFAULT_STORE_LOCATION})`] as const;
 export const CONFIG_OPTION = ['--config <file>', 'JSON configuration file (default: $DMARCPILOT_CONFIG; docs/serve.md)'] as const;
@@ -26,8 +27,8 @@ export function addStoreOptions(command: Command): Command {
 /** The standard-error log of a command: notices as `dmarcpilot NAME: …`, warnings as `warning: …`. */
 export function cliLog(name: string): AppLog {
   return {
-    info: (message) => void process.stderr.write(`dmarcpilot ${name}: ${message}\n`),
-    warn: (message) => void process.stderr.write(`warning: ${message}\n`),
+    info: (message) => printErr(safe`dmarcpilot ${name}: ${message}\n`),
+    warn: (message) => printErr(safe`warning: ${message}\n`),
   };
 }
 
@@ -67,11 +68,11 @@ export function reportFailure(name: string, caught: unknown): number {
     for (const p of caught.problems) {
       const option = p.field === undefined ? undefined : OPTION_OF_FIELD[p.field];
       const text = `${option === undefined ? p.message : `${option}: ${p.message}`}${HINT_OF_CODE[p.code] ?? ''}`;
-      process.stderr.write(unavailable ? `dmarcpilot ${name}: ${text}\n` : `error: ${text}\n`);
+      printErr(unavailable ? safe`dmarcpilot ${name}: ${text}\n` : safe`error: ${text}\n`);
     }
     return unavailable ? 1 : 2;
   }
-  process.stderr.write(`dmarcpilot ${name}: ${caught instanceof Error ? caught.message : String(caught)}\n`);
+  printErr(safe`dmarcpilot ${name}: ${caught instanceof Error ? caught.message : String(caught)}\n`);
   return 1;
 }
 
@@ -82,6 +83,20 @@ export async function runCommand(name: string, setStatus: (code: number) => void
   } catch (caught) {
     setStatus(reportFailure(name, caught));
   }
+}
+
+/**
+ * withApp for a command that only reads the store: an SQLite store whose file or folder cannot be
+ * written is opened read-only (a command that writes is refused it, naming the path and why).
+ */
+export function withReadApp(
+  name: string,
+  flags: ConfigFlags,
+  setStatus: (code: number) => void,
+  body: (app: App) => Promise<number>,
+  options: Omit<OpenAppOptions, 'log' | 'access'> = {},
+): Promise<void> {
+  return withApp(name, flags, setStatus, body, { ...options, access: 'read' });
 }
 
 /**

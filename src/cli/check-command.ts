@@ -12,6 +12,7 @@ import { checkDomains } from '../app/check-domains.js';
 import { formatDomainCheck } from './check-printer.js';
 import { addStoreOptions, withApp } from './app-runner.js';
 import { parsePositiveInteger } from './limit-options.js';
+import { printErr, printJson, printOut, safe } from './output.js';
 import { createCountProgress } from './progress.js';
 import type { ResolverOptions } from './resolver-options.js';
 import { addResolverOptions, resolverFlags } from './resolver-options.js';
@@ -56,8 +57,10 @@ export function registerCheckCommand(program: Command, setStatus: (code: number)
     if (domains.length === 0) command.error('error: give at least one domain, or --file LIST', { exitCode: 2 });
     await withApp('check', { db: options.db, config: options.config, ...resolverFlags(command, options) }, setStatus, (app) => runChecks(app.hasStore, (opts) => checkDomains(app.context, domains, opts), options), {
       store: 'if-configured',
-      // Checks are saved: a store named for them is created when missing.
+      // Checks are saved: a store named for them is created when missing. With --no-save the
+      // store is only read (the DKIM selectors its reports saw).
       create: true,
+      access: options.save ? 'write' : 'read',
     });
   });
 }
@@ -82,16 +85,17 @@ async function runChecks(hasStore: boolean, start: Start, options: CheckOptions)
     progress?.clear();
     if (outcome.status === 'checked') {
       if (outcome.result.summary.error > 0) withErrors++;
-      process.stdout.write(options.json ? `${JSON.stringify(outcome.result)}\n` : `${formatDomainCheck(outcome.result, { verbose: options.verbose === true })}\n`);
+      if (options.json) printJson(outcome.result);
+      else printOut(`${formatDomainCheck(outcome.result, { verbose: options.verbose === true })}\n`);
     } else {
       failed++;
-      process.stderr.write(`${outcome.domain}: the check failed: ${outcome.message}\n`);
+      printErr(safe`${outcome.domain}: the check failed: ${outcome.message}\n`);
     }
     progress?.update(++done, `${withErrors} with errors`);
   }
   progress?.clear();
   if (total > 1 && !options.json) {
-    process.stderr.write(`dmarcpilot check: ${total} domains, ${withErrors} with errors${failed > 0 ? `, ${failed} could not be checked` : ''}\n`);
+    printErr(`dmarcpilot check: ${total} domains, ${withErrors} with errors${failed > 0 ? `, ${failed} could not be checked` : ''}\n`);
   }
   return withErrors > 0 || failed > 0 ? 1 : 0;
 }

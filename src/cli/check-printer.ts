@@ -3,6 +3,7 @@
  * and the section of the standard, errors first. The JSON form is the result object itself.
  */
 import type { DomainCheckResult, Finding, RecordArea } from '../app/check-domains.js';
+import { safeText } from './output.js';
 
 const MARK: Record<Finding['severity'], string> = { error: 'ERROR  ', warning: 'WARNING', info: 'info   ', ok: 'ok     ' };
 
@@ -52,5 +53,6 @@ export function formatDomainCheck(result: DomainCheckResult, options: PrintOptio
     if (f.code === 'dns-resolver-failed') lines.push('             (another resolver: --resolver HOST:PORT, repeatable)');
     lines.push(`             see ${f.rfc}${f.name !== undefined ? ` (at ${f.name}${f.location !== undefined ? `, ${f.location}` : ''})` : ''}`);
   }
-  return `${lines.join('\n')}\n`;
+  // Each line made safe whole: a TXT record may hold any byte, a line feed or an escape sequence included.
+  return `${lines.map(safeText).join('\n')}\n`;
 }

@@ -7,6 +7,7 @@
  * network (open-app's `onLookup`).
  */
 import type { DnsAnswer } from '../core/dns-resolver.js';
+import { printErr } from './output.js';
 import type { ActivityProgress } from './progress.js';
 import { createActivityProgress } from './progress.js';
 
@@ -28,7 +29,7 @@ export interface DnsWatchOptions {
 }
 
 export function watchDns(command: string, options: DnsWatchOptions = {}): DnsWatch {
-  const write = options.write ?? ((text: string) => void process.stderr.write(text));
+  const write = options.write ?? printErr;
   const progress = 'progress' in options ? options.progress : createActivityProgress();
   let servers: readonly string[] = [];
   let inFlight = 0;

@@ -12,7 +12,7 @@ import type { StoredFailureReport, StoredTlsReport } from '../app/reports.js';
 import { streamFailureReports, streamRecords, streamTlsReports } from '../app/reports.js';
 import { CSV_HEADER, RecordCsvFormatter } from '../reports/output/aggregate-csv.js';
 import { RecordLineFormatter } from '../reports/output/aggregate-json.js';
-import { addStoreOptions, withApp } from './app-runner.js';
+import { addStoreOptions, withReadApp } from './app-runner.js';
 import { FAILURE_CSV_HEADER, TLS_CSV_HEADER, failureCsvRow, failureJsonLine, tlsCsvRows, tlsJsonLine } from './report-export-rows.js';
 import { createStdoutWriter } from './stdout-writer.js';
 import { parseTimeOption } from './time-options.js';
@@ -38,7 +38,7 @@ export function registerExportCommand(program: Command, setStatus: (code: number
     .option('--since <time>', 'only reports ending at or after this time: 30d, 12h, 2w or a date', (text) => parseTimeOption(text))
     .option('--until <time>', 'only reports beginning before this time', (text) => parseTimeOption(text));
   addStoreOptions(records).action((options: ExportOptions) =>
-    withApp('export', options, setStatus, async (app) => {
+    withReadApp('export', options, setStatus, async (app) => {
       const writer = createStdoutWriter();
       if (options.format === 'csv') await writer.write(CSV_HEADER);
       let lastHeader: AggregateHeader | undefined;
@@ -68,7 +68,7 @@ export function registerExportCommand(program: Command, setStatus: (code: number
     .option('--since <time>', 'only reports of mail arriving at or after this time: 30d, 12h, 2w or a date', (text) => parseTimeOption(text))
     .option('--until <time>', 'only reports of mail arriving before this time', (text) => parseTimeOption(text));
   addStoreOptions(failures).action((options: ExportOptions) =>
-    withApp('export', options, setStatus, async (app) => {
+    withReadApp('export', options, setStatus, async (app) => {
       const reports = streamFailureReports(app.context, { ...query(options), ...(options.ip !== undefined ? { sourceIp: options.ip } : {}), ...(options.sender !== undefined ? { sender: options.sender } : {}) });
       await writeAll(reports, options.format === 'csv' ? FAILURE_CSV_HEADER : '', (r: StoredFailureReport) => (options.format === 'csv' ? failureCsvRow(r) : failureJsonLine(r)));
       return 0;
@@ -82,7 +82,7 @@ export function registerExportCommand(program: Command, setStatus: (code: number
     .option('--since <time>', 'only reports whose period ends at or after this time: 30d, 12h, 2w or a date', (text) => parseTimeOption(text))
     .option('--until <time>', 'only reports whose period begins before this time', (text) => parseTimeOption(text));
   addStoreOptions(tls).action((options: ExportOptions) =>
-    withApp('export', options, setStatus, async (app) => {
+    withReadApp('export', options, setStatus, async (app) => {
       await writeAll(streamTlsReports(app.context, query(options)), options.format === 'csv' ? TLS_CSV_HEADER : '', (r: StoredTlsReport) => (options.format === 'csv' ? tlsCsvRows(r) : tlsJsonLine(r)));
       return 0;
     }),

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import type { IngestReporting, IngestSummary } from '../app/ingest.js';
 import { addIngestCounts, createIngestPort, ingestInput, ingestPaths } from '../app/ingest.js';
 import type { App } from '../app/open-app.js';
+import { applyRetention, retentionDeleted } from '../app/maintenance.js';
 import { defaultIngestThreads, openApp } from '../app/open-app.js';
 import { backfillImapMailbox } from '../ingest/imap/imap-backfill.js';
 import type { ImapSourceConfig } from '../ingest/imap/imap-config.js';
@@ -19,7 +20,9 @@ import { readAll } from '../reports/extract/byte-stream.js';
 import { invalid } from '../app/problems.js';
 import { loadConfig } from '../app/config.js';
 import { addStoreOptions, cliLog, runCommand } from './app-runner.js';
+import { describeRetention } from './db-command.js';
 import { addLimitOptions, limitFlags, parsePositiveInteger } from './limit-options.js';
+import { printErr, safe } from './output.js';
 import { createProgress } from './progress.js';
 import { onStopSignals } from './stop-signals.js';
 
@@ -27,6 +30,7 @@ interface IngestOptions {
   db?: string;
   config?: string;
   keepFailureHeaders?: boolean;
+  keepFailureRaw?: boolean;
   quiet?: boolean;
   jobs?: number;
   imap?: string;
@@ -47,6 +51,7 @@ export function registerIngestCommand(program: Command, setStatus: (code: number
     .description('Store the reports found in files, directories, mbox files, maildirs, standard input (-) or an IMAP folder (--imap). Duplicates are recognised; refused inputs are quarantined.')
     .argument('[paths...]', 'files, directories (read recursively), mbox files, or - for standard input')
     .option('--keep-failure-headers', "keep failure reports' original message headers (off by default, for privacy)")
+    .option('--keep-failure-raw', 'keep the raw e-mails of failure reports (off by default, for privacy; deleted with the reports after retention.failureReportDays)')
     .option('-q, --quiet', 'no progress and no summary on standard error')
     .option('-j, --jobs <n>', 'threads: n - 1 read and parse files while one stores them, in order (default: the number of cores up to 4, + 1 with SQLite; 1: one thread)', parsePositiveInteger)
     .option('--imap <url>', 'also read an IMAP folder: imaps://user@host[:port]/FOLDER (password: $DMARCPILOT_IMAP_PASSWORD or --imap-password-file)')
@@ -63,7 +68,7 @@ export function registerIngestCommand(program: Command, setStatus: (code: number
   command.action(async (paths: string[], options: IngestOptions) => {
     if (paths.length === 0 && options.imap === undefined) return command.error('error: give at least one path, or --imap URL', { exitCode: 2 });
     await runCommand('ingest', setStatus, async () => {
-      const config = loadConfig({ db: options.db, config: options.config, keepFailureHeaders: options.keepFailureHeaders, limits: limitFlags(options) });
+      const config = loadConfig({ db: options.db, config: options.config, keepFailureHeaders: options.keepFailureHeaders, keepFailureRaw: options.keepFailureRaw, limits: limitFlags(options) });
       const imap = options.imap === undefined ? undefined : imapConfigFrom(options.imap, options, config.imapPassword);
       const app = await openApp(config, { log: cliLog('ingest') });
       try {
@@ -102,7 +107,7 @@ async function runIngest(app: App, paths: string[], options: IngestOptions, imap
   const reporting: IngestReporting = {
     onRejected: (rejection, source) => {
       progress?.clear();
-      process.stderr.write(`${source}: ${rejection.code}: ${rejection.message}\n`);
+      printErr(safe`${source}: ${rejection.code}: ${rejection.message}\n`);
     },
   };
   const fileFailures = { unreadable: 0 };
@@ -113,7 +118,7 @@ async function runIngest(app: App, paths: string[], options: IngestOptions, imap
       interrupt,
       () => {
         progress?.clear();
-        process.stderr.write('dmarcpilot ingest: stopping after the input being stored (press Ctrl-C again to stop at once)\n');
+        printErr('dmarcpilot ingest: stopping after the input being stored (press Ctrl-C again to stop at once)\n');
       },
       () =>
         ingestPaths(app.context, paths, {
@@ -122,7 +127,7 @@ async function runIngest(app: App, paths: string[], options: IngestOptions, imap
           signal: interrupt.signal,
           onUnreadable: (path, message) => {
             fileFailures.unreadable++;
-            process.stderr.write(`${path}: unreadable: ${message}\n`);
+            printErr(safe`${path}: unreadable: ${message}\n`);
           },
           onListed: (files) => {
             listedFiles = files;
@@ -134,7 +139,7 @@ async function runIngest(app: App, paths: string[], options: IngestOptions, imap
     const summary: IngestSummary = result.summary;
     if (result.interrupted) {
       progress?.clear();
-      process.stderr.write(
+      printErr(
         `dmarcpilot ingest: interrupted after ${n(summary.inputs)} of ${n(listedFiles)} files or messages, all stored: ${n(summary.newReports)} new reports ` +
           `(${n(summary.records)} records), ${n(summary.duplicateReports)} already stored, ${n(summary.rejected)} refused; ` +
           'run the same command again to go on (what is stored already is recognised)\n',
@@ -147,6 +152,9 @@ async function runIngest(app: App, paths: string[], options: IngestOptions, imap
     }
     progress?.clear();
     const mailbox = imap ? await backfillImap(app, imap, reporting, options, summary) : undefined;
+    // The retention, after the back-fill (docs/data-retention.md): failure-report data kept long enough goes.
+    const retention = await applyRetention(app.context);
+    if (!options.quiet && retentionDeleted(retention)) printErr(`dmarcpilot ingest: retention: ${describeRetention(retention)}\n`);
     if (!options.quiet) {
       const moved = mailbox
         ? imap?.afterIngest === 'keep'
@@ -154,7 +162,7 @@ async function runIngest(app: App, paths: string[], options: IngestOptions, imap
           : `; IMAP: ${n(mailbox.archived)} ${imap?.afterIngest === 'delete' ? 'deleted' : `to ${imap?.archiveFolder}`}, ${n(mailbox.failed)} to ${imap?.failedFolder}` +
             `${mailbox.storeErrors > 0 ? `, ${n(mailbox.storeErrors)} left in place (store errors)` : ''}`
         : '';
-      process.stderr.write(
+      printErr(
         `dmarcpilot ingest: ${n(summary.inputs)} inputs into ${app.storeLabel}: ${n(summary.newReports)} new reports ` +
           `(${n(summary.records)} records), ${n(summary.duplicateReports)} already stored, ${n(summary.rejected)} refused` +
           `${summary.rejected > 0 ? ' (kept in quarantine: dmarcpilot quarantine list)' : ''}${moved}\n`,
@@ -163,7 +171,7 @@ async function runIngest(app: App, paths: string[], options: IngestOptions, imap
     return summary.rejected > 0 || fileFailures.unreadable > 0 || (mailbox?.storeErrors ?? 0) > 0 ? 1 : 0;
   } catch (caught) {
     progress?.clear();
-    process.stderr.write(`dmarcpilot ingest: stopped: ${caught instanceof Error ? caught.message : String(caught)}\n`);
+    printErr(safe`dmarcpilot ingest: stopped: ${caught instanceof Error ? caught.message : String(caught)}\n`);
     return 1;
   }
 }
@@ -172,9 +180,9 @@ async function runIngest(app: App, paths: string[], options: IngestOptions, imap
 async function backfillImap(app: App, config: ImapSourceConfig, reporting: IngestReporting, options: IngestOptions, summary: IngestSummary): Promise<ImapSummary> {
   const mailbox = await backfillImapMailbox(config, createIngestPort(app.context, reporting), {
     onEvent: (message) => {
-      if (!options.quiet) process.stderr.write(`dmarcpilot ingest: ${message}\n`);
+      if (!options.quiet) printErr(safe`dmarcpilot ingest: ${message}\n`);
     },
-    onStoreError: (name, error) => process.stderr.write(`${name}: store-error: ${error instanceof Error ? error.message : String(error)} (left in the folder)\n`),
+    onStoreError: (name, error) => printErr(safe`${name}: store-error: ${error instanceof Error ? error.message : String(error)} (left in the folder)\n`),
   });
   addIngestCounts(summary, mailbox);
   summary.inputs += mailbox.inputs;

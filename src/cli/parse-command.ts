@@ -17,6 +17,7 @@ import type { OutputFormat, PrintCounts } from '../reports/output/report-printer
 import { loadConfig } from '../app/config.js';
 import { reportFailure } from './app-runner.js';
 import { addLimitOptions, limitFlags, parsePositiveInteger } from './limit-options.js';
+import { printErr, safe, safeText } from './output.js';
 import { createProgress } from './progress.js';
 import { createStdoutWriter } from './stdout-writer.js';
 
@@ -52,7 +53,7 @@ export function registerParseCommand(program: Command, setStatus: (code: number)
 
 async function runParse(paths: string[], options: ParseOptions, limits: Limits): Promise<number> {
   const listed = await listInputs(paths);
-  for (const problem of listed.problems) process.stderr.write(`${problem.path}: unreadable: ${problem.message}\n`);
+  for (const problem of listed.problems) printErr(safe`${problem.path}: unreadable: ${problem.message}\n`);
   const total = listed.files.length + (listed.stdin ? 1 : 0);
   const writer = createStdoutWriter();
   // --format json: reports arrive as ",\n{...}"; the first one loses its comma.
@@ -72,7 +73,7 @@ async function runParse(paths: string[], options: ParseOptions, limits: Limits):
     write,
     error: (line) => {
       progress?.clear();
-      process.stderr.write(`${line}\n`);
+      printErr(`${safeText(line)}\n`);
     },
     progress: (done, counts) => progress?.update(done, counts),
   };
@@ -88,7 +89,7 @@ async function runParse(paths: string[], options: ParseOptions, limits: Limits):
   await writer.end();
   progress?.clear();
 
-  if (!options.quiet) process.stderr.write(`${summarise(total, counts, options.format)}\n`);
+  if (!options.quiet) printErr(`${summarise(total, counts, options.format)}\n`);
   return counts.rejected > 0 || listed.problems.length > 0 ? 1 : 0;
 }
 

@@ -15,9 +15,10 @@ import { InvalidArgumentError } from 'commander';
 import type { RolloutPlan } from '../app/plan-domain.js';
 import { planDomain } from '../app/plan-domain.js';
 import { invalid } from '../app/problems.js';
-import { addStoreOptions, withApp } from './app-runner.js';
+import { addStoreOptions, withReadApp } from './app-runner.js';
 import { addAsnDbOption } from './asn-option.js';
 import { parsePositiveInteger } from './limit-options.js';
+import { printErr, printJson, printOut, safe } from './output.js';
 import { formatPlan } from './plan-printer.js';
 import type { ResolverOptions } from './resolver-options.js';
 import { addResolverOptions, resolverFlags } from './resolver-options.js';
@@ -72,7 +73,7 @@ export function registerPlanCommand(program: Command, setStatus: (code: number) 
   addStoreOptions(command).action((domain: string, options: PlanOptions) => {
     // Every failure is status 2, so that 1 always means "not ready".
     let planned = false;
-    return withApp(
+    return withReadApp(
       'plan',
       { db: options.db, config: options.config, asnDb: options.asnDb, ...resolverFlags(command, options) },
       (code) => setStatus(planned ? code : 2),
@@ -84,8 +85,9 @@ export function registerPlanCommand(program: Command, setStatus: (code: number) 
           rejectTest: options.rejectTest,
           npReject: options.np,
         });
-        for (const notice of notices) process.stderr.write(`dmarcpilot plan: ${notice.message}\n`);
-        process.stdout.write(options.json ? `${JSON.stringify(plan)}\n` : formatPlan(plan));
+        for (const notice of notices) printErr(safe`dmarcpilot plan: ${notice.message}\n`);
+        if (options.json) printJson(plan);
+        else printOut(formatPlan(plan));
         planned = true;
         return PLAN_EXIT_STATUS[plan.verdict] ?? 1;
       },

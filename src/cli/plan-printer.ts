@@ -6,6 +6,7 @@
 import type { Advice } from '../core/advice.js';
 import type { GateResult, ImpactCount, ImpactTotals, RolloutPlan } from '../app/plan-domain.js';
 import { senderAdviceText, stringParam, swapWords } from './senders-printer.js';
+import { safeText } from './output.js';
 
 const n = (value: number): string => Math.round(value).toLocaleString('en-GB');
 const share = (value: number): string => `${Math.round(value * 1000) / 10}%`;
@@ -89,7 +90,8 @@ export function formatPlan(plan: RolloutPlan): string {
     lines.push('', 'Watch after the change:');
     for (const item of plan.watch) lines.push(`  - ${planAdviceText(item, plan.domain)}`);
   }
-  return `${lines.join('\n')}\n`;
+  // Each line made safe whole: a line feed inside a sender's name or a record cannot start a line of its own.
+  return `${lines.map(safeText).join('\n')}\n`;
 }
 
 /** What the CLI prints for one reason, warning or watch item: the message, with the command or option for the codes where one helps. */

@@ -1,7 +1,9 @@
 /**
  * A one-line progress display on standard error, shown only when standard error is a terminal
- * and the work takes more than a moment. Redrawn at most five times a second.
+ * and the work takes more than a moment. Redrawn at most five times a second. Its own escapes
+ * (`\r`, erase to the end of the line) are written as they are; the note is made safe.
  */
+import { safeText } from '../core/safe-text.js';
 
 /** What the progress line shows besides inputs done. */
 export interface ProgressCounts {
@@ -50,7 +52,7 @@ export function createCountProgress(total: number, noun: string, stream: NodeJS.
       const filled = total > 0 ? Math.round((done / total) * width) : width;
       const seconds = Math.max(0.001, (time - started) / 1000);
       const text = typeof note === 'string' ? `${(done / seconds).toFixed(1)} ${noun}/s · ${note}` : note(seconds);
-      stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${n(done)}/${n(total)} ${noun} · ${text}\x1b[K`);
+      stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${n(done)}/${n(total)} ${noun} · ${safeText(text)}\x1b[K`);
     },
     clear() {
       if (shown) stream.write('\r\x1b[K');

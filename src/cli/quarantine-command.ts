@@ -1,16 +1,18 @@
 /**
- * `dmarcpilot quarantine list|show|retry|dismiss`: inputs that were refused, kept with their raw
- * bytes and the reason (app/quarantine.ts). `retry` reads a kept input again (after an upgrade,
- * say); if it now goes through without refusal, its entry is marked resolved. `dismiss` marks
- * entries looked at with nothing to do.
+ * `dmarcpilot quarantine list|show|retry|dismiss|purge`: inputs that were refused, kept with their
+ * raw bytes and the reason (app/quarantine.ts). `retry` reads a kept input again (after an
+ * upgrade, say); if it now goes through without refusal, its entry is marked resolved. `dismiss`
+ * marks entries looked at with nothing to do (the entry and its bytes stay, as a record).
+ * `purge` deletes entries for good, with their bytes unless something else still needs them.
  */
 import type { Command } from 'commander';
 import type { QuarantineEntry, RetryOutcome } from '../app/quarantine.js';
-import { dismissQuarantine, getQuarantineEntry, listQuarantine, readQuarantinedInput, retryQuarantine } from '../app/quarantine.js';
+import { dismissQuarantine, getQuarantineEntry, listQuarantine, purgeQuarantine, readQuarantinedInput, retryQuarantine } from '../app/quarantine.js';
 import { eachItem } from '../app/paging.js';
 import { invalid } from '../app/problems.js';
-import { addStoreOptions, withApp } from './app-runner.js';
+import { addStoreOptions, withApp, withReadApp } from './app-runner.js';
 import { addLimitOptions, limitFlags, parsePositiveInteger } from './limit-options.js';
+import { printErr, printJson, printOut, printRawBytes, safe, safeText } from './output.js';
 
 interface StoreOptions {
   db?: string;
@@ -19,7 +21,7 @@ interface StoreOptions {
 }
 
 function describeEntry(e: QuarantineEntry): string {
-  return `${e.id}\t${e.state}\t${e.receivedAt.toISOString()}\t${e.code}\t${e.source}`;
+  return [String(e.id), e.state, e.receivedAt.toISOString(), e.code, e.source].map(safeText).join('\t');
 }
 
 /** `1 2 3` → [1, 2, 3]; an invalid request (exit 2) for anything else. */
@@ -40,13 +42,13 @@ export function registerQuarantineCommand(program: Command, setStatus: (code: nu
       .option('--all', 'include resolved and dismissed entries')
       .option('--json', 'print JSON'),
   ).action((options: StoreOptions & { all?: boolean; json?: boolean }) =>
-    withApp('quarantine', options, setStatus, async (app) => {
+    withReadApp('quarantine', options, setStatus, async (app) => {
       const entries: QuarantineEntry[] = [];
       for await (const entry of eachItem((page) => listQuarantine(app.context, { state: options.all ? 'all' : 'open' }, page))) {
         if (options.json) entries.push(entry);
-        else process.stdout.write(`${describeEntry(entry)}\n`);
+        else printOut(`${describeEntry(entry)}\n`);
       }
-      if (options.json) process.stdout.write(`${JSON.stringify(entries)}\n`);
+      if (options.json) printJson(entries);
       return 0;
     }),
   );
@@ -58,17 +60,17 @@ export function registerQuarantineCommand(program: Command, setStatus: (code: nu
       .argument('<id>', 'entry id (from quarantine list)', parsePositiveInteger)
       .option('--raw', 'write the raw input to standard output'),
   ).action((id: number, options: StoreOptions & { raw?: boolean }) =>
-    withApp('quarantine', options, setStatus, async (app) => {
+    withReadApp('quarantine', options, setStatus, async (app) => {
       if (options.raw) {
         const { entry, bytes } = await readQuarantinedInput(app.context, id);
-        if (entry.truncated) process.stderr.write(`quarantine entry ${id}: only the first ${entry.raw.size} of the input's ${entry.truncated.inputSize} bytes were kept\n`);
-        process.stdout.write(bytes);
+        if (entry.truncated) printErr(`quarantine entry ${id}: only the first ${entry.raw.size} of the input's ${entry.truncated.inputSize} bytes were kept\n`);
+        printRawBytes(bytes);
         return 0;
       }
       const entry = await getQuarantineEntry(app.context, id);
-      process.stdout.write(
-        `id: ${entry.id}\nstate: ${entry.state}\nreceived: ${entry.receivedAt.toISOString()}\nsource: ${entry.source}\n` +
-          `code: ${entry.code}\nmessage: ${entry.message}\nraw input: ${describeRaw(entry)}\n`,
+      printOut(
+        safe`id: ${entry.id}\nstate: ${entry.state}\nreceived: ${entry.receivedAt.toISOString()}\nsource: ${entry.source}\n` +
+          safe`code: ${entry.code}\nmessage: ${entry.message}\nraw input: ${describeRaw(entry)}\n`,
       );
       return 0;
     }),
@@ -85,10 +87,10 @@ export function registerQuarantineCommand(program: Command, setStatus: (code: nu
     withApp('quarantine', { ...options, limits: limitFlags(options) }, setStatus, async (app) => {
       let failed = 0;
       const print = (outcome: RetryOutcome): void => {
-        if (outcome.status === 'resolved') process.stdout.write(`${outcome.id}: resolved\n`);
+        if (outcome.status === 'resolved') printOut(`${outcome.id}: resolved\n`);
         else {
           failed++;
-          process.stderr.write(`${outcome.id}: ${describeFailure(outcome)}\n`);
+          printErr(`${outcome.id}: ${safeText(describeFailure(outcome))}\n`);
         }
       };
       await retryQuarantine(app.context, { ...(ids.length > 0 ? { ids: parseIds(ids) } : {}), onOutcome: print });
@@ -99,11 +101,29 @@ export function registerQuarantineCommand(program: Command, setStatus: (code: nu
   addStoreOptions(
     quarantine
       .command('dismiss')
-      .description('Mark entries as looked at, with nothing to do (they leave the open list; the raw input stays kept).')
+      .description('Mark entries as looked at, with nothing to do (they leave the open list; the entry and its raw input stay, as a record; purge deletes them).')
       .argument('<ids...>', 'entry ids (from quarantine list)'),
   ).action((ids: string[], options: StoreOptions) =>
     withApp('quarantine', options, setStatus, async (app) => {
-      for (const entry of await dismissQuarantine(app.context, parseIds(ids))) process.stdout.write(`${entry.id}: dismissed\n`);
+      for (const entry of await dismissQuarantine(app.context, parseIds(ids))) printOut(`${entry.id}: dismissed\n`);
+      return 0;
+    }),
+  );
+  registerPurge(quarantine, setStatus);
+}
+
+/** `quarantine purge ID...`, registered after dismiss. */
+function registerPurge(quarantine: Command, setStatus: (code: number) => void): void {
+  addStoreOptions(
+    quarantine
+      .command('purge')
+      .description('Delete entries for good (mistakes, inputs that must not be kept), with their raw bytes unless a stored report or another entry still needs them.')
+      .argument('<ids...>', 'entry ids (from quarantine list --all)'),
+  ).action((ids: string[], options: StoreOptions) =>
+    withApp('quarantine', options, setStatus, async (app) => {
+      for (const outcome of await purgeQuarantine(app.context, parseIds(ids))) {
+        printOut(`${outcome.id}: purged${outcome.rawBytesDropped ? ', its raw input deleted' : '; its raw input is kept: a stored report or another entry still refers to it'}\n`);
+      }
       return 0;
     }),
   );
@@ -125,6 +145,6 @@ function describeFailure(outcome: Exclude<RetryOutcome, { status: 'resolved' }>)
     case 'raw-missing':
       return 'its raw input is no longer kept';
     case 'not-open':
-      return 'no open quarantine entry has this id';
+      return 'the entry is resolved or dismissed already';
   }
 }

@@ -12,6 +12,7 @@ import { addRecordDkimCommand } from './record-dkim-command.js';
 import { addRecordSpfCommand } from './record-spf-command.js';
 import type { CommonOptions } from './record-output.js';
 import { placementOf, printRecord, renderAdvice, renderTxtRecord } from './record-output.js';
+import { printErr, printJson, printOut } from './output.js';
 interface DmarcOptions extends CommonOptions {
   p?: string;
   sp?: string;
@@ -91,10 +92,10 @@ function runDmarc(options: DmarcOptions): number {
     'dmarc',
     () => buildDmarcRecordFor(build, placementOf(options)),
     (record) => {
-      if (options.json) process.stdout.write(`${JSON.stringify(record)}\n`);
+      if (options.json) printJson(record);
       else {
-        process.stdout.write(renderTxtRecord(record, 'DMARC record'));
-        process.stderr.write(renderAdvice(record.findings));
+        printOut(renderTxtRecord(record, 'DMARC record'));
+        printErr(renderAdvice(record.findings));
       }
     },
   );
@@ -107,11 +108,11 @@ function runParked(options: CommonOptions & { rua?: string }): number {
     (set) => {
       if (options.json) {
         const { findings: _advice, ...records } = set;
-        process.stdout.write(`${JSON.stringify(records)}\n`);
+        printJson(records);
         return;
       }
       const who = set.domain ?? 'the domain';
-      process.stdout.write(
+      printOut(
         [
           `; Records for ${who}, which sends and receives no mail.${set.domain !== null ? '' : ' Names are relative to the zone origin.'}`,
           `; SPF (RFC 7208): no host may send as ${who}.`,
@@ -126,7 +127,7 @@ function runParked(options: CommonOptions & { rua?: string }): number {
           '',
         ].join('\n'),
       );
-      process.stderr.write(renderAdvice(set.findings));
+      printErr(renderAdvice(set.findings));
     },
   );
 }

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { buildDkimRecordFor } from '../app/records.js';
 import { placementOf, printRecord, renderTxtRecord } from './record-output.js';
+import { printErr, printJson, printOut } from './output.js';
 
 interface DkimOptions {
   selector: string;
@@ -36,7 +37,7 @@ function runDkim(options: DkimOptions): number {
   try {
     pem = readFileSync(options.publicKey, 'utf8');
   } catch (caught) {
-    process.stderr.write(`dmarcpilot record dkim: refused: ${options.publicKey}: ${caught instanceof Error ? caught.message : String(caught)}\n`);
+    printErr(`dmarcpilot record dkim: refused: ${options.publicKey}: ${caught instanceof Error ? caught.message : String(caught)}\n`);
     return 2;
   }
   return printRecord(
@@ -45,10 +46,10 @@ function runDkim(options: DkimOptions): number {
     (record) => {
       if (options.json) {
         const { keyType, bits, warnings, ...printed } = record;
-        process.stdout.write(`${JSON.stringify({ ...printed, keyType, bits, warnings })}\n`);
+        printJson({ ...printed, keyType, bits, warnings });
       } else {
-        process.stdout.write(renderTxtRecord(record, `DKIM key (${record.keyType}${record.keyType === 'rsa' ? `, ${record.bits} bits` : ''})`));
-        for (const warning of record.warnings) process.stderr.write(`warning: ${warning}\n`);
+        printOut(renderTxtRecord(record, `DKIM key (${record.keyType}${record.keyType === 'rsa' ? `, ${record.bits} bits` : ''})`));
+        for (const warning of record.warnings) printErr(`warning: ${warning}\n`);
       }
     },
   );

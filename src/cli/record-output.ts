@@ -7,6 +7,7 @@
 import type { Finding, TxtRecord } from '../app/records.js';
 import { isAppError } from '../app/problems.js';
 import { countOctets } from '../records/txt-strings.js';
+import { printErr } from './output.js';
 
 /** The human-readable form of one record. */
 export function renderTxtRecord(record: TxtRecord, title: string): string {
@@ -79,7 +80,7 @@ export function printRecord<T>(command: string, build: () => T, print: (built: T
     built = build();
   } catch (caught) {
     if (!isAppError(caught)) throw caught;
-    for (const problem of caught.problems) process.stderr.write(`dmarcpilot record ${command}: refused: ${cliRefusal(problem.field, problem.message)}\n`);
+    for (const problem of caught.problems) printErr(`dmarcpilot record ${command}: refused: ${cliRefusal(problem.field, problem.message)}\n`);
     return 2;
   }
   print(built);

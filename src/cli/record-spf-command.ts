@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { buildSpfRecordFor } from '../app/records.js';
 import type { CommonOptions } from './record-output.js';
 import { placementOf, printRecord, renderAdvice, renderTxtRecord } from './record-output.js';
+import { printErr, printJson, printOut } from './output.js';
 
 interface SpfOptions extends CommonOptions {
   include?: string[];
@@ -61,10 +62,10 @@ export function runSpf(options: SpfOptions): number {
     (record) => {
       if (options.json) {
         const { findings, lookups, ...printed } = record;
-        process.stdout.write(`${JSON.stringify({ ...printed, lookups, findings })}\n`);
+        printJson({ ...printed, lookups, findings });
       } else {
-        process.stdout.write(renderTxtRecord(record, 'SPF record'));
-        process.stderr.write(renderAdvice(record.findings));
+        printOut(renderTxtRecord(record, 'SPF record'));
+        printErr(renderAdvice(record.findings));
       }
     },
   );

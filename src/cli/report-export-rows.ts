@@ -7,6 +7,7 @@
  */
 import type { StoredFailureReport, StoredTlsReport } from '../app/reports.js';
 import { csvCell } from '../reports/output/aggregate-csv.js';
+import { safeJson } from '../core/safe-text.js';
 import { snakeCaseKeys } from '../reports/output/other-json.js';
 
 export const FAILURE_COLUMNS = [
@@ -29,7 +30,7 @@ export function failureCsvRow(r: StoredFailureReport): string {
 
 /** Every stored field, snake_case, on one line. */
 export function failureJsonLine(r: StoredFailureReport): string {
-  return `${JSON.stringify(snakeCaseKeys({ ...r, receivedAt: r.receivedAt.toISOString() }))}\n`;
+  return `${safeJson(snakeCaseKeys({ ...r, receivedAt: r.receivedAt.toISOString() }))}\n`;
 }
 
 export const TLS_COLUMNS = [
@@ -63,5 +64,5 @@ export function tlsCsvRows(r: StoredTlsReport): string {
 /** The stored report on one line: id, receipt, source, raw input, policy domains, warnings, and the report itself. */
 export function tlsJsonLine(r: StoredTlsReport): string {
   const { report, receivedAt, ...stored } = r;
-  return `${JSON.stringify(snakeCaseKeys({ ...stored, receivedAt: receivedAt.toISOString(), report }))}\n`;
+  return `${safeJson(snakeCaseKeys({ ...stored, receivedAt: receivedAt.toISOString(), report }))}\n`;
 }

@@ -18,8 +18,10 @@ import type { Page, PageRequest } from '../app/paging.js';
 import type { StoredFailureReport, StoredTlsReport } from '../app/reports.js';
 import { getFailureReport, listFailureReports, listTlsReports, streamFailureReports } from '../app/reports.js';
 import { domainSeries } from '../app/summaries.js';
-import { addStoreOptions, withApp } from './app-runner.js';
+import { addStoreOptions, withReadApp } from './app-runner.js';
 import { parsePositiveInteger } from './limit-options.js';
+import { safeLines } from '../core/safe-text.js';
+import { printJson, printOut, safeText } from './output.js';
 import { parseTimeOption } from './time-options.js';
 
 interface ListOptions {
@@ -36,6 +38,9 @@ interface ListOptions {
 
 const n = (value: number): string => value.toLocaleString('en-GB');
 
+/** One tab-separated line, each field made safe (a tab or line feed inside one cannot make a column or line). */
+const fields = (values: readonly (string | number)[]): string => values.map((v) => safeText(String(v))).join('\t');
+
 export function registerReportsCommands(program: Command, setStatus: (code: number) => void): void {
   addStoreOptions(
     program
@@ -46,17 +51,17 @@ export function registerReportsCommands(program: Command, setStatus: (code: numb
       .option('--until <time>', 'end (not included): a date (default: now)', (text) => parseTimeOption(text))
       .option('--json', 'print JSON'),
   ).action((domain: string, options: ListOptions) =>
-    withApp('series', options, setStatus, async (app) => {
+    withReadApp('series', options, setStatus, async (app) => {
       const since = options.since ?? parseTimeOption('30d', app.context.now());
       const days = await domainSeries(app.context, domain, { since, ...(options.until ? { until: options.until } : {}) });
       if (options.json) {
-        process.stdout.write(`${JSON.stringify(days)}\n`);
+        printJson(days);
         return 0;
       }
-      process.stdout.write('DAY\tMESSAGES\tPASS\tBOTH\tDKIM ONLY\tSPF ONLY\tNEITHER\tDISPOSITIONS\n');
+      printOut('DAY\tMESSAGES\tPASS\tBOTH\tDKIM ONLY\tSPF ONLY\tNEITHER\tDISPOSITIONS\n');
       for (const d of days) {
         const dispositions = Object.entries(d.dispositions).map(([name, count]) => `${name} ${n(count)}`).join(', ');
-        process.stdout.write(`${d.day}\t${n(d.messages)}\t${n(d.dmarcPass)}\t${n(d.both)}\t${n(d.dkimOnly)}\t${n(d.spfOnly)}\t${n(d.neither)}\t${dispositions}\n`);
+        printOut(`${d.day}\t${n(d.messages)}\t${n(d.dmarcPass)}\t${n(d.both)}\t${n(d.dkimOnly)}\t${n(d.spfOnly)}\t${n(d.neither)}\t${safeText(dispositions)}\n`);
       }
       return 0;
     }),
@@ -73,13 +78,13 @@ export function registerReportsCommands(program: Command, setStatus: (code: numb
         .option('--json', 'print a JSON array'),
     );
   const failureLine = (r: StoredFailureReport): string =>
-    [r.id, r.arrivalDate ?? r.receivedAt.toISOString(), r.reportedDomain ?? '-', r.sourceIp ?? '-', r.authFailure.join(',') || '-', r.deliveryResult ?? '-', r.source].join('\t');
+    fields([r.id, r.arrivalDate ?? r.receivedAt.toISOString(), r.reportedDomain ?? '-', r.sourceIp ?? '-', r.authFailure.join(',') || '-', r.deliveryResult ?? '-', r.source]);
   // Positional options, so that `reports failure show ID --json` gives --json to `show`, not to the list.
   const failure = filters(reports.command('failure').enablePositionalOptions().description('Failure reports as stored: source, domains, what failed, delivery result (headers only when kept); `show ID` for one.'))
     .option('--ip <address>', 'only reports about mail from this source IP')
     .option('--sender <key>', "only reports whose source belongs to this sender of --domain (or its subdomains), as `senders` groups them")
     .action((options: ListOptions) =>
-      withApp('reports', options, setStatus, (app) =>
+      withReadApp('reports', options, setStatus, (app) =>
         options.sender === undefined
           ? printList(options, (page) => listFailureReports(app.context, query(options), page), failureLine)
           : printStream(options, streamFailureReports(app.context, { ...query(options), sender: options.sender }), failureLine),
@@ -92,18 +97,19 @@ export function registerReportsCommands(program: Command, setStatus: (code: numb
       .argument('<id>', 'the report id (the first column of `reports failure`)', parsePositiveInteger)
       .option('--json', 'print JSON'),
   ).action((id: number, options: { db?: string; config?: string; json?: boolean }, command: Command) =>
-    withApp('reports', { ...(command.parent?.opts() ?? {}), ...options }, setStatus, async (app) => {
+    withReadApp('reports', { ...(command.parent?.opts() ?? {}), ...options }, setStatus, async (app) => {
       const report = await getFailureReport(app.context, id);
-      process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatFailureReport(report));
+      if (options.json) printJson(report, 2);
+      else printOut(formatFailureReport(report));
       return 0;
     }),
   );
   filters(reports.command('tls').description('SMTP TLS reports (RFC 8460): period, reporter, policy domains, sessions that succeeded and failed.')).action((options: ListOptions) =>
-    withApp('reports', options, setStatus, (app) =>
+    withReadApp('reports', options, setStatus, (app) =>
       printList(options, (page) => listTlsReports(app.context, query(options), page), (r: StoredTlsReport) => {
         const ok = r.report.policies.reduce((sum, p) => sum + p.successfulSessionCount, 0);
         const failed = r.report.policies.reduce((sum, p) => sum + p.failedSessionCount, 0);
-        return [r.id, `${r.report.dateRange.start}..${r.report.dateRange.end}`, r.report.organizationName, r.policyDomains.join(','), `${n(ok)} ok`, `${n(failed)} failed`].join('\t');
+        return fields([r.id, `${r.report.dateRange.start}..${r.report.dateRange.end}`, r.report.organizationName, r.policyDomains.join(','), `${n(ok)} ok`, `${n(failed)} failed`]);
       }),
     ),
   );
@@ -116,7 +122,7 @@ export function registerReportsCommands(program: Command, setStatus: (code: numb
       .option('--limit <n>', 'at most this many (default: all)', parsePositiveInteger)
       .option('--json', 'print a JSON array of the saved results'),
   ).action((domain: string, options: ListOptions) =>
-    withApp('checks', options, setStatus, (app) =>
+    withReadApp('checks', options, setStatus, (app) =>
       printList(options, (page) => listDomainChecks(app.context, domain, page), (c) => `${c.checkedAt.toISOString()}\t${c.errors} errors\t${c.warnings} warnings`),
     ),
   );
@@ -137,17 +143,16 @@ async function printStream<T>(options: ListOptions, items: AsyncIterable<T>, lin
   let count = 0;
   for await (const item of items) {
     if (options.json) all.push(item);
-    else process.stdout.write(`${line(item)}\n`);
+    else printOut(`${line(item)}\n`);
     if (++count === options.limit) break;
   }
-  if (options.json) process.stdout.write(`${JSON.stringify(all)}\n`);
+  if (options.json) printJson(all);
   return 0;
 }
 
-/** A reported value for a terminal: control characters (but for the tabs and line breaks of kept headers) shown as \\u escapes. */
+/** A reported value for a terminal (core/safe-text.ts): unsafe characters escaped, but for the tabs and line breaks of kept headers. */
 function shown(text: string, keepLines = false): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(keepLines ? /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g : /[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return keepLines ? safeLines(text) : safeText(text);
 }
 
 /** Every stored field of a failure report, one per line; the kept headers indented below. */
@@ -186,9 +191,9 @@ async function printList<T>(options: ListOptions, list: (page: PageRequest) => P
   let count = 0;
   for await (const item of eachItem(list, Math.min(options.limit ?? 1000, 1000))) {
     if (options.json) items.push(item);
-    else process.stdout.write(`${line(item)}\n`);
+    else printOut(`${line(item)}\n`);
     if (++count === options.limit) break;
   }
-  if (options.json) process.stdout.write(`${JSON.stringify(items)}\n`);
+  if (options.json) printJson(items);
   return 0;
 }

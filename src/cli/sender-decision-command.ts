@@ -16,8 +16,9 @@ import { eachItem } from '../app/paging.js';
 import { isAppError } from '../app/problems.js';
 import type { BulkDecisionResult, SenderClass, SenderDecision, SenderDecisionChange } from '../app/senders.js';
 import { decideSender, decideSendersInBulk, senderDecisionHistory } from '../app/senders.js';
-import { addStoreOptions, cliActor, reportFailure, withApp } from './app-runner.js';
+import { addStoreOptions, cliActor, reportFailure, withApp, withReadApp } from './app-runner.js';
 import { parsePositiveInteger } from './limit-options.js';
+import { printErr, printJson, printOut, safe, safeText } from './output.js';
 import type { ResolverOptions } from './resolver-options.js';
 import { addResolverOptions, resolverFlags } from './resolver-options.js';
 import { parseTimeOption } from './time-options.js';
@@ -96,24 +97,25 @@ function registerOne(program: Command, decision: SenderDecision, setStatus: (cod
           note: options.note,
           apply: options.yes === true,
         });
-        process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatBulk(result, verb));
+        if (options.json) printJson(result, 2);
+        else printOut(formatBulk(result, verb));
         return 0;
       }
       const key = sender ?? '';
       try {
         const change = await decideSender(app.context, domain, key, { decision: options.undo ? null : decision, actor: cliActor(), note: options.note, unseen: options.unseen === true, offline: options.offline === true });
-        for (const warning of change.warnings) process.stderr.write(`warning: ${warning.message}; recorded as decided before it is seen\n`);
+        for (const warning of change.warnings) printErr(safe`warning: ${warning.message}; recorded as decided before it is seen\n`);
         if (options.undo) {
-          process.stdout.write(change.id === 0 ? `${change.domain}: there was no decision about ${change.key}\n` : `${change.domain}: no decision about ${change.key} any more\n`);
+          printOut(change.id === 0 ? safe`${change.domain}: there was no decision about ${change.key}\n` : safe`${change.domain}: no decision about ${change.key} any more\n`);
         } else {
-          process.stdout.write(`${change.domain}: ${change.key} ${decision}${change.warnings.length > 0 ? ' (not seen yet)' : ''}\n`);
+          printOut(safe`${change.domain}: ${change.key} ${decision}` + `${change.warnings.length > 0 ? ' (not seen yet)' : ''}\n`);
         }
         return 0;
       } catch (caught) {
         if (!isAppError(caught) || !caught.problems.some((p) => p.code === 'sender-not-seen')) throw caught;
         const status = reportFailure(verb, caught);
         const keyText = caught.problems.length === 1 ? key.trim().toLowerCase() : 'SENDER';
-        process.stderr.write(`To ${verb} it before it is seen (a pre-${verb === 'approve' ? 'approval' : 'emptive rejection'}), run: dmarcpilot ${verb} ${domain} ${keyText} --unseen\n`);
+        printErr(`To ${verb} it before it is seen (a pre-${verb === 'approve' ? 'approval' : 'emptive rejection'}), run: dmarcpilot ${verb} ${safeText(domain)} ${safeText(keyText)} --unseen\n`);
         return status;
       }
     });
@@ -128,7 +130,8 @@ function formatBulk(result: BulkDecisionResult, verb: string): string {
   if (result.senders.length === 0) return `${result.domain}: no undecided ${classes} senders ${window}: nothing to ${verb}.\n`;
   const what = `${n(result.senders.length)} ${result.applied ? '' : 'undecided '}${classes} ${result.senders.length === 1 ? 'sender' : 'senders'} ${window} (${n(result.messages)} messages, ${n(result.failing)} failing DMARC)`;
   const head = result.applied ? `${result.domain}: ${result.decision} ${what}:` : `${result.domain}: would ${verb} ${what}:`;
-  const rows = result.senders.map((s) => [s.key, s.class, `${n(s.messages)} messages`, `${n(s.failing)} failing`, `${n(s.sourceIps)} ${s.sourceIps === 1 ? 'IP' : 'IPs'}`, s.label === s.key.slice(s.key.indexOf(':') + 1) ? '' : s.label]);
+  // Keys and labels come from reports and reverse DNS: escaped before the columns are padded.
+  const rows = result.senders.map((s) => [safeText(s.key), s.class, `${n(s.messages)} messages`, `${n(s.failing)} failing`, `${n(s.sourceIps)} ${s.sourceIps === 1 ? 'IP' : 'IPs'}`, s.label === s.key.slice(s.key.indexOf(':') + 1) ? '' : safeText(s.label)]);
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length))) ?? [];
   const lines = rows.map((row) => `  ${row.map((cell, i) => (i === 2 || i === 3 ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd()}`);
   const tail = result.applied
@@ -153,13 +156,13 @@ export function registerDecisionsCommand(program: Command, setStatus: (code: num
     .argument('[sender]', 'only this sender key')
     .option('--json', 'print JSON');
   addStoreOptions(command).action((domain: string, sender: string | undefined, options: { db?: string; config?: string; json?: boolean }) =>
-    withApp('decisions', options, setStatus, async (app) => {
+    withReadApp('decisions', options, setStatus, async (app) => {
       const changes: SenderDecisionChange[] = [];
       for await (const change of eachItem((page) => senderDecisionHistory(app.context, domain, sender === undefined ? {} : { sender }, page))) {
         if (options.json) changes.push(change);
-        else process.stdout.write(`${describeChange(change)}\n`);
+        else printOut(`${describeChange(change)}\n`);
       }
-      if (options.json) process.stdout.write(`${JSON.stringify(changes)}\n`);
+      if (options.json) printJson(changes);
       return 0;
     }),
   );
@@ -167,5 +170,5 @@ export function registerDecisionsCommand(program: Command, setStatus: (code: num
 
 function describeChange(change: SenderDecisionChange): string {
   const what = change.decision === null ? `decision removed (was ${change.previous ?? 'none'})` : `${change.decision}${change.previous !== null ? ` (was ${change.previous})` : ''}`;
-  return `${change.at.toISOString()}\t${change.key}\t${what}\t${change.actor ?? '-'}${change.note !== null ? `\t${change.note}` : ''}`;
+  return [change.at.toISOString(), change.key, what, change.actor ?? '-', ...(change.note !== null ? [change.note] : [])].map(safeText).join('\t');
 }

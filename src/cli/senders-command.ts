@@ -8,9 +8,10 @@
  */
 import type { Command } from 'commander';
 import { listSenders } from '../app/senders.js';
-import { addStoreOptions, withApp } from './app-runner.js';
+import { addStoreOptions, withReadApp } from './app-runner.js';
 import { addAsnDbOption } from './asn-option.js';
 import { parsePositiveInteger } from './limit-options.js';
+import { printJson, printOut } from './output.js';
 import type { ResolverOptions } from './resolver-options.js';
 import { addResolverOptions, resolverFlags } from './resolver-options.js';
 import { formatSenders } from './senders-printer.js';
@@ -51,7 +52,7 @@ export function registerSendersCommand(program: Command, setStatus: (code: numbe
       command.error(`error: ${caught instanceof Error ? caught.message : String(caught)}`, { exitCode: 2 });
     }
     const flags = { db: options.db, config: options.config, asnDb: options.asnDb, ...resolverFlags(command, options) };
-    return withApp(
+    return withReadApp(
       'senders',
       flags,
       setStatus,
@@ -64,21 +65,21 @@ export function registerSendersCommand(program: Command, setStatus: (code: numbe
           ...(options.now !== undefined ? [`--now ${options.now}`] : []),
           ...(options.offline ? ['--offline'] : []),
         ].join(' ');
-        process.stdout.write(
-          options.json
-            ? `${JSON.stringify(list.senders, null, 2)}\n`
-            : formatSenders(list.senders, {
-                domain: list.domain,
-                from: day(since),
-                to: day(now),
-                onlyNew: options.new === true,
-                ...(list.reportedUnder !== undefined ? { reportedUnder: list.reportedUnder } : {}),
-                subdomains: list.subdomains,
-                windowFlags,
-                reportFlags: options.now === undefined ? `--since ${options.since}` : `--since ${since.toISOString()} --until ${now.toISOString()}`,
-                failureReports: { total: list.failureReports.total, unlisted: list.failureReports.total - listed },
-              }),
-        );
+        if (options.json) printJson(list.senders, 2);
+        else
+          printOut(
+            formatSenders(list.senders, {
+              domain: list.domain,
+              from: day(since),
+              to: day(now),
+              onlyNew: options.new === true,
+              ...(list.reportedUnder !== undefined ? { reportedUnder: list.reportedUnder } : {}),
+              subdomains: list.subdomains,
+              windowFlags,
+              reportFlags: options.now === undefined ? `--since ${options.since}` : `--since ${since.toISOString()} --until ${now.toISOString()}`,
+              failureReports: { total: list.failureReports.total, unlisted: list.failureReports.total - listed },
+            }),
+          );
         return 0;
       },
       { networkDatabase: true },

@@ -9,12 +9,14 @@
  */
 import type { Advice } from '../core/advice.js';
 import type { SenderDecisionRecord, SenderSummary } from '../app/senders.js';
+import { safe, safeText } from './output.js';
 
 const n = (value: number): string => value.toLocaleString('en-GB');
 const share = (part: number, whole: number): string => `${whole === 0 ? '0.0' : ((part / whole) * 100).toFixed(1)}%`;
 
-/** Columns padded to their widest cell; the last column is not padded. */
-function table(rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string {
+/** Columns padded to their widest cell (each cell made safe first, so it is measured as printed); the last column is not padded. */
+function table(cells: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string {
+  const rows = cells.map((row) => row.map(safeText));
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length))) ?? [];
   return rows
     .map((row) =>
@@ -63,7 +65,7 @@ export function formatSenders(senders: readonly SenderSummary[], heading: Sender
   const messages = senders.reduce((sum, s) => sum + s.messages, 0);
   const pass = senders.reduce((sum, s) => sum + s.dmarcPass, 0);
   const what = heading.onlyNew ? 'new senders' : 'senders';
-  if (senders.length === 0) return `${heading.domain}: no ${what} from ${heading.from} to ${heading.to}.\n`;
+  if (senders.length === 0) return safe`${heading.domain}: no ${what} from ${heading.from} to ${heading.to}.\n`;
   const under = heading.reportedUnder === undefined ? '' : ` (mail with header_from ${heading.domain} in the reports of ${heading.reportedUnder}, whose record it inherits)`;
   const sources = senders.flatMap((s) => s.sources ?? []);
   const unresolved = sources.filter((s) => s.fcrdns === 'unresolved').length;
@@ -86,6 +88,8 @@ export function formatSenders(senders: readonly SenderSummary[], heading: Sender
     const unlisted = reports.unlisted > 0 ? `; ${n(reports.unlisted)} of them from no sender listed here` : '';
     lines.splice(1, 0, `Failure reports in the window: ${n(reports.total)}, about ${heading.domain} and its subdomains${unlisted}.`);
   }
+  // The table is the last line so far (a line inserted above it does not move that).
+  const tableAt = lines.length - 1;
   const folds = foldGroups(senders);
   const printed = new Set<string>();
   for (const s of senders) {
@@ -104,7 +108,8 @@ export function formatSenders(senders: readonly SenderSummary[], heading: Sender
     s.fix.forEach((item, i) => lines.push(`  ${i === 0 ? 'fix:' : '    '} ${s.fix.length > 1 ? `${i + 1}. ` : ''}${senderAdviceText(item)}`));
   }
   lines.push(...formatSubdomains(heading));
-  return `${lines.join('\n')}\n`;
+  // Every line made safe whole (a line feed inside a name cannot start a line of its own); the table's cells were already.
+  return `${lines.map((line, i) => (i === tableAt ? line : safeText(line))).join('\n')}\n`;
 }
 
 /** The window options of `reports failure`. */

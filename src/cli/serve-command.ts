@@ -12,14 +12,17 @@ import type { AppConfig } from '../app/config.js';
 import type { Problem } from '../core/problem.js';
 import { loadConfig } from '../app/config.js';
 import type { App } from '../app/open-app.js';
+import { applyRetention, retentionDeleted } from '../app/maintenance.js';
 import { openApp } from '../app/open-app.js';
 import { AppError, isAppError } from '../app/problems.js';
 import type { ImapSourceConfig } from '../ingest/imap/imap-config.js';
 import { imapSourceFrom } from '../ingest/imap/imap-config.js';
 import { startReceivers } from '../server/receivers.js';
 import { DB_OPTION } from './app-runner.js';
+import { describeRetention } from './db-command.js';
 import { addLimitOptions, limitFlags } from './limit-options.js';
 import { onStopSignals } from './stop-signals.js';
+import { printErr, safe } from './output.js';
 
 interface ServeOptions {
   config?: string;
@@ -74,9 +77,11 @@ async function serve(options: ServeOptions): Promise<number> {
     await app.close();
     return 1;
   }
+  const retention = startRetention(app);
   await waitForSignal();
   log('stopping: no new mail is accepted; storing what is in flight');
   await receivers.stop();
+  await retention.stop();
   await app.close();
   log('stopped');
   return 0;
@@ -96,6 +101,36 @@ function mailboxSources(config: AppConfig): ImapSourceConfig[] {
   return sources;
 }
 
+/** How often `serve` applies the retention (it also does at start). */
+const RETENTION_EVERY_MS = 60 * 60 * 1000;
+
+/**
+ * Applies the retention (docs/data-retention.md) now and every hour, logging what it deleted and
+ * any failure (the next run tries again). `stop` cancels the next run and waits for one under way.
+ */
+function startRetention(app: App): { stop(): Promise<void> } {
+  let running: Promise<void> = Promise.resolve();
+  const once = (): void => {
+    running = running.then(async () => {
+      try {
+        const result = await applyRetention(app.context);
+        if (retentionDeleted(result)) log(`retention: ${describeRetention(result)}`);
+      } catch (caught) {
+        log(`retention failed, tried again in an hour: ${caught instanceof Error ? caught.message : String(caught)}`);
+      }
+    });
+  };
+  once();
+  const timer = setInterval(once, RETENTION_EVERY_MS);
+  timer.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return running;
+    },
+  };
+}
+
 /** Resolves on the first SIGINT or SIGTERM; a second one ends the process at once. */
 function waitForSignal(): Promise<void> {
   return new Promise((resolve) => {
@@ -107,5 +142,5 @@ function waitForSignal(): Promise<void> {
 }
 
 function log(message: string): void {
-  process.stderr.write(`${new Date().toISOString()} dmarcpilot serve: ${message}\n`);
+  printErr(safe`${new Date().toISOString()} dmarcpilot serve: ${message}\n`);
 }

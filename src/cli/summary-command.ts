@@ -5,7 +5,8 @@
 import type { Command } from 'commander';
 import type { DomainSummary } from '../app/summaries.js';
 import { summarizeDomains } from '../app/summaries.js';
-import { addStoreOptions, withApp } from './app-runner.js';
+import { addStoreOptions, withReadApp } from './app-runner.js';
+import { printJson, printOut, safe, safeText } from './output.js';
 import { parseTimeOption } from './time-options.js';
 
 interface SummaryOptions {
@@ -21,10 +22,10 @@ function render(summaries: readonly DomainSummary[], from: string): string {
   const n = (value: number): string => value.toLocaleString('en-GB');
   return summaries
     .map((s) => {
-      const dispositions = Object.entries(s.dispositions).map(([name, count]) => `${name} ${n(count)}`).join(', ');
-      const ranked = (list: DomainSummary['topSources']): string => list.map((r) => `${r.name} (${n(r.messages)})`).join(', ');
+      const dispositions = Object.entries(s.dispositions).map(([name, count]) => safe`${name} ${n(count)}`).join(', ');
+      const ranked = (list: DomainSummary['topSources']): string => list.map((r) => safe`${r.name} (${n(r.messages)})`).join(', ');
       return (
-        `${s.domain}: ${n(s.messages)} messages since ${from}, ${(s.passShare * 100).toFixed(1)}% pass DMARC\n` +
+        `${safeText(s.domain)}: ${n(s.messages)} messages since ${from}, ${(s.passShare * 100).toFixed(1)}% pass DMARC\n` +
         `  dispositions: ${dispositions}\n  top sources: ${ranked(s.topSources)}\n  top reporters: ${ranked(s.topReporters)}\n`
       );
     })
@@ -39,10 +40,11 @@ export function registerSummaryCommand(program: Command, setStatus: (code: numbe
     .option('--since <time>', 'window start: 30d, 12h, 2w or a date (whole UTC days)', (text) => parseTimeOption(text), undefined)
     .option('--json', 'print JSON');
   addStoreOptions(summary).action((options: SummaryOptions) =>
-    withApp('summary', options, setStatus, async (app) => {
+    withReadApp('summary', options, setStatus, async (app) => {
       const since = options.since ?? parseTimeOption('30d', app.context.now());
       const result = await summarizeDomains(app.context, { since, ...(options.domain !== undefined ? { domain: options.domain } : {}) });
-      process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : render(result.domains, result.since));
+      if (options.json) printJson(result);
+      else printOut(render(result.domains, result.since));
       return 0;
     }),
   );

@@ -40,6 +40,8 @@ export interface IngestRun {
   readonly limits: Limits;
   /** Keep failure reports' original headers (privacy: off by default). */
   readonly keepFailureHeaders: boolean;
+  /** Keep the raw bytes of inputs that hold failure reports (privacy: off by default; see storeInput). */
+  readonly keepFailureRaw?: boolean;
   readonly now: () => Date;
   /** A refusal, for the user (`source: code: message`). */
   readonly onRejected: (rejection: Rejection, source: string) => void;
@@ -92,13 +94,21 @@ function inQueue<T>(run: IngestRun, task: () => Promise<T>): Promise<T> {
 }
 
 /**
- * One input, whoever parsed it: its raw bytes kept first, then the reports `fill` hands the sink,
- * then its ingest log line. A failure rolls back the report being written and is rethrown.
- * (Exported for `serve`, whose messages are parsed by MessageParsers: app/ingest.ts.)
+ * One input, whoever parsed it: a reference to it first (its hash and size, which the reports
+ * name), then the reports `fill` hands the sink, then its bytes, then its ingest log line. A
+ * failure rolls back the report being written and is rethrown.
+ *
+ * The bytes are kept unless the input held a failure report (personal data: the original
+ * message's From, To, Subject and headers) and nothing in it was refused: then only the
+ * redacted report is stored, and the bytes are never written (run.keepFailureRaw keeps them,
+ * under the failure-report retention). A refused input keeps its bytes, for the quarantine to
+ * retry; the store marks the input of a failure report, stored or refused, so that the
+ * failure-report retention applies to its bytes.
+  * (Exported for `serve`, whose messages are parsed by MessageParsers: app/ingest.ts.)
  */
 export async function storeInput(bytes: Uint8Array, name: string, run: IngestRun, quarantine: boolean, fill: (sink: StoreSink) => Promise<void>): Promise<IngestCounts> {
   const { store } = run;
-  const raw = await store.saveRawInput(bytes);
+  const raw = await store.saveRawInput(bytes, { bytes: 'reference' });
   const sink = new StoreSink(store, { raw, source: name, receivedAt: run.now() }, { keepFullHeaders: run.keepFailureHeaders }, run.onRejected, quarantine);
   try {
     await fill(sink);
@@ -107,6 +117,8 @@ export async function storeInput(bytes: Uint8Array, name: string, run: IngestRun
     await sink.abandon();
     throw err;
   }
+  const keep = !sink.heldFailureReport || run.keepFailureRaw === true || sink.counts.rejected > 0;
+  await store.saveRawInput(bytes, { bytes: keep ? 'keep' : 'drop' });
   await store.logIngest({ at: run.now(), input: name, raw, ...sink.counts });
   return sink.counts;
 }

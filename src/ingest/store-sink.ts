@@ -38,6 +38,8 @@ export function addIngestCounts(into: IngestCounts, from: IngestCounts): void {
 
 export class StoreSink implements ReportSink {
   readonly counts = emptyIngestCounts();
+  /** The input held a failure report (stored now or before): personal data, whose e-mail is not kept by default (ingest-files.ts storeInput). */
+  heldFailureReport = false;
   readonly #store: Store;
   readonly #provenance: Provenance;
   readonly #options: FailureStoreOptions;
@@ -95,6 +97,7 @@ export class StoreSink implements ReportSink {
 
   /** The warnings of the parse are stored with the report, for the reader to show. */
   failureReport(report: FailureReport, source: string, warnings: readonly Diagnostic[]): void {
+    this.heldFailureReport = true;
     void this.#then(async () => this.#count(await this.#store.saveFailureReport(report, { ...this.#provenance, source }, this.#options, warnings), 0));
   }
 

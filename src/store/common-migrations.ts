@@ -63,9 +63,10 @@ export interface DialectTypes {
   readonly bigint: string;
   /** A time (`TEXT`: ISO 8601 UTC; `timestamptz`). */
   readonly time: string;
-  /** A boolean (`INTEGER` 0/1, `boolean`) and its true value (`1`, `true`). */
+  /** A boolean (`INTEGER` 0/1, `boolean`) and its values (`1`, `true`; `0`, `false`). */
   readonly bool: string;
   readonly true: string;
+  readonly false: string;
   /** The current time as a column value (SQLite: ISO text as toISOString() writes it). */
   readonly now: string;
   /** After CREATE TABLE of a table keyed by its primary key alone: ` WITHOUT ROWID` in SQLite. */
@@ -170,5 +171,28 @@ CREATE TABLE daily_rollup (
 CREATE TABLE daily_rollup_reports (
   report ${t.ref} PRIMARY KEY REFERENCES aggregate_reports (id) ON DELETE CASCADE
 );
+`;
+}
+
+/**
+ * SQLite 011 / PostgreSQL 009: raw inputs may be kept without their bytes, and failure-report data
+ * has a retention (queries/raw-input-queries.ts, queries/retention-queries.ts). `bytes_kept` false:
+ * only the hash and size are kept (`compressed` is then empty); the inputs a failure report came
+ * in, and those of refused failure reports (`arf-invalid`), are marked `failure_data`. The indexes
+ * let a purge or the retention find what still refers to an input, and the failure-report data
+ * by age, without scanning. Each dialect then hides the local part of the envelope senders kept
+ * without headers (failure-rows.ts), as they are now stored.
+ */
+export function rawInputRetention(t: DialectTypes): string {
+  return `
+ALTER TABLE raw_inputs ADD COLUMN bytes_kept ${t.bool} NOT NULL DEFAULT ${t.true};
+ALTER TABLE raw_inputs ADD COLUMN failure_data ${t.bool} NOT NULL DEFAULT ${t.false};
+UPDATE raw_inputs SET failure_data = ${t.true}
+  WHERE sha256 IN (SELECT raw_sha256 FROM failure_reports) OR sha256 IN (SELECT raw_sha256 FROM quarantine WHERE code = 'arf-invalid');
+CREATE INDEX raw_inputs_failure ON raw_inputs (created_at) WHERE failure_data;
+CREATE INDEX aggregate_reports_raw ON aggregate_reports (raw_sha256);
+CREATE INDEX failure_reports_raw ON failure_reports (raw_sha256);
+CREATE INDEX failure_reports_received ON failure_reports (received_at);
+CREATE INDEX tls_reports_raw ON tls_reports (raw_sha256);
 `;
 }

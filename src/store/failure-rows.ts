@@ -1,8 +1,10 @@
 /**
  * Failure reports to failure_reports rows and back, for every Store. Privacy: the original
- * subject is kept only as its SHA-256, and the original headers only when the operator asked for
- * them (keepFullHeaders); nothing else of the original message is stored, so nothing else can be
- * read back. `occurred_at` is the time lists filter on: the arrival date the report gave, else
+ * subject is kept only as its SHA-256, the envelope sender (Original-Mail-From) only as its
+ * domain (`*@mail.example.com`: its local part often names a person), and the original headers
+ * and the whole sender only when the operator asked for them (keepFullHeaders); nothing else of
+ * the original message (From, To, recipients, body) is stored, so nothing else can be read back
+ * (docs/data-retention.md). `occurred_at` is the time lists filter on: the arrival date the report gave, else
  * the receipt (migration 009 / PostgreSQL 007 filled it for reports stored before).
  */
 import type { Diagnostic } from '../core/diagnostic.js';
@@ -17,6 +19,13 @@ export const FAILURE_COLUMNS = [
   'identity_alignment_json', 'delivery_result', 'dkim_domain', 'dkim_selector', 'spf_domain', 'original_mail_from',
   'subject_sha256', 'message_id', 'headers', 'raw_sha256', 'source', 'received_at', 'warnings_json', 'occurred_at',
 ] as const;
+
+/** An address with its local part hidden (`*@domain`); a value without `@` (a bare domain, the null sender) as it is. */
+export function redactLocalPart(address: string | null): string | null {
+  if (address === null) return null;
+  const at = address.lastIndexOf('@');
+  return at === -1 ? address : `*${address.slice(at)}`;
+}
 
 /** When the reported message arrived, else when the report was received (an unreadable arrival date counts as none). */
 function occurredAt(report: FailureReport, provenance: Provenance): Date {
@@ -47,7 +56,7 @@ export function failureParams(
     report.dkimDomain,
     report.dkimSelector,
     report.spfDomain,
-    report.originalMailFrom,
+    options.keepFullHeaders ? report.originalMailFrom : redactLocalPart(report.originalMailFrom),
     original?.subject == null ? null : sha256Hex(original.subject),
     original?.messageId ?? null,
     options.keepFullHeaders ? (original?.headers ?? null) : null,

@@ -36,6 +36,12 @@ export interface OpenStoreOptions {
   readonly create?: boolean;
   /** Hears that this open created the store (a new SQLite file, the tables in an empty database). */
   readonly onCreated?: () => void;
+  /**
+   * `write` (default) or `read`: a caller that only reads gets an SQLite file that cannot be
+   * written opened read-only, where one that writes is refused with StoreNotWritableError
+   * (sqlite-store.ts). PostgreSQL's permissions are the server's.
+   */
+  readonly access?: 'read' | 'write';
 }
 
 /** True only when nothing is at `path` (a file this account may not see is there: opening it says why). */
@@ -53,7 +59,7 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
   if (isPostgresLocation(location)) return openPostgresStore(location, { ...(options.create !== undefined ? { create: options.create } : {}), ...(options.onCreated ? { onCreated: options.onCreated } : {}) });
   const existed = location === ':memory:' || !isMissing(location);
   if (!existed && options.create === false) throw new StoreNotFoundError('the file does not exist');
-  const store = await openSqliteStore(location, { notice: options.notice });
+  const store = await openSqliteStore(location, { notice: options.notice, access: options.access ?? 'write' });
   if (!existed) options.onCreated?.();
   return store;
 }

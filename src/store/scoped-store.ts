@@ -13,7 +13,8 @@
  *   the domains in scope;
  * - the quarantine, the ingest log and raw inputs belong to the instance (a raw input may hold
  *   other organisations' reports): their lists are empty, their entries and bytes undefined, a
- *   change of a quarantine entry's state, the counts and compaction are refused (OutOfScopeError);
+ *   change of a quarantine entry's state, a purge, the counts, the retention and compaction are
+ *   refused (OutOfScopeError);
  * - writes of ingest (raw inputs, reports, quarantine entries, log lines, write groups) and the
  *   IP-keyed enrichment cache pass through: ingest is instance-wide.
  *
@@ -75,7 +76,7 @@ class DomainScopedStore implements Store {
   }
 
   // Ingest: instance-wide writes pass through.
-  saveRawInput: Store['saveRawInput'] = (bytes) => this.#store.saveRawInput(bytes);
+  saveRawInput: Store['saveRawInput'] = (bytes, options) => this.#store.saveRawInput(bytes, options);
   readRawInput: Store['readRawInput'] = () => Promise.resolve(undefined);
   beginWriteGroup: Store['beginWriteGroup'] = () => this.#store.beginWriteGroup();
   beginAggregateReport: Store['beginAggregateReport'] = (header, provenance) => this.#store.beginAggregateReport(header, provenance);
@@ -106,6 +107,7 @@ class DomainScopedStore implements Store {
   listQuarantine: Store['listQuarantine'] = () => Promise.resolve(EMPTY_PAGE);
   getQuarantine: Store['getQuarantine'] = () => Promise.resolve(undefined);
   setQuarantineState: Store['setQuarantineState'] = () => refused('The quarantine');
+  purgeQuarantine: Store['purgeQuarantine'] = () => refused('The quarantine');
   listIngestLog: Store['listIngestLog'] = () => Promise.resolve(EMPTY_PAGE);
 
   // Domain-keyed reads and writes.
@@ -128,6 +130,7 @@ class DomainScopedStore implements Store {
 
   // Maintenance is the instance's.
   countReports: Store['countReports'] = () => refused('Counting the store');
+  applyRetention: Store['applyRetention'] = () => refused('The retention of the store');
   compact: Store['compact'] = () => refused('Compacting the store');
   close: Store['close'] = () => Promise.resolve();
 }

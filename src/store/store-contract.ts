@@ -2,8 +2,8 @@
  * The behaviour every Store implementation must have (store.ts), as one suite that each
  * implementation's test file runs against itself: `runStoreContract('sqlite', open)`. This file
  * holds writing, reading back and the sender queries; paging, tenancy, failure and TLS reads,
- * and the daily series and DKIM selectors are in contract/. Not a test file itself (no
- * `.test.ts`): it is imported by them.
+ * the daily series and DKIM selectors, and what is kept for how long (retention) are in
+ * contract/. Not a test file itself (no `.test.ts`): it is imported by them.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -15,6 +15,7 @@ import { collect, failure, header, provenance, record, saveAggregate, storeTest,
 import { runDailySeriesContract } from './contract/daily-series-contract.js';
 import { runPagingContract } from './contract/paging-contract.js';
 import { runReportReadContract } from './contract/report-read-contract.js';
+import { runRetentionContract } from './contract/retention-contract.js';
 import { runTenancyContract } from './contract/tenancy-contract.js';
 
 export type { OpenStore } from './contract/contract-fixtures.test-helper.js';
@@ -25,6 +26,7 @@ export function runStoreContract(name: string, open: OpenStore): void {
   runTenancyContract(withStore);
   runReportReadContract(withStore);
   runDailySeriesContract(withStore);
+  runRetentionContract(withStore);
 
   withStore('an aggregate report and its records round-trip exactly', async (store) => {
     const h = header('r-1');

@@ -102,14 +102,33 @@ export interface WriteGroup {
 }
 
 export interface FailureStoreOptions {
-  /** Keep the reported message's full headers (privacy: off by default; only hashes and auth data are kept). */
+  /** Keep the reported message's full headers and envelope sender (privacy: off by default; only hashes, domains and auth data are kept). */
   readonly keepFullHeaders: boolean;
 }
 
+/** What saveRawInput keeps of an input (default: `bytes: 'keep'`). */
+export interface RawInputOptions {
+  /**
+   * `keep`: its bytes, compressed (filled in for an input kept as a reference until now).
+   * `reference`: only its hash and size (what reports and log lines name) when it is new; bytes
+   * already kept stay. `drop`: only its hash and size; bytes already kept are dropped, unless an
+   * open quarantine entry refers to the input (its retry needs them).
+   */
+  readonly bytes?: 'keep' | 'reference' | 'drop';
+  /**
+   * The input holds failure-report data (a failure report, or one refused): personal data, under
+   * the failure-report retention (Maintenance.applyRetention). Once set it stays set.
+   */
+  readonly failureData?: boolean;
+}
+
 export interface ReportWriter {
-  /** Keeps the bytes of an input (compressed), once per content. */
-  saveRawInput(bytes: Uint8Array): Promise<RawInputRef>;
-  /** The bytes of a kept input, or undefined. */
+  /**
+   * Keeps an input, once per content (SHA-256): by default its bytes, compressed; see
+   * RawInputOptions for keeping only its hash and size. The ref is the same either way.
+   */
+  saveRawInput(bytes: Uint8Array, options?: RawInputOptions): Promise<RawInputRef>;
+  /** The bytes of a kept input; undefined when there is no such input or only its hash and size are kept. */
   readRawInput(sha256: string): Promise<Uint8Array | undefined>;
 
   /**
@@ -166,6 +185,7 @@ export interface StoredFailureReport {
   readonly dkimDomain: string | null;
   readonly dkimSelector: string | null;
   readonly spfDomain: string | null;
+  /** The envelope sender (Original-Mail-From): only its domain (`*@mail.example.com`) unless the operator kept headers. */
   readonly originalMailFrom: string | null;
   /** SHA-256 (hex) of the original subject; null when it had none. */
   readonly subjectSha256: string | null;
@@ -289,6 +309,12 @@ export interface QuarantineStore {
   listQuarantine(filter: { readonly state?: QuarantineEntry['state'] }, page?: PageRequest): Promise<Page<QuarantineEntry>>;
   getQuarantine(id: number): Promise<QuarantineEntry | undefined>;
   setQuarantineState(id: number, state: QuarantineEntry['state']): Promise<void>;
+  /**
+   * Deletes an entry (of any state) for good, and its raw input's bytes unless a stored report or
+   * another quarantine entry still refers to them (the input's hash and size stay, for the ingest
+   * log). Undefined when there is no such entry.
+   */
+  purgeQuarantine(id: number): Promise<{ readonly rawBytesDropped: boolean } | undefined>;
 }
 
 export interface IngestLogEntry {
@@ -546,6 +572,19 @@ export class StoreNotFoundError extends Error {
   }
 }
 
+/**
+ * A caller that writes opened a store that cannot be written (a read-only file or folder): refused
+ * before anything was tried. `reason` names the path and the error (`EACCES`, `EROFS`, `EPERM`).
+ */
+export class StoreNotWritableError extends Error {
+  readonly reason: string;
+  constructor(reason: string) {
+    super(`the store cannot be written: ${reason}`);
+    this.name = 'StoreNotWritableError';
+    this.reason = reason;
+  }
+}
+
 /** A domain, report or entry outside the organisation's scope: to its callers it does not exist. */
 export class OutOfScopeError extends Error {
   /**
@@ -595,9 +634,36 @@ export interface StoreCounts {
   readonly quarantine: number;
 }
 
+/** What applyRetention deletes (docs/data-retention.md); every time is when dmarcpilot received the data. */
+export interface RetentionRules {
+  /**
+   * Failure-report data received before this is deleted: failure reports, and the quarantine
+   * entries of refused failure reports (`arf-invalid`) or of inputs holding failure-report data.
+   */
+  readonly failureDataBefore: Date;
+  /**
+   * Keep the bytes of inputs holding failure-report data while a failure report or quarantine
+   * entry within the retention refers to them; false: drop them now, except those an open
+   * quarantine entry needs (kept until it is resolved, dismissed, purged or expires).
+   */
+  readonly keepFailureRaw: boolean;
+  /** Resolved and dismissed quarantine entries received before this are purged (as purgeQuarantine); absent: kept. */
+  readonly closedQuarantineBefore?: Date | undefined;
+}
+
+/** What one applyRetention deleted. */
+export interface RetentionOutcome {
+  readonly failureReports: number;
+  readonly quarantineEntries: number;
+  /** Raw inputs whose bytes were dropped (their hash and size stay). */
+  readonly rawInputsEmptied: number;
+}
+
 export interface Maintenance {
-  /** Counts, for `dmarcpilot db status`. */
+  /** Counts, for `dmarcpilot db status`; `raw` counts the inputs whose bytes are kept. */
   countReports(): Promise<StoreCounts>;
+  /** Deletes what the rules say has been kept long enough, in one transaction. */
+  applyRetention(rules: RetentionRules): Promise<RetentionOutcome>;
   /**
    * Gives the space of deleted or rewritten rows back to the file system, where the store keeps it
    * for reuse instead (an SQLite file never shrinks by itself, e.g. after a migration copied every
@@ -623,8 +689,8 @@ export interface StoreRoot extends Store, Tenancy {
    * report outside is undefined, and a TLS report covering domains of others shows only the
    * policies (and policyDomains) in scope. The quarantine, the ingest log and raw inputs belong
    * to the instance: for an organisation that does not see every domain their lists are empty,
-   * getQuarantine and readRawInput undefined, and setQuarantineState, countReports and compact
-   * throw OutOfScopeError. Writes of ingest (raw inputs, reports, quarantine, log lines, write
+   * getQuarantine and readRawInput undefined, and setQuarantineState, purgeQuarantine,
+   * countReports, applyRetention and compact throw OutOfScopeError. Writes of ingest (raw inputs, reports, quarantine, log lines, write
    * groups) and the IP-keyed enrichment cache are instance-wide and pass through. The scope is
    * read when the view is made. Closing the view closes nothing; close the root. Throws
    * OutOfScopeError for an unknown id.

@@ -4,6 +4,7 @@
  * published policy, so each line stands alone.
  */
 import type { Diagnostic } from '../../core/diagnostic.js';
+import { safeJson } from '../../core/safe-text.js';
 import type { AggregateHeader, AggregateRecord, AggregateTrailer } from '../aggregate/aggregate-report.js';
 
 /** Column order of `parse --format jsonl` and `--format csv`. */
@@ -17,13 +18,17 @@ export function isoTime(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-/** Characters that JSON strings must escape (RFC 8259 §7: quote, backslash, controls), plus surrogates. */
+/**
+ * Characters that JSON strings must escape (RFC 8259 §7: quote, backslash, controls), plus
+ * surrogates, plus those a terminal acts on that JSON.stringify leaves raw (DEL, C1, direction
+ * controls: core/safe-text.ts), which safeJson writes as `\u` escapes.
+ */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]/;
 
 /** A JSON value for a string, number or null; plain strings skip JSON.stringify. */
 function q(value: string | number | null): string {
-  if (typeof value === 'string') return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+  if (typeof value === 'string') return NEEDS_ESCAPE.test(value) ? safeJson(value) : `"${value}"`;
   return value === null ? 'null' : String(value);
 }
 
@@ -79,7 +84,7 @@ function recordFields(r: AggregateRecord): string {
 
 /** A record as a JSON value for `--format json` (inside its report, so without the report's fields). */
 export function recordJson(r: AggregateRecord): string {
-  const extensions = r.extensions ? `,"extensions":${JSON.stringify(r.extensions)}` : '';
+  const extensions = r.extensions ? `,"extensions":${safeJson(r.extensions)}` : '';
   return `{${recordFields(r)}${extensions}}`;
 }
 
@@ -107,15 +112,15 @@ export function reportJsonOpening(header: AggregateHeader, source: string): stri
       testing: p.testing, discovery_method: p.discoveryMethod,
     },
   };
-  return `${JSON.stringify(body).slice(0, -1)},"records":[`;
+  return `${safeJson(body).slice(0, -1)},"records":[`;
 }
 
 /** The end of a report object for `--format json`: totals, warnings and record errors. */
 export function reportJsonClosing(trailer: AggregateTrailer): string {
   return (
     `],"record_count":${trailer.recordCount},"message_count":${trailer.messageCount},` +
-    `"extensions":${JSON.stringify(trailer.extensions)},"warnings":${JSON.stringify(trailer.warnings.map(diagnosticJson))},` +
-    `"record_errors":${JSON.stringify(trailer.recordErrors.map(diagnosticJson))}}`
+    `"extensions":${safeJson(trailer.extensions)},"warnings":${safeJson(trailer.warnings.map(diagnosticJson))},` +
+    `"record_errors":${safeJson(trailer.recordErrors.map(diagnosticJson))}}`
   );
 }
 

@@ -84,3 +84,31 @@ test('--format csv rows quote commas, quotes and formula starts', () => {
   assert.match(text(), /^"'=cmd\|x, ""y""",r1,example\.com,/);
   assert.ok(text().endsWith('\r\n'));
 });
+
+test('--format csv: control characters are escaped and formula starts defused in every text column; numbers stay numbers', () => {
+  const { printer, text } = capture('csv');
+  printer.aggregateStart({ ...header, metadata: { ...header.metadata, orgName: 'Evil\x1b]0;pwned\x07\x1b[2J', reportId: '-2+3' } }, '@in.xml');
+  printer.aggregateRecord({ ...record('192.0.2.1'), headerFrom: '+cmd', envelopeFrom: 'a\r\nb', count: 7 });
+  printer.aggregateEnd(trailer);
+  const [row] = text().split('\r\n');
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  assert.doesNotMatch(text(), /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]/, 'no control character but the row ends');
+  assert.ok(row?.startsWith('Evil\\x1b]0;pwned\\x07\\x1b[2J,"\'-2+3",'), row);
+  assert.match(row ?? '', /,192\.0\.2\.1,7,/, 'the count is written as it is');
+  assert.match(row ?? '', /,"'\+cmd",a\\x0d\\x0ab,/);
+  assert.ok(row?.endsWith(',"\'@in.xml"'), row);
+});
+
+test('--format jsonl and json: C1 controls and direction overrides are \\u escapes too; the values are unchanged', () => {
+  for (const format of ['jsonl', 'json'] as const) {
+    const { printer, text } = capture(format);
+    const orgName = 'a\x1b[2J\u009b2J\u202eb';
+    printer.aggregateStart({ ...header, metadata: { ...header.metadata, orgName } }, 'in.xml');
+    printer.aggregateRecord(record('192.0.2.1'));
+    printer.aggregateEnd(trailer);
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    assert.doesNotMatch(text(), /[\x1b\u009b\u202e]/, format);
+    const parsed = format === 'jsonl' ? (JSON.parse(text()) as { org_name: string }).org_name : (JSON.parse(`[${text().slice(1)}]`) as { report_metadata: { org_name: string } }[])[0]?.report_metadata.org_name;
+    assert.equal(parsed, orgName, format);
+  }
+});

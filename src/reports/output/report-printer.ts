@@ -8,6 +8,7 @@
  * caller writes the `[` ... `]` around them and drops the very first comma.
  */
 import type { Diagnostic, Rejection } from '../../core/diagnostic.js';
+import { safeJson } from '../../core/safe-text.js';
 import type { AggregateHeader, AggregateRecord, AggregateTrailer } from '../aggregate/aggregate-report.js';
 import type { ReportSink } from '../extract/report-sink.js';
 import type { FailureReport } from '../failure/failure-report.js';
@@ -138,7 +139,7 @@ export class ReportPrinter implements ReportSink {
       this.counts.notShown++;
       return;
     }
-    this.#hold(`,\n${JSON.stringify({ ...json, source, warnings: warnings.map(diagnosticJson) })}`);
+    this.#hold(`,\n${safeJson({ ...json, source, warnings: warnings.map(diagnosticJson) })}`);
     this.#release();
   }
 

@@ -25,13 +25,14 @@ export function runReportReadContract(withStore: StoreTest): void {
     const expected: StoredFailureReport = {
       id: saved.id, format: 'arf', feedbackType: 'auth-failure', reportedDomain: 'example.com', sourceIp: '192.0.2.9', arrivalDate: '2026-11-20T09:00:00Z',
       authFailure: ['dmarc'], identityAlignment: ['none'], deliveryResult: 'reject', dkimDomain: 'example.com', dkimSelector: 's1',
-      spfDomain: 'bounce.example.com', originalMailFrom: 'a@bounce.example.com', subjectSha256: createHash('sha256').update('Private subject').digest('hex'),
+      spfDomain: 'bounce.example.com', originalMailFrom: '*@bounce.example.com', subjectSha256: createHash('sha256').update('Private subject').digest('hex'),
       messageId: '<m1@example.com>', headers: null, warnings, raw: prov.raw, source: 'a.eml', receivedAt: prov.receivedAt,
     };
     assert.deepEqual(read, expected);
     assert.doesNotMatch(JSON.stringify(read), /Private subject/);
     const withHeaders = await store.getFailureReport(kept.id);
     assert.equal(withHeaders?.headers, 'From: a@example.com\nSubject: Private subject\n');
+    assert.equal(withHeaders?.originalMailFrom, 'a@bounce.example.com', 'the whole envelope sender only when headers are kept');
     assert.deepEqual(withHeaders?.warnings, []);
     assert.equal(await store.getFailureReport(kept.id + 100), undefined);
     assert.deepEqual((await store.listFailureReports({})).items, [withHeaders, read]);

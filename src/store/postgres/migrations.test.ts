@@ -52,7 +52,7 @@ test('postgres migrations: the first open applies every migration, the second ap
 test('postgres migrations: two processes opening a new database at once apply each migration once (advisory lock)', { skip }, async () => {
   await withPools(4, async (pools, url) => {
     const results = await Promise.all(pools.map((pool) => migratePostgres(pool)));
-    assert.deepEqual(results.flat().sort(), all, 'every version applied by exactly one of them');
+    assert.deepEqual(results.flat().sort((a, b) => a - b), all, 'every version applied by exactly one of them');
     assert.deepEqual(await versions(pools[0]!), all);
     const stores = await Promise.all([openPostgresStore(url), openPostgresStore(url)]);
     for (const store of stores) await store.close();
@@ -78,7 +78,7 @@ test('postgres migrations: a database from a newer dmarcpilot is refused, and th
   });
 });
 
-test('postgres migrations: 5 to 8 upgrade a schema 4 database in place: the default organisation, decision history, readable failure/TLS reports, the daily rollup', { skip }, async () => {
+test('postgres migrations: 5 to 10 upgrade a schema 4 database in place: the default organisation, decision history, readable failure/TLS reports, the daily rollup, raw inputs marked', { skip }, async () => {
   await withPools(1, async ([pool], url) => {
     const sql = pool!;
     assert.deepEqual(await migratePostgres(sql, MIGRATIONS.slice(0, 4)), [1, 2, 3, 4]);
@@ -103,13 +103,26 @@ test('postgres migrations: 5 to 8 upgrade a schema 4 database in place: the defa
     const failure = "INSERT INTO failure_reports (dedupe_key, format, feedback_type, reported_domain, source_ip, arrival_date, auth_failure_json, raw_sha256, source, received_at) VALUES ($1, 'arf', 'auth-failure', 'example.com', $2, $3, '[\"dmarc\"]', 'r', 'a.eml', '2026-11-20T10:00:00.123Z')";
     await sql.query({ text: failure, values: ['k1', '192.0.2.1', '2026-11-20T09:00:00Z'] });
     await sql.query({ text: failure, values: ['k2', '192.0.2.2', null] });
+    await sql.query({ text: "UPDATE failure_reports SET original_mail_from = 'first@odd\"@mail.example.com' WHERE dedupe_key = 'k1'" });
+    await sql.query({ text: "UPDATE failure_reports SET original_mail_from = 'kept@example.com', headers = 'From: x' WHERE dedupe_key = 'k2'" });
+    await sql.query({ text: "INSERT INTO raw_inputs (sha256, size, compressed) VALUES ('refused-ruf', 1, '\\x00'), ('junk', 1, '\\x00')" });
+    await sql.query({ text: "INSERT INTO quarantine (raw_sha256, source, code, message, received_at) VALUES ('refused-ruf', 'x.eml', 'arf-invalid', 'm', now()), ('junk', 'y.eml', 'no-report-found', 'm', now())" });
     const tls = "INSERT INTO tls_reports (organization_name, report_id, begin_ts, end_ts, report_json, raw_sha256, source, received_at) VALUES ('s', $1, '2026-11-19T00:00:00Z', '2026-11-19T23:59:59Z', $2, 'r', 't.json', now())";
     const policies = (...domains: unknown[]): string => JSON.stringify({ policies: domains.map((policyDomain) => ({ policyDomain })) });
     await sql.query({ text: tls, values: ['t1', policies('example.com', 'Example.NET', 'example.com', null, '')] });
     await sql.query({ text: tls, values: ['t2', JSON.stringify({ policies: [{}, 'not an object', { policyDomain: 7 }, { policyDomain: 'mail.example.com' }] })] });
     await sql.query({ text: tls, values: ['t3', JSON.stringify({ policies: [{ policyDomain: 'nul.example', note: 'a \u0000 in the text' }] })] });
 
-    assert.deepEqual(await migratePostgres(sql), [5, 6, 7, 8, 9]);
+    assert.deepEqual(await migratePostgres(sql), [5, 6, 7, 8, 9, 10]);
+    assert.deepEqual((await sql.query({ text: 'SELECT sha256, bytes_kept, failure_data FROM raw_inputs ORDER BY sha256' })).rows, [
+      { sha256: 'junk', bytes_kept: true, failure_data: false },
+      { sha256: 'r', bytes_kept: true, failure_data: true },
+      { sha256: 'refused-ruf', bytes_kept: true, failure_data: true },
+    ], 'every input keeps its bytes; those a failure report came in, or refused as one, are marked');
+    assert.deepEqual((await sql.query({ text: 'SELECT dedupe_key, original_mail_from FROM failure_reports ORDER BY id' })).rows, [
+      { dedupe_key: 'k1', original_mail_from: '*@mail.example.com' },
+      { dedupe_key: 'k2', original_mail_from: 'kept@example.com' },
+    ], 'the local part hidden where headers were not kept');
     assert.deepEqual((await sql.query({ text: 'SELECT id::int AS id, slug, all_domains FROM organizations' })).rows, [{ id: 1, slug: 'default', all_domains: true }]);
     assert.deepEqual((await sql.query({ text: 'SELECT sender_key, decision, previous, actor FROM sender_decision_history ORDER BY id' })).rows, [
       { sender_key: 'net:192.0.2.0/24', decision: 'rejected', previous: null, actor: null },

@@ -9,7 +9,7 @@
 import type { PgPool } from './pg-driver.js';
 import { rollbackAndRelease } from './pg-driver.js';
 import type { DialectTypes } from '../common-migrations.js';
-import { QUARANTINE_ONCE, dailyRollupTables, quarantineInputSize, domainChecksTable, organizationTables, reportReadColumns, senderDecisionHistory, senderTables } from '../common-migrations.js';
+import { QUARANTINE_ONCE, dailyRollupTables, domainChecksTable, organizationTables, quarantineInputSize, rawInputRetention, reportReadColumns, senderDecisionHistory, senderTables } from '../common-migrations.js';
 
 export interface Migration {
   /** 1, 2, 3, ... in the order they are applied. */
@@ -149,6 +149,7 @@ const TYPES: DialectTypes = {
   time: 'timestamptz',
   bool: 'boolean',
   true: 'true',
+  false: 'false',
   now: 'now()',
   withoutRowid: '',
 };
@@ -172,6 +173,12 @@ INSERT INTO tls_report_domains (report, domain)
 ON CONFLICT DO NOTHING;
 `;
 
+/** 009, after the shared part: the envelope sender of a failure report kept without headers, as `*@` and the domain after its last `@`. */
+const HIDE_LOCAL_PARTS = `
+UPDATE failure_reports SET original_mail_from = '*@' || substring(original_mail_from from '[^@]*$')
+  WHERE headers IS NULL AND strpos(original_mail_from, '@') > 0;
+`;
+
 /** Every migration, oldest first. */
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -184,6 +191,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: 'failure and TLS reports readable: warnings, occurred_at, TLS policy domains', sql: reportReadColumns(TYPES) + REPORT_READ_BACKFILL },
   { version: 8, name: 'daily rollup filled at query time', sql: dailyRollupTables(TYPES) },
   { version: 9, name: 'quarantine entries of inputs too large to keep whole', sql: quarantineInputSize(TYPES) },
+  { version: 10, name: 'raw inputs kept without their bytes; failure-report data marked for its retention', sql: rawInputRetention(TYPES) + HIDE_LOCAL_PARTS },
 ];
 
 /**

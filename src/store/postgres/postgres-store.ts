@@ -10,7 +10,6 @@
  * time per store is the supported use (aggregate-writer.ts). Dedup of every report kind relies on
  * UNIQUE constraints with ON CONFLICT DO NOTHING, so it holds across processes too.
  */
-import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import type { AggregateHeader } from '../../reports/aggregate/aggregate-report.js';
@@ -23,6 +22,7 @@ import type {
   PublishedPolicyPeriod,
   SourceDay,
   SourceFilter,
+  RawInputOptions,
   RawInputRef,
   RecordFilter,
   ReportingStats,
@@ -35,6 +35,7 @@ import type {
 } from '../store.js';
 import { readDailySeries } from '../daily-rows.js';
 import { StoreNotFoundError } from '../store.js';
+import { needsBytes, rawInputRef, rawInputState, writeRawInput } from '../queries/raw-input-queries.js';
 import { organizationView } from '../scoped-store.js';
 import { SqlStoreBase } from '../sql/sql-store-base.js';
 import { beginAggregateWriter } from './aggregate-writer.js';
@@ -100,22 +101,19 @@ class PostgresStore extends SqlStoreBase implements StoreRoot {
     return organizationView(this, organizationId);
   }
 
-  async saveRawInput(bytes: Uint8Array): Promise<RawInputRef> {
-    const ref = { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
-    // Compress only what is not kept yet: re-ingesting a large mailbox costs a hash, not a gzip.
-    const kept = await this.#pool.query({ text: 'SELECT 1 FROM raw_inputs WHERE sha256 = $1', values: [ref.sha256] });
-    if (kept.rows.length === 0) {
-      await this.#pool.query({
-        text: 'INSERT INTO raw_inputs (sha256, size, compressed) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING',
-        values: [ref.sha256, ref.size, await gzipAsync(bytes)],
-      });
-    }
+  async saveRawInput(bytes: Uint8Array, options: RawInputOptions = {}): Promise<RawInputRef> {
+    const ref = rawInputRef(bytes);
+    const d = this.#runner.dialect;
+    const state = await this.#runner.run(rawInputState(d, ref.sha256));
+    // Compress only what is to be kept and is not yet: re-ingesting a large mailbox costs a hash, not a gzip.
+    const compressed = needsBytes(state, options) ? await gzipAsync(bytes) : undefined;
+    await this.#runner.run(writeRawInput(d, ref, state, options, compressed, new Date()));
     return ref;
   }
 
   async readRawInput(sha256: string): Promise<Uint8Array | undefined> {
     const row = (await this.#pool.query<{ size: string; compressed: Uint8Array }>({
-      text: 'SELECT size, compressed FROM raw_inputs WHERE sha256 = $1',
+      text: 'SELECT size, compressed FROM raw_inputs WHERE sha256 = $1 AND bytes_kept',
       values: [sha256],
     })).rows[0];
     if (row === undefined) return undefined;
@@ -185,7 +183,7 @@ class PostgresStore extends SqlStoreBase implements StoreRoot {
   }
 
   async countReports(): Promise<StoreCounts> {
-    const tables = ['aggregate_reports', 'aggregate_records', 'failure_reports', 'tls_reports', 'raw_inputs', 'quarantine'] as const;
+    const tables = ['aggregate_reports', 'aggregate_records', 'failure_reports', 'tls_reports', 'raw_inputs WHERE bytes_kept', 'quarantine'] as const;
     const text = `SELECT ${tables.map((table, i) => `(SELECT count(*) FROM ${table}) AS c${i}`).join(', ')}`;
     const row = (await this.#pool.query<Record<string, string>>({ text })).rows[0] ?? {};
     const count = (i: number): number => Number(row[`c${i}`] ?? 0);

@@ -1,6 +1,7 @@
 /**
  * Failure reports, for both dialects (sql/sql-program.ts): stored once per report
- * (failure-dedupe-key.ts), redacted (failure-rows.ts), listed newest stored first by id and
+ * (failure-dedupe-key.ts), redacted (failure-rows.ts), their input marked as holding
+ * failure-report data (for its retention), listed newest stored first by id and
  * paged by id, filtered in SQL by reported domain (exact, or an organisation's domains and their
  * subdomains), time (occurred_at: arrival, else receipt) and source IP.
  */
@@ -15,7 +16,7 @@ import { pageFrom, pageKey, readPageRequest } from '../paging.js';
 import { Conditions } from '../sql/conditions.js';
 import type { Dialect } from '../sql/dialect.js';
 import type { SqlProgram } from '../sql/sql-program.js';
-import { insertOnce, rowOf, rowsOf } from '../sql/sql-program.js';
+import { execute, insertOnce, rowOf, rowsOf } from '../sql/sql-program.js';
 
 const INSERT_SQL =
   `INSERT INTO failure_reports (${FAILURE_COLUMNS.join(', ')}) VALUES (${FAILURE_COLUMNS.map(() => '?').join(', ')}) ` +
@@ -32,11 +33,18 @@ export function* saveFailureReport(
   const earlier = yield* rowOf<{ id: unknown }>('SELECT id FROM failure_reports WHERE dedupe_key = ? AND raw_sha256 = ?', [failureDedupeKeyV1(report), provenance.raw.sha256]);
   if (earlier !== undefined) return { status: 'duplicate', id: d.readInt(earlier.id) };
   const key = failureDedupeKey(report);
-  return yield* insertOnce(
+  const outcome = yield* insertOnce(
     d,
     { sql: INSERT_SQL, params: failureParams(d, key, report, provenance, options, warnings) },
     { sql: 'SELECT id FROM failure_reports WHERE dedupe_key = ?', params: [key] },
   );
+  yield* markFailureData(d, provenance.raw.sha256);
+  return outcome;
+}
+
+/** The input holds failure-report data (a failure report, new or already stored, or one refused): under the failure-report retention. */
+export function* markFailureData(d: Dialect, sha256: string): SqlProgram<void> {
+  yield* execute('UPDATE raw_inputs SET failure_data = ? WHERE sha256 = ? AND NOT failure_data', [d.bool(true), sha256]);
 }
 
 const KEY = pageKey('failure-reports', ['int']);

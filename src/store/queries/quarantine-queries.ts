@@ -1,6 +1,7 @@
 /**
  * The quarantine, for both dialects (sql/sql-program.ts): refused inputs kept once per (raw
- * input, path into it, code), listed oldest first by id, paged by id.
+ * input, path into it, code), listed oldest first by id, paged by id. A refused failure report
+ * marks its input as holding failure-report data (for its retention).
  */
 import type { Rejection } from '../../core/diagnostic.js';
 import type { Page, PageRequest, Provenance, QuarantineEntry } from '../store.js';
@@ -8,6 +9,7 @@ import { pageFrom, pageKey, readPageRequest } from '../paging.js';
 import { Conditions } from '../sql/conditions.js';
 import type { Dialect } from '../sql/dialect.js';
 import type { SqlProgram } from '../sql/sql-program.js';
+import { markFailureData } from './failure-queries.js';
 import { execute, insertOnce, rowOf, rowsOf } from '../sql/sql-program.js';
 
 const SELECT =
@@ -40,6 +42,9 @@ function entryFromRow(d: Dialect, row: QuarantineRow): QuarantineEntry {
 
 const KEY = pageKey('quarantine', ['int']);
 
+/** The code of a refused failure report (reports/failure): its input holds failure-report data. */
+export const FAILURE_REFUSED = 'arf-invalid';
+
 /** `truncatedFrom`: the whole input's size, when `provenance.raw` holds only its first bytes. */
 export function* insertQuarantine(d: Dialect, rejection: Rejection, provenance: Provenance, truncatedFrom?: number): SqlProgram<number> {
   const key = [provenance.raw.sha256, provenance.source, rejection.code];
@@ -51,6 +56,7 @@ export function* insertQuarantine(d: Dialect, rejection: Rejection, provenance: 
     },
     { sql: 'SELECT id FROM quarantine WHERE raw_sha256 = ? AND source = ? AND code = ?', params: key },
   );
+  if (rejection.code === FAILURE_REFUSED) yield* markFailureData(d, provenance.raw.sha256);
   return saved.id;
 }
 

@@ -1,7 +1,8 @@
 /**
  * What both SQL stores do with the same SQL (the shared query modules in ../queries/, run by the
  * store's SqlRunner): the quarantine, the ingest log, saved DNS checks, sender decisions and their
- * history, organisations, and the writing and reading of failure and TLS reports. The dialect
+ * history, organisations, the writing and reading of failure and TLS reports, purging quarantine
+ * entries and the retention rules. The dialect
  * stores extend it with what each does its own way (raw inputs, aggregate writers, record
  * streaming, rollups, sender statistics, maintenance).
  */
@@ -20,6 +21,8 @@ import type {
   Provenance,
   QuarantineEntry,
   ReportListFilter,
+  RetentionOutcome,
+  RetentionRules,
   SaveOutcome,
   SenderDecisionChange,
   SenderDecisionEntry,
@@ -33,6 +36,7 @@ import { countFailureReportSources, getFailureReport, listFailureReports, saveFa
 import { insertIngestLog, listIngestLog } from '../queries/ingest-log-queries.js';
 import { getQuarantine, insertQuarantine, listQuarantine, setQuarantineState } from '../queries/quarantine-queries.js';
 import { assignDomain, createOrganization, getDomainScope, getOrganization, listOrganizationDomains, listOrganizations } from '../queries/tenancy-queries.js';
+import { applyRetention, purgeQuarantine } from '../queries/retention-queries.js';
 import { getTlsReport, listTlsReports, saveTlsReport } from '../queries/tls-queries.js';
 import type { SqlRunner } from './sql-program.js';
 
@@ -85,6 +89,14 @@ export abstract class SqlStoreBase {
 
   setQuarantineState(id: number, state: QuarantineEntry['state']): Promise<void> {
     return this.#sql.run(setQuarantineState(this.#sql.dialect, id, state));
+  }
+
+  purgeQuarantine(id: number): Promise<{ readonly rawBytesDropped: boolean } | undefined> {
+    return this.#sql.transaction(purgeQuarantine(this.#sql.dialect, id));
+  }
+
+  applyRetention(rules: RetentionRules): Promise<RetentionOutcome> {
+    return this.#sql.transaction(applyRetention(this.#sql.dialect, rules));
   }
 
   logIngest(entry: IngestLogEntry): Promise<void> {

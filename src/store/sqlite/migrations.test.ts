@@ -32,7 +32,7 @@ test('migrations: numbered 1, 2, 3, ... without gaps, each with SQL', () => {
 
 test('migrations: the schema migrations create every table', async () => {
   await withMemoryDb((db) => {
-    assert.deepEqual(migrateSqlite(db, day(1)), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    assert.deepEqual(migrateSqlite(db, day(1)), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     assert.deepEqual(tables(db), [
       'aggregate_records', 'aggregate_reports', 'auth_combos', 'daily_rollup', 'daily_rollup_reports', 'domain_checks', 'failure_reports', 'header_from_rollup',
       'ingest_log', 'organization_domains', 'organizations', 'quarantine', 'raw_inputs', 'schema_migrations', 'sender_decision_history', 'sender_decisions',
@@ -211,10 +211,10 @@ function seedSchema6(db: SqliteDatabase): void {
   tls.run('t3', '{ hand-edited, not JSON');
 }
 
-test('migrations: 007 to 010 upgrade a schema 6 store in place: the default organisation, decision history, readable failure/TLS reports, the daily rollup', async () => {
+test('migrations: 007 to 012 upgrade a schema 6 store in place: the default organisation, decision history, readable failure/TLS reports, the daily rollup', async () => {
   await withMemoryDb((db) => {
     seedSchema6(db);
-    assert.deepEqual(migrateSqlite(db, day(2)), [7, 8, 9, 10, 11]);
+    assert.deepEqual(migrateSqlite(db, day(2)), [7, 8, 9, 10, 11, 12]);
     assert.deepEqual(db.prepare('SELECT id, slug, all_domains FROM organizations').all(), [{ id: 1, slug: 'default', all_domains: 1 }]);
     assert.match((db.prepare('SELECT created_at FROM organizations').get() as { created_at: string }).created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     assert.deepEqual(db.prepare('SELECT domain, sender_key, decision, previous, note, actor, at FROM sender_decision_history ORDER BY id').all(), [
@@ -233,6 +233,32 @@ test('migrations: 007 to 010 upgrade a schema 6 store in place: the default orga
       { report_id: 't2', domain: 'mail.example.com' },
     ], 'policy domains from the JSON, lower case, each once; what is not one is skipped');
     assert.deepEqual(db.prepare('SELECT COUNT(*) AS n FROM daily_rollup').get(), { n: 0 }, 'the daily rollup is filled at query time, not by the migration');
+  });
+});
+
+test('migrations: 012 keeps every raw input with its bytes and marks those holding failure-report data (a failure report, or a refused one)', async () => {
+  await withMemoryDb((db) => {
+    seedSchema6(db);
+    migrateSqlite(db, day(2), MIGRATIONS.slice(0, 11));
+    const raw = db.prepare("INSERT INTO raw_inputs (sha256, size, compressed, created_at) VALUES (?, 1, x'00', 'now')");
+    raw.run('refused-ruf');
+    raw.run('junk');
+    const quarantine = db.prepare("INSERT INTO quarantine (raw_sha256, source, code, message, received_at) VALUES (?, 'x.eml', ?, 'm', 'now')");
+    quarantine.run('refused-ruf', 'arf-invalid');
+    quarantine.run('junk', 'no-report-found');
+    db.prepare("UPDATE failure_reports SET original_mail_from = 'first@odd\"@mail.example.com' WHERE dedupe_key = 'k1'").run();
+    db.prepare("UPDATE failure_reports SET original_mail_from = 'kept@example.com', headers = 'From: x' WHERE dedupe_key = 'k2'").run();
+    assert.deepEqual(migrateSqlite(db, day(3)), [12]);
+    assert.deepEqual(db.prepare('SELECT dedupe_key, original_mail_from FROM failure_reports ORDER BY id').all(), [
+      { dedupe_key: 'k1', original_mail_from: '*@mail.example.com' },
+      { dedupe_key: 'k2', original_mail_from: 'kept@example.com' },
+      { dedupe_key: 'k3', original_mail_from: null },
+    ], 'the local part hidden where headers were not kept');
+    assert.deepEqual(db.prepare('SELECT sha256, bytes_kept, failure_data FROM raw_inputs ORDER BY sha256').all(), [
+      { sha256: 'junk', bytes_kept: 1, failure_data: 0 },
+      { sha256: 'r', bytes_kept: 1, failure_data: 1 },
+      { sha256: 'refused-ruf', bytes_kept: 1, failure_data: 1 },
+    ]);
   });
 });
 

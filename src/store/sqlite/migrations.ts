@@ -8,7 +8,7 @@
  */
 import type { SqliteDatabase } from './sqlite-driver.js';
 import type { DialectTypes } from '../common-migrations.js';
-import { QUARANTINE_ONCE, dailyRollupTables, quarantineInputSize, domainChecksTable, organizationTables, reportReadColumns, senderDecisionHistory, senderTables } from '../common-migrations.js';
+import { QUARANTINE_ONCE, dailyRollupTables, domainChecksTable, organizationTables, quarantineInputSize, rawInputRetention, reportReadColumns, senderDecisionHistory, senderTables } from '../common-migrations.js';
 import { AUTH_COMBO_KEY_FUNCTION, registerAuthComboKey } from './auth-combo-key.js';
 
 export interface Migration {
@@ -275,6 +275,7 @@ const TYPES: DialectTypes = {
   time: 'TEXT',
   bool: 'INTEGER',
   true: '1',
+  false: '0',
   now: "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
   withoutRowid: ' WITHOUT ROWID',
 };
@@ -293,6 +294,12 @@ INSERT OR IGNORE INTO tls_report_domains (report, domain)
     SELECT t.id AS id, CASE WHEN p.type = 'object' THEN json_extract(p.value, '$.policyDomain') END AS domain
     FROM tls_reports t, json_each(CASE WHEN json_valid(t.report_json) THEN t.report_json ELSE '{}' END, '$.policies') p
   ) WHERE typeof(domain) = 'text' AND domain <> '' AND instr(domain, char(0)) = 0;
+`;
+
+/** 011, after the shared part: the envelope sender of a failure report kept without headers, as `*@` and the domain after its last `@`. */
+const HIDE_LOCAL_PARTS = `
+UPDATE failure_reports SET original_mail_from = '*@' || replace(original_mail_from, rtrim(original_mail_from, replace(original_mail_from, '@', '')), '')
+  WHERE headers IS NULL AND instr(original_mail_from, '@') > 0;
 `;
 
 /** Every migration, oldest first. */
@@ -314,6 +321,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: 'failure and TLS reports readable: warnings, occurred_at, TLS policy domains', sql: reportReadColumns(TYPES) + REPORT_READ_BACKFILL },
   { version: 10, name: 'daily rollup filled at query time', sql: dailyRollupTables(TYPES) },
   { version: 11, name: 'quarantine entries of inputs too large to keep whole', sql: quarantineInputSize(TYPES) },
+  { version: 12, name: 'raw inputs kept without their bytes; failure-report data marked for its retention', sql: rawInputRetention(TYPES) + HIDE_LOCAL_PARTS },
 ];
 
 const CREATE_VERSION_TABLE = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL)';
@@ -357,6 +365,21 @@ export function migrateSqlite(db: SqliteDatabase, now: Date, migrations: readonl
   } catch (err) {
     if (db.inTransaction) db.exec('ROLLBACK');
     throw err;
+  }
+}
+
+/**
+ * For a store opened read-only, which cannot be migrated: throws unless its schema is the one this
+ * dmarcpilot writes (an older one must first be opened once with write access, which upgrades it).
+ */
+export function checkSqliteSchema(db: SqliteDatabase, migrations: readonly Migration[] = MIGRATIONS): void {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+  if (table === undefined) throw new Error('the file is not a dmarcpilot store (it has no schema_migrations table), and it is read-only, so it cannot become one');
+  const current = (db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number | null }).version ?? 0;
+  const newest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+  if (current > newest) throw new Error(`The database is at schema version ${current}, newer than this dmarcpilot knows (${newest}); upgrade dmarcpilot.`);
+  if (current < newest) {
+    throw new Error(`the store is at schema version ${current} and this dmarcpilot reads ${newest}; it is read-only, so it cannot be upgraded here: open it once with write access (any command, e.g. db status, as a user who may write it)`);
   }
 }
 

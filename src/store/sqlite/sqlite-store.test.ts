@@ -86,6 +86,7 @@ test('sqlite: opening creates the missing parent folders and applies the migrati
       { version: 9, applied_at: '2026-11-20T10:00:00.000Z' },
       { version: 10, applied_at: '2026-11-20T10:00:00.000Z' },
       { version: 11, applied_at: '2026-11-20T10:00:00.000Z' },
+      { version: 12, applied_at: '2026-11-20T10:00:00.000Z' },
     ]);
   });
 });
@@ -112,6 +113,7 @@ test('sqlite: opening twice applies nothing the second time and keeps the data',
       { version: 9, applied_at: '2026-11-20T10:00:00.000Z' },
       { version: 10, applied_at: '2026-11-20T10:00:00.000Z' },
       { version: 11, applied_at: '2026-11-20T10:00:00.000Z' },
+      { version: 12, applied_at: '2026-11-20T10:00:00.000Z' },
     ]);
   });
 });

@@ -9,7 +9,6 @@
  * while it is open, other writes (raw inputs, quarantine, ...) join its transaction and are rolled
  * back with it if it aborts. Other processes may read the file meanwhile (WAL).
  */
-import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { AggregateHeader } from '../../reports/aggregate/aggregate-report.js';
 import type { SourceEnrichment } from '../../core/source-facts.js';
@@ -21,6 +20,7 @@ import type {
   PublishedPolicyPeriod,
   SourceDay,
   SourceFilter,
+  RawInputOptions,
   RawInputRef,
   RecordFilter,
   ReportingStats,
@@ -31,16 +31,19 @@ import type {
   StoredRecord,
   WriteGroup,
 } from '../store.js';
+import { StoreNotWritableError } from '../store.js';
 import { readDailySeries } from '../daily-rows.js';
+import { needsBytes, rawInputRef, rawInputState, writeRawInput } from '../queries/raw-input-queries.js';
 import { organizationView } from '../scoped-store.js';
 import { SqlStoreBase } from '../sql/sql-store-base.js';
 import { AggregateStatements, beginAggregateWriter } from './aggregate-writer.js';
 import { rollUpDaily } from './daily-rollup.js';
-import { migrateSqlite } from './migrations.js';
+import { checkSqliteSchema, migrateSqlite } from './migrations.js';
+import { shadowRollups } from './read-only.js';
 import { queryDkimSelectors, queryPublishedPolicies, queryPublishedPolicyDays, queryReportingStats, querySourceDays, querySourceStats, readSourceEnrichments, writeSourceEnrichments } from './sender-queries.js';
 import { settle } from './settle.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite-driver.js';
-import { openSqliteDatabase } from './sqlite-driver.js';
+import { openSqliteDatabase, openSqliteReadOnly, unwritableReason } from './sqlite-driver.js';
 import { SqliteRunner } from './sqlite-runner.js';
 import { streamSqliteRecords } from './stream-records.js';
 
@@ -49,10 +52,34 @@ export interface SqliteStoreOptions {
   readonly now?: () => Date;
   /** Hears of a long upgrade before it starts (migrateSqlite). */
   readonly notice?: (message: string) => void;
+  /**
+   * `write` (default): the caller writes; a file or folder that cannot be written is refused at
+   * once, with the reason (unwritableReason). `read`: the caller only reads; such a store is then
+   * opened read-only instead (openSqliteReadOnly), without migrating it.
+   */
+  readonly access?: 'read' | 'write';
+  /** Open read-only whatever the permissions (a copy that must not change; tests). */
+  readonly readOnly?: boolean;
 }
 
-/** Opens (creating the file and its folder if needed) and migrates the store at `path`; `:memory:` for tests. */
+/**
+ * Opens (creating the file and its folder if needed) and migrates the store at `path`; `:memory:`
+ * for tests. A store that cannot be written is opened read-only for a caller that only reads
+ * (`access: 'read'`), and refused with StoreNotWritableError for one that writes.
+ */
 export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<StoreRoot> {
+  const unwritable = options.readOnly === true ? 'it was opened read-only' : unwritableReason(path);
+  if (unwritable !== undefined) {
+    if (options.access !== 'read' && options.readOnly !== true) throw new StoreNotWritableError(unwritable);
+    const db = await openSqliteReadOnly(path);
+    try {
+      checkSqliteSchema(db);
+      return new SqliteStore(db, options.now ?? (() => new Date()), unwritable);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
   const db = await openSqliteDatabase(path);
   try {
     return createSqliteStore(db, options);
@@ -66,7 +93,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
 export function createSqliteStore(db: SqliteDatabase, options: SqliteStoreOptions = {}): StoreRoot {
   const now = options.now ?? (() => new Date());
   migrateSqlite(db, now(), undefined, options.notice);
-  return new SqliteStore(db, now);
+  return new SqliteStore(db, now, undefined);
 }
 
 class SqliteStore extends SqlStoreBase implements StoreRoot {
@@ -78,13 +105,19 @@ class SqliteStore extends SqlStoreBase implements StoreRoot {
   #writerOpen = false;
   /** A write group holds the connection's transaction (beginWriteGroup). */
   #groupOpen = false;
+  /** Why the store was opened read-only; undefined when it can be written. */
+  readonly #readOnly: string | undefined;
 
-  constructor(db: SqliteDatabase, now: () => Date) {
+  constructor(db: SqliteDatabase, now: () => Date, readOnly: string | undefined) {
+    // Read-only: the rollups that queries bring up to date are shadowed by empty TEMP tables
+    // (SQLite finds TEMP before main), which those queries then fill for this connection alone.
+    if (readOnly !== undefined) shadowRollups(db);
     const runner = new SqliteRunner(db);
     super(runner);
     this.#db = db;
     this.#runner = runner;
     this.#now = now;
+    this.#readOnly = readOnly;
     this.#aggregate = new AggregateStatements(db);
     this.#prepare = (sql) => runner.prepare(sql);
   }
@@ -93,21 +126,21 @@ class SqliteStore extends SqlStoreBase implements StoreRoot {
     return organizationView(this, organizationId);
   }
 
-  saveRawInput(bytes: Uint8Array): Promise<RawInputRef> {
+  saveRawInput(bytes: Uint8Array, options: RawInputOptions = {}): Promise<RawInputRef> {
     return settle(() => {
-      const ref = { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
-      // Compress only what is not kept yet: re-ingesting a large mailbox costs a hash, not a gzip.
-      if (this.#prepare('SELECT 1 FROM raw_inputs WHERE sha256 = ?').get(ref.sha256) === undefined) {
-        this.#prepare('INSERT OR IGNORE INTO raw_inputs (sha256, size, compressed, created_at) VALUES (?, ?, ?, ?)')
-          .run(ref.sha256, ref.size, gzipSync(bytes), this.#now().toISOString());
-      }
+      const ref = rawInputRef(bytes);
+      const d = this.#runner.dialect;
+      const state = this.#runner.drive(rawInputState(d, ref.sha256));
+      // Compress only what is to be kept and is not yet: re-ingesting a large mailbox costs a hash, not a gzip.
+      const compressed = needsBytes(state, options) ? gzipSync(bytes) : undefined;
+      this.#runner.drive(writeRawInput(d, ref, state, options, compressed, this.#now()));
       return ref;
     });
   }
 
   readRawInput(sha256: string): Promise<Uint8Array | undefined> {
     return settle(() => {
-      const row = this.#prepare('SELECT size, compressed FROM raw_inputs WHERE sha256 = ?').get(sha256) as
+      const row = this.#prepare('SELECT size, compressed FROM raw_inputs WHERE sha256 = ? AND bytes_kept').get(sha256) as
         | { size: number; compressed: Uint8Array }
         | undefined;
       if (row === undefined) return undefined;
@@ -203,7 +236,9 @@ class SqliteStore extends SqlStoreBase implements StoreRoot {
     return settle(() => readSourceEnrichments(this.#prepare, ips));
   }
 
+  /** A cache: read-only, what was looked up is simply not kept. */
   putSourceEnrichments(entries: readonly SourceEnrichment[]): Promise<void> {
+    if (this.#readOnly !== undefined) return Promise.resolve();
     return settle(() => writeSourceEnrichments(this.#db, this.#prepare, entries));
   }
 
@@ -215,7 +250,7 @@ class SqliteStore extends SqlStoreBase implements StoreRoot {
         records: count('aggregate_records'),
         failure: count('failure_reports'),
         tls: count('tls_reports'),
-        raw: count('raw_inputs'),
+        raw: (this.#prepare('SELECT COUNT(*) AS n FROM raw_inputs WHERE bytes_kept').get() as { n: number }).n,
         quarantine: count('quarantine'),
       };
     });
