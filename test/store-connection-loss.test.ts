@@ -255,7 +255,8 @@ test('serve with its PostgreSQL stopped (-m immediate) mid-message: 451, the lis
     const lost = await sending;
     client.close();
     assert.equal(lost.code, 451, `${lost.response}\n${server.log}`);
-    assert.match(server.log, /the store's connection was lost \((Connection terminated unexpectedly|.*57P0\d.*)\); trying again in 1\.0 s/);
+    // Which error the driver sees first depends on timing: the server closing the socket, or resetting it.
+    assert.match(server.log, /the store's connection was lost \((Connection terminated unexpectedly|read ECONNRESET|.*57P0\d.*)\); trying again in 1\.0 s/);
     assert.match(server.log, /store stopped answering/);
     // An IMAP message arriving meanwhile stays in its folder.
     await appendMessages(dovecot, 'INBOX', [readEmail('google-multipart-gzip.eml')]);
