@@ -196,3 +196,78 @@ CREATE INDEX failure_reports_received ON failure_reports (received_at);
 CREATE INDEX tls_reports_raw ON tls_reports (raw_sha256);
 `;
 }
+
+/**
+ * SQLite 013 / PostgreSQL 011: accounts. Users (e-mail lower-cased and unique; a password hash
+ * only for local sign-in; `operator` for the instance's central team), their memberships of
+ * organisations with a role, server-side sessions and API tokens (only hashes of their secrets),
+ * the audit log of every write, claims of domains waiting for proof of ownership, and each
+ * organisation's secret rua token (reports sent to `rua+TOKEN@…` prove its domains).
+ */
+export function accountTables(t: DialectTypes): string {
+  return `
+CREATE TABLE users (
+  id ${t.id},
+  email TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  password_hash TEXT,
+  operator ${t.bool} NOT NULL,
+  disabled ${t.bool} NOT NULL,
+  created_at ${t.time} NOT NULL
+);
+CREATE TABLE memberships (
+  organization_id ${t.ref} NOT NULL REFERENCES organizations (id),
+  user_id ${t.ref} NOT NULL REFERENCES users (id),
+  role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'analyst', 'viewer')),
+  created_at ${t.time} NOT NULL,
+  PRIMARY KEY (organization_id, user_id)
+);
+CREATE INDEX memberships_user ON memberships (user_id);
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY NOT NULL,
+  user_id ${t.ref} NOT NULL REFERENCES users (id),
+  created_at ${t.time} NOT NULL,
+  last_seen_at ${t.time} NOT NULL,
+  expires_at ${t.time} NOT NULL
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY NOT NULL,
+  secret_hash TEXT NOT NULL,
+  organization_id ${t.ref} NOT NULL REFERENCES organizations (id),
+  name TEXT NOT NULL,
+  access TEXT NOT NULL CHECK (access IN ('read', 'write')),
+  created_by ${t.ref} REFERENCES users (id),
+  created_at ${t.time} NOT NULL,
+  expires_at ${t.time},
+  last_used_at ${t.time},
+  revoked_at ${t.time}
+);
+CREATE INDEX api_tokens_organization ON api_tokens (organization_id, created_at);
+CREATE TABLE audit_log (
+  id ${t.id},
+  at ${t.time} NOT NULL,
+  organization_id ${t.ref},
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  before_json TEXT,
+  after_json TEXT
+);
+CREATE INDEX audit_log_organization ON audit_log (organization_id, id);
+CREATE TABLE domain_claims (
+  organization_id ${t.ref} NOT NULL REFERENCES organizations (id),
+  domain TEXT NOT NULL,
+  token TEXT NOT NULL,
+  created_at ${t.time} NOT NULL,
+  verified_at ${t.time},
+  method TEXT,
+  checked_at ${t.time},
+  check_error TEXT,
+  PRIMARY KEY (organization_id, domain)
+);
+CREATE INDEX domain_claims_domain ON domain_claims (domain);
+ALTER TABLE organizations ADD COLUMN rua_token TEXT;
+CREATE UNIQUE INDEX organizations_rua_token ON organizations (rua_token);
+`;
+}

@@ -12,6 +12,7 @@ import type { Store } from './store.js';
 import type { SourceEnrichment } from '../core/source-facts.js';
 import type { OpenStore } from './contract/contract-fixtures.test-helper.js';
 import { collect, failure, header, provenance, record, saveAggregate, storeTest, tls, trailerFor } from './contract/contract-fixtures.test-helper.js';
+import { runAccountsContract } from './contract/accounts-contract.js';
 import { runDailySeriesContract } from './contract/daily-series-contract.js';
 import { runPagingContract } from './contract/paging-contract.js';
 import { runReportReadContract } from './contract/report-read-contract.js';
@@ -27,6 +28,7 @@ export function runStoreContract(name: string, open: OpenStore): void {
   runReportReadContract(withStore);
   runDailySeriesContract(withStore);
   runRetentionContract(withStore);
+  runAccountsContract(withStore);
 
   withStore('an aggregate report and its records round-trip exactly', async (store) => {
     const h = header('r-1');

@@ -623,6 +623,149 @@ export interface Tenancy {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Accounts (instance-wide: on StoreRoot only, never in an organisation's view)
+
+export type MemberRole = 'owner' | 'admin' | 'analyst' | 'viewer';
+
+export interface User {
+  readonly id: number;
+  /** Lower case; unique. */
+  readonly email: string;
+  readonly name: string;
+  /** The instance's central team: reads across organisations and creates them. */
+  readonly operator: boolean;
+  readonly disabled: boolean;
+  readonly createdAt: Date;
+}
+
+/** A user with what local sign-in compares against (null: no local password). */
+export interface UserCredentials extends User {
+  readonly passwordHash: string | null;
+}
+
+export interface Membership {
+  readonly organizationId: number;
+  readonly userId: number;
+  readonly role: MemberRole;
+  readonly createdAt: Date;
+}
+
+/** A membership with the user's e-mail and name (an organisation's member list). */
+export interface Member extends Membership {
+  readonly email: string;
+  readonly name: string;
+}
+
+/** A session as stored: found by the hash of its cookie, never by the cookie itself. */
+export interface SessionRow {
+  readonly tokenHash: string;
+  readonly userId: number;
+  readonly createdAt: Date;
+  readonly lastSeenAt: Date;
+  /** The absolute expiry; the idle expiry is computed from lastSeenAt by the caller. */
+  readonly expiresAt: Date;
+}
+
+export interface ApiToken {
+  /** The public part of the token (`dpk_<id>_<secret>`). */
+  readonly id: string;
+  readonly organizationId: number;
+  readonly name: string;
+  readonly access: 'read' | 'write';
+  readonly createdBy: number | null;
+  readonly createdAt: Date;
+  readonly expiresAt: Date | null;
+  readonly lastUsedAt: Date | null;
+  readonly revokedAt: Date | null;
+}
+
+export interface ApiTokenRow extends ApiToken {
+  readonly secretHash: string;
+}
+
+/** One write, as the audit log keeps it. */
+export interface AuditEntry {
+  readonly id: number;
+  readonly at: Date;
+  /** Null for a write of the instance (a user, an organisation created). */
+  readonly organizationId: number | null;
+  /** `user:3 alice@example.org`, `token:ab12cd`, `cli`. */
+  readonly actor: string;
+  /** `member.add`, `token.revoke`, `domain.verify`, `sender.decide`… */
+  readonly action: string;
+  /** What the write was about: an e-mail, a token id, a domain, `domain sender-key`. */
+  readonly subject: string;
+  readonly before: unknown;
+  readonly after: unknown;
+}
+
+export type AuditInput = Omit<AuditEntry, 'id'>;
+
+/** An organisation's claim of a domain, proven (verifiedAt) or waiting for proof. */
+export interface DomainClaim {
+  readonly organizationId: number;
+  readonly domain: string;
+  /** The value the TXT record at `_dmarcpilot.<domain>` must hold. */
+  readonly token: string;
+  readonly createdAt: Date;
+  readonly verifiedAt: Date | null;
+  /** `dns-txt` or `rua-address`, once proven. */
+  readonly method: 'dns-txt' | 'rua-address' | null;
+  readonly checkedAt: Date | null;
+  /** Why the last check did not prove it. */
+  readonly checkError: string | null;
+}
+
+export interface Accounts {
+  /** Throws StoreConflictError (field `email`) when the e-mail is taken. Each write below that takes `audit` appends it in the same transaction. */
+  createUser(input: { readonly email: string; readonly name: string; readonly passwordHash: string | null; readonly operator: boolean; readonly at: Date }, audit: AuditInput): Promise<User>;
+  getUser(id: number): Promise<User | undefined>;
+  /** By e-mail (lower case), with the password hash. */
+  findUserByEmail(email: string): Promise<UserCredentials | undefined>;
+  listUsers(page?: PageRequest): Promise<Page<User>>;
+  updateUser(id: number, change: { readonly passwordHash?: string | null; readonly disabled?: boolean; readonly operator?: boolean; readonly name?: string }, audit: AuditInput): Promise<User | undefined>;
+  /** The user's role in each organisation. */
+  listUserMemberships(userId: number): Promise<Membership[]>;
+  listMembers(organizationId: number, page?: PageRequest): Promise<Page<Member>>;
+  getMembership(organizationId: number, userId: number): Promise<Membership | undefined>;
+  /** Gives the user the role (null: removes the membership); the membership before and after. */
+  setMembership(organizationId: number, userId: number, role: MemberRole | null, at: Date, audit: AuditInput): Promise<{ readonly before: Membership | undefined; readonly after: Membership | undefined }>;
+  createSession(row: SessionRow): Promise<void>;
+  getSession(tokenHash: string): Promise<SessionRow | undefined>;
+  touchSession(tokenHash: string, at: Date): Promise<void>;
+  deleteSession(tokenHash: string): Promise<void>;
+  /** Ends every session of the user (a password changed, a user disabled); how many. */
+  deleteUserSessions(userId: number): Promise<number>;
+  /** Deletes sessions whose absolute expiry is before `before`, or that were last seen before `idleBefore`. */
+  deleteExpiredSessions(before: Date, idleBefore: Date): Promise<number>;
+  createApiToken(row: ApiTokenRow, audit: AuditInput): Promise<ApiToken>;
+  getApiToken(id: string): Promise<ApiTokenRow | undefined>;
+  listApiTokens(organizationId: number, page?: PageRequest): Promise<Page<ApiToken>>;
+  /** Revokes the organisation's token; undefined when it has no such token. Revoking twice keeps the first time. */
+  revokeApiToken(organizationId: number, id: string, at: Date, audit: AuditInput): Promise<ApiToken | undefined>;
+  touchApiToken(id: string, at: Date): Promise<void>;
+  appendAudit(entry: AuditInput): Promise<void>;
+  /** Newest first; `organizationId` null: the instance's own entries. */
+  listAudit(organizationId: number | null, page?: PageRequest): Promise<Page<AuditEntry>>;
+  /** Claims the domain for the organisation (again: the claim as it is). */
+  claimDomain(organizationId: number, domain: string, token: string, at: Date, audit: AuditInput): Promise<DomainClaim>;
+  getDomainClaim(organizationId: number, domain: string): Promise<DomainClaim | undefined>;
+  listDomainClaims(organizationId: number, page?: PageRequest): Promise<Page<DomainClaim>>;
+  /** Every organisation's claim of the domain (held reports are shown to whoever proves it). */
+  listClaimsOfDomain(domain: string): Promise<DomainClaim[]>;
+  /**
+   * Records a check of the claim: proven (the domain is then assigned to the organisation, in the
+   * same transaction; StoreConflictError `domain` when another organisation owns it) or not (why).
+   */
+  recordDomainCheck(organizationId: number, domain: string, outcome: { readonly at: Date; readonly proven: 'dns-txt' | 'rua-address' | null; readonly error: string | null }, audit: AuditInput | null): Promise<DomainClaim | undefined>;
+  /** Withdraws a claim and, when proven, the domain from the organisation. */
+  removeDomainClaim(organizationId: number, domain: string, audit: AuditInput): Promise<boolean>;
+  /** The organisation's secret rua token, made (from `fresh`) when it has none. */
+  ensureRuaToken(organizationId: number, fresh: string): Promise<string>;
+  findOrganizationByRuaToken(token: string): Promise<Organization | undefined>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Maintenance
 
 export interface StoreCounts {
@@ -680,7 +823,7 @@ export interface Maintenance {
 export interface Store extends ReportWriter, ReportReader, QuarantineStore, IngestLog, CheckHistory, SenderStore, Maintenance {}
 
 /** What openStore() returns: the whole instance, and organisations' views of it. */
-export interface StoreRoot extends Store, Tenancy {
+export interface StoreRoot extends Store, Tenancy, Accounts {
   /**
    * The organisation's view: reads (records, failure and TLS reports, senders, decisions, checks,
    * daily series) see only its domains and their subdomains; a domain outside throws

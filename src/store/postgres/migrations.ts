@@ -9,7 +9,7 @@
 import type { PgPool } from './pg-driver.js';
 import { rollbackAndRelease } from './pg-driver.js';
 import type { DialectTypes } from '../common-migrations.js';
-import { QUARANTINE_ONCE, dailyRollupTables, domainChecksTable, organizationTables, quarantineInputSize, rawInputRetention, reportReadColumns, senderDecisionHistory, senderTables } from '../common-migrations.js';
+import { QUARANTINE_ONCE, accountTables, dailyRollupTables, domainChecksTable, organizationTables, quarantineInputSize, rawInputRetention, reportReadColumns, senderDecisionHistory, senderTables } from '../common-migrations.js';
 
 export interface Migration {
   /** 1, 2, 3, ... in the order they are applied. */
@@ -192,6 +192,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: 'daily rollup filled at query time', sql: dailyRollupTables(TYPES) },
   { version: 9, name: 'quarantine entries of inputs too large to keep whole', sql: quarantineInputSize(TYPES) },
   { version: 10, name: 'raw inputs kept without their bytes; failure-report data marked for its retention', sql: rawInputRetention(TYPES) + HIDE_LOCAL_PARTS },
+  { version: 11, name: 'accounts: users, memberships, sessions, API tokens, the audit log, domain claims', sql: accountTables(TYPES) },
 ];
 
 /**

@@ -10,6 +10,17 @@ import type { Diagnostic, Rejection } from '../../core/diagnostic.js';
 import type { FailureReport } from '../../reports/failure/failure-report.js';
 import type { TlsReport } from '../../reports/tlsrpt/tls-report.js';
 import type {
+  ApiToken,
+  ApiTokenRow,
+  AuditEntry,
+  AuditInput,
+  DomainClaim,
+  Member,
+  MemberRole,
+  Membership,
+  SessionRow,
+  User,
+  UserCredentials,
   DomainCheckEntry,
   DomainScope,
   FailureReportSourceCount,
@@ -30,6 +41,7 @@ import type {
   StoredFailureReport,
   StoredTlsReport,
 } from '../store.js';
+import * as accounts from '../queries/account-queries.js';
 import { insertDomainCheck, listDomainChecks } from '../queries/check-queries.js';
 import { listSenderDecisionHistory, listSenderDecisions, setSenderDecision } from '../queries/decision-queries.js';
 import { countFailureReportSources, getFailureReport, listFailureReports, saveFailureReport } from '../queries/failure-queries.js';
@@ -149,5 +161,127 @@ export abstract class SqlStoreBase {
 
   getDomainScope(organizationId: number): Promise<DomainScope | undefined> {
     return this.#sql.run(getDomainScope(this.#sql.dialect, organizationId));
+  }
+
+  // Accounts (account-queries.ts)
+
+  createUser(input: { readonly email: string; readonly name: string; readonly passwordHash: string | null; readonly operator: boolean; readonly at: Date }, audit: AuditInput): Promise<User> {
+    return this.#sql.transaction(accounts.createUser(this.#sql.dialect, input, audit));
+  }
+
+  getUser(id: number): Promise<User | undefined> {
+    return this.#sql.run(accounts.getUser(this.#sql.dialect, id));
+  }
+
+  findUserByEmail(email: string): Promise<UserCredentials | undefined> {
+    return this.#sql.run(accounts.findUserByEmail(this.#sql.dialect, email));
+  }
+
+  listUsers(page?: PageRequest): Promise<Page<User>> {
+    return this.#sql.run(accounts.listUsers(this.#sql.dialect, page));
+  }
+
+  updateUser(id: number, change: { readonly passwordHash?: string | null; readonly disabled?: boolean; readonly operator?: boolean; readonly name?: string }, audit: AuditInput): Promise<User | undefined> {
+    return this.#sql.transaction(accounts.updateUser(this.#sql.dialect, id, change, audit));
+  }
+
+  listUserMemberships(userId: number): Promise<Membership[]> {
+    return this.#sql.run(accounts.listUserMemberships(this.#sql.dialect, userId));
+  }
+
+  listMembers(organizationId: number, page?: PageRequest): Promise<Page<Member>> {
+    return this.#sql.run(accounts.listMembers(this.#sql.dialect, organizationId, page));
+  }
+
+  getMembership(organizationId: number, userId: number): Promise<Membership | undefined> {
+    return this.#sql.run(accounts.getMembership(this.#sql.dialect, organizationId, userId));
+  }
+
+  setMembership(organizationId: number, userId: number, role: MemberRole | null, at: Date, audit: AuditInput): Promise<{ readonly before: Membership | undefined; readonly after: Membership | undefined }> {
+    return this.#sql.transaction(accounts.setMembership(this.#sql.dialect, organizationId, userId, role, at, audit));
+  }
+
+  createSession(row: SessionRow): Promise<void> {
+    return this.#sql.run(accounts.createSession(this.#sql.dialect, row));
+  }
+
+  getSession(tokenHash: string): Promise<SessionRow | undefined> {
+    return this.#sql.run(accounts.getSession(this.#sql.dialect, tokenHash));
+  }
+
+  touchSession(tokenHash: string, at: Date): Promise<void> {
+    return this.#sql.run(accounts.touchSession(this.#sql.dialect, tokenHash, at));
+  }
+
+  deleteSession(tokenHash: string): Promise<void> {
+    return this.#sql.run(accounts.deleteSession(this.#sql.dialect, tokenHash));
+  }
+
+  deleteUserSessions(userId: number): Promise<number> {
+    return this.#sql.run(accounts.deleteUserSessions(this.#sql.dialect, userId));
+  }
+
+  deleteExpiredSessions(before: Date, idleBefore: Date): Promise<number> {
+    return this.#sql.run(accounts.deleteExpiredSessions(this.#sql.dialect, before, idleBefore));
+  }
+
+  createApiToken(row: ApiTokenRow, audit: AuditInput): Promise<ApiToken> {
+    return this.#sql.transaction(accounts.createApiToken(this.#sql.dialect, row, audit));
+  }
+
+  getApiToken(id: string): Promise<ApiTokenRow | undefined> {
+    return this.#sql.run(accounts.getApiToken(this.#sql.dialect, id));
+  }
+
+  listApiTokens(organizationId: number, page?: PageRequest): Promise<Page<ApiToken>> {
+    return this.#sql.run(accounts.listApiTokens(this.#sql.dialect, organizationId, page));
+  }
+
+  revokeApiToken(organizationId: number, id: string, at: Date, audit: AuditInput): Promise<ApiToken | undefined> {
+    return this.#sql.transaction(accounts.revokeApiToken(this.#sql.dialect, organizationId, id, at, audit));
+  }
+
+  touchApiToken(id: string, at: Date): Promise<void> {
+    return this.#sql.run(accounts.touchApiToken(this.#sql.dialect, id, at));
+  }
+
+  appendAudit(entry: AuditInput): Promise<void> {
+    return this.#sql.run(accounts.appendAudit(this.#sql.dialect, entry));
+  }
+
+  listAudit(organizationId: number | null, page?: PageRequest): Promise<Page<AuditEntry>> {
+    return this.#sql.run(accounts.listAudit(this.#sql.dialect, organizationId, page));
+  }
+
+  claimDomain(organizationId: number, domain: string, token: string, at: Date, audit: AuditInput): Promise<DomainClaim> {
+    return this.#sql.transaction(accounts.claimDomain(this.#sql.dialect, organizationId, domain, token, at, audit));
+  }
+
+  getDomainClaim(organizationId: number, domain: string): Promise<DomainClaim | undefined> {
+    return this.#sql.run(accounts.getDomainClaim(this.#sql.dialect, organizationId, domain));
+  }
+
+  listDomainClaims(organizationId: number, page?: PageRequest): Promise<Page<DomainClaim>> {
+    return this.#sql.run(accounts.listDomainClaims(this.#sql.dialect, organizationId, page));
+  }
+
+  listClaimsOfDomain(domain: string): Promise<DomainClaim[]> {
+    return this.#sql.run(accounts.listClaimsOfDomain(this.#sql.dialect, domain));
+  }
+
+  recordDomainCheck(organizationId: number, domain: string, outcome: { readonly at: Date; readonly proven: 'dns-txt' | 'rua-address' | null; readonly error: string | null }, audit: AuditInput | null): Promise<DomainClaim | undefined> {
+    return this.#sql.transaction(accounts.recordDomainCheck(this.#sql.dialect, organizationId, domain, outcome, audit));
+  }
+
+  removeDomainClaim(organizationId: number, domain: string, audit: AuditInput): Promise<boolean> {
+    return this.#sql.transaction(accounts.removeDomainClaim(this.#sql.dialect, organizationId, domain, audit));
+  }
+
+  ensureRuaToken(organizationId: number, fresh: string): Promise<string> {
+    return this.#sql.transaction(accounts.ensureRuaToken(this.#sql.dialect, organizationId, fresh));
+  }
+
+  findOrganizationByRuaToken(token: string): Promise<Organization | undefined> {
+    return this.#sql.run(accounts.findOrganizationByRuaToken(this.#sql.dialect, token));
   }
 }

@@ -8,7 +8,7 @@
  */
 import type { SqliteDatabase } from './sqlite-driver.js';
 import type { DialectTypes } from '../common-migrations.js';
-import { QUARANTINE_ONCE, dailyRollupTables, domainChecksTable, organizationTables, quarantineInputSize, rawInputRetention, reportReadColumns, senderDecisionHistory, senderTables } from '../common-migrations.js';
+import { QUARANTINE_ONCE, accountTables, dailyRollupTables, domainChecksTable, organizationTables, quarantineInputSize, rawInputRetention, reportReadColumns, senderDecisionHistory, senderTables } from '../common-migrations.js';
 import { AUTH_COMBO_KEY_FUNCTION, registerAuthComboKey } from './auth-combo-key.js';
 
 export interface Migration {
@@ -322,6 +322,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 10, name: 'daily rollup filled at query time', sql: dailyRollupTables(TYPES) },
   { version: 11, name: 'quarantine entries of inputs too large to keep whole', sql: quarantineInputSize(TYPES) },
   { version: 12, name: 'raw inputs kept without their bytes; failure-report data marked for its retention', sql: rawInputRetention(TYPES) + HIDE_LOCAL_PARTS },
+  { version: 13, name: 'accounts: users, memberships, sessions, API tokens, the audit log, domain claims', sql: accountTables(TYPES) },
 ];
 
 const CREATE_VERSION_TABLE = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL)';
