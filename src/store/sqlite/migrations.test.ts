@@ -32,11 +32,11 @@ test('migrations: numbered 1, 2, 3, ... without gaps, each with SQL', () => {
 
 test('migrations: the schema migrations create every table', async () => {
   await withMemoryDb((db) => {
-    assert.deepEqual(migrateSqlite(db, day(1)), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    assert.deepEqual(migrateSqlite(db, day(1)), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
     assert.deepEqual(tables(db), [
-      'aggregate_records', 'aggregate_reports', 'auth_combos', 'daily_rollup', 'daily_rollup_reports', 'domain_checks', 'failure_reports', 'header_from_rollup',
-      'ingest_log', 'organization_domains', 'organizations', 'quarantine', 'raw_inputs', 'schema_migrations', 'sender_decision_history', 'sender_decisions',
-      'sender_rollup', 'sender_rollup_reports', 'source_enrichments', 'tls_report_domains', 'tls_reports',
+      'aggregate_records', 'aggregate_reports', 'api_tokens', 'audit_log', 'auth_combos', 'daily_rollup', 'daily_rollup_reports', 'domain_checks', 'domain_claims',
+      'failure_reports', 'header_from_rollup', 'ingest_log', 'memberships', 'organization_domains', 'organizations', 'quarantine', 'raw_inputs', 'schema_migrations',
+      'sender_decision_history', 'sender_decisions', 'sender_rollup', 'sender_rollup_reports', 'sessions', 'source_enrichments', 'tls_report_domains', 'tls_reports', 'users',
     ]);
   });
 });
@@ -214,7 +214,7 @@ function seedSchema6(db: SqliteDatabase): void {
 test('migrations: 007 to 012 upgrade a schema 6 store in place: the default organisation, decision history, readable failure/TLS reports, the daily rollup', async () => {
   await withMemoryDb((db) => {
     seedSchema6(db);
-    assert.deepEqual(migrateSqlite(db, day(2)), [7, 8, 9, 10, 11, 12]);
+    assert.deepEqual(migrateSqlite(db, day(2)), [7, 8, 9, 10, 11, 12, 13]);
     assert.deepEqual(db.prepare('SELECT id, slug, all_domains FROM organizations').all(), [{ id: 1, slug: 'default', all_domains: 1 }]);
     assert.match((db.prepare('SELECT created_at FROM organizations').get() as { created_at: string }).created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     assert.deepEqual(db.prepare('SELECT domain, sender_key, decision, previous, note, actor, at FROM sender_decision_history ORDER BY id').all(), [
@@ -248,7 +248,7 @@ test('migrations: 012 keeps every raw input with its bytes and marks those holdi
     quarantine.run('junk', 'no-report-found');
     db.prepare("UPDATE failure_reports SET original_mail_from = 'first@odd\"@mail.example.com' WHERE dedupe_key = 'k1'").run();
     db.prepare("UPDATE failure_reports SET original_mail_from = 'kept@example.com', headers = 'From: x' WHERE dedupe_key = 'k2'").run();
-    assert.deepEqual(migrateSqlite(db, day(3)), [12]);
+    assert.deepEqual(migrateSqlite(db, day(3)), [12, 13]);
     assert.deepEqual(db.prepare('SELECT dedupe_key, original_mail_from FROM failure_reports ORDER BY id').all(), [
       { dedupe_key: 'k1', original_mail_from: '*@mail.example.com' },
       { dedupe_key: 'k2', original_mail_from: 'kept@example.com' },
