@@ -23,6 +23,8 @@ import type { SmtpListenerSettings } from '../ingest/smtp/smtp-listener-config.j
 import { readSmtpSettings } from '../ingest/smtp/smtp-listener-config.js';
 import type { RetentionSettings } from './context.js';
 import { DEFAULT_RETENTION } from './context.js';
+import type { HttpSettings } from './http-settings.js';
+import { readHttpSettings } from './http-settings.js';
 import { invalid, throwIfInvalid } from './problems.js';
 
 /** The embedded default store: zero set-up, one file under ./data. */
@@ -50,6 +52,8 @@ export interface AppConfig {
   readonly dns: { readonly servers: readonly string[] | undefined; readonly timeoutMs: number };
   /** The SMTP listener of `serve`; undefined when it is off or the command receives no mail. */
   readonly smtp: SmtpListenerSettings | undefined;
+  /** The HTTP API of `serve`; undefined when it is off or the command serves none. */
+  readonly http: HttpSettings | undefined;
   /** The mailboxes `serve` watches. */
   readonly imap: readonly ImapMailboxSettings[];
   /** $DMARCPILOT_IMAP_PASSWORD, for mailboxes without a password file or URL password. */
@@ -67,6 +71,8 @@ export interface ConfigFlags {
   readonly asnDb?: string | undefined;
   /** `HOST:PORT` or `off`. */
   readonly smtp?: string | undefined;
+  /** `HOST:PORT` or `off`. */
+  readonly http?: string | undefined;
   readonly keepFailureHeaders?: boolean | undefined;
   readonly keepFailureRaw?: boolean | undefined;
   readonly dnsServers?: readonly string[] | undefined;
@@ -81,7 +87,7 @@ export interface LoadOptions {
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-const FILE_KEYS = ['db', 'asnDb', 'keepFailureHeaders', 'keepFailureRaw', 'retention', 'dns', 'limits', 'smtp', 'imap', 'gates'];
+const FILE_KEYS = ['db', 'asnDb', 'keepFailureHeaders', 'keepFailureRaw', 'retention', 'dns', 'limits', 'smtp', 'imap', 'http', 'gates'];
 const LIMIT_KEYS: readonly (keyof Limits)[] = ['maxDecompressedBytes', 'maxRatio', 'ratioGraceBytes', 'maxBufferedBytes', 'maxZipMembers'];
 
 /** Reads the configuration file (if one is named) and resolves everything; throws AppError `invalid`. */
@@ -161,6 +167,7 @@ function readConfig(read: SettingsReader, file: { path: string; text: string } |
       )
     : undefined;
   const imap = receivers ? readImapMailboxes(root['imap'], env['DMARCPILOT_IMAP_URL'], read) : [];
+  const http = receivers ? readHttpSettings(root['http'], { text: flags.http ?? nonEmpty(env['DMARCPILOT_HTTP']), from: flags.http !== undefined ? '--http' : 'DMARCPILOT_HTTP' }, read) : undefined;
   const config: AppConfig = {
     file: file?.path,
     db,
@@ -172,6 +179,7 @@ function readConfig(read: SettingsReader, file: { path: string; text: string } |
     limits,
     dns,
     smtp,
+    http,
     imap,
     imapPassword: env['DMARCPILOT_IMAP_PASSWORD'],
     gates,

@@ -56,8 +56,18 @@ export interface OpenAppOptions {
   readonly onLookup?: (type: string) => (answer: DnsAnswer<unknown>) => void;
 }
 
+/** The whole instance, for the server: accounts and organisations, and a context per organisation. */
+export interface AppInstance {
+  /** The store of the whole instance (accounts, tenancy); its errors are AppErrors. */
+  root(): Promise<StoreRoot>;
+  /** A context acting for the organisation (its view of the store; the same queue, resolver and settings). */
+  contextFor(organizationId: number): Promise<AppContext>;
+}
+
 export interface App {
+  /** The context of the default organisation (the command line's). */
   readonly context: AppContext;
+  readonly instance: AppInstance;
   readonly config: AppConfig;
   /** The store as it may be shown: `SQLite data/dmarcpilot.sqlite`, a PostgreSQL URL without its password. */
   readonly storeLabel: string;
@@ -76,10 +86,10 @@ export async function openApp(config: AppConfig, options: OpenAppOptions): Promi
   const storeLabel = describeStoreLocation(config.db);
   let root: Promise<StoreRoot> | undefined;
   let view: Promise<Store> | undefined;
+  const openRootOnce = (): Promise<StoreRoot> => (root ??= openRoot(config.db, storeLabel, options.log, options.create !== false, options.access ?? 'write'));
   const openView = (): Promise<Store> =>
     (view ??= (async () => {
-      root = openRoot(config.db, storeLabel, options.log, options.create !== false, options.access ?? 'write');
-      const opened = await root;
+      const opened = await openRootOnce();
       try {
         return await opened.forOrganization(options.organizationId ?? DEFAULT_ORGANIZATION_ID);
       } catch (caught) {
@@ -110,14 +120,60 @@ export async function openApp(config: AppConfig, options: OpenAppOptions): Promi
     log: options.log,
   };
   let closed: Promise<void> | undefined;
+  const instance: AppInstance = {
+    root: async () => {
+      if (!opening) throw new AppError('unavailable', [{ code: 'no-store', message: 'no store is configured' }]);
+      return withStoreErrors(await openRootOnce(), storeLabel);
+    },
+    contextFor: async (organizationId) => {
+      if (!opening) throw new AppError('unavailable', [{ code: 'no-store', message: 'no store is configured' }]);
+      const opened = await openRootOnce();
+      let scoped: Store;
+      try {
+        scoped = await opened.forOrganization(organizationId);
+      } catch (caught) {
+        throw toAppError(caught, storeLabel);
+      }
+      return { ...context, organizationId, store: withStoreErrors(scoped, storeLabel) };
+    },
+  };
   return {
     context,
+    instance,
     config,
     storeLabel,
     storeKind: isPostgresLocation(config.db) ? 'postgres' : 'sqlite',
     hasStore: opening,
     close: () => (closed ??= root ? root.then((opened) => opened.close(), () => undefined) : Promise.resolve()),
   };
+}
+
+/** `store` with its typed errors turned into AppErrors naming the store. */
+function withStoreErrors<S extends Store>(store: S, label: string): S {
+  return new Proxy(store, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      const method = value as (...a: unknown[]) => unknown;
+      if (prop === 'streamRecords') {
+        return (...args: unknown[]) =>
+          (async function* () {
+            try {
+              yield* method.apply(target, args) as AsyncIterable<unknown>;
+            } catch (caught) {
+              throw toAppError(caught, label);
+            }
+          })();
+      }
+      return async (...args: unknown[]) => {
+        try {
+          return await method.apply(target, args);
+        } catch (caught) {
+          throw toAppError(caught, label);
+        }
+      };
+    },
+  });
 }
 
 /**

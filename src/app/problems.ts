@@ -14,7 +14,11 @@ import type { Problem } from '../core/problem.js';
 import { problem } from '../core/problem.js';
 import { InvalidCursorError, OutOfScopeError, StoreConflictError, StoreNotFoundError } from '../store/store.js';
 
-export type AppErrorKind = 'invalid' | 'not-found' | 'forbidden' | 'conflict' | 'unavailable';
+/**
+ * `unauthenticated`: no valid credentials (HTTP 401); `forbidden`: the caller is known but may not
+ * (403); `throttled`: too many attempts, try again later (429; `retryAfterSeconds`).
+ */
+export type AppErrorKind = 'invalid' | 'unauthenticated' | 'not-found' | 'forbidden' | 'conflict' | 'throttled' | 'unavailable';
 
 export class AppError extends Error {
   readonly kind: AppErrorKind;
@@ -25,13 +29,17 @@ export class AppError extends Error {
   /** Every problem, at least one. */
   readonly problems: readonly Problem[];
 
-  constructor(kind: AppErrorKind, problems: readonly [Problem, ...Problem[]], options?: { cause?: unknown }) {
+  /** For `throttled`: when to try again. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(kind: AppErrorKind, problems: readonly [Problem, ...Problem[]], options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super(problems.map((p) => (p.field === undefined ? p.message : `${p.field}: ${p.message}`)).join('; '), options);
     this.name = 'AppError';
     this.kind = kind;
     this.problems = problems;
     this.code = problems[0].code;
     this.field = problems[0].field;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
 
@@ -51,6 +59,18 @@ export function notFound(code: string, field: string | undefined, message: strin
 
 export function conflict(code: string, field: string | undefined, message: string): AppError {
   return new AppError('conflict', [problem(code, field, message)]);
+}
+
+export function forbidden(code: string, message: string): AppError {
+  return new AppError('forbidden', [problem(code, undefined, message)]);
+}
+
+export function unauthenticated(code: string, message: string): AppError {
+  return new AppError('unauthenticated', [problem(code, undefined, message)]);
+}
+
+export function throttled(code: string, message: string, retryAfterSeconds: number): AppError {
+  return new AppError('throttled', [problem(code, undefined, message)], { retryAfterSeconds });
 }
 
 export function unavailable(code: string, message: string, cause?: unknown): AppError {

@@ -3,6 +3,7 @@
  * 0 success, 1 some input was refused or something was found wrong, 2 bad usage.
  */
 import { Command, CommanderError } from 'commander';
+import { registerAccountCommands } from './account-commands.js';
 import { registerCheckCommand } from './check-command.js';
 import { registerDbCommand } from './db-command.js';
 import { registerExportCommand } from './export-command.js';
@@ -47,6 +48,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerRejectCommand(program, (code) => (status = code));
   registerDecisionsCommand(program, (code) => (status = code));
   registerReportsCommands(program, (code) => (status = code));
+  registerAccountCommands(program, (code) => (status = code));
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (caught) {

@@ -17,17 +17,22 @@ import { openApp } from '../app/open-app.js';
 import { AppError, isAppError } from '../app/problems.js';
 import type { ImapSourceConfig } from '../ingest/imap/imap-config.js';
 import { imapSourceFrom } from '../ingest/imap/imap-config.js';
+import { deleteExpiredSessions } from '../app/accounts/accounts.js';
 import { startReceivers } from '../server/receivers.js';
+import type { WebApi } from '../server/web-api.js';
+import { startWebApi } from '../server/web-api.js';
 import { DB_OPTION } from './app-runner.js';
 import { describeRetention } from './db-command.js';
 import { addLimitOptions, limitFlags } from './limit-options.js';
 import { onStopSignals } from './stop-signals.js';
+import { readVersion } from './version.js';
 import { printErr, safe } from './output.js';
 
 interface ServeOptions {
   config?: string;
   db?: string;
   smtp?: string;
+  http?: string;
   [key: string]: unknown;
 }
 
@@ -37,7 +42,8 @@ export function registerServeCommand(program: Command, setStatus: (code: number)
     .description('Receive reports until stopped: the SMTP listener and IMAP watchers of the configuration (docs/serve.md); SIGINT or SIGTERM stops it cleanly.')
     .option('-c, --config <file>', 'JSON configuration file (default: $DMARCPILOT_CONFIG; without one: SMTP on 127.0.0.1:2525, no IMAP)')
     .option(...DB_OPTION)
-    .option('--smtp <listen>', 'SMTP listener address HOST:PORT, or off (default: the configuration, else 127.0.0.1:2525)');
+    .option('--smtp <listen>', 'SMTP listener address HOST:PORT, or off (default: the configuration, else 127.0.0.1:2525)')
+    .option('--http <listen>', 'HTTP API address HOST:PORT, or off (default: the configuration, else 127.0.0.1:8080; docs/api.md)');
   addLimitOptions(command);
   command.action(async (options: ServeOptions) => {
     setStatus(await serve(options));
@@ -49,7 +55,7 @@ async function serve(options: ServeOptions): Promise<number> {
   let config: AppConfig;
   let mailboxes: ImapSourceConfig[];
   try {
-    config = loadConfig({ config: options.config, db: options.db, smtp: options.smtp, limits: limitFlags(options) }, process.env, { receivers: true });
+    config = loadConfig({ config: options.config, db: options.db, smtp: options.smtp, http: options.http, limits: limitFlags(options) }, process.env, { receivers: true });
     mailboxes = mailboxSources(config);
   } catch (caught) {
     if (!isAppError(caught)) throw caught;
@@ -57,8 +63,8 @@ async function serve(options: ServeOptions): Promise<number> {
     return 2;
   }
   for (const warning of config.warnings) log(`configuration: warning: ${warning}`);
-  if (config.smtp === undefined && mailboxes.length === 0) {
-    log('nothing to run: the SMTP listener is off and no IMAP mailbox is configured');
+  if (config.smtp === undefined && mailboxes.length === 0 && config.http === undefined) {
+    log('nothing to run: the SMTP listener and the HTTP API are off and no IMAP mailbox is configured');
     return 2;
   }
   let app: App;
@@ -77,9 +83,19 @@ async function serve(options: ServeOptions): Promise<number> {
     await app.close();
     return 1;
   }
-  const retention = startRetention(app);
+  let web: WebApi | undefined;
+  try {
+    web = config.http ? await startWebApi(app, config.http, receivers.port, readVersion(), log) : undefined;
+  } catch (caught) {
+    log(`cannot start the HTTP API: ${caught instanceof Error ? caught.message : String(caught)}`);
+    await receivers.stop();
+    await app.close();
+    return 1;
+  }
+  const retention = startRetention(app, web);
   await waitForSignal();
   log('stopping: no new mail is accepted; storing what is in flight');
+  await web?.listener.close();
   await receivers.stop();
   await retention.stop();
   await app.close();
@@ -108,13 +124,14 @@ const RETENTION_EVERY_MS = 60 * 60 * 1000;
  * Applies the retention (docs/data-retention.md) now and every hour, logging what it deleted and
  * any failure (the next run tries again). `stop` cancels the next run and waits for one under way.
  */
-function startRetention(app: App): { stop(): Promise<void> } {
+function startRetention(app: App, web: WebApi | undefined): { stop(): Promise<void> } {
   let running: Promise<void> = Promise.resolve();
   const once = (): void => {
     running = running.then(async () => {
       try {
         const result = await applyRetention(app.context);
         if (retentionDeleted(result)) log(`retention: ${describeRetention(result)}`);
+        if (web) await deleteExpiredSessions(web.accounts);
       } catch (caught) {
         log(`retention failed, tried again in an hour: ${caught instanceof Error ? caught.message : String(caught)}`);
       }

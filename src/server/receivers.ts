@@ -34,6 +34,8 @@ export interface Receivers {
   stop(): Promise<void>;
   /** Where the SMTP listener listens, when it runs. */
   readonly smtpAddress: { readonly host: string; readonly port: number } | undefined;
+  /** The one ingest port every source stores through (uploads of the HTTP API too). */
+  readonly port: IngestPort;
 }
 
 /** Starts the listener and the watchers; if one cannot start, those started are stopped and the error is thrown. */
@@ -63,6 +65,7 @@ export async function startReceivers(app: App, mailboxes: readonly ImapSourceCon
   }
   return {
     smtpAddress,
+    port,
     stop: async () => {
       await Promise.allSettled(stops.map((stop) => stop()));
       await port.close();

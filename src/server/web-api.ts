@@ -1,0 +1,36 @@
+/**
+ * The HTTP API as `serve` runs it: the accounts over the app's store, the listener, and the first
+ * run. With no user yet there is no way in (no default password), so a one-time set-up link is
+ * printed in the log: whoever can read the service's log (the machine's operator) opens it and
+ * creates the first administrator, or runs `dmarcpilot user add --admin` instead. The link works
+ * once, only while there is no user, and only in this process.
+ */
+import type { AccountsContext } from '../app/accounts/accounts.js';
+import { countUsers } from '../app/accounts/accounts.js';
+import type { HttpSettings } from '../app/http-settings.js';
+import type { IngestPort } from '../app/ingest.js';
+import type { App } from '../app/open-app.js';
+import { randomToken } from '../core/secrets.js';
+import type { HttpListener } from './http/http-server.js';
+import { apiServicesFor, startHttpListener } from './http/http-server.js';
+import { accountsContextFor } from '../app/accounts/accounts-context.js';
+
+export interface WebApi {
+  readonly listener: HttpListener;
+  readonly accounts: AccountsContext;
+}
+
+export async function startWebApi(app: App, settings: HttpSettings, port: IngestPort, version: string, log: (message: string) => void): Promise<WebApi> {
+  const accounts = await accountsContextFor(app, settings);
+  const services = apiServicesFor(app, accounts, port, settings, app.config.smtp?.maxMessageBytes ?? app.config.limits.maxBufferedBytes, log);
+  const firstRun = (await countUsers(accounts)) === 0;
+  if (firstRun) services.setup.token = randomToken();
+  const listener = await startHttpListener(settings, services, version);
+  log(`http: the API answers at ${listener.url}/api/v1 (its description: ${listener.url}/api/v1/openapi.json)`);
+  if (!settings.localSignIn) log('http: local sign-in is off');
+  if (services.setup.token !== undefined) {
+    const origin = settings.publicOrigin ?? listener.url;
+    log(`http: there is no user yet. Create the first administrator once, with POST ${origin}/api/v1/setup {"token":"${services.setup.token}","email":…,"password":…}, or run \`dmarcpilot user add --admin EMAIL\``);
+  }
+  return { listener, accounts };
+}
