@@ -83,7 +83,7 @@ test('serve applies the retention when it starts: a failure report received 100 
       await store.close();
     }
     writeFileSync(join(dir, 'serve.json'), JSON.stringify({ db, smtp: { host: '127.0.0.1', port: 0 } }));
-    const child = spawn(process.execPath, [bin, 'serve', '--config', join(dir, 'serve.json')], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'serve', '--config', join(dir, 'serve.json')], { cwd: root, env: { ...process.env, DMARCPILOT_HTTP: 'off' }, stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));

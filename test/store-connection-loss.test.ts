@@ -183,7 +183,7 @@ class ServeProcess {
   readonly #exited: Promise<number | null>;
 
   constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [bin, 'serve', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = spawn(process.execPath, [bin, 'serve', ...args], { cwd: root, env: { ...process.env, DMARCPILOT_HTTP: 'off', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.log += chunk));
     this.#exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
   }

@@ -43,9 +43,11 @@ export function readHttpSettings(value: unknown, listen: { readonly text: string
   let host = DEFAULT_HTTP_HOST;
   let port = DEFAULT_HTTP_PORT;
   if (listenText !== undefined) {
-    const parsed = /^(?:\[[^\]]+\]|[^:]+):\d{1,5}$/.test(listenText) ? parseServerAddress(listenText) : undefined;
+    // Port 0: any free port (tests); the log says which.
+    const zero = /^(.*):0$/.exec(listenText);
+    const parsed = /^(?:\[[^\]]+\]|[^:]+):\d{1,5}$/.test(listenText) ? parseServerAddress(zero ? `${zero[1] as string}:1` : listenText) : undefined;
     if (parsed === undefined) read.fail(listenField, `"${listenText}" is not IP:PORT, such as 127.0.0.1:8080 or [::1]:8080 (or off)`);
-    else [host, port] = [parsed.host, parsed.port];
+    else [host, port] = [parsed.host, zero ? 0 : parsed.port];
   }
   const tlsSection = section['tls'] === undefined ? undefined : read.object(section['tls'], 'http.tls');
   if (tlsSection) read.known(tlsSection, 'http.tls.', ['keyFile', 'certFile']);

@@ -18,6 +18,7 @@ import { createIngestPort } from '../../src/app/ingest.js';
 import type { App } from '../../src/app/open-app.js';
 import { openApp } from '../../src/app/open-app.js';
 import type { MemberRole } from '../../src/store/store.js';
+import type { Resolver } from '../../src/core/dns-resolver.js';
 import { hashPassword } from '../../src/core/secrets.js';
 import type { ApiServices } from '../../src/server/http/api-route.js';
 import { createApi } from '../../src/server/http/api.js';
@@ -62,6 +63,8 @@ export interface ApiFixture {
   readonly bravo: OrgFixture;
   readonly callers: readonly Caller[];
   readonly quarantineId: number;
+  /** Moves the instance's clock (the API's and the store's). */
+  setNow(date: Date): void;
   request(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
 }
@@ -90,7 +93,7 @@ async function cookieFor(accounts: AccountsContext, user: User): Promise<Record<
 export type StoreKind = 'sqlite' | 'postgres';
 
 /** Skips (returns the reason) when PostgreSQL is wanted and not reachable. */
-export async function openApiFixture(kind: StoreKind): Promise<ApiFixture | { skip: string }> {
+export async function openApiFixture(kind: StoreKind, options: { readonly resolver?: Resolver } = {}): Promise<ApiFixture | { skip: string }> {
   let db: string;
   let cleanup: () => Promise<void>;
   if (kind === 'postgres') {
@@ -104,8 +107,9 @@ export async function openApiFixture(kind: StoreKind): Promise<ApiFixture | { sk
     cleanup = () => Promise.resolve(rmSync(dir, { recursive: true, force: true }));
   }
   const config = resolveConfig(undefined, {}, { db, dnsServers: ['127.0.0.1:9'], dnsTimeoutMs: 50 });
-  const app = await openApp(config, { log: { info: () => undefined, warn: () => undefined }, now: () => new Date(NOW.getTime()), openStore: 'start' });
-  const accounts = { ...(await accountsContextFor(app)), now: () => new Date(NOW.getTime()) };
+  const clock = { now: NOW.getTime() };
+  const app = await openApp(config, { log: { info: () => undefined, warn: () => undefined }, now: () => new Date(clock.now), openStore: 'start' });
+  const accounts: AccountsContext = { ...(await accountsContextFor(app)), now: () => new Date(clock.now), ...(options.resolver ? { resolver: options.resolver } : {}) };
   const port = createIngestPort(app.context);
   const services: ApiServices = {
     accounts,
@@ -187,6 +191,9 @@ export async function openApiFixture(kind: StoreKind): Promise<ApiFixture | { sk
     bravo,
     callers,
     quarantineId,
+    setNow: (date) => {
+      clock.now = date.getTime();
+    },
     request: (path, init) => Promise.resolve(api.request(`${ORIGIN}${path}`, init)),
     close: async () => {
       await port.close();

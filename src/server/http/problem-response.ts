@@ -6,6 +6,7 @@
  * about the inside (it is logged instead, without request bodies).
  */
 import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppError, AppErrorKind } from '../../app/problems.js';
 import { isAppError } from '../../app/problems.js';
@@ -62,14 +63,24 @@ export function problemResponse(c: Context, status: ContentfulStatusCode, errors
 /** Fields of the API's problems are prefixed with where they came from; the app names them bare. */
 const FIELD_PREFIX = /^(path|query|body|header)\./;
 
-export function appErrorResponse(c: Context, error: AppError, where: 'path' | 'query' | 'body' = 'query'): Response {
+/**
+ * Where a bare field named by the application came from: a path parameter of the matched route
+ * (`:domain`), else the query of a read, else the body of a write.
+ */
+function whereOf(c: Context, field: string): 'path' | 'query' | 'body' {
+  const route = c.req.routePath;
+  if (new RegExp(`/:${field.replace(/[^A-Za-z0-9]/g, '')}(/|$)`).test(route)) return 'path';
+  return c.req.method === 'GET' || c.req.method === 'HEAD' ? 'query' : 'body';
+}
+
+export function appErrorResponse(c: Context, error: AppError): Response {
   const status = STATUS[error.kind];
   const headers: Record<string, string> = error.retryAfterSeconds !== undefined ? { 'retry-after': String(error.retryAfterSeconds) } : {};
   if (status === 401) headers['www-authenticate'] = 'Bearer realm="dmarcpilot"';
   return problemResponse(
     c,
     status,
-    error.problems.map((p) => ({ code: p.code, field: p.field === undefined || FIELD_PREFIX.test(p.field) ? p.field : `${where}.${p.field}`, message: p.message })),
+    error.problems.map((p) => ({ code: p.code, field: p.field === undefined || FIELD_PREFIX.test(p.field) ? p.field : `${whereOf(c, p.field)}.${p.field}`, message: p.message })),
     headers,
   );
 }
@@ -77,6 +88,11 @@ export function appErrorResponse(c: Context, error: AppError, where: 'path' | 'q
 /** The response for anything a handler threw. */
 export function errorResponse(c: Context, caught: unknown, log: (message: string) => void): Response {
   if (isAppError(caught)) return appErrorResponse(c, caught);
+  // Hono's own refusals: a body that is not the JSON or form its content type says, mainly.
+  if (caught instanceof HTTPException && caught.status < 500) {
+    const status = caught.status as ContentfulStatusCode;
+    return problemResponse(c, status, [{ code: status === 400 ? 'malformed-body' : 'bad-request', field: status === 400 ? 'body' : undefined, message: caught.message || (TITLE[status] ?? 'bad request') }]);
+  }
   log(`${c.req.method} ${new URL(c.req.url).pathname}: ${caught instanceof Error ? (caught.stack ?? caught.message) : String(caught)}`);
   return problemResponse(c, 500, [{ code: 'internal-error', message: 'something went wrong on the server; the error is in its log' }]);
 }
