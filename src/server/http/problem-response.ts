@@ -90,7 +90,7 @@ export function errorResponse(c: Context, caught: unknown, log: (message: string
   if (isAppError(caught)) return appErrorResponse(c, caught);
   // Hono's own refusals: a body that is not the JSON or form its content type says, mainly.
   if (caught instanceof HTTPException && caught.status < 500) {
-    const status = caught.status as ContentfulStatusCode;
+    const status = caught.status;
     return problemResponse(c, status, [{ code: status === 400 ? 'malformed-body' : 'bad-request', field: status === 400 ? 'body' : undefined, message: caught.message || (TITLE[status] ?? 'bad request') }]);
   }
   log(`${c.req.method} ${new URL(c.req.url).pathname}: ${caught instanceof Error ? (caught.stack ?? caught.message) : String(caught)}`);
