@@ -116,13 +116,13 @@ export function registerAccountCommands(program: Command, setStatus: SetStatus):
   );
 
   const org = program.command('org').description('Organisations, their members and their domains (docs/api.md)');
-  addStoreOptions(org.command('add <slug> <name>').description('Create an organisation')).action(async (slug: string, name: string, options: StoreFlags) => {
+  addStoreOptions(org.command('add <slug> <name>').description('Create an organisation').option('--owner <email>', 'make this existing user its first owner')).action(async (slug: string, name: string, options: StoreFlags & { owner?: string }) => {
     await withAccounts(
       'org add',
       options,
       setStatus,
       async (accounts) => {
-        const made = await createOrganization(accounts, CLI, { slug, name });
+        const made = await createOrganization(accounts, CLI, { slug, name, owner: options.owner });
         printOut(safe`created ${made.slug} (${made.name})\n`);
         return 0;
       },

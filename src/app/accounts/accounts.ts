@@ -323,14 +323,17 @@ export async function listOrganizationsFor(ctx: AccountsContext, principal: Prin
   return { items: listed.items.filter((o) => sees(principal, o.id)), next: listed.next };
 }
 
-export async function createOrganization(ctx: AccountsContext, principal: Principal, input: { readonly slug: string; readonly name: string }): Promise<Organization> {
+/** A new organisation; `owner`: an existing user's e-mail, made its first owner (operators change an organisation only through its members). */
+export async function createOrganization(ctx: AccountsContext, principal: Principal, input: { readonly slug: string; readonly name: string; readonly owner?: string | undefined }): Promise<Organization> {
   requireInstance(principal);
   const slug = requireSlug(input.slug);
   const name = requireName(input.name, 'name');
+  const owner = input.owner === undefined ? undefined : await findUser(ctx, input.owner);
   const at = ctx.now();
   const organization = await withAppErrors(() => ctx.root.createOrganization({ slug, name, at }));
   await ctx.root.appendAudit({ ...audit(principal, at, organization.id, 'organization.add', slug), after: { slug, name } });
   await ctx.root.ensureRuaToken(organization.id, randomToken(12).toLowerCase().replace(/[^a-z0-9]/g, '0'));
+  if (owner !== undefined) await ctx.root.setMembership(organization.id, owner.id, 'owner', at, audit(principal, at, organization.id, 'member.add', owner.email));
   return organization;
 }
 

@@ -3,10 +3,12 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { setCookie, deleteCookie } from 'hono/cookie';
-import type { ApiToken, AuditEntry, Member, Organization } from '../../../app/accounts/accounts.js';
+import type { ApiToken, AuditEntry, Member, Organization, User } from '../../../app/accounts/accounts.js';
 import {
   addFirstAdministrator,
+  addUser,
   countUsers,
+  listUsers,
   createApiToken,
   createOrganization,
   listApiTokens,
@@ -58,6 +60,9 @@ const token = (t: ApiToken) => ({
   revokedAt: t.revokedAt?.toISOString() ?? null,
 });
 const auditEntry = (e: AuditEntry) => ({ id: e.id, at: e.at.toISOString(), actor: e.actor, action: e.action, subject: e.subject, before: e.before, after: e.after });
+
+const UserSchema = z.object({ id: z.number().int(), email: z.string(), name: z.string(), operator: z.boolean(), disabled: z.boolean(), createdAt: IsoTime }).openapi('User');
+const user = (u: User) => ({ id: u.id, email: u.email, name: u.name, operator: u.operator, disabled: u.disabled, createdAt: u.createdAt.toISOString() });
 
 const SignInBody = z.object({ email: z.string().min(1).max(254), password: z.string().min(1).max(1024) }).openapi('SignIn');
 
@@ -169,7 +174,7 @@ export const accountRoutes: readonly ApiRoute[] = [
       path: '/api/v1/organizations',
       tags: ['organizations'],
       summary: 'Create an organisation (instance operators)',
-      request: { body: { content: { 'application/json': { schema: z.object({ slug: z.string().max(63), name: z.string().max(200) }) } }, required: true } },
+      request: { body: { content: { 'application/json': { schema: z.object({ slug: z.string().max(63), name: z.string().max(200), owner: z.string().max(254).optional().openapi({ description: "An existing user's e-mail: its first owner" }) }) } }, required: true } },
       responses: { 201: jsonResponse(OrganizationSchema, 'Created'), ...errorResponses },
     }),
     { kind: 'instance' },
@@ -178,6 +183,44 @@ export const accountRoutes: readonly ApiRoute[] = [
       return c.json(organization(await createOrganization(c.var.services.accounts, c.var.principal, body)), 201);
     },
     { slug: 'new-council', name: 'New Council' },
+  ),
+  apiRoute(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/users',
+      tags: ['users'],
+      summary: 'Every user of the instance (instance operators)',
+      request: { query: pageQuery },
+      responses: { 200: jsonResponse(pageSchema(UserSchema, 'UserPage'), 'A page of users'), ...errorResponses },
+    }),
+    { kind: 'instance' },
+    async (c) => {
+      const query = c.req.valid('query');
+      const page = await listUsers(c.var.services.accounts, c.var.principal, { limit: query.limit, after: query.after });
+      return listResponse(c, { items: page.items.map(user), next: page.next }, query.format);
+    },
+  ),
+  apiRoute(
+    createRoute({
+      method: 'post',
+      path: '/api/v1/users',
+      tags: ['users'],
+      summary: 'Add a user (instance operators); without a password the user signs in by single sign-on only',
+      request: {
+        body: {
+          content: { 'application/json': { schema: z.object({ email: z.string().max(254), name: z.string().max(200).optional(), password: z.string().max(1024).optional(), operator: z.boolean().optional() }) } },
+          required: true,
+        },
+      },
+      responses: { 201: jsonResponse(UserSchema, 'Added'), ...errorResponses },
+    }),
+    { kind: 'instance' },
+    async (c) => {
+      const body = c.req.valid('json');
+      const added = await addUser(c.var.services.accounts, c.var.principal, { email: body.email, ...(body.name !== undefined ? { name: body.name } : {}), ...(body.password !== undefined ? { password: body.password } : {}), operator: body.operator === true });
+      return c.json(user(added), 201);
+    },
+    { email: 'new.user@example.org', password: 'a long enough password' },
   ),
   apiRoute(
     createRoute({

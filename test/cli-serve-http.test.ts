@@ -1,0 +1,110 @@
+/**
+ * `dmarcpilot serve` with its HTTP API, as an operator first meets it: the built CLI on loopback
+ * ports, the one-time set-up token from the log, the first administrator created with it (once),
+ * sign-in, an organisation created, a report sent through the SMTP listener and read back through
+ * the API, an upload for a domain not proven (stored, not shown), security headers on the wire,
+ * and a clean stop.
+ */
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { readEmail } from './helpers/imap-seed.js';
+import { send, smtpClient } from './helpers/smtp.js';
+import { reportXml } from './helpers/sender-history.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = join(root, 'bin/dmarcpilot.js');
+const skip = existsSync(join(root, 'dist/cli/main.js')) ? false : 'dist/ is not built: run `npm run build` (npm test does)';
+
+class ServeProcess {
+  readonly child: ChildProcess;
+  log = '';
+  readonly #exited: Promise<number | null>;
+  constructor(args: string[], env: Record<string, string> = {}) {
+    this.child = spawn(process.execPath, [bin, 'serve', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.log += chunk));
+    this.#exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+  }
+  async waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const match = pattern.exec(this.log);
+      if (match) return match;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(pattern)}; log:\n${this.log}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    this.child.kill(signal);
+    return this.#exited;
+  }
+}
+
+test('serve: the HTTP API on loopback: set-up once, sign in, mail sent by SMTP read back, an unproven upload kept out of sight, a clean stop', { skip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-serve-http-'));
+  const server = new ServeProcess(['--smtp', '127.0.0.1:0', '--http', '127.0.0.1:0', '--db', join(dir, 'store.sqlite')]);
+  try {
+    const [, url] = await server.waitFor(/http: the API answers at (http:\/\/127\.0\.0\.1:\d+)\/api\/v1/);
+    const [, token] = await server.waitFor(/"token":"([A-Za-z0-9_-]+)"/);
+    const [, smtpPort] = await server.waitFor(/smtp: listening on 127\.0\.0\.1:(\d+)/);
+    const origin = url as string;
+    const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${origin}${path}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', origin, ...headers } });
+
+    const health = await fetch(`${origin}/healthz`);
+    assert.equal(health.status, 200);
+    assert.match(health.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    assert.equal(health.headers.get('referrer-policy'), 'no-referrer');
+
+    const admin = { token, email: 'security@council.example', password: 'a long and secret passphrase' };
+    const setup = await post('/api/v1/setup', admin);
+    assert.equal(setup.status, 201, await setup.clone().text());
+    assert.equal((await post('/api/v1/setup', { ...admin, email: 'second@council.example' })).status, 403, 'the set-up token works once');
+
+    assert.equal((await post('/api/v1/session', { email: admin.email, password: 'wrong' })).status, 401);
+    const signedIn = await post('/api/v1/session', { email: admin.email, password: admin.password });
+    assert.equal(signedIn.status, 200);
+    const cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const me = (await (await fetch(`${origin}/api/v1/me`, { headers: { cookie } })).json()) as { operator: boolean; organizations: { slug: string; role: string }[] };
+    assert.equal(me.operator, true);
+    assert.deepEqual(me.organizations.map((o) => [o.slug, o.role]), [['default', 'owner']]);
+    assert.equal((await post('/api/v1/users', { email: 'it@camden.example', password: 'camden admin passphrase' }, { cookie })).status, 201);
+    assert.equal((await post('/api/v1/organizations', { slug: 'camden', name: 'Camden Council', owner: 'it@camden.example' }, { cookie })).status, 201);
+    const camdenSignIn = await post('/api/v1/session', { email: 'it@camden.example', password: 'camden admin passphrase' });
+    const camden = (camdenSignIn.headers.get('set-cookie') ?? '').split(';')[0] as string;
+
+    // A report by SMTP, read back in the default organisation (which sees every domain).
+    const reply = await send(smtpClient(Number(smtpPort)), { envelope: { from: 'noreply@reporter.example', to: ['dmarc@reports.example'] }, raw: readEmail('google-zip-attachment.eml') });
+    assert.equal(reply.code, 250, reply.response);
+    const failures = await fetch(`${origin}/api/v1/organizations/default/failure-reports`, { headers: { cookie } });
+    assert.equal(failures.status, 200);
+    const domains = await fetch(`${origin}/api/v1/organizations/default/domains`, { headers: { cookie } });
+    assert.equal(domains.status, 200);
+    const list = (await (await fetch(`${origin}/api/v1/organizations/camden/domains`, { headers: { cookie: camden } })).json()) as { items: unknown[] };
+    assert.deepEqual(list.items, []);
+
+    // An upload to camden for a domain it has not proven: stored, and camden still cannot read it.
+    const begin = Date.UTC(2026, 10, 30) / 1000;
+    const xml = reportXml({ org: 'reporter.example', reportId: 'http-1', domain: 'camden.example', begin, end: begin + 86_399, p: 'none', rows: [{ ip: '192.0.2.7', count: 2, dkim: 'pass', spf: 'pass', authDkim: [], authSpf: [] }] });
+    const form = new FormData();
+    form.set('file', new Blob([xml], { type: 'application/xml' }), 'camden.xml');
+    const uploaded = await fetch(`${origin}/api/v1/organizations/camden/reports`, { method: 'POST', body: form, headers: { cookie: camden, origin } });
+    assert.equal(uploaded.status, 200, await uploaded.clone().text());
+    assert.deepEqual(await uploaded.json(), { newReports: 1, duplicateReports: 0, records: 1, rejected: 0 });
+    assert.equal((await fetch(`${origin}/api/v1/organizations/camden/domains/camden.example/series`, { headers: { cookie: camden } })).status, 404);
+    assert.equal((await fetch(`${origin}/api/v1/organizations/default/domains`, { headers: { cookie: camden } })).status, 404, "camden cannot see the instance's organisation");
+    const series = (await (await fetch(`${origin}/api/v1/organizations/default/domains/camden.example/series?days=366`, { headers: { cookie } })).json()) as { items: { messages: number }[] };
+    assert.deepEqual(series.items.map((d) => d.messages), [2], 'the operator’s organisation sees it');
+
+    assert.equal(await server.stop(), 0, server.log);
+    assert.match(server.log, /stopped/);
+    assert.doesNotMatch(server.log, /a long and secret passphrase/, 'no password in the log');
+  } finally {
+    if (server.child.exitCode === null) await server.stop('SIGKILL');
+  }
+});
