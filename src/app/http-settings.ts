@@ -71,6 +71,10 @@ export function readHttpSettings(value: unknown, listen: { readonly text: string
     idleMinutes: read.integer(sessionSection, 'idleMinutes', 1, 7 * 24 * 60, 'http.session.') ?? DEFAULT_SESSION_SETTINGS.idleMinutes,
     maxHours: read.integer(sessionSection, 'maxHours', 1, 24 * 90, 'http.session.') ?? DEFAULT_SESSION_SETTINGS.maxHours,
   };
+  const behindTls = read.boolean(section, 'behindTls', 'http.') ?? origin?.startsWith('https:') ?? false;
+  if (!isLoopback(host) && keyFile === undefined && !behindTls) {
+    read.warn(listenField, `${host} is not a loopback address and there is no http.tls (nor http.behindTls): passwords and session cookies would cross the network in clear`, 'http-without-tls');
+  }
   const suffixes = (read.stringList(section, 'domainSuffixes', 'http.') ?? []).map((s) => s.trim().toLowerCase().replace(/^\.+|\.+$/g, ''));
   return {
     host,
@@ -78,9 +82,13 @@ export function readHttpSettings(value: unknown, listen: { readonly text: string
     tls: keyFile !== undefined && certFile !== undefined ? { keyFile, certFile } : undefined,
     publicOrigin: origin,
     trustedProxies: read.stringList(section, 'trustedProxies', 'http.') ?? [],
-    behindTls: read.boolean(section, 'behindTls', 'http.') ?? origin?.startsWith('https:') ?? false,
+    behindTls,
     session,
     domainSuffixes: suffixes.filter((s) => s.length > 0),
     localSignIn: read.boolean(section, 'localSignIn', 'http.') ?? true,
   };
+}
+
+function isLoopback(host: string): boolean {
+  return host === '::1' || host.startsWith('127.');
 }
