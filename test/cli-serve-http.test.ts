@@ -47,7 +47,8 @@ class ServeProcess {
 
 test('serve: the HTTP API on loopback: set-up once, sign in, mail sent by SMTP read back, an unproven upload kept out of sight, a clean stop', { skip }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-serve-http-'));
-  const server = new ServeProcess(['--smtp', '127.0.0.1:0', '--http', '127.0.0.1:0', '--db', join(dir, 'store.sqlite')]);
+  const metricsToken = 'scraper-secret-0123456789';
+  const server = new ServeProcess(['--smtp', '127.0.0.1:0', '--http', '127.0.0.1:0', '--db', join(dir, 'store.sqlite')], { DMARCPILOT_METRICS_TOKEN: metricsToken });
   try {
     const [, url] = await server.waitFor(/http: the API answers at (http:\/\/127\.0\.0\.1:\d+)\/api\/v1/);
     const [, token] = await server.waitFor(/"token":"([A-Za-z0-9_-]+)"/);
@@ -100,6 +101,21 @@ test('serve: the HTTP API on loopback: set-up once, sign in, mail sent by SMTP r
     assert.equal((await fetch(`${origin}/api/v1/organizations/default/domains`, { headers: { cookie: camden } })).status, 404, "camden cannot see the instance's organisation");
     const series = (await (await fetch(`${origin}/api/v1/organizations/default/domains/camden.example/series?days=366`, { headers: { cookie } })).json()) as { items: { messages: number }[] };
     assert.deepEqual(series.items.map((d) => d.messages), [2], 'the operator’s organisation sees it');
+
+    // Metrics: for a scraper with the token, or an operator; nobody else.
+    assert.equal((await fetch(`${origin}/metrics`)).status, 401);
+    assert.equal((await fetch(`${origin}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status, 401);
+    assert.equal((await fetch(`${origin}/metrics`, { headers: { cookie: camden } })).status, 401);
+    const scraped = await fetch(`${origin}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+    assert.equal(scraped.status, 200);
+    const text = await scraped.text();
+    assert.match(text, /dmarcpilot_reports_total\{source="smtp",outcome="new"\} [1-9]/);
+    assert.match(text, /dmarcpilot_reports_total\{source="upload",outcome="new"\} 1/);
+    assert.match(text, /dmarcpilot_domains\{organization="camden",state="waiting"\} 0/);
+    assert.match(text, /dmarcpilot_http_requests_total\{method="POST",route="\/api\/v1\/session",status="401"\} 1/);
+    assert.match(text, /dmarcpilot_process_resident_memory_bytes/);
+    assert.doesNotMatch(text, /camden\.example/, 'no domain names in the labels');
+    assert.equal((await fetch(`${origin}/metrics`, { headers: { cookie } })).status, 200);
 
     assert.equal(await server.stop(), 0, server.log);
     assert.match(server.log, /stopped/);

@@ -167,7 +167,12 @@ function readConfig(read: SettingsReader, file: { path: string; text: string } |
       )
     : undefined;
   const imap = receivers ? readImapMailboxes(root['imap'], env['DMARCPILOT_IMAP_URL'], read) : [];
-  const http = receivers ? readHttpSettings(root['http'], { text: flags.http ?? nonEmpty(env['DMARCPILOT_HTTP']), from: flags.http !== undefined ? '--http' : 'DMARCPILOT_HTTP' }, read) : undefined;
+  const http = receivers
+    ? readHttpSettings(root['http'], { text: flags.http ?? nonEmpty(env['DMARCPILOT_HTTP']), from: flags.http !== undefined ? '--http' : 'DMARCPILOT_HTTP' }, read, {
+        metricsToken: nonEmpty(env['DMARCPILOT_METRICS_TOKEN']),
+        ...(readFiles ? { readFile: (path: string) => readFileSync(path, 'utf8') } : {}),
+      })
+    : undefined;
   const config: AppConfig = {
     file: file?.path,
     db,

@@ -29,12 +29,22 @@ export interface HttpSettings {
   readonly domainSuffixes: readonly string[];
   /** Accept local passwords at sign-in (turn off when single sign-on is the only way in). */
   readonly localSignIn: boolean;
+  /** The bearer secret a Prometheus scraper sends to read /metrics (from `metricsTokenFile` or $DMARCPILOT_METRICS_TOKEN). */
+  readonly metricsToken: string | undefined;
 }
 
-const KEYS = ['listen', 'tls', 'publicOrigin', 'trustedProxies', 'behindTls', 'session', 'domainSuffixes', 'localSignIn'];
+const KEYS = ['listen', 'tls', 'publicOrigin', 'trustedProxies', 'behindTls', 'session', 'domainSuffixes', 'localSignIn', 'metricsTokenFile'];
+
+/** A metrics token shorter than this is refused: it guards the whole instance's figures. */
+const MIN_METRICS_TOKEN = 16;
 
 /** undefined when the API is off. */
-export function readHttpSettings(value: unknown, listen: { readonly text: string | undefined; readonly from: string }, read: SettingsReader): HttpSettings | undefined {
+export function readHttpSettings(
+  value: unknown,
+  listen: { readonly text: string | undefined; readonly from: string },
+  read: SettingsReader,
+  secrets: { readonly metricsToken?: string | undefined; readonly readFile?: (path: string) => string } = {},
+): HttpSettings | undefined {
   const section: SettingsSection = value === undefined ? {} : (read.object(value, 'http') ?? {});
   read.known(section, 'http.', KEYS);
   const listenText = listen.text ?? read.string(section, 'listen', 'http.');
@@ -76,7 +86,20 @@ export function readHttpSettings(value: unknown, listen: { readonly text: string
     read.warn(listenField, `${host} is not a loopback address and there is no http.tls (nor http.behindTls): passwords and session cookies would cross the network in clear`, 'http-without-tls');
   }
   const suffixes = (read.stringList(section, 'domainSuffixes', 'http.') ?? []).map((s) => s.trim().toLowerCase().replace(/^\.+|\.+$/g, ''));
+  let metricsToken = secrets.metricsToken;
+  const metricsTokenFile = read.string(section, 'metricsTokenFile', 'http.');
+  if (metricsToken === undefined && metricsTokenFile !== undefined && secrets.readFile) {
+    try {
+      metricsToken = secrets.readFile(metricsTokenFile).trim();
+    } catch (caught) {
+      read.fail('http.metricsTokenFile', `cannot read ${metricsTokenFile}: ${caught instanceof Error ? caught.message : String(caught)}`);
+    }
+  }
+  if (metricsToken !== undefined && metricsToken.length < MIN_METRICS_TOKEN) {
+    read.fail(secrets.metricsToken !== undefined ? 'DMARCPILOT_METRICS_TOKEN' : 'http.metricsTokenFile', `the metrics token must have at least ${MIN_METRICS_TOKEN} characters`);
+  }
   return {
+    metricsToken,
     host,
     port,
     tls: keyFile !== undefined && certFile !== undefined ? { keyFile, certFile } : undefined,

@@ -75,15 +75,15 @@ async function serve(options: ServeOptions): Promise<number> {
     return 1;
   }
   log(`storing into ${app.storeLabel}`);
+  let web: WebApi | undefined;
   let receivers;
   try {
-    receivers = await startReceivers(app, mailboxes, log);
+    receivers = await startReceivers(app, mailboxes, log, (source, counts) => web?.metrics.stored(source, counts));
   } catch (caught) {
     log(`cannot start: ${caught instanceof Error ? caught.message : String(caught)}`);
     await app.close();
     return 1;
   }
-  let web: WebApi | undefined;
   try {
     web = config.http ? await startWebApi(app, config.http, receivers.port, readVersion(), log) : undefined;
   } catch (caught) {

@@ -12,7 +12,7 @@
  * IMAP message stays in its folder, and both sources go on (the pool reconnects by itself).
  */
 import type { App } from '../app/open-app.js';
-import type { IngestPort } from '../app/ingest.js';
+import type { IngestCounts, IngestPort } from '../app/ingest.js';
 import { createIngestPort } from '../app/ingest.js';
 import type { ImapSourceConfig } from '../ingest/imap/imap-config.js';
 import { describeImapLocation } from '../ingest/imap/imap-location.js';
@@ -39,7 +39,10 @@ export interface Receivers {
 }
 
 /** Starts the listener and the watchers; if one cannot start, those started are stopped and the error is thrown. */
-export async function startReceivers(app: App, mailboxes: readonly ImapSourceConfig[], log: (message: string) => void): Promise<Receivers> {
+/** Hears of each input stored by a source, for the metrics. */
+export type StoredHook = (source: 'smtp' | 'imap', counts: IngestCounts) => void;
+
+export async function startReceivers(app: App, mailboxes: readonly ImapSourceConfig[], log: (message: string) => void, onStored: StoredHook = () => undefined): Promise<Receivers> {
   const port = createIngestPort(
     app.context,
     {
@@ -53,11 +56,11 @@ export async function startReceivers(app: App, mailboxes: readonly ImapSourceCon
   try {
     const smtp = app.config.smtp;
     if (smtp) {
-      const listener = await startSmtp(smtp, port, log);
+      const listener = await startSmtp(smtp, port, log, onStored);
       smtpAddress = listener.address;
       stops.push(listener.stop);
     }
-    for (const mailbox of mailboxes) stops.push(startImap(mailbox, port, log));
+    for (const mailbox of mailboxes) stops.push(startImap(mailbox, port, log, onStored));
   } catch (caught) {
     await Promise.allSettled(stops.map((stop) => stop()));
     await port.close();
@@ -73,10 +76,12 @@ export async function startReceivers(app: App, mailboxes: readonly ImapSourceCon
   };
 }
 
-async function startSmtp(settings: SmtpListenerSettings, port: IngestPort, log: (message: string) => void) {
+async function startSmtp(settings: SmtpListenerSettings, port: IngestPort, log: (message: string) => void, onStored: StoredHook) {
   const listener = await startSmtpListener(settings, port, {
-    onMessage: (m) =>
-      log(`${m.input}: ${m.bytes} bytes${m.tls ? ' over TLS' : ''}: ${m.newReports} new reports (${m.records} records), ${m.duplicateReports} already stored, ${m.rejected} refused`),
+    onMessage: (m) => {
+      onStored('smtp', m);
+      log(`${m.input}: ${m.bytes} bytes${m.tls ? ' over TLS' : ''}: ${m.newReports} new reports (${m.records} records), ${m.duplicateReports} already stored, ${m.rejected} refused`);
+    },
     onError: (error, context) => log(`smtp: ${context}: ${messageOf(error)}`),
     onEvent: (text) => log(text),
   });
@@ -86,12 +91,14 @@ async function startSmtp(settings: SmtpListenerSettings, port: IngestPort, log: 
   return { address: listener.address(), stop: () => listener.close() };
 }
 
-function startImap(source: ImapSourceConfig, port: IngestPort, log: (message: string) => void): () => Promise<void> {
+function startImap(source: ImapSourceConfig, port: IngestPort, log: (message: string) => void, onStored: StoredHook): () => Promise<void> {
   const name = describeImapLocation(source.location);
   const watcher = startImapWatcher(source, port, {
     onEvent: (message) => log(`imap ${name}: ${message}`),
-    onMessage: (outcome) =>
-      log(`imap: ${outcome.name}: ${outcome.counts.newReports} new reports (${outcome.counts.records} records), ${outcome.counts.duplicateReports} already stored, ${outcome.counts.rejected} refused; ${outcome.disposition}`),
+    onMessage: (outcome) => {
+      onStored('imap', outcome.counts);
+      log(`imap: ${outcome.name}: ${outcome.counts.newReports} new reports (${outcome.counts.records} records), ${outcome.counts.duplicateReports} already stored, ${outcome.counts.rejected} refused; ${outcome.disposition}`);
+    },
     onStoreError: (input, error) => log(`imap: ${input}: store error, left in the folder for the next pass: ${messageOf(error)}`),
   });
   log(`imap ${name}: watching`);

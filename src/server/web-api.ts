@@ -12,17 +12,21 @@ import type { IngestPort } from '../app/ingest.js';
 import type { App } from '../app/open-app.js';
 import { randomToken } from '../core/secrets.js';
 import type { HttpListener } from './http/http-server.js';
+import type { ApiMetrics } from './http/metrics.js';
+import { createApiMetrics } from './http/metrics.js';
 import { apiServicesFor, startHttpListener } from './http/http-server.js';
 import { accountsContextFor } from '../app/accounts/accounts-context.js';
 
 export interface WebApi {
   readonly listener: HttpListener;
   readonly accounts: AccountsContext;
+  readonly metrics: ApiMetrics;
 }
 
 export async function startWebApi(app: App, settings: HttpSettings, port: IngestPort, version: string, log: (message: string) => void): Promise<WebApi> {
   const accounts = await accountsContextFor(app, settings);
-  const services = apiServicesFor(app, accounts, port, settings, app.config.smtp?.maxMessageBytes ?? app.config.limits.maxBufferedBytes, log);
+  const metrics = createApiMetrics(accounts);
+  const services = apiServicesFor(app, accounts, port, settings, app.config.smtp?.maxMessageBytes ?? app.config.limits.maxBufferedBytes, log, metrics);
   const firstRun = (await countUsers(accounts)) === 0;
   if (firstRun) services.setup.token = randomToken();
   const listener = await startHttpListener(settings, services, version);
@@ -32,5 +36,5 @@ export async function startWebApi(app: App, settings: HttpSettings, port: Ingest
     const origin = settings.publicOrigin ?? listener.url;
     log(`http: there is no user yet. Create the first administrator once, with POST ${origin}/api/v1/setup {"token":"${services.setup.token}","email":…,"password":…}, or run \`dmarcpilot user add --admin EMAIL\``);
   }
-  return { listener, accounts };
+  return { listener, accounts, metrics };
 }

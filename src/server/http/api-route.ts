@@ -19,6 +19,7 @@ import type { Principal, Permission } from '../../app/accounts/access.js';
 import type { AccountsContext, Organization } from '../../app/accounts/accounts.js';
 import type { AppContext } from '../../app/context.js';
 import type { AppInstance } from '../../app/open-app.js';
+import type { ApiMetrics } from './metrics.js';
 
 /** What handlers use beside the request: the accounts, the instance, report upload and the log. */
 export interface ApiServices {
@@ -35,6 +36,10 @@ export interface ApiServices {
   /** The first run's one-time set-up token (web-api.ts), while there is no user. */
   readonly setup: { token: string | undefined };
   readonly log: (message: string) => void;
+  /** Counted requests and stored inputs, for /metrics; absent: /metrics is 404. */
+  readonly metrics?: ApiMetrics;
+  /** The bearer secret of a Prometheus scraper (http-settings.ts). */
+  readonly metricsToken?: string | undefined;
 }
 
 export interface UploadOutcome {

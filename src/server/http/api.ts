@@ -65,6 +65,12 @@ export function createApi(services: ApiServices, settings: ApiSettings, version:
     c.set('clientAddress', clientAddress(c.env as NodeBindings | undefined, c.req.header('x-forwarded-for'), settings.trustedProxies));
     await next();
   });
+  api.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    const route = c.req.routePath === '/*' || c.req.routePath === '*' ? 'unmatched' : c.req.routePath.replace(/:(\w+)/g, '{$1}');
+    services.metrics?.request(c.req.method, route, c.res.status, (performance.now() - started) / 1000);
+  });
   api.use('*', authenticate(services));
   api.use('*', csrf(settings));
   api.onError((caught, c) => errorResponse(c, caught, services.log));
@@ -125,12 +131,14 @@ function authenticate(services: ApiServices): MiddlewareHandler<ApiEnv> {
     let credential: 'none' | 'cookie' | 'token' = 'none';
     const authorization = c.req.header('authorization');
     try {
-      if (authorization !== undefined) {
+      // A Prometheus scraper's own secret is not an API token: /metrics checks it itself.
+      const scraper = c.req.path === '/metrics' && authorization !== undefined && !/^Bearer\s+dpk_/i.test(authorization);
+      if (authorization !== undefined && !scraper) {
         const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
         if (match === null) throw unauthenticated('bad-authorization', 'the Authorization header must be `Bearer <API token>`');
         principal = await principalOfApiToken(services.accounts, match[1] as string);
         credential = 'token';
-      } else {
+      } else if (!scraper) {
         const cookie = getCookie(c, SESSION_COOKIE);
         if (cookie !== undefined) {
           principal = await principalOfSession(services.accounts, cookie);

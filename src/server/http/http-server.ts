@@ -16,6 +16,7 @@ import type { IngestPort } from '../../app/ingest.js';
 import type { App } from '../../app/open-app.js';
 import type { ApiServices } from './api-route.js';
 import { createApi } from './api.js';
+import type { ApiMetrics } from './metrics.js';
 
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 300_000;
@@ -28,12 +29,15 @@ export interface HttpListener {
   close(): Promise<void>;
 }
 
-export function apiServicesFor(app: App, accounts: AccountsContext, port: IngestPort, settings: HttpSettings, maxUploadBytes: number, log: (message: string) => void): ApiServices {
+export function apiServicesFor(app: App, accounts: AccountsContext, port: IngestPort, settings: HttpSettings, maxUploadBytes: number, log: (message: string) => void, metrics?: ApiMetrics): ApiServices {
   return {
+    ...(metrics ? { metrics } : {}),
+    metricsToken: settings.metricsToken,
     accounts,
     instance: app.instance,
     upload: async (_ctx, name, bytes) => {
       const counts = await port.ingest({ name, bytes });
+      metrics?.stored('upload', counts);
       return { newReports: counts.newReports, duplicateReports: counts.duplicateReports, records: counts.records, rejected: counts.rejected };
     },
     maxUploadBytes,

@@ -3,6 +3,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { DEFAULT_ORGANIZATION_ID } from '../../../app/accounts/default-organization.js';
 import type { ApiRoute } from '../api-route.js';
 import { apiRoute } from '../api-route.js';
+import { isInstanceOperator } from '../../../app/accounts/access.js';
+import { constantTimeEqual } from '../../../core/secrets.js';
 import { problemResponse } from '../problem-response.js';
 import { errorResponses, jsonResponse } from '../schemas.js';
 
@@ -35,5 +37,23 @@ export const systemRoutes: readonly ApiRoute[] = [
     }),
     { kind: 'public' },
     (c) => c.json(c.var.openApi() as Record<string, unknown>, 200),
+  ),
+  apiRoute(
+    createRoute({
+      method: 'get',
+      path: '/metrics',
+      tags: ['system'],
+      summary: 'Prometheus metrics: for instance operators, or a scraper sending the metrics token as a bearer',
+      responses: { 200: { description: 'The metrics, in the Prometheus text format', content: { 'text/plain': { schema: z.string() } } }, ...errorResponses },
+    }),
+    { kind: 'public' },
+    async (c) => {
+      const { metrics, metricsToken } = c.var.services;
+      if (metrics === undefined) return problemResponse(c, 404, [{ code: 'metrics-off', message: 'metrics are not collected here' }]);
+      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
+      const allowed = isInstanceOperator(c.var.principal) || (metricsToken !== undefined && bearer !== undefined && constantTimeEqual(bearer, metricsToken));
+      if (!allowed) return problemResponse(c, 401, [{ code: 'metrics-token-required', message: 'send the metrics token (http.metricsTokenFile) as `Authorization: Bearer …`, or sign in as an instance operator' }], { 'www-authenticate': 'Bearer realm="dmarcpilot metrics"' });
+      return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
+    },
   ),
 ];
