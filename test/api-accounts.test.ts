@@ -214,3 +214,44 @@ test('api: the OpenAPI document describes every route of the table', async () =>
     assert.doesNotMatch(response.headers.get('content-security-policy') ?? '', /unsafe-inline/);
   });
 });
+
+test("api: a domain is proven by the organisation's rua address in its DMARC record, also when reports arrive there; a forged report alone proves nothing", async () => {
+  const zone: Record<string, { TXT: string[] }> = {};
+  const resolver: Resolver = { ...new MemoryResolver({}), txt: (name) => new MemoryResolver(zone).txt(name), a: () => Promise.resolve({ status: 'nxdomain' }), aaaa: () => Promise.resolve({ status: 'nxdomain' }), mx: () => Promise.resolve({ status: 'nxdomain' }), ptr: () => Promise.resolve({ status: 'nxdomain' }) };
+  await withFixture(
+    async (f) => {
+      const owner = callerHeaders(f, 'alpha owner');
+      const claim = (await (await f.request('/api/v1/organizations/alpha/domains', json({ domain: 'ruaproof.example' }, owner))).json()) as { verification: { ruaAddresses: string[] } };
+      const [address] = claim.verification.ruaAddresses;
+      assert.match(address ?? '', /^dmarc\+[a-z0-9]{16}@reports\.example$/);
+      const tag = /\+([a-z0-9]+)@/.exec(address as string)?.[1] as string;
+      // A report for the domain arrives at the address, but the domain's record does not list it: nothing is proven.
+      const { checkClaimsOnArrival } = await import('../src/app/accounts/domain-ownership.js');
+      zone['_dmarc.ruaproof.example'] = { TXT: ['v=DMARC1; p=none; rua=mailto:someone@elsewhere.example'] };
+      const [notYet] = await checkClaimsOnArrival(f.accounts, tag, ['ruaproof.example', 'bravo.example'], ['dmarc@reports.example']);
+      assert.equal(notYet?.verifiedAt, null);
+      assert.match(notYet?.checkError ?? '', /does not list dmarc\+[a-z0-9]+@reports\.example in rua/);
+      assert.deepEqual(await checkClaimsOnArrival(f.accounts, 'not-a-token', ['ruaproof.example'], ['dmarc@reports.example']), []);
+      // Published: the next arrival (or a check) proves it.
+      zone['_dmarc.ruaproof.example'] = { TXT: [`v=DMARC1; p=none; rua=mailto:someone@elsewhere.example,mailto:${(address as string).toUpperCase()}!10m`] };
+      const [proven] = await checkClaimsOnArrival(f.accounts, tag, ['ruaproof.example'], ['dmarc@reports.example']);
+      assert.deepEqual([proven?.verifiedAt !== null, proven?.method], [true, 'rua-address']);
+      const audit = (await (await f.request('/api/v1/organizations/alpha/audit', { headers: owner })).json()) as { items: { action: string; actor: string; subject: string }[] };
+      assert.deepEqual(audit.items[0], { ...audit.items[0], action: 'domain.verify', actor: 'smtp', subject: 'ruaproof.example' });
+      // The verify route checks the same way.
+      await f.request('/api/v1/organizations/alpha/domains', json({ domain: 'second.example' }, owner));
+      zone['_dmarc.second.example'] = { TXT: [`v=DMARC1; p=reject; rua=mailto:${address as string}`] };
+      const verified = (await (await f.request('/api/v1/organizations/alpha/domains/second.example/verify', { method: 'POST', headers: owner })).json()) as { verified: boolean; method: string };
+      assert.deepEqual([verified.verified, verified.method], [true, 'rua-address']);
+      // bravo's address is not alpha's.
+      const bravoClaim = await f.request('/api/v1/organizations/alpha/domains', json({ domain: 'third.example' }, owner));
+      assert.equal(bravoClaim.status, 201);
+      const { ruaAddressesOf } = await import('../src/app/accounts/domain-ownership.js');
+      const [bravoAddress] = await ruaAddressesOf(f.accounts, f.bravo.id, ['dmarc@reports.example']);
+      zone['_dmarc.third.example'] = { TXT: [`v=DMARC1; p=none; rua=mailto:${bravoAddress as string}`] };
+      const third = (await (await f.request('/api/v1/organizations/alpha/domains/third.example/verify', { method: 'POST', headers: owner })).json()) as { verified: boolean };
+      assert.equal(third.verified, false);
+    },
+    { resolver, ruaMailboxes: ['dmarc@reports.example'] },
+  );
+});

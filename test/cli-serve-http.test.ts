@@ -7,13 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readEmail } from './helpers/imap-seed.js';
+import { startNsd } from './helpers/nsd.js';
 import { send, smtpClient } from './helpers/smtp.js';
 import { reportXml } from './helpers/sender-history.js';
 
@@ -122,5 +123,61 @@ test('serve: the HTTP API on loopback: set-up once, sign in, mail sent by SMTP r
     assert.doesNotMatch(server.log, /a long and secret passphrase/, 'no password in the log');
   } finally {
     if (server.child.exitCode === null) await server.stop('SIGKILL');
+  }
+});
+
+test("serve: a report sent to an organisation's rua address proves its domain once the domain's DMARC record lists that address (real nsd)", { skip }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-serve-rua-'));
+  const db = join(dir, 'store.sqlite');
+  // The organisation and its claim, made the way the CLI does, before serve starts.
+  const { openApp } = await import('../src/app/open-app.js');
+  const { resolveConfig } = await import('../src/app/config.js');
+  const { accountsContextFor } = await import('../src/app/accounts/accounts-context.js');
+  const { createOrganization } = await import('../src/app/accounts/accounts.js');
+  const { claimDomain, ruaAddressesOf } = await import('../src/app/accounts/domain-ownership.js');
+  const { CLI } = await import('../src/app/accounts/access.js');
+  const app = await openApp(resolveConfig(undefined, {}, { db }), { log: { info: () => undefined, warn: () => undefined } });
+  const accounts = await accountsContextFor(app);
+  const camden = await createOrganization(accounts, CLI, { slug: 'camden', name: 'Camden' });
+  await claimDomain(accounts, CLI, camden.id, 'camden.test');
+  const [address] = await ruaAddressesOf(accounts, camden.id, ['dmarc@reports.example']);
+  await app.close();
+  const zones = join(dir, 'zones', 'camden.test');
+  mkdirSync(zones, { recursive: true });
+  writeFileSync(
+    join(zones, '00-soa.zone'),
+    `$TTL 300\n@ IN SOA ns.camden.test. hostmaster.camden.test. ( 2026120601 3600 600 86400 300 )\n@ IN NS ns.camden.test.\nns IN A 127.0.0.1\n_dmarc IN TXT "v=DMARC1; p=none; rua=mailto:${address as string}"\n`,
+  );
+  const dns = await startNsd(join(dir, 'zones'));
+  if ('skip' in dns) {
+    t.skip(dns.skip);
+    return;
+  }
+  writeFileSync(join(dir, 'serve.json'), JSON.stringify({ db, dns: { servers: [dns.server] }, smtp: { port: 0, recipients: ['dmarc@reports.example'] }, http: { listen: '127.0.0.1:0' } }));
+  const server = new ServeProcess(['--config', join(dir, 'serve.json')]);
+  try {
+    const [, smtpPort] = await server.waitFor(/smtp: listening on 127\.0\.0\.1:(\d+)/);
+    await server.waitFor(/http: the API answers/);
+    const begin = Date.UTC(2026, 10, 30) / 1000;
+    const xml = reportXml({ org: 'reporter.example', reportId: 'rua-1', domain: 'camden.test', begin, end: begin + 86_399, p: 'none', rows: [{ ip: '192.0.2.8', count: 4, dkim: 'pass', spf: 'pass', authDkim: [], authSpf: [] }] });
+    const other = await send(smtpClient(Number(smtpPort)), { envelope: { from: 'noreply@reporter.example', to: ['someone@reports.example'] }, raw: 'Subject: x\r\n\r\nx\r\n' });
+    assert.equal(other.code, 550, 'an address not configured is still refused');
+    const reply = await send(smtpClient(Number(smtpPort)), {
+      envelope: { from: 'noreply@reporter.example', to: [address as string] },
+      from: 'noreply@reporter.example',
+      to: address as string,
+      subject: 'Report domain: camden.test',
+      text: 'aggregate report attached',
+      attachments: [{ filename: 'report.xml', content: xml, contentType: 'application/xml' }],
+    });
+    assert.equal(reply.code, 250, reply.response);
+    await server.waitFor(/domains: camden\.test is proven by its DMARC record's rua address/);
+    assert.equal(await server.stop(), 0, server.log);
+    const listed = spawnSync(process.execPath, [bin, 'org', 'domains', 'camden', '--db', db], { cwd: root, encoding: 'utf8' });
+    assert.equal(listed.status, 0, listed.stderr);
+    assert.match(listed.stdout, /camden\.test\tproven \(rua-address\)/);
+  } finally {
+    if (server.child.exitCode === null) await server.stop('SIGKILL');
+    await dns.stop();
   }
 });

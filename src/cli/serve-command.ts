@@ -78,7 +78,10 @@ async function serve(options: ServeOptions): Promise<number> {
   let web: WebApi | undefined;
   let receivers;
   try {
-    receivers = await startReceivers(app, mailboxes, log, (source, counts) => web?.metrics.stored(source, counts));
+    receivers = await startReceivers(app, mailboxes, log, (source, counts, message) => {
+      web?.metrics.stored(source, counts);
+      if (web && message?.rawSha256 !== undefined) void web.checkRuaArrival(message.recipients, message.rawSha256);
+    });
   } catch (caught) {
     log(`cannot start: ${caught instanceof Error ? caught.message : String(caught)}`);
     await app.close();

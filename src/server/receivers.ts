@@ -40,7 +40,7 @@ export interface Receivers {
 
 /** Starts the listener and the watchers; if one cannot start, those started are stopped and the error is thrown. */
 /** Hears of each input stored by a source, for the metrics. */
-export type StoredHook = (source: 'smtp' | 'imap', counts: IngestCounts) => void;
+export type StoredHook = (source: 'smtp' | 'imap', counts: IngestCounts, message?: { readonly recipients: readonly string[]; readonly rawSha256?: string | undefined }) => void;
 
 export async function startReceivers(app: App, mailboxes: readonly ImapSourceConfig[], log: (message: string) => void, onStored: StoredHook = () => undefined): Promise<Receivers> {
   const port = createIngestPort(
@@ -79,7 +79,7 @@ export async function startReceivers(app: App, mailboxes: readonly ImapSourceCon
 async function startSmtp(settings: SmtpListenerSettings, port: IngestPort, log: (message: string) => void, onStored: StoredHook) {
   const listener = await startSmtpListener(settings, port, {
     onMessage: (m) => {
-      onStored('smtp', m);
+      onStored('smtp', m, m);
       log(`${m.input}: ${m.bytes} bytes${m.tls ? ' over TLS' : ''}: ${m.newReports} new reports (${m.records} records), ${m.duplicateReports} already stored, ${m.rejected} refused`);
     },
     onError: (error, context) => log(`smtp: ${context}: ${messageOf(error)}`),

@@ -11,6 +11,7 @@ import type { HttpSettings } from '../app/http-settings.js';
 import type { IngestPort } from '../app/ingest.js';
 import type { App } from '../app/open-app.js';
 import { randomToken } from '../core/secrets.js';
+import { checkClaimsOnArrival } from '../app/accounts/domain-ownership.js';
 import type { HttpListener } from './http/http-server.js';
 import type { ApiMetrics } from './http/metrics.js';
 import { createApiMetrics } from './http/metrics.js';
@@ -21,6 +22,12 @@ export interface WebApi {
   readonly listener: HttpListener;
   readonly accounts: AccountsContext;
   readonly metrics: ApiMetrics;
+  /**
+   * A message reached subaddressed recipients (tokenised rua addresses): the waiting claims of
+   * their organisations for the message's report domains are checked now (domain-ownership.ts),
+   * each outcome logged. Never throws.
+   */
+  checkRuaArrival(recipients: readonly string[], rawSha256: string): Promise<void>;
 }
 
 export async function startWebApi(app: App, settings: HttpSettings, port: IngestPort, version: string, log: (message: string) => void): Promise<WebApi> {
@@ -36,5 +43,27 @@ export async function startWebApi(app: App, settings: HttpSettings, port: Ingest
     const origin = settings.publicOrigin ?? listener.url;
     log(`http: there is no user yet. Create the first administrator once, with POST ${origin}/api/v1/setup {"token":"${services.setup.token}","email":…,"password":…}, or run \`dmarcpilot user add --admin EMAIL\``);
   }
-  return { listener, accounts, metrics };
+  const checkRuaArrival = async (recipients: readonly string[], rawSha256: string): Promise<void> => {
+    try {
+      const tags = [...new Set(recipients.map((r) => subaddressTagOf(r)).filter((t): t is string => t !== undefined))];
+      if (tags.length === 0) return;
+      const domains = await accounts.root.listAggregateDomainsOfInput(rawSha256);
+      for (const tag of tags) {
+        for (const claim of await checkClaimsOnArrival(accounts, tag, domains, services.ruaMailboxes)) {
+          log(claim.verifiedAt !== null ? `domains: ${claim.domain} is proven by its DMARC record's rua address` : `domains: ${claim.domain}: reports arrived at its organisation's rua address, not proven yet: ${claim.checkError ?? ''}`);
+        }
+      }
+    } catch (caught) {
+      log(`domains: checking claims after a report arrived failed: ${caught instanceof Error ? caught.message : String(caught)}`);
+    }
+  };
+  return { listener, accounts, metrics, checkRuaArrival };
+}
+
+/** The subaddress of `local+tag@domain`, lower case. */
+function subaddressTagOf(address: string): string | undefined {
+  const value = address.trim().toLowerCase();
+  const at = value.lastIndexOf('@');
+  const plus = value.indexOf('+');
+  return plus > 0 && plus < at - 1 ? value.slice(plus + 1, at) : undefined;
 }

@@ -202,7 +202,8 @@ CREATE INDEX tls_reports_raw ON tls_reports (raw_sha256);
  * only for local sign-in; `operator` for the instance's central team), their memberships of
  * organisations with a role, server-side sessions and API tokens (only hashes of their secrets),
  * the audit log of every write, claims of domains waiting for proof of ownership, and each
- * organisation's secret rua token (reports sent to `rua+TOKEN@…` prove its domains).
+ * organisation's secret rua token (`rua+TOKEN@…` in a domain's DMARC record proves it; the
+ * reports one message held are found by aggregate_reports_raw, made by the retention migration).
  */
 export function accountTables(t: DialectTypes): string {
   return `

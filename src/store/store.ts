@@ -763,6 +763,8 @@ export interface Accounts {
   /** The organisation's secret rua token, made (from `fresh`) when it has none. */
   ensureRuaToken(organizationId: number, fresh: string): Promise<string>;
   findOrganizationByRuaToken(token: string): Promise<Organization | undefined>;
+  /** The policy domains of the aggregate reports stored from one raw input (by its SHA-256), each once. */
+  listAggregateDomainsOfInput(rawSha256: string): Promise<string[]>;
 }
 
 // ---------------------------------------------------------------------------------------------

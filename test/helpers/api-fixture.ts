@@ -93,7 +93,7 @@ async function cookieFor(accounts: AccountsContext, user: User): Promise<Record<
 export type StoreKind = 'sqlite' | 'postgres';
 
 /** Skips (returns the reason) when PostgreSQL is wanted and not reachable. */
-export async function openApiFixture(kind: StoreKind, options: { readonly resolver?: Resolver } = {}): Promise<ApiFixture | { skip: string }> {
+export async function openApiFixture(kind: StoreKind, options: { readonly resolver?: Resolver; readonly ruaMailboxes?: readonly string[] } = {}): Promise<ApiFixture | { skip: string }> {
   let db: string;
   let cleanup: () => Promise<void>;
   if (kind === 'postgres') {
@@ -117,6 +117,7 @@ export async function openApiFixture(kind: StoreKind, options: { readonly resolv
     upload: async (_ctx, name, bytes) => port.ingest({ name, bytes }),
     maxUploadBytes: 1024 * 1024,
     secureCookies: false,
+    ruaMailboxes: options.ruaMailboxes ?? [],
     localSignIn: true,
     setup: { token: undefined },
     log: () => undefined,

@@ -332,7 +332,7 @@ export async function createOrganization(ctx: AccountsContext, principal: Princi
   const at = ctx.now();
   const organization = await withAppErrors(() => ctx.root.createOrganization({ slug, name, at }));
   await ctx.root.appendAudit({ ...audit(principal, at, organization.id, 'organization.add', slug), after: { slug, name } });
-  await ctx.root.ensureRuaToken(organization.id, randomToken(12).toLowerCase().replace(/[^a-z0-9]/g, '0'));
+  await ctx.root.ensureRuaToken(organization.id, randomToken(12).toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 16));
   if (owner !== undefined) await ctx.root.setMembership(organization.id, owner.id, 'owner', at, audit(principal, at, organization.id, 'member.add', owner.email));
   return organization;
 }

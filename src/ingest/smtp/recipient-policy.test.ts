@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isRecipientAllowed, parseRecipientPolicy } from './recipient-policy.js';
+import { isRecipientAllowed, parseRecipientPolicy, subaddressTag } from './recipient-policy.js';
 
 test('recipient entries: addresses and whole domains, in any case, with or without @', () => {
   const parsed = parseRecipientPolicy(['DMARC@Reports.Example', '@tlsrpt.example.', 'whole.example']);
@@ -39,6 +39,12 @@ test('RCPT TO matching (RFC 5321 §2.4 case, §4.1.2 paths): exact address, exac
     ['"dmarc@reports.example"@evil.example', false],
     ['reports.example', false],
     ['', false],
+    // Subaddresses (RFC 5233) of a listed address: an organisation's tokenised rua address.
+    ['dmarc+camden0token@reports.example', true],
+    ['DMARC+Camden@Reports.Example', true],
+    ['other+camden@reports.example', false],
+    ['+camden@reports.example', false],
+    ['dmarc+x@evil.example', false],
   ];
   for (const [address, allowed] of rows) assert.equal(isRecipientAllowed(policy, address), allowed, address);
 });
@@ -49,4 +55,11 @@ test('recipient entry "*": any recipient with a valid address (a loopback trial 
   assert.equal(isRecipientAllowed(policy, 'anyone@anywhere.example'), true);
   assert.equal(isRecipientAllowed(policy, 'no-domain'), false);
   assert.equal(isRecipientAllowed(parseRecipientPolicy(['dmarc@reports.example']).policy!, 'anyone@anywhere.example'), false);
+});
+
+test('subaddressTag: the tag after the first +, lower case; none without one', () => {
+  assert.equal(subaddressTag('dmarc+AbC@reports.example'), 'abc');
+  assert.equal(subaddressTag('dmarc@reports.example'), undefined);
+  assert.equal(subaddressTag('+x@reports.example'), undefined);
+  assert.equal(subaddressTag('dmarc+@reports.example'), undefined);
 });

@@ -55,14 +55,28 @@ export function parseRecipientPolicy(entries: readonly string[]): ParsedRecipien
   return problems.length > 0 ? { problems } : { policy: { addresses, domains, any }, problems };
 }
 
-/** Whether mail for `address` (an RCPT TO path, any case) is accepted. */
+/**
+ * Whether mail for `address` (an RCPT TO path, any case) is accepted. A subaddress (RFC 5233,
+ * `dmarc+camden@reports.example`) is accepted where its address without the tag is: an
+ * organisation's tokenised rua address is one (docs/api.md, "Domain ownership").
+ */
 export function isRecipientAllowed(policy: RecipientPolicy, address: string): boolean {
   const value = address.trim().toLowerCase();
   const at = value.lastIndexOf('@');
   if (at <= 0) return false;
   const domain = normaliseDomain(value.slice(at + 1));
   if (domain === undefined) return false;
-  return policy.any === true || policy.domains.has(domain) || policy.addresses.has(`${value.slice(0, at)}@${domain}`);
+  const local = value.slice(0, at);
+  const plus = local.indexOf('+');
+  return policy.any === true || policy.domains.has(domain) || policy.addresses.has(`${local}@${domain}`) || (plus > 0 && policy.addresses.has(`${local.slice(0, plus)}@${domain}`));
+}
+
+/** The tag of a subaddress (`camden` of `dmarc+camden@reports.example`), lower case; undefined without one. */
+export function subaddressTag(address: string): string | undefined {
+  const value = address.trim().toLowerCase();
+  const at = value.lastIndexOf('@');
+  const plus = value.indexOf('+');
+  return plus > 0 && plus < at - 1 ? value.slice(plus + 1, at) : undefined;
 }
 
 /** Lower case without a trailing dot, or undefined when it is not a host name. */

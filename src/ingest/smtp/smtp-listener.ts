@@ -29,7 +29,8 @@ import type { IngestPort } from '../ingest-port.js';
 import type { IngestCounts } from '../store-sink.js';
 import type { MessageBudget } from './read-message.js';
 import { readMessage } from './read-message.js';
-import { isRecipientAllowed } from './recipient-policy.js';
+import { createHash } from 'node:crypto';
+import { isRecipientAllowed, subaddressTag } from './recipient-policy.js';
 import type { SmtpListenerConfig, SmtpListenerSettings } from './smtp-listener-config.js';
 import { readSmtpSettings } from './smtp-listener-config.js';
 
@@ -48,6 +49,8 @@ export interface SmtpMessageSummary extends IngestCounts {
   readonly bytes: number;
   /** Whether the message came over TLS (STARTTLS). */
   readonly tls: boolean;
+  /** The SHA-256 of the message as stored, when a recipient is a subaddress (a tokenised rua address: its reports prove domains). */
+  readonly rawSha256?: string;
 }
 
 /** Where the listener reports what happens; all optional, none may throw. */
@@ -250,7 +253,17 @@ async function receiveMessage(
     budget.give(message.bytes.length);
   }
   try {
-    hooks.onMessage?.({ ...counts, input, from, recipients, client: session.remoteAddress, bytes: message.bytes.length, tls: session.secure });
+    const tagged = recipients.some((r) => subaddressTag(r) !== undefined);
+    hooks.onMessage?.({
+      ...counts,
+      input,
+      from,
+      recipients,
+      client: session.remoteAddress,
+      bytes: message.bytes.length,
+      tls: session.secure,
+      ...(tagged ? { rawSha256: createHash('sha256').update(message.bytes).digest('hex') } : {}),
+    });
   } catch (err) {
     // The message is stored: a failing hook must not turn the 250 into a retry.
     hooks.onError?.(err, `${input}: onMessage hook`);

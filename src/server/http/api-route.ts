@@ -31,6 +31,8 @@ export interface ApiServices {
   readonly maxUploadBytes: number;
   /** Secure cookies (TLS here or at the trusted proxy). */
   readonly secureCookies: boolean;
+  /** The SMTP listener's mailboxes (`dmarc@reports.example`): each organisation's rua address is one with its token as subaddress. */
+  readonly ruaMailboxes: readonly string[];
   /** Local passwords are accepted at sign-in. */
   readonly localSignIn: boolean;
   /** The first run's one-time set-up token (web-api.ts), while there is no user. */

@@ -29,8 +29,17 @@ export interface HttpListener {
   close(): Promise<void>;
 }
 
+/** The mailboxes of the SMTP listener's recipients: addresses as they are, whole domains as `dmarc@domain`; none when it takes any recipient. */
+export function ruaMailboxesOf(recipients: readonly string[]): string[] {
+  return recipients
+    .map((r) => r.trim().toLowerCase())
+    .filter((r) => r !== '*' && r !== '')
+    .map((r) => (r.includes('@') && !r.startsWith('@') ? r : `dmarc@${r.replace(/^@/, '')}`));
+}
+
 export function apiServicesFor(app: App, accounts: AccountsContext, port: IngestPort, settings: HttpSettings, maxUploadBytes: number, log: (message: string) => void, metrics?: ApiMetrics): ApiServices {
   return {
+    ruaMailboxes: ruaMailboxesOf(app.config.smtp?.recipientList ?? []),
     ...(metrics ? { metrics } : {}),
     metricsToken: settings.metricsToken,
     accounts,

@@ -467,3 +467,8 @@ export function* findOrganizationByRuaToken(d: Dialect, token: string): SqlProgr
   const row = yield* rowOf<{ id: unknown }>('SELECT id FROM organizations WHERE rua_token = ?', [token]);
   return row === undefined ? undefined : yield* getOrganization(d, d.readInt(row.id));
 }
+
+export function* listAggregateDomainsOfInput(d: Dialect, rawSha256: string): SqlProgram<string[]> {
+  const rows = yield* rowsOf<{ policy_domain: string }>(`SELECT DISTINCT policy_domain FROM aggregate_reports WHERE raw_sha256 = ? ORDER BY ${d.binary('policy_domain')}`, [rawSha256]);
+  return rows.map((row) => row.policy_domain);
+}

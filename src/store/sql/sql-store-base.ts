@@ -284,4 +284,8 @@ export abstract class SqlStoreBase {
   findOrganizationByRuaToken(token: string): Promise<Organization | undefined> {
     return this.#sql.run(accounts.findOrganizationByRuaToken(this.#sql.dialect, token));
   }
+
+  listAggregateDomainsOfInput(rawSha256: string): Promise<string[]> {
+    return this.#sql.run(accounts.listAggregateDomainsOfInput(this.#sql.dialect, rawSha256));
+  }
 }

@@ -6,7 +6,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { DomainClaim } from '../../../app/accounts/domain-ownership.js';
-import { claimDomain, getDomainClaim, listDomainClaims, removeDomain, verificationRecord, verifyDomainByDns } from '../../../app/accounts/domain-ownership.js';
+import { claimDomain, getDomainClaim, listDomainClaims, removeDomain, ruaAddressesOf, verificationRecord, verifyDomainByDns } from '../../../app/accounts/domain-ownership.js';
 import { actorOf } from '../../../app/accounts/access.js';
 import { planDomain } from '../../../app/plan-domain.js';
 import type { DomainOverview } from '../../../app/portfolio.js';
@@ -28,12 +28,12 @@ const ClaimSchema = z
     method: z.enum(['dns-txt', 'rua-address']).nullable(),
     checkedAt: IsoTime.nullable(),
     checkError: z.string().nullable(),
-    verification: z.object({ txtName: z.string(), txtValue: z.string() }),
+    verification: z.object({ txtName: z.string(), txtValue: z.string(), ruaAddresses: z.array(z.string()).openapi({ description: "The organisation's rua addresses: listing one in the domain's DMARC record rua proves it too" }) }),
     overview: AnyObject.nullable(),
   })
   .openapi('Domain');
 
-function claimBody(claim: DomainClaim, overview: DomainOverview | null) {
+function claimBody(claim: DomainClaim, overview: DomainOverview | null, ruaAddresses: readonly string[]) {
   const record = verificationRecord(claim);
   return {
     domain: claim.domain,
@@ -42,7 +42,7 @@ function claimBody(claim: DomainClaim, overview: DomainOverview | null) {
     method: claim.method,
     checkedAt: claim.checkedAt?.toISOString() ?? null,
     checkError: claim.checkError,
-    verification: { txtName: record.name, txtValue: record.value },
+    verification: { txtName: record.name, txtValue: record.value, ruaAddresses },
     overview,
   };
 }
@@ -50,6 +50,11 @@ function claimBody(claim: DomainClaim, overview: DomainOverview | null) {
 /** The portfolio line, for a domain the organisation's view may read. */
 async function overviewOf(c: ApiContext, claim: DomainClaim): Promise<DomainOverview | null> {
   return claim.verifiedAt === null && !c.var.organization.allDomains ? null : domainOverview(c.var.app, claim.domain);
+}
+
+/** The organisation's rua addresses (none when the listener takes any recipient). */
+function ruaOf(c: ApiContext): Promise<string[]> {
+  return ruaAddressesOf(c.var.services.accounts, c.var.organization.id, c.var.services.ruaMailboxes);
 }
 
 const windowQuery = z.object({
@@ -78,7 +83,8 @@ export const domainRoutes: readonly ApiRoute[] = [
     async (c) => {
       const query = c.req.valid('query');
       const page = await listDomainClaims(c.var.services.accounts, c.var.principal, c.var.organization.id, { limit: query.limit, after: query.after });
-      const items = await Promise.all(page.items.map(async (claim) => claimBody(claim, await overviewOf(c, claim))));
+      const rua = await ruaOf(c);
+      const items = await Promise.all(page.items.map(async (claim) => claimBody(claim, await overviewOf(c, claim), rua)));
       const shown = query.phase === undefined ? items : items.filter((item) => item.overview?.phase === query.phase);
       return listResponse(c, { items: shown, next: page.next }, query.format, (item) => ({
         domain: item.domain,
@@ -103,7 +109,7 @@ export const domainRoutes: readonly ApiRoute[] = [
     { kind: 'organization', permission: 'manage' },
     async (c) => {
       const claim = await claimDomain(c.var.services.accounts, c.var.principal, c.var.organization.id, c.req.valid('json').domain);
-      return c.json(claimBody(claim, null), 201);
+      return c.json(claimBody(claim, null, await ruaOf(c)), 201);
     },
     { domain: 'added.example' },
   ),
@@ -119,7 +125,7 @@ export const domainRoutes: readonly ApiRoute[] = [
     { kind: 'organization', permission: 'read' },
     async (c) => {
       const claim = await getDomainClaim(c.var.services.accounts, c.var.principal, c.var.organization.id, c.req.valid('param').domain);
-      return c.json(claimBody(claim, await overviewOf(c, claim)), 200);
+      return c.json(claimBody(claim, await overviewOf(c, claim), await ruaOf(c)), 200);
     },
   ),
   apiRoute(
@@ -127,14 +133,14 @@ export const domainRoutes: readonly ApiRoute[] = [
       method: 'post',
       path: '/api/v1/organizations/{org}/domains/{domain}/verify',
       tags: ['domains'],
-      summary: 'Check the TXT record at _dmarcpilot.<domain> now; proven, or why not (`checkError`)',
+      summary: "Check now: the TXT record at _dmarcpilot.<domain>, else the organisation's rua address in the domain's DMARC record; proven, or why not (`checkError`)",
       request: { params: domainParams },
       responses: { 200: jsonResponse(ClaimSchema, 'The domain after the check'), ...errorResponses },
     }),
     { kind: 'organization', permission: 'manage' },
     async (c) => {
-      const claim = await verifyDomainByDns(c.var.services.accounts, c.var.principal, c.var.organization.id, c.req.valid('param').domain);
-      return c.json(claimBody(claim, null), 200);
+      const claim = await verifyDomainByDns(c.var.services.accounts, c.var.principal, c.var.organization.id, c.req.valid('param').domain, c.var.services.ruaMailboxes);
+      return c.json(claimBody(claim, null, await ruaOf(c)), 200);
     },
   ),
   apiRoute(
