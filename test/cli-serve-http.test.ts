@@ -165,7 +165,7 @@ test("serve: a report sent to an organisation's rua address proves its domain on
     const reply = await send(smtpClient(Number(smtpPort)), {
       envelope: { from: 'noreply@reporter.example', to: [address as string] },
       from: 'noreply@reporter.example',
-      to: address as string,
+      to: address,
       subject: 'Report domain: camden.test',
       text: 'aggregate report attached',
       attachments: [{ filename: 'report.xml', content: xml, contentType: 'application/xml' }],
