@@ -255,3 +255,25 @@ test("api: a domain is proven by the organisation's rua address in its DMARC rec
     { resolver, ruaMailboxes: ['dmarc@reports.example'] },
   );
 });
+
+test("api: exports stream the organisation's own records, failure and TLS reports (JSON lines or CSV), none of another's", async () => {
+  await withFixture(async (f) => {
+    const viewer = callerHeaders(f, 'alpha viewer');
+    const records = await f.request('/api/v1/organizations/alpha/exports/records?format=csv', { headers: viewer });
+    assert.equal(records.status, 200);
+    assert.equal(records.headers.get('content-type'), 'text/csv; charset=utf-8');
+    const csv = await records.text();
+    assert.match(csv.split('\r\n')[0] ?? '', /^org_name,report_id,policy_domain,/);
+    assert.match(csv, /198\.51\.100\.31,7,/);
+    assert.doesNotMatch(csv, /bravo/);
+    const failures = (await (await f.request('/api/v1/organizations/alpha/exports/failure-reports', { headers: viewer })).text()).trim().split('\n');
+    assert.equal(failures.length, 1);
+    assert.equal((JSON.parse(failures[0] as string) as { reported_domain: string }).reported_domain, 'alpha.example');
+    const tls = await (await f.request('/api/v1/organizations/alpha/exports/tls-reports?format=csv', { headers: viewer })).text();
+    assert.match(tls, /alpha\.example/);
+    assert.doesNotMatch(tls, /bravo/);
+    const bad = await f.request('/api/v1/organizations/alpha/exports/records?format=csv&domain=not%20a%20domain', { headers: viewer });
+    assert.equal(bad.status, 400, 'a refused query is a problem, not a truncated export');
+    assert.equal((await problem(bad)).errors[0]?.field, 'query.domain');
+  });
+});

@@ -3,7 +3,7 @@
  * one row per stored aggregate record, with the same fields as `parse --format jsonl`.
  * `dmarcpilot export failures [--ip IP] [--sender KEY]` and `dmarcpilot export tls`: every stored
  * failure report, or TLS report (one CSV row per policy), with the same filters
- * (report-export-rows.ts). All are streamed: read page by page and written with back-pressure.
+ * (app/report-rows.ts). All are streamed: read page by page and written with back-pressure.
  */
 import { Option } from 'commander';
 import type { Command } from 'commander';
@@ -13,7 +13,7 @@ import { streamFailureReports, streamRecords, streamTlsReports } from '../app/re
 import { CSV_HEADER, RecordCsvFormatter } from '../reports/output/aggregate-csv.js';
 import { RecordLineFormatter } from '../reports/output/aggregate-json.js';
 import { addStoreOptions, withReadApp } from './app-runner.js';
-import { FAILURE_CSV_HEADER, TLS_CSV_HEADER, failureCsvRow, failureJsonLine, tlsCsvRows, tlsJsonLine } from './report-export-rows.js';
+import { FAILURE_CSV_HEADER, TLS_CSV_HEADER, failureCsvRow, failureJsonLine, tlsCsvRows, tlsJsonLine } from '../app/report-rows.js';
 import { createStdoutWriter } from './stdout-writer.js';
 import { parseTimeOption } from './time-options.js';
 

@@ -230,7 +230,8 @@ export const domainRoutes: readonly ApiRoute[] = [
       const { domain, sender } = c.req.valid('param');
       const body = c.req.valid('json');
       const change = await decideSender(c.var.app, domain, sender, { decision: body.decision, note: body.note, unseen: body.unseen, actor: actorOf(c.var.principal) });
-      await c.var.services.accounts.root.appendAudit({
+      // id 0: removing a decision there was not changed nothing.
+      if (change.id !== 0) await c.var.services.accounts.root.appendAudit({
         at: change.at,
         organizationId: c.var.organization.id,
         actor: actorOf(c.var.principal),

@@ -1,11 +1,11 @@
 /**
- * The rows of `dmarcpilot export failures` and `export tls`: one JSON object per line (the stored
+ * The rows of `dmarcpilot export failures` and `export tls` (and the API's exports): one JSON object per line (the stored
  * report, snake_case like `parse --format json`), or CSV (RFC 4180, spreadsheet formulas defused,
  * lists joined by `;`) with one row per failure report, and one per policy of a TLS report.
  * Failure reports are as stored: redacted (the subject only as its SHA-256, headers only when the
  * operator kept them).
  */
-import type { StoredFailureReport, StoredTlsReport } from '../app/reports.js';
+import type { StoredFailureReport, StoredTlsReport } from './reports.js';
 import { csvCell } from '../reports/output/aggregate-csv.js';
 import { safeJson } from '../core/safe-text.js';
 import { snakeCaseKeys } from '../reports/output/other-json.js';
