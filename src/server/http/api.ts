@@ -32,12 +32,13 @@ import type { Access, ApiEnv, ApiRoute, ApiServices } from './api-route.js';
 import { appErrorResponse, errorResponse, problemResponse, validationProblems } from './problem-response.js';
 import { accountRoutes } from './routes/account-routes.js';
 import { domainRoutes } from './routes/domain-routes.js';
+import { oidcRoutes } from './routes/oidc-routes.js';
 import { reportRoutes } from './routes/report-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
 import { SESSION_COOKIE } from './session-cookie.js';
 
 /** Every route of the API: what the isolation test walks. */
-export const API_ROUTES: readonly ApiRoute[] = [...systemRoutes, ...accountRoutes, ...domainRoutes, ...reportRoutes];
+export const API_ROUTES: readonly ApiRoute[] = [...systemRoutes, ...accountRoutes, ...oidcRoutes, ...domainRoutes, ...reportRoutes];
 
 export const MAX_JSON_BYTES = 1024 * 1024;
 
