@@ -7,13 +7,21 @@
  * roles (and changed at the next sign-in), the operator flag, the audit log, and every refusal:
  * a wrong or missing state, a sign-in older than 10 minutes, the provider's error, a code used
  * twice, no e-mail, an unverified e-mail, a disabled user, an unknown user when users are not
- * created, a provider that is down, and no single sign-on configured. Nothing secret is logged.
+ * created, a provider that is down, and no single sign-on configured; and `serve`'s wiring over its
+ * real HTTP listener with the secret from a file. Nothing secret is logged.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CLI } from '../src/app/accounts/access.js';
 import { findUser, setUserDisabled } from '../src/app/accounts/accounts.js';
+import { resolveConfig } from '../src/app/config.js';
 import type { OidcSettings } from '../src/app/http-settings.js';
+import { createIngestPort } from '../src/app/ingest.js';
+import { openApp } from '../src/app/open-app.js';
+import { startWebApi } from '../src/server/web-api.js';
 import type { OidcClient } from '../src/server/http/oidc-client.js';
 import { createOidcClient } from '../src/server/http/oidc-client.js';
 import type { ApiFixture } from './helpers/api-fixture.js';
@@ -296,7 +304,9 @@ test('oidc: a callback whose state is not the browser’s, or without the login 
 
     const tampered = new URL(back);
     tampered.searchParams.set('state', 'x'.repeat(43));
-    const wrongState = await problemOf(await callback(f, tampered, started.loginCookie));
+    const wrongStateResponse = await callback(f, tampered, started.loginCookie);
+    assert.match(wrongStateResponse.headers.getSetCookie().find((h) => h.startsWith('dmarcpilot_oidc=')) ?? '', /Max-Age=0/, 'a refused callback spends the login cookie too');
+    const wrongState = await problemOf(wrongStateResponse);
     assert.deepEqual([wrongState.status, wrongState.code], [400, 'oidc-bad-state']);
 
     const noCookie = await problemOf(await callback(f, back, undefined));
@@ -450,6 +460,44 @@ test('oidc: without single sign-on configured both routes answer 404 oidc-not-co
     }
   } finally {
     await opened.close();
+  }
+});
+
+test('oidc: serve wires it from the configuration: over its HTTP listener, a sign-in with the secret from http.oidc.clientSecretFile', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-oidc-'));
+  const secretFile = join(dir, 'oidc-secret');
+  writeFileSync(secretFile, `${provider.clientSecret}\n`);
+  const text = JSON.stringify({
+    db: join(dir, 'store.sqlite'),
+    http: { listen: '127.0.0.1:0', publicOrigin: ORIGIN, oidc: { issuer: provider.issuer, clientId: provider.clientId, clientSecretFile: secretFile, scopes: 'openid email profile groups', operatorGroups: ['dmarc-operators'] } },
+  });
+  const config = resolveConfig({ path: 'serve.json', text }, {}, { dnsServers: ['127.0.0.1:9'], dnsTimeoutMs: 50 }, { receivers: true });
+  assert.ok(config.http?.oidc);
+  const app = await openApp(config, { log: { info: () => undefined, warn: () => undefined }, openStore: 'start' });
+  const port = createIngestPort(app.context);
+  const lines: string[] = [];
+  const web = await startWebApi(app, config.http, port, 'test', (line) => void lines.push(line));
+  try {
+    assert.ok(lines.some((line) => line.includes(`single sign-on with ${provider.issuer}`)), lines.join('\n'));
+    const login = await fetch(`${web.listener.url}/api/v1/oidc/login`, { redirect: 'manual' });
+    assert.equal(login.status, 302);
+    const loginCookie = cookieValue(login, 'dmarcpilot_oidc');
+    const back = await atProvider(new URL(login.headers.get('location') ?? ''), 'ops', new Map());
+    // The browser comes back to the registered callback (the public origin): here, straight to the listener.
+    const signedIn = await fetch(`${web.listener.url}${back.pathname}${back.search}`, { redirect: 'manual', headers: { cookie: `dmarcpilot_oidc=${loginCookie ?? ''}` } });
+    assert.equal(signedIn.status, 302, await signedIn.clone().text());
+    const session = cookieValue(signedIn, 'dmarcpilot_session');
+    assert.ok(session);
+    secrets.add(session);
+    const who = await fetch(`${web.listener.url}/api/v1/me`, { headers: { cookie: `dmarcpilot_session=${session}` } });
+    assert.equal(who.status, 200);
+    assert.deepEqual(((await who.json()) as Me).operator, true);
+    logged.push(...lines);
+  } finally {
+    await web.listener.close();
+    await port.close();
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
