@@ -233,3 +233,113 @@ test('config: failure-report privacy and retention settings, with their defaults
     assert.ok(errors.some((e) => e.includes(setting)), `${setting} is named: ${errors.join(' | ')}`);
   }
 });
+
+test('serve config: http.oidc with its defaults (redirect URI from the public origin, scopes, groups claim, users created), the secret from a file or the environment', () => {
+  const oidc = { issuer: 'https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/v2.0', clientId: 'abc', clientSecretFile: '/etc/dmarcpilot/oidc-secret' };
+  const config = resolveServeConfig(file({ http: { publicOrigin: 'https://dmarc.example.org/', oidc } }), {}).config;
+  assert.deepEqual(config?.http?.oidc, {
+    issuer: oidc.issuer,
+    clientId: 'abc',
+    clientSecret: { file: '/etc/dmarcpilot/oidc-secret' },
+    redirectUri: 'https://dmarc.example.org/api/v1/oidc/callback',
+    scopes: ['openid', 'email', 'profile'],
+    groupsClaim: 'groups',
+    roleMappings: [],
+    operatorGroups: [],
+    createUsers: true,
+  });
+  const fromEnv = resolveServeConfig(file({ http: { publicOrigin: 'https://dmarc.example.org', oidc: { issuer: 'https://accounts.google.com', clientId: 'g' } } }), { DMARCPILOT_OIDC_CLIENT_SECRET: 's3cret' }).config;
+  assert.deepEqual(fromEnv?.http?.oidc?.clientSecret, { env: 'DMARCPILOT_OIDC_CLIENT_SECRET' }, 'the settings name the variable, never hold the secret');
+  assert.ok(!JSON.stringify(fromEnv).includes('s3cret'));
+  const full = resolveServeConfig(
+    file({
+      http: {
+        oidc: {
+          ...oidc,
+          redirectUri: 'http://127.0.0.1:8080/api/v1/oidc/callback',
+          scopes: 'openid email groups',
+          groupsClaim: 'roles',
+          roleMappings: [{ group: 'g1', organization: 'camden', role: 'admin' }],
+          operatorGroups: ['dmarc-ops'],
+          createUsers: false,
+        },
+      },
+    }),
+    {},
+  ).config?.http?.oidc;
+  assert.deepEqual([full?.redirectUri, full?.scopes, full?.groupsClaim, full?.roleMappings, full?.operatorGroups, full?.createUsers], [
+    'http://127.0.0.1:8080/api/v1/oidc/callback',
+    ['openid', 'email', 'groups'],
+    'roles',
+    [{ group: 'g1', organization: 'camden', role: 'admin' }],
+    ['dmarc-ops'],
+    false,
+  ]);
+  assert.equal(resolveServeConfig(file({ http: {} }), {}).config?.http?.oidc, undefined, 'no oidc section: no single sign-on');
+});
+
+test('serve config: every mistake in http.oidc is named', () => {
+  const { errors } = resolveServeConfig(
+    file({
+      http: {
+        oidc: {
+          issuer: 'http://idp.example.org',
+          clientSecretFile: '',
+          scopes: 'email profile',
+          roleMappings: [{ group: 'g', organization: 'Not A Slug', role: 'boss' }, { organization: 'camden', role: 'viewer' }, 'x'],
+          operatorGroups: 'ops',
+          createUsers: 'yes',
+          tenant: 'x',
+        },
+      },
+    }),
+    {},
+  );
+  const text = errors?.join('\n') ?? '';
+  for (const expected of [
+    'http.oidc.issuer: "http://idp.example.org" must be an https:// URL',
+    'http.oidc.clientId: required',
+    'http.oidc.clientSecretFile: expected a non-empty string',
+    'http.oidc.clientSecretFile: required: a file holding the client secret (or set DMARCPILOT_OIDC_CLIENT_SECRET)',
+    'http.oidc.redirectUri: required when http.publicOrigin is not set',
+    'http.oidc.scopes: "email profile" must include openid',
+    'http.oidc.roleMappings[0].organization: "Not A Slug" is not an organisation\'s slug',
+    'http.oidc.roleMappings[0].role: "boss" is not a role (owner, admin, analyst, viewer)',
+    'http.oidc.roleMappings[1].group: required',
+    'http.oidc.roleMappings[2]: expected an object',
+    'http.oidc.operatorGroups: expected a list of strings',
+    'http.oidc.createUsers: expected true or false',
+    'http.oidc.tenant: unknown setting',
+  ]) {
+    assert.ok(text.includes(expected), `expected "${expected}" in:\n${text}`);
+  }
+  const issuers = resolveServeConfig(file({ http: { publicOrigin: 'https://d.example', oidc: { issuer: 'not a url', clientId: 'c' } } }), { DMARCPILOT_OIDC_CLIENT_SECRET: 'x' }).errors?.join('\n') ?? '';
+  assert.match(issuers, /http\.oidc\.issuer: "not a url" is not a URL/);
+  assert.equal(resolveServeConfig(file({ http: { publicOrigin: 'https://d.example', oidc: { issuer: 'http://127.0.0.1:9000', clientId: 'c' } } }), { DMARCPILOT_OIDC_CLIENT_SECRET: 'x' }).errors, undefined, 'plain http to a provider on loopback');
+});
+
+test('serve config (loadConfig): an unreadable or empty OIDC client secret file is named; the environment variable wins over the file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-config-'));
+  const path = join(dir, 'serve.json');
+  const empty = join(dir, 'empty-secret');
+  writeFileSync(empty, '\n');
+  const write = (clientSecretFile: string) => writeFileSync(path, JSON.stringify({ http: { publicOrigin: 'https://d.example', oidc: { issuer: 'https://idp.example', clientId: 'c', clientSecretFile } } }));
+  const problemsOf = (env: Environment): string[] => {
+    try {
+      loadConfig({ config: path }, env, { receivers: true });
+      return [];
+    } catch (caught) {
+      if (!(caught instanceof AppError)) throw caught;
+      return caught.problems.map((p) => `${p.field ?? ''} | ${p.message}`);
+    }
+  };
+  write(join(dir, 'missing-secret'));
+  assert.match(problemsOf({}).join('\n'), /^http\.oidc\.clientSecretFile \| .*cannot read the client secret file .*missing-secret/m);
+  write(empty);
+  assert.match(problemsOf({}).join('\n'), /^http\.oidc\.clientSecretFile \| .*the client secret file .*empty-secret is empty/m);
+  assert.deepEqual(problemsOf({ DMARCPILOT_OIDC_CLIENT_SECRET: 'from the environment' }), []);
+  const secretFile = join(dir, 'secret');
+  writeFileSync(secretFile, 'the secret\n');
+  write(secretFile);
+  assert.deepEqual(problemsOf({}), []);
+});

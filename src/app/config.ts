@@ -24,7 +24,7 @@ import { readSmtpSettings } from '../ingest/smtp/smtp-listener-config.js';
 import type { RetentionSettings } from './context.js';
 import { DEFAULT_RETENTION } from './context.js';
 import type { HttpSettings } from './http-settings.js';
-import { readHttpSettings } from './http-settings.js';
+import { OIDC_CLIENT_SECRET_ENV, readHttpSettings } from './http-settings.js';
 import { invalid, throwIfInvalid } from './problems.js';
 
 /** The embedded default store: zero set-up, one file under ./data. */
@@ -170,7 +170,8 @@ function readConfig(read: SettingsReader, file: { path: string; text: string } |
   const http = receivers
     ? readHttpSettings(root['http'], { text: flags.http ?? nonEmpty(env['DMARCPILOT_HTTP']), from: flags.http !== undefined ? '--http' : 'DMARCPILOT_HTTP' }, read, {
         metricsToken: nonEmpty(env['DMARCPILOT_METRICS_TOKEN']),
-        ...(readFiles ? { readFile: (path: string) => readFileSync(path, 'utf8') } : {}),
+        oidcClientSecret: env[OIDC_CLIENT_SECRET_ENV],
+        readFiles,
       })
     : undefined;
   const config: AppConfig = {

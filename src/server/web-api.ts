@@ -38,7 +38,8 @@ export async function startWebApi(app: App, settings: HttpSettings, port: Ingest
   if (firstRun) services.setup.token = randomToken();
   const listener = await startHttpListener(settings, services, version);
   log(`http: the API answers at ${listener.url}/api/v1 (its description: ${listener.url}/api/v1/openapi.json)`);
-  if (!settings.localSignIn) log('http: local sign-in is off');
+  if (settings.oidc !== undefined) log(`http: single sign-on with ${settings.oidc.issuer} at ${settings.publicOrigin ?? listener.url}/api/v1/oidc/login (callback ${settings.oidc.redirectUri})`);
+  if (!settings.localSignIn) log(settings.oidc === undefined ? 'http: local sign-in is off and single sign-on is not configured: only API tokens and the command line get in' : 'http: local sign-in is off');
   if (services.setup.token !== undefined) {
     const origin = settings.publicOrigin ?? listener.url;
     log(`http: there is no user yet. Create the first administrator once, with POST ${origin}/api/v1/setup {"token":"${services.setup.token}","email":…,"password":…}, or run \`dmarcpilot user add --admin EMAIL\``);

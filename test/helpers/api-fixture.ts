@@ -21,6 +21,7 @@ import type { MemberRole } from '../../src/store/store.js';
 import type { Resolver } from '../../src/core/dns-resolver.js';
 import { hashPassword } from '../../src/core/secrets.js';
 import type { ApiServices } from '../../src/server/http/api-route.js';
+import type { OidcClient } from '../../src/server/http/oidc-client.js';
 import { createApi } from '../../src/server/http/api.js';
 import { failureReportEml } from './failure-reports.js';
 import { reportXml } from './sender-history.js';
@@ -93,7 +94,16 @@ async function cookieFor(accounts: AccountsContext, user: User): Promise<Record<
 export type StoreKind = 'sqlite' | 'postgres';
 
 /** Skips (returns the reason) when PostgreSQL is wanted and not reachable. */
-export async function openApiFixture(kind: StoreKind, options: { readonly resolver?: Resolver; readonly ruaMailboxes?: readonly string[] } = {}): Promise<ApiFixture | { skip: string }> {
+export interface ApiFixtureOptions {
+  readonly resolver?: Resolver;
+  readonly ruaMailboxes?: readonly string[];
+  /** Single sign-on (absent: its routes answer 404). */
+  readonly oidc?: OidcClient;
+  /** The API's log (default: dropped). */
+  readonly log?: (message: string) => void;
+}
+
+export async function openApiFixture(kind: StoreKind, options: ApiFixtureOptions = {}): Promise<ApiFixture | { skip: string }> {
   let db: string;
   let cleanup: () => Promise<void>;
   if (kind === 'postgres') {
@@ -119,8 +129,9 @@ export async function openApiFixture(kind: StoreKind, options: { readonly resolv
     secureCookies: false,
     ruaMailboxes: options.ruaMailboxes ?? [],
     localSignIn: true,
+    ...(options.oidc ? { oidc: options.oidc } : {}),
     setup: { token: undefined },
-    log: () => undefined,
+    log: options.log ?? (() => undefined),
   };
   const api = createApi(services, { publicOrigin: ORIGIN, trustedProxies: [], tls: false }, 'test');
   const root = accounts.root;

@@ -67,6 +67,11 @@ export function requirePassword(password: string, field = 'password'): string {
   return password;
 }
 
+/** Whether `text` is an organisation's slug: lower-case letters, digits and inner hyphens, up to 63. */
+export function isSlug(text: string): boolean {
+  return SLUG.test(text);
+}
+
 export function requireSlug(text: string, field = 'slug'): string {
   if (!SLUG.test(text)) throw invalid('not-a-slug', field, `not a slug (lower-case letters, digits and inner hyphens, up to 63): ${text}`);
   return text;
@@ -304,7 +309,7 @@ export async function organizationFor(ctx: AccountsContext, principal: Principal
   return organization;
 }
 
-async function findOrganizationBySlug(ctx: AccountsContext, slug: string): Promise<Organization | undefined> {
+export async function findOrganizationBySlug(ctx: AccountsContext, slug: string): Promise<Organization | undefined> {
   let after: string | undefined;
   // Organisations are few (hundreds to a few thousand); a store index by slug can come when they are not.
   do {
@@ -363,7 +368,7 @@ export async function setMember(ctx: AccountsContext, principal: Principal, orga
   return change.after === undefined ? undefined : { ...change.after, email: user.email, name: user.name };
 }
 
-async function countOwners(ctx: AccountsContext, organizationId: number): Promise<number> {
+export async function countOwners(ctx: AccountsContext, organizationId: number): Promise<number> {
   let owners = 0;
   let after: string | undefined;
   do {

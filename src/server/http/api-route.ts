@@ -6,7 +6,7 @@
  * a route without an access declaration cannot be written.
  *
  * Access:
- * - `public`: anyone (health, the OpenAPI document, sign-in);
+ * - `public`: anyone (health, the OpenAPI document, sign-in, single sign-on);
  * - `signed-in`: any signed-in user or API token;
  * - `instance`: an instance operator (the central team);
  * - `organization`: the route's `{org}` path parameter names an organisation where the caller
@@ -20,6 +20,7 @@ import type { AccountsContext, Organization } from '../../app/accounts/accounts.
 import type { AppContext } from '../../app/context.js';
 import type { AppInstance } from '../../app/open-app.js';
 import type { ApiMetrics } from './metrics.js';
+import type { OidcClient } from './oidc-client.js';
 
 /** What handlers use beside the request: the accounts, the instance, report upload and the log. */
 export interface ApiServices {
@@ -35,6 +36,8 @@ export interface ApiServices {
   readonly ruaMailboxes: readonly string[];
   /** Local passwords are accepted at sign-in. */
   readonly localSignIn: boolean;
+  /** Single sign-on (http.oidc); absent: its routes answer 404 `oidc-not-configured`. */
+  readonly oidc?: OidcClient | undefined;
   /** The first run's one-time set-up token (web-api.ts), while there is no user. */
   readonly setup: { token: string | undefined };
   readonly log: (message: string) => void;

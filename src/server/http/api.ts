@@ -33,12 +33,13 @@ import { appErrorResponse, errorResponse, problemResponse, validationProblems } 
 import { accountRoutes } from './routes/account-routes.js';
 import { domainRoutes } from './routes/domain-routes.js';
 import { exportRoutes } from './routes/export-routes.js';
+import { oidcRoutes } from './routes/oidc-routes.js';
 import { reportRoutes } from './routes/report-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
 import { SESSION_COOKIE } from './session-cookie.js';
 
 /** Every route of the API: what the isolation test walks. */
-export const API_ROUTES: readonly ApiRoute[] = [...systemRoutes, ...accountRoutes, ...domainRoutes, ...reportRoutes, ...exportRoutes];
+export const API_ROUTES: readonly ApiRoute[] = [...systemRoutes, ...accountRoutes, ...oidcRoutes, ...domainRoutes, ...reportRoutes, ...exportRoutes];
 
 export const MAX_JSON_BYTES = 1024 * 1024;
 

@@ -12,11 +12,13 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { AccountsContext } from '../../app/accounts/accounts.js';
 import type { HttpSettings } from '../../app/http-settings.js';
+import { readOidcClientSecret } from '../../app/http-settings.js';
 import type { IngestPort } from '../../app/ingest.js';
 import type { App } from '../../app/open-app.js';
 import type { ApiServices } from './api-route.js';
 import { createApi } from './api.js';
 import type { ApiMetrics } from './metrics.js';
+import { createOidcClient } from './oidc-client.js';
 
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 300_000;
@@ -52,6 +54,7 @@ export function apiServicesFor(app: App, accounts: AccountsContext, port: Ingest
     maxUploadBytes,
     secureCookies: settings.tls !== undefined || settings.behindTls,
     localSignIn: settings.localSignIn,
+    oidc: settings.oidc === undefined ? undefined : createOidcClient(settings.oidc, readOidcClientSecret(settings.oidc, process.env), log),
     setup: { token: undefined },
     log,
   };
