@@ -2,7 +2,7 @@
  * The `http` section of the configuration (docs/api.md, "Running the API"): where `serve`'s HTTP
  * API listens (default 127.0.0.1:8080, loopback only), TLS, the public origin and trusted reverse
  * proxies, session lifetimes, which domains may be claimed, and whether local passwords are
- * accepted, and single sign-on (`oidc`, docs/api-oidc.md). Read by the one configuration loader
+ * accepted, and single sign-on (`oidc`, docs/api.md, "Single sign-on (OIDC)"). Read by the one configuration loader
  * (config.ts); `listen` may come from `--http` or $DMARCPILOT_HTTP (`HOST:PORT` or `off`), the
  * OpenID client's secret from `http.oidc.clientSecretFile` or $DMARCPILOT_OIDC_CLIENT_SECRET.
  */
@@ -34,7 +34,7 @@ export interface HttpSettings {
   readonly domainSuffixes: readonly string[];
   /** Accept local passwords at sign-in (turn off when single sign-on is the only way in). */
   readonly localSignIn: boolean;
-  /** Single sign-on with an OpenID provider (docs/api-oidc.md); undefined: none. */
+  /** Single sign-on with an OpenID provider (docs/api.md, "Single sign-on (OIDC)"); undefined: none. */
   readonly oidc: OidcSettings | undefined;
   /** The bearer secret a Prometheus scraper sends to read /metrics (from `metricsTokenFile` or $DMARCPILOT_METRICS_TOKEN). */
   readonly metricsToken: string | undefined;

@@ -1,5 +1,5 @@
 /**
- * Single sign-on (docs/api-oidc.md): what a sign-in that an OpenID provider has vouched for does
+ * Single sign-on (docs/api.md, "Single sign-on (OIDC)"): what a sign-in that an OpenID provider has vouched for does
  * to the accounts. The protocol itself (the code flow with PKCE, the ID token's checks) is the
  * HTTP layer's (server/http/oidc-client.ts); this takes the verified claims.
  *

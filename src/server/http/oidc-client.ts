@@ -1,5 +1,5 @@
 /**
- * The OpenID Connect client of single sign-on (docs/api-oidc.md), over openid-client: the
+ * The OpenID Connect client of single sign-on (docs/api.md, "Single sign-on (OIDC)"), over openid-client: the
  * authorization code flow with PKCE (S256), state and nonce, and a confidential client
  * authenticated with client_secret_basic.
  *

@@ -1,5 +1,5 @@
 /**
- * Single sign-on with an OpenID provider (docs/api-oidc.md): `login` sends the browser to the
+ * Single sign-on with an OpenID provider (docs/api.md, "Single sign-on (OIDC)"): `login` sends the browser to the
  * provider, `callback` takes it back, checks everything (oidc-client.ts), signs the user in as
  * local sign-in does (the same session cookie) and redirects to `/`. Both are public; without
  * `http.oidc` they answer 404 `oidc-not-configured`. Problems are problem+json, never a 500.
@@ -18,7 +18,7 @@ import { errorResponses } from '../schemas.js';
 
 function oidcOf(c: ApiContext): OidcClient {
   const oidc = c.var.services.oidc;
-  if (oidc === undefined) throw notFound('oidc-not-configured', undefined, 'single sign-on is not configured here (http.oidc, docs/api-oidc.md)');
+  if (oidc === undefined) throw notFound('oidc-not-configured', undefined, 'single sign-on is not configured here (http.oidc, docs/api.md, "Single sign-on (OIDC)")');
   return oidc;
 }
 
