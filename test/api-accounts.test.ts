@@ -96,7 +96,7 @@ test('api: a revoked token is refused at once; an expired one too; a malformed o
     const bearer = { authorization: `Bearer ${token}` };
     assert.equal((await f.request('/api/v1/organizations/alpha/domains', { headers: bearer })).status, 200);
     const listed = await (await f.request('/api/v1/organizations/alpha/tokens', { headers: owner })).text();
-    assert.ok(!listed.includes(token.split('_')[2] as string), 'a token list never shows the secret');
+    assert.ok(!listed.includes(token.slice('dpk_'.length + 13)), 'a token list never shows the secret');
     assert.equal((await f.request(`/api/v1/organizations/alpha/tokens/${info.id}`, { method: 'DELETE', headers: owner })).status, 200);
     const revoked = await f.request('/api/v1/organizations/alpha/domains', { headers: bearer });
     assert.equal(revoked.status, 401);
@@ -275,5 +275,40 @@ test("api: exports stream the organisation's own records, failure and TLS report
     const bad = await f.request('/api/v1/organizations/alpha/exports/records?format=csv&domain=not%20a%20domain', { headers: viewer });
     assert.equal(bad.status, 400, 'a refused query is a problem, not a truncated export');
     assert.equal((await problem(bad)).errors[0]?.field, 'query.domain');
+  });
+});
+
+test('api: an invitation makes a new account once; an existing account accepts it signed in as the invited e-mail; admins cannot invite admins', async () => {
+  await withFixture(async (f) => {
+    const owner = callerHeaders(f, 'alpha owner');
+    const admin = callerHeaders(f, 'alpha admin');
+    const refused = await f.request('/api/v1/organizations/alpha/invitations', json({ email: 'boss@alpha.example', role: 'admin' }, admin));
+    assert.equal(refused.status, 403);
+    assert.equal((await problem(refused)).code, 'owner-only');
+    const made = await f.request('/api/v1/organizations/alpha/invitations', json({ email: 'New.Person@Alpha.example', role: 'analyst' }, admin));
+    assert.equal(made.status, 201);
+    const { token } = (await made.json()) as { token: string };
+    const short = await problem(await f.request('/api/v1/invitations/accept', json({ token, name: 'New Person', password: 'short' })));
+    assert.equal(short.code, 'password-too-short');
+    const accepted = await f.request('/api/v1/invitations/accept', json({ token, name: 'New Person', password: 'a new and long passphrase' }));
+    assert.equal(accepted.status, 200, await accepted.clone().text());
+    assert.deepEqual(await accepted.json(), { userId: (await f.accounts.root.findUserByEmail('new.person@alpha.example'))?.id, email: 'new.person@alpha.example', organizationId: f.alpha.id, role: 'analyst' });
+    assert.equal((await problem(await f.request('/api/v1/invitations/accept', json({ token, name: 'Again', password: 'a new and long passphrase' })))).code, 'invitation-used');
+    assert.equal((await f.request('/api/v1/session', json({ email: 'new.person@alpha.example', password: 'a new and long passphrase' }))).status, 200);
+    // An existing account: the viewer is invited to be an analyst.
+    const raise = (await (await f.request('/api/v1/organizations/alpha/invitations', json({ email: 'viewer@alpha.example', role: 'analyst' }, owner))).json()) as { token: string };
+    assert.equal((await problem(await f.request('/api/v1/invitations/accept', json({ token: raise.token })))).code, 'sign-in-first');
+    assert.equal((await problem(await f.request('/api/v1/invitations/accept', json({ token: raise.token }, callerHeaders(f, 'alpha analyst'))))).code, 'invitation-for-another');
+    assert.equal((await f.request('/api/v1/invitations/accept', json({ token: raise.token }, callerHeaders(f, 'alpha viewer')))).status, 200);
+    const members = (await (await f.request('/api/v1/organizations/alpha/members', { headers: owner })).json()) as { items: { email: string; role: string }[] };
+    assert.equal(members.items.find((m) => m.email === 'viewer@alpha.example')?.role, 'analyst');
+    // Withdrawn and expired invitations do nothing.
+    assert.equal((await f.request(`/api/v1/organizations/alpha/invitations/${f.alpha.victimInvitationId}`, { method: 'DELETE', headers: owner })).status, 200);
+    const late = (await (await f.request('/api/v1/organizations/alpha/invitations', json({ email: 'late@alpha.example', role: 'viewer', expiresInDays: 1 }, owner))).json()) as { token: string };
+    f.setNow(new Date(NOW.getTime() + 2 * 86_400_000));
+    assert.equal((await problem(await f.request('/api/v1/invitations/accept', json({ token: late.token, password: 'a new and long passphrase' })))).code, 'invitation-expired');
+    assert.equal((await problem(await f.request('/api/v1/invitations/accept', json({ token: 'nonsense' })))).code, 'no-such-invitation');
+    const listed = await (await f.request('/api/v1/organizations/alpha/invitations', { headers: callerHeaders(f, 'alpha read token') })).text();
+    assert.match(listed, /role-too-low/, 'a read token may not list invitations');
   });
 });

@@ -41,6 +41,7 @@ function pathWith(route: ApiRoute, f: ApiFixture, bad?: { name: string; value: s
     sender: f.alpha.sender,
     email: f.alpha.victimEmail,
     tokenId: f.alpha.victimTokenId,
+    invitationId: f.alpha.victimInvitationId,
     id: route.route.path.includes('/quarantine/') ? String(f.quarantineId) : route.route.path.includes('/tls-reports/') ? String(f.alpha.tlsReportId) : String(f.alpha.failureReportId),
   };
   return route.route.path.replace(/\{(\w+)\}/g, (_, name: string) => (bad?.name === name ? bad.value : encodeURIComponent(good[name] ?? '')));

@@ -31,6 +31,7 @@ function pathFor(route: ApiRoute, org: OrgFixture, fixture: ApiFixture): string 
     sender: org.sender,
     email: org.victimEmail,
     tokenId: org.victimTokenId,
+    invitationId: org.victimInvitationId,
     id: route.route.path.includes('/quarantine/') ? String(fixture.quarantineId) : route.route.path.includes('/tls-reports/') ? String(org.tlsReportId) : String(org.failureReportId),
   };
   return route.route.path.replace(/\{(\w+)\}/g, (_, name: string) => {

@@ -202,6 +202,7 @@ CREATE INDEX tls_reports_raw ON tls_reports (raw_sha256);
  * only for local sign-in; `operator` for the instance's central team), their memberships of
  * organisations with a role, server-side sessions and API tokens (only hashes of their secrets),
  * the audit log of every write, claims of domains waiting for proof of ownership, and each
+ * invitations to join an organisation (only the hash of their one-time token kept), and each
  * organisation's secret rua token (`rua+TOKEN@…` in a domain's DMARC record proves it; the
  * reports one message held are found by aggregate_reports_raw, made by the retention migration).
  */
@@ -270,5 +271,18 @@ CREATE TABLE domain_claims (
 CREATE INDEX domain_claims_domain ON domain_claims (domain);
 ALTER TABLE organizations ADD COLUMN rua_token TEXT;
 CREATE UNIQUE INDEX organizations_rua_token ON organizations (rua_token);
+CREATE TABLE invitations (
+  id TEXT PRIMARY KEY NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  organization_id ${t.ref} NOT NULL REFERENCES organizations (id),
+  email TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'analyst', 'viewer')),
+  created_by ${t.ref} REFERENCES users (id),
+  created_at ${t.time} NOT NULL,
+  expires_at ${t.time} NOT NULL,
+  accepted_at ${t.time},
+  revoked_at ${t.time}
+);
+CREATE INDEX invitations_organization ON invitations (organization_id, created_at);
 `;
 }

@@ -716,6 +716,21 @@ export interface DomainClaim {
   readonly checkError: string | null;
 }
 
+/** An invitation to join an organisation with a role, accepted once with its one-time token. */
+export interface Invitation {
+  /** Public id (for listing and revoking). */
+  readonly id: string;
+  readonly organizationId: number;
+  /** Lower case. */
+  readonly email: string;
+  readonly role: MemberRole;
+  readonly createdBy: number | null;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  readonly acceptedAt: Date | null;
+  readonly revokedAt: Date | null;
+}
+
 export interface Accounts {
   /** Throws StoreConflictError (field `email`) when the e-mail is taken. Each write below that takes `audit` appends it in the same transaction. */
   createUser(input: { readonly email: string; readonly name: string; readonly passwordHash: string | null; readonly operator: boolean; readonly at: Date }, audit: AuditInput): Promise<User>;
@@ -763,6 +778,23 @@ export interface Accounts {
   /** The organisation's secret rua token, made (from `fresh`) when it has none. */
   ensureRuaToken(organizationId: number, fresh: string): Promise<string>;
   findOrganizationByRuaToken(token: string): Promise<Organization | undefined>;
+  createInvitation(invitation: Invitation, tokenHash: string, audit: AuditInput): Promise<Invitation>;
+  /** By the hash of its token. */
+  findInvitation(tokenHash: string): Promise<Invitation | undefined>;
+  listInvitations(organizationId: number, page?: PageRequest): Promise<Page<Invitation>>;
+  /** Revokes the organisation's invitation (not one accepted); undefined when it has no such invitation. */
+  revokeInvitation(organizationId: number, id: string, at: Date, audit: AuditInput): Promise<Invitation | undefined>;
+  /**
+   * Accepts the invitation in one transaction: the user is the one given, or (`newUser`) made now;
+   * the membership is set to the invitation's role (raised, never lowered, when already a member).
+   * Undefined when the invitation is already accepted, revoked or expired at `at`: each works once.
+   */
+  acceptInvitation(
+    tokenHash: string,
+    at: Date,
+    user: { readonly id: number } | { readonly newUser: { readonly name: string; readonly passwordHash: string | null } },
+    audit: AuditInput,
+  ): Promise<{ readonly invitation: Invitation; readonly user: User } | undefined>;
   /** The policy domains of the aggregate reports stored from one raw input (by its SHA-256), each once. */
   listAggregateDomainsOfInput(rawSha256: string): Promise<string[]>;
 }

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AccountsContext, User } from '../../src/app/accounts/accounts.js';
-import { createApiToken, createOrganization, startSession } from '../../src/app/accounts/accounts.js';
+import { createApiToken, createOrganization, inviteMember, startSession } from '../../src/app/accounts/accounts.js';
 import { CLI } from '../../src/app/accounts/access.js';
 import { accountsContextFor } from '../../src/app/accounts/accounts-context.js';
 import { resolveConfig } from '../../src/app/config.js';
@@ -43,6 +43,8 @@ export interface OrgFixture {
   readonly victimEmail: string;
   /** A token that is not one of the callers' (for revocation). */
   readonly victimTokenId: string;
+  /** A pending invitation (for withdrawal). */
+  readonly victimInvitationId: string;
   /** Strings only this organisation's data holds: none may appear in another's answers. */
   readonly markers: readonly string[];
 }
@@ -162,6 +164,7 @@ export async function openApiFixture(kind: StoreKind, options: ApiFixtureOptions
     const victim = await makeUser(accounts, `victim@${slug}.example`);
     await root.setMembership(organization.id, victim.id, 'viewer', NOW, { ...audit, organizationId: organization.id });
     const victimToken = await createApiToken(accounts, CLI, organization.id, { name: 'victim', access: 'read' });
+    const victimInvitation = await inviteMember(accounts, CLI, organization.id, { email: `invited@${slug}.example`, role: 'viewer' });
     return {
       slug,
       id: organization.id,
@@ -171,7 +174,8 @@ export async function openApiFixture(kind: StoreKind, options: ApiFixtureOptions
       tlsReportId: tls.id,
       victimEmail: victim.email,
       victimTokenId: victimToken.info.id,
-      markers: [domain, `reporter-${slug}.example`, ip, victim.email, victimToken.info.id, `tls-reporter-${domain}`],
+      victimInvitationId: victimInvitation.invitation.id,
+      markers: [domain, `reporter-${slug}.example`, ip, victim.email, victimToken.info.id, `tls-reporter-${domain}`, `invited@${slug}.example`, victimInvitation.invitation.id],
     };
   };
   const alpha = await orgFixture('alpha', '198.51.100.31');

@@ -15,14 +15,14 @@
  */
 import type { Resolver } from '../../core/dns-resolver.js';
 import { DUMMY_PASSWORD_HASH, constantTimeEqual, hashPassword, randomToken, sha256Hex, verifyPassword } from '../../core/secrets.js';
-import type { ApiToken, AuditEntry, AuditInput, Member, MemberRole, Organization, Page, PageRequest, StoreRoot, User } from '../../store/store.js';
+import type { ApiToken, AuditEntry, AuditInput, Invitation, Member, MemberRole, Organization, Page, PageRequest, StoreRoot, User } from '../../store/store.js';
 import { DEFAULT_ORGANIZATION_ID } from '../../store/store.js';
 import { conflict, forbidden, invalid, notFound, throttled, unauthenticated, withAppErrors } from '../problems.js';
 import type { Principal } from './access.js';
 import { MEMBER_ROLES, actorOf, holds, isInstanceOperator, sees } from './access.js';
 import type { SignInLimiter } from './sign-in-limiter.js';
 
-export type { ApiToken, AuditEntry, Member, MemberRole, Organization, User } from '../../store/store.js';
+export type { ApiToken, AuditEntry, Invitation, Member, MemberRole, Organization, User } from '../../store/store.js';
 
 export interface SessionSettings {
   /** A session not used for this long ends. */
@@ -393,3 +393,93 @@ export async function addFirstAdministrator(ctx: AccountsContext, principal: Pri
   return user;
 }
 
+
+// Invitations -------------------------------------------------------------------------------------
+
+export const DEFAULT_INVITATION_DAYS = 7;
+
+export interface NewInvitation {
+  /** The one-time token, shown once: the link to send is `<origin>/invite#<token>`, or POST /api/v1/invitations/accept. */
+  readonly token: string;
+  readonly invitation: Invitation;
+}
+
+/** Invites `email` to join with `role` (admins invite analysts and viewers; owners any role). */
+export async function inviteMember(
+  ctx: AccountsContext,
+  principal: Principal,
+  organizationId: number,
+  input: { readonly email: string; readonly role: MemberRole; readonly expiresInDays?: number | undefined },
+): Promise<NewInvitation> {
+  requireHolds(principal, organizationId, 'manage');
+  const email = requireEmail(input.email);
+  const role = requireRole(input.role);
+  if ((role === 'owner' || role === 'admin') && !holds(principal, organizationId, 'own')) throw forbidden('owner-only', 'only an owner invites owners and admins');
+  const days = input.expiresInDays ?? DEFAULT_INVITATION_DAYS;
+  if (!Number.isSafeInteger(days) || days < 1 || days > 90) throw invalid('bad-expiry', 'expiresInDays', 'an invitation expires after 1 to 90 days');
+  const token = randomToken();
+  const at = ctx.now();
+  const invitation: Invitation = {
+    id: randomToken(9).replace(/[-_]/g, 'x').slice(0, 12),
+    organizationId,
+    email,
+    role,
+    createdBy: principal.kind === 'user' ? principal.userId : null,
+    createdAt: at,
+    expiresAt: new Date(at.getTime() + days * 86_400_000),
+    acceptedAt: null,
+    revokedAt: null,
+  };
+  await withAppErrors(() => ctx.root.createInvitation(invitation, sha256Hex(token), audit(principal, at, organizationId, 'invitation.add', email)));
+  return { token, invitation };
+}
+
+export function listInvitations(ctx: AccountsContext, principal: Principal, organizationId: number, page?: PageRequest): Promise<Page<Invitation>> {
+  requireHolds(principal, organizationId, 'manage');
+  return withAppErrors(() => ctx.root.listInvitations(organizationId, page));
+}
+
+export async function revokeInvitation(ctx: AccountsContext, principal: Principal, organizationId: number, id: string): Promise<Invitation> {
+  requireHolds(principal, organizationId, 'manage');
+  const at = ctx.now();
+  const revoked = await ctx.root.revokeInvitation(organizationId, id, at, audit(principal, at, organizationId, 'invitation.revoke', id));
+  if (revoked === undefined) throw notFound('no-such-invitation', 'invitation', `the organisation has no invitation ${id}`);
+  return revoked;
+}
+
+/**
+ * Accepts an invitation with its token. Someone without an account gives a name and a password
+ * (none: single sign-on only) and gets an account for the invited e-mail; someone who has one
+ * signs in first and must be the invited e-mail. An invitation works once, until it expires or is
+ * revoked; every refusal says which.
+ */
+export async function acceptInvitation(
+  ctx: AccountsContext,
+  principal: Principal,
+  token: string,
+  input: { readonly name?: string | undefined; readonly password?: string | undefined },
+): Promise<{ readonly invitation: Invitation; readonly user: User }> {
+  const hash = sha256Hex(token);
+  const invitation = token.length > 0 && token.length <= 100 ? await ctx.root.findInvitation(hash) : undefined;
+  const at = ctx.now();
+  if (invitation === undefined) throw notFound('no-such-invitation', 'token', 'there is no such invitation (check the link)');
+  if (invitation.acceptedAt !== null) throw conflict('invitation-used', 'token', 'this invitation has been accepted already');
+  if (invitation.revokedAt !== null) throw conflict('invitation-revoked', 'token', 'this invitation was withdrawn; ask for a new one');
+  if (invitation.expiresAt.getTime() <= at.getTime()) throw conflict('invitation-expired', 'token', 'this invitation has expired; ask for a new one');
+  const existing = await ctx.root.findUserByEmail(invitation.email);
+  let as: { readonly id: number } | { readonly newUser: { readonly name: string; readonly passwordHash: string | null } };
+  if (existing !== undefined) {
+    if (principal.kind !== 'user') throw unauthenticated('sign-in-first', `there is an account for ${invitation.email}: sign in with it, then accept`);
+    if (principal.userId !== existing.id) throw forbidden('invitation-for-another', `this invitation is for ${invitation.email}, not for the account signed in`);
+    as = { id: existing.id };
+  } else {
+    const name = requireName(input.name ?? invitation.email, 'name');
+    const passwordHash = input.password === undefined ? null : await hashPassword(requirePassword(input.password));
+    as = { newUser: { name, passwordHash } };
+  }
+  const accepted = await withAppErrors(() =>
+    ctx.root.acceptInvitation(hash, at, as, { at, organizationId: invitation.organizationId, actor: principal.kind === 'user' ? actorOf(principal) : `invitation:${invitation.id}`, action: 'invitation.accept', subject: invitation.email, before: null, after: { role: invitation.role } }),
+  );
+  if (accepted === undefined) throw conflict('invitation-used', 'token', 'this invitation has been accepted already');
+  return accepted;
+}

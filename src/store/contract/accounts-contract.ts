@@ -127,4 +127,35 @@ export function runAccountsContract(withStore: StoreTest): void {
     assert.equal(await store.findOrganizationByRuaToken('second'), undefined);
     await assert.rejects(store.ensureRuaToken(org.id + 100, 'x'), (e) => e instanceof OutOfScopeError);
   });
+
+  withStore('accounts: an invitation is accepted once, before it expires, unless revoked; it raises a role, never lowers it', async (store) => {
+    const org = await store.createOrganization({ slug: 'camden', name: 'Camden', at: AT });
+    const later = new Date(AT.getTime() + 86_400_000);
+    const invite = (id: string, email: string, role: 'viewer' | 'admin') =>
+      store.createInvitation({ id, organizationId: org.id, email, role, createdBy: null, createdAt: AT, expiresAt: later, acceptedAt: null, revokedAt: null }, `hash-${id}`, audit('invitation.add', email, org.id));
+    await invite('i1', 'new@camden.example', 'viewer');
+    assert.equal((await store.findInvitation('hash-i1'))?.email, 'new@camden.example');
+    const accepted = await store.acceptInvitation('hash-i1', AT, { newUser: { name: 'New', passwordHash: 'h' } }, audit('invitation.accept', 'new@camden.example', org.id));
+    assert.equal(accepted?.user.email, 'new@camden.example');
+    assert.equal((await store.getMembership(org.id, accepted?.user.id ?? 0))?.role, 'viewer');
+    assert.equal(await store.acceptInvitation('hash-i1', AT, { id: accepted?.user.id ?? 0 }, audit('x', 'x', org.id)), undefined, 'once only');
+    // An existing member invited to a higher role is raised; to a lower one, left as is.
+    await invite('i2', 'new@camden.example', 'admin');
+    await store.acceptInvitation('hash-i2', AT, { id: accepted?.user.id ?? 0 }, audit('invitation.accept', 'x', org.id));
+    assert.equal((await store.getMembership(org.id, accepted?.user.id ?? 0))?.role, 'admin');
+    await invite('i3', 'new@camden.example', 'viewer');
+    await store.acceptInvitation('hash-i3', AT, { id: accepted?.user.id ?? 0 }, audit('invitation.accept', 'x', org.id));
+    assert.equal((await store.getMembership(org.id, accepted?.user.id ?? 0))?.role, 'admin');
+    // Expired and revoked ones do nothing; a new user whose e-mail is taken is a conflict, and nothing is accepted.
+    await invite('i4', 'late@camden.example', 'viewer');
+    assert.equal(await store.acceptInvitation('hash-i4', later, { newUser: { name: 'Late', passwordHash: null } }, audit('x', 'x', org.id)), undefined);
+    await invite('i5', 'gone@camden.example', 'viewer');
+    assert.equal((await store.revokeInvitation(org.id, 'i5', AT, audit('invitation.revoke', 'gone', org.id)))?.revokedAt?.getTime(), AT.getTime());
+    assert.equal(await store.acceptInvitation('hash-i5', AT, { newUser: { name: 'Gone', passwordHash: null } }, audit('x', 'x', org.id)), undefined);
+    await invite('i6', 'new@camden.example', 'viewer');
+    await assert.rejects(store.acceptInvitation('hash-i6', AT, { newUser: { name: 'Again', passwordHash: null } }, audit('x', 'x', org.id)), conflict('email'));
+    assert.equal((await store.findInvitation('hash-i6'))?.acceptedAt, null);
+    assert.deepEqual((await store.listInvitations(org.id)).items.map((i) => i.id), ['i1', 'i2', 'i3', 'i4', 'i5', 'i6']);
+    assert.equal(await store.revokeInvitation(org.id + 1, 'i6', AT, audit('x', 'x')), undefined);
+  });
 }

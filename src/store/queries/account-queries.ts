@@ -7,6 +7,7 @@
  * never by a driver's error code, as in tenancy-queries.ts.
  */
 import type {
+  Invitation,
   ApiToken,
   ApiTokenRow,
   AuditEntry,
@@ -471,4 +472,104 @@ export function* findOrganizationByRuaToken(d: Dialect, token: string): SqlProgr
 export function* listAggregateDomainsOfInput(d: Dialect, rawSha256: string): SqlProgram<string[]> {
   const rows = yield* rowsOf<{ policy_domain: string }>(`SELECT DISTINCT policy_domain FROM aggregate_reports WHERE raw_sha256 = ? ORDER BY ${d.binary('policy_domain')}`, [rawSha256]);
   return rows.map((row) => row.policy_domain);
+}
+
+// Invitations -------------------------------------------------------------------------------------
+
+interface InvitationRow {
+  readonly id: string;
+  readonly organization_id: unknown;
+  readonly email: string;
+  readonly role: MemberRole;
+  readonly created_by: unknown;
+  readonly created_at: unknown;
+  readonly expires_at: unknown;
+  readonly accepted_at: unknown;
+  readonly revoked_at: unknown;
+}
+
+const INVITATION_COLUMNS = 'id, organization_id, email, role, created_by, created_at, expires_at, accepted_at, revoked_at';
+
+function invitationFromRow(d: Dialect, row: InvitationRow): Invitation {
+  const time = (value: unknown) => (value === null || value === undefined ? null : d.readTime(value));
+  return {
+    id: row.id,
+    organizationId: d.readInt(row.organization_id),
+    email: row.email,
+    role: row.role,
+    createdBy: row.created_by === null || row.created_by === undefined ? null : d.readInt(row.created_by),
+    createdAt: d.readTime(row.created_at),
+    expiresAt: d.readTime(row.expires_at),
+    acceptedAt: time(row.accepted_at),
+    revokedAt: time(row.revoked_at),
+  };
+}
+
+/** Runs in one transaction. */
+export function* createInvitation(d: Dialect, invitation: Invitation, tokenHash: string, audit: AuditInput): SqlProgram<Invitation> {
+  if ((yield* getOrganization(d, invitation.organizationId)) === undefined) throw new OutOfScopeError(`There is no organisation ${invitation.organizationId}.`);
+  yield* execute(`INSERT INTO invitations (${INVITATION_COLUMNS}, token_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+    invitation.id,
+    invitation.organizationId,
+    invitation.email,
+    invitation.role,
+    invitation.createdBy,
+    d.time(invitation.createdAt),
+    d.time(invitation.expiresAt),
+    null,
+    null,
+    tokenHash,
+  ]);
+  yield* appendAudit(d, { ...audit, after: { email: invitation.email, role: invitation.role, expiresAt: invitation.expiresAt.toISOString() } });
+  return invitation;
+}
+
+export function* findInvitation(d: Dialect, tokenHash: string): SqlProgram<Invitation | undefined> {
+  const row = yield* rowOf<InvitationRow>(`SELECT ${INVITATION_COLUMNS} FROM invitations WHERE token_hash = ?`, [tokenHash]);
+  return row === undefined ? undefined : invitationFromRow(d, row);
+}
+
+const INVITATION_KEY = pageKey('invitations', ['text']);
+
+export function* listInvitations(d: Dialect, organizationId: number, page: PageRequest | undefined): SqlProgram<Page<Invitation>> {
+  const query = readPageRequest(INVITATION_KEY, page);
+  const where = new Conditions().add('organization_id = ?', organizationId);
+  if (query.after !== undefined) where.add(`${d.binary('id')} > ?`, query.after[0]);
+  const rows = yield* rowsOf<InvitationRow>(`SELECT ${INVITATION_COLUMNS} FROM invitations ${where.toString()} ORDER BY ${d.binary('id')} LIMIT ?`, [...where.params, query.limit + 1]);
+  return pageFrom(INVITATION_KEY, query, rows, (row) => [row.id], (row) => invitationFromRow(d, row));
+}
+
+/** Runs in one transaction. */
+export function* revokeInvitation(d: Dialect, organizationId: number, id: string, at: Date, audit: AuditInput): SqlProgram<Invitation | undefined> {
+  const row = yield* rowOf<InvitationRow>(`SELECT ${INVITATION_COLUMNS} FROM invitations WHERE id = ? AND organization_id = ?`, [id, organizationId]);
+  if (row === undefined) return undefined;
+  const before = invitationFromRow(d, row);
+  if (before.acceptedAt !== null || before.revokedAt !== null) return before;
+  yield* execute('UPDATE invitations SET revoked_at = ? WHERE id = ?', [d.time(at), id]);
+  yield* appendAudit(d, { ...audit, before: { email: before.email, role: before.role }, after: { revoked: true } });
+  return { ...before, revokedAt: at };
+}
+
+/** Runs in one transaction. */
+export function* acceptInvitation(
+  d: Dialect,
+  tokenHash: string,
+  at: Date,
+  user: { readonly id: number } | { readonly newUser: { readonly name: string; readonly passwordHash: string | null } },
+  audit: AuditInput,
+): SqlProgram<{ readonly invitation: Invitation; readonly user: User } | undefined> {
+  const invitation = yield* findInvitation(d, tokenHash);
+  if (invitation === undefined || invitation.acceptedAt !== null || invitation.revokedAt !== null || invitation.expiresAt.getTime() <= at.getTime()) return undefined;
+  let member: User | undefined;
+  if ('id' in user) member = yield* getUser(d, user.id);
+  else member = yield* createUser(d, { email: invitation.email, name: user.newUser.name, passwordHash: user.newUser.passwordHash, operator: false, at }, { ...audit, organizationId: null, action: 'user.add', subject: invitation.email });
+  if (member === undefined) return undefined;
+  const changed = yield* execute('UPDATE invitations SET accepted_at = ? WHERE id = ? AND accepted_at IS NULL AND revoked_at IS NULL', [d.time(at), invitation.id]);
+  if (changed === 0) return undefined;
+  const rank: Record<MemberRole, number> = { viewer: 0, analyst: 1, admin: 2, owner: 3 };
+  const current = yield* getMembership(d, invitation.organizationId, member.id);
+  if (current === undefined || rank[current.role] < rank[invitation.role]) {
+    yield* setMembership(d, invitation.organizationId, member.id, invitation.role, at, { ...audit, action: current === undefined ? 'member.add' : 'member.role', subject: member.email });
+  }
+  return { invitation: { ...invitation, acceptedAt: at }, user: member };
 }

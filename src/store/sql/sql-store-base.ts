@@ -12,6 +12,7 @@ import type { TlsReport } from '../../reports/tlsrpt/tls-report.js';
 import type {
   ApiToken,
   ApiTokenRow,
+  Invitation,
   AuditEntry,
   AuditInput,
   DomainClaim,
@@ -287,5 +288,30 @@ export abstract class SqlStoreBase {
 
   listAggregateDomainsOfInput(rawSha256: string): Promise<string[]> {
     return this.#sql.run(accounts.listAggregateDomainsOfInput(this.#sql.dialect, rawSha256));
+  }
+
+  createInvitation(invitation: Invitation, tokenHash: string, audit: AuditInput): Promise<Invitation> {
+    return this.#sql.transaction(accounts.createInvitation(this.#sql.dialect, invitation, tokenHash, audit));
+  }
+
+  findInvitation(tokenHash: string): Promise<Invitation | undefined> {
+    return this.#sql.run(accounts.findInvitation(this.#sql.dialect, tokenHash));
+  }
+
+  listInvitations(organizationId: number, page?: PageRequest): Promise<Page<Invitation>> {
+    return this.#sql.run(accounts.listInvitations(this.#sql.dialect, organizationId, page));
+  }
+
+  revokeInvitation(organizationId: number, id: string, at: Date, audit: AuditInput): Promise<Invitation | undefined> {
+    return this.#sql.transaction(accounts.revokeInvitation(this.#sql.dialect, organizationId, id, at, audit));
+  }
+
+  acceptInvitation(
+    tokenHash: string,
+    at: Date,
+    user: { readonly id: number } | { readonly newUser: { readonly name: string; readonly passwordHash: string | null } },
+    audit: AuditInput,
+  ): Promise<{ readonly invitation: Invitation; readonly user: User } | undefined> {
+    return this.#sql.transaction(accounts.acceptInvitation(this.#sql.dialect, tokenHash, at, user, audit));
   }
 }

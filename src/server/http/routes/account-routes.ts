@@ -3,8 +3,12 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { setCookie, deleteCookie } from 'hono/cookie';
-import type { ApiToken, AuditEntry, Member, Organization, User } from '../../../app/accounts/accounts.js';
+import type { ApiToken, AuditEntry, Invitation, Member, Organization, User } from '../../../app/accounts/accounts.js';
 import {
+  acceptInvitation,
+  inviteMember,
+  listInvitations,
+  revokeInvitation,
   addFirstAdministrator,
   addUser,
   countUsers,
@@ -63,6 +67,20 @@ const auditEntry = (e: AuditEntry) => ({ id: e.id, at: e.at.toISOString(), actor
 
 const UserSchema = z.object({ id: z.number().int(), email: z.string(), name: z.string(), operator: z.boolean(), disabled: z.boolean(), createdAt: IsoTime }).openapi('User');
 const user = (u: User) => ({ id: u.id, email: u.email, name: u.name, operator: u.operator, disabled: u.disabled, createdAt: u.createdAt.toISOString() });
+
+const InvitationSchema = z
+  .object({ id: z.string(), email: z.string(), role: z.string(), createdBy: z.number().int().nullable(), createdAt: IsoTime, expiresAt: IsoTime, acceptedAt: IsoTime.nullable(), revokedAt: IsoTime.nullable() })
+  .openapi('Invitation');
+const invitation = (i: Invitation) => ({
+  id: i.id,
+  email: i.email,
+  role: i.role,
+  createdBy: i.createdBy,
+  createdAt: i.createdAt.toISOString(),
+  expiresAt: i.expiresAt.toISOString(),
+  acceptedAt: i.acceptedAt?.toISOString() ?? null,
+  revokedAt: i.revokedAt?.toISOString() ?? null,
+});
 
 const SignInBody = z.object({ email: z.string().min(1).max(254), password: z.string().min(1).max(1024) }).openapi('SignIn');
 
@@ -351,5 +369,70 @@ export const accountRoutes: readonly ApiRoute[] = [
       const page = await listAudit(c.var.services.accounts, c.var.principal, c.var.organization.id, { limit: query.limit, after: query.after });
       return listResponse(c, { items: page.items.map(auditEntry), next: page.next }, query.format);
     },
+  ),
+  apiRoute(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/organizations/{org}/invitations',
+      tags: ['members'],
+      summary: "The organisation's invitations, pending, accepted, revoked or expired",
+      request: { params: orgParams, query: pageQuery },
+      responses: { 200: jsonResponse(pageSchema(InvitationSchema, 'InvitationPage'), 'A page of invitations'), ...errorResponses },
+    }),
+    { kind: 'organization', permission: 'manage' },
+    async (c) => {
+      const query = c.req.valid('query');
+      const page = await listInvitations(c.var.services.accounts, c.var.principal, c.var.organization.id, { limit: query.limit, after: query.after });
+      return listResponse(c, { items: page.items.map(invitation), next: page.next }, query.format);
+    },
+  ),
+  apiRoute(
+    createRoute({
+      method: 'post',
+      path: '/api/v1/organizations/{org}/invitations',
+      tags: ['members'],
+      summary: 'Invite someone by e-mail with a role: the response holds the one-time token to send them (shown once)',
+      request: {
+        params: orgParams,
+        body: { content: { 'application/json': { schema: z.object({ email: z.string().max(254), role: z.string().max(20), expiresInDays: z.number().int().min(1).max(90).optional() }) } }, required: true },
+      },
+      responses: { 201: jsonResponse(z.object({ token: z.string(), invitation: InvitationSchema }), 'Invited'), ...errorResponses },
+    }),
+    { kind: 'organization', permission: 'manage' },
+    async (c) => {
+      const body = c.req.valid('json');
+      const made = await inviteMember(c.var.services.accounts, c.var.principal, c.var.organization.id, { email: body.email, role: requireRole(body.role, 'body.role'), expiresInDays: body.expiresInDays });
+      return c.json({ token: made.token, invitation: invitation(made.invitation) }, 201);
+    },
+    { email: 'colleague@example.org', role: 'viewer' },
+  ),
+  apiRoute(
+    createRoute({
+      method: 'delete',
+      path: '/api/v1/organizations/{org}/invitations/{invitationId}',
+      tags: ['members'],
+      summary: 'Withdraw an invitation not yet accepted',
+      request: { params: z.object({ org: orgParams.shape.org, invitationId: z.string().max(64).openapi({ param: { name: 'invitationId', in: 'path' } }) }) },
+      responses: { 200: jsonResponse(InvitationSchema, 'Withdrawn'), ...errorResponses },
+    }),
+    { kind: 'organization', permission: 'manage' },
+    async (c) => c.json(invitation(await revokeInvitation(c.var.services.accounts, c.var.principal, c.var.organization.id, c.req.valid('param').invitationId)), 200),
+  ),
+  apiRoute(
+    createRoute({
+      method: 'post',
+      path: '/api/v1/invitations/accept',
+      tags: ['members'],
+      summary: 'Accept an invitation: a new account for the invited e-mail (name, password), or, signed in as that e-mail, the membership',
+      request: { body: { content: { 'application/json': { schema: z.object({ token: z.string().max(100), name: z.string().max(200).optional(), password: z.string().max(1024).optional() }) } }, required: true } },
+      responses: { 200: jsonResponse(z.object({ userId: z.number().int(), email: z.string(), organizationId: z.number().int(), role: z.string() }), 'Accepted'), ...errorResponses },
+    }),
+    { kind: 'public' },
+    async (c) => {
+      const body = c.req.valid('json');
+      const accepted = await acceptInvitation(c.var.services.accounts, c.var.principal, body.token, { name: body.name, password: body.password });
+      return c.json({ userId: accepted.user.id, email: accepted.user.email, organizationId: accepted.invitation.organizationId, role: accepted.invitation.role }, 200);
+    },
+    { token: 'not-an-invitation', name: 'New Colleague', password: 'a long enough password' },
   ),
 ];
