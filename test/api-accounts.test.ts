@@ -312,3 +312,18 @@ test('api: an invitation makes a new account once; an existing account accepts i
     assert.match(listed, /role-too-low/, 'a read token may not list invitations');
   });
 });
+
+test("api: the instance's audit log holds the operators' writes (users, quarantine), for operators only", async () => {
+  await withFixture(async (f) => {
+    const operator = callerHeaders(f, 'operator');
+    assert.equal((await f.request(`/api/v1/quarantine/${f.quarantineId}/dismiss`, { method: 'POST', headers: operator })).status, 200);
+    assert.equal((await f.request('/api/v1/users', json({ email: 'added@central.example', password: 'a long enough password' }, operator))).status, 201);
+    const log = (await (await f.request('/api/v1/audit', { headers: operator })).json()) as { items: { action: string; actor: string; subject: string }[] };
+    const actor = `user:${(await f.accounts.root.findUserByEmail('operator@central.example'))?.id ?? 0} operator@central.example`;
+    assert.deepEqual(log.items.slice(0, 2).map((e) => [e.action, e.actor, e.subject]), [
+      ['user.add', actor, 'added@central.example'],
+      ['quarantine.dismiss', actor, `quarantine:${f.quarantineId}`],
+    ]);
+    assert.equal((await f.request('/api/v1/audit', { headers: callerHeaders(f, 'alpha owner') })).status, 403);
+  });
+});

@@ -8,6 +8,8 @@ import { getFailureReport, getTlsReport, listFailureReports, listTlsReports } fr
 import { dismissQuarantine, getQuarantineEntry, listQuarantine, readQuarantinedInput, retryQuarantine } from '../../../app/quarantine.js';
 import type { QuarantineEntry } from '../../../app/quarantine.js';
 import { invalid } from '../../../app/problems.js';
+import { actorOf } from '../../../app/accounts/access.js';
+import { listAudit } from '../../../app/accounts/accounts.js';
 import type { ApiContext, ApiRoute } from '../api-route.js';
 import { apiRoute } from '../api-route.js';
 import { problemResponse } from '../problem-response.js';
@@ -48,6 +50,11 @@ async function uploadedBytes(c: ApiContext): Promise<{ name: string; bytes: Uint
   }
   const bytes = new Uint8Array(await c.req.arrayBuffer());
   return { name: c.req.header('x-filename')?.slice(0, 200) ?? 'upload', bytes };
+}
+
+/** An instance write, in the instance's audit log (organisation null). */
+async function auditInstance(c: ApiContext, action: string, subject: string, after: unknown): Promise<void> {
+  await c.var.services.accounts.root.appendAudit({ at: c.var.services.accounts.now(), organizationId: null, actor: actorOf(c.var.principal), action, subject, before: null, after });
 }
 
 export const reportRoutes: readonly ApiRoute[] = [
@@ -181,7 +188,9 @@ export const reportRoutes: readonly ApiRoute[] = [
     }),
     { kind: 'instance' },
     async (c) => {
-      const [outcome] = await retryQuarantine(c.var.app, { ids: [c.req.valid('param').id] });
+      const id = c.req.valid('param').id;
+      const [outcome] = await retryQuarantine(c.var.app, { ids: [id] });
+      await auditInstance(c, 'quarantine.retry', `quarantine:${id}`, outcome ?? null);
       return c.json(outcome ?? {}, 200);
     },
   ),
@@ -196,8 +205,26 @@ export const reportRoutes: readonly ApiRoute[] = [
     }),
     { kind: 'instance' },
     async (c) => {
-      const [entry] = await dismissQuarantine(c.var.app, [c.req.valid('param').id]);
+      const id = c.req.valid('param').id;
+      const [entry] = await dismissQuarantine(c.var.app, [id]);
+      await auditInstance(c, 'quarantine.dismiss', `quarantine:${id}`, entry ? { state: entry.state } : null);
       return c.json(entry ? quarantineEntry(entry) : {}, 200);
+    },
+  ),
+  apiRoute(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/audit',
+      tags: ['audit'],
+      summary: "The instance's own audit log, newest first: users and organisations added, quarantine actions (instance operators)",
+      request: { query: pageQuery },
+      responses: { 200: jsonResponse(pageSchema(AnyObject, 'InstanceAuditPage'), 'A page of the audit log'), ...errorResponses },
+    }),
+    { kind: 'instance' },
+    async (c) => {
+      const query = c.req.valid('query');
+      const page = await listAudit(c.var.services.accounts, c.var.principal, null, { limit: query.limit, after: query.after });
+      return listResponse(c, { items: page.items.map((e) => ({ id: e.id, at: e.at.toISOString(), actor: e.actor, action: e.action, subject: e.subject, before: e.before, after: e.after })), next: page.next }, query.format);
     },
   ),
 ];
