@@ -69,6 +69,15 @@ export function streamBytes(bytes: Uint8Array, chunkSize = 1 << 20): ByteStream 
   };
 }
 
+/** Chunks made one at a time by a synchronous source (a body decoded as it is read) as a stream. */
+export function streamChunks(chunks: Iterable<Uint8Array>): ByteStream {
+  return {
+    async *[Symbol.asyncIterator]() {
+      for (const chunk of chunks) yield await Promise.resolve(chunk);
+    },
+  };
+}
+
 /**
  * The parts joined into one buffer: the part itself when there is only one, one view of their
  * memory when they lie one after another in it (the chunks of streamBytes: an e-mail read whole

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
-import { decodeBase64, decodeQuotedPrintable, decodeTransferEncoding } from './transfer-decoding.js';
+import { decodeBase64, decodeBase64Chunks, decodeQuotedPrintable, decodeTransferEncoding, decodedBase64Length } from './transfer-decoding.js';
 
 const text = (value: string): Uint8Array => Buffer.from(value, 'latin1');
 const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('latin1');
@@ -76,9 +76,12 @@ function random(seed: number): () => number {
 function assertSameDecoding(body: Uint8Array, chunkBytes: number | undefined, what: string): void {
   const expected = Buffer.from(wholeStringDecodeBase64(body));
   const actual = Buffer.from(chunkBytes === undefined ? decodeBase64(body) : decodeBase64(body, chunkBytes));
-  if (!actual.equals(expected)) {
-    assert.fail(`${what} (chunks of ${chunkBytes ?? 'default'}): ${JSON.stringify(latin1(body).slice(0, 200))} gave ${actual.toString('hex').slice(0, 80)}, expected ${expected.toString('hex').slice(0, 80)}`);
-  }
+  const shown = `${what} (chunks of ${chunkBytes ?? 'default'}): ${JSON.stringify(latin1(body).slice(0, 200))}`;
+  if (!actual.equals(expected)) assert.fail(`${shown} gave ${actual.toString('hex').slice(0, 80)}, expected ${expected.toString('hex').slice(0, 80)}`);
+  const chunks = [...(chunkBytes === undefined ? decodeBase64Chunks(body) : decodeBase64Chunks(body, chunkBytes))];
+  if (!Buffer.concat(chunks).equals(expected)) assert.fail(`${shown}: the streamed chunks differ`);
+  if (chunks.some((chunk) => chunk.length === 0)) assert.fail(`${shown}: an empty chunk was streamed`);
+  if (decodedBase64Length(body) !== expected.length) assert.fail(`${shown}: decodedBase64Length gave ${decodedBase64Length(body)}, expected ${expected.length}`);
 }
 
 test('decodeBase64 in chunks: a line break at every position, every chunk size, gives what one Buffer.from gave', () => {
@@ -124,4 +127,12 @@ test('decodeBase64 in chunks: a body of several default chunks (76-column lines,
   assertSameDecoding(text(messy), undefined, 'messy lines');
   assertSameDecoding(text(`${messy}=\r\n`), undefined, 'messy lines, padded');
   assertSameDecoding(text(messy), 65_537, 'messy lines');
+});
+
+test('decodeBase64Chunks: a large body streams in chunks of about 48 KiB, never decoded whole', () => {
+  const content = Buffer.alloc(1_000_000, 'report ');
+  const chunks = [...decodeBase64Chunks(text(content.toString('base64').replace(/.{76}/g, '$&\r\n')))];
+  assert.ok(chunks.length > 20, `${chunks.length} chunks`);
+  assert.ok(chunks.every((chunk) => chunk.length <= 50_000 && chunk.buffer.byteLength <= 50_000), 'each chunk is small and owns a small buffer');
+  assert.deepEqual(Buffer.concat(chunks), content);
 });

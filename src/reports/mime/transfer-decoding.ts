@@ -39,11 +39,67 @@ const BASE64_CHUNK_BYTES = 1 << 16;
  * `chunkBytes`: for tests (chunk boundaries at every position); the output does not depend on it.
  */
 export function decodeBase64(body: Uint8Array, chunkBytes = BASE64_CHUNK_BYTES): Uint8Array {
+  const region = bufferRegion(body);
+  if (region === undefined) return decodeBase64Pieces(body);
+  // At most 3 bytes per 4 characters; white space and strays make the real length shorter.
+  const out = Buffer.from(new ArrayBuffer(Math.floor((region.length * 3) / 4)));
+  let o = 0;
+  for (const [start, end] of wholeGroupChunks(region, chunkBytes)) o += out.write(region.toString('latin1', start, end), o, 'base64');
+  return new Uint8Array(out.buffer, 0, o);
+}
+
+/**
+ * The bytes decodeBase64 gives, a chunk at a time (about 48 KiB each, none empty): a body
+ * streamed into a parser is never held decoded whole. Padding followed by more base64 (the
+ * piece decoder's case) gives the whole in one chunk.
+ */
+export function* decodeBase64Chunks(body: Uint8Array, chunkBytes = BASE64_CHUNK_BYTES): Generator<Uint8Array, void, undefined> {
+  const region = bufferRegion(body);
+  if (region === undefined) {
+    const whole = decodeBase64Pieces(body);
+    if (whole.length > 0) yield whole;
+    return;
+  }
+  for (const [start, end] of wholeGroupChunks(region, chunkBytes)) {
+    const out = Buffer.from(new ArrayBuffer(Math.floor(((end - start) * 3) / 4)));
+    const length = out.write(region.toString('latin1', start, end), 0, 'base64');
+    if (length > 0) yield new Uint8Array(out.buffer, 0, length);
+  }
+}
+
+/** The length of what decodeBase64 gives, counted without decoding. */
+export function decodedBase64Length(body: Uint8Array): number {
+  const region = bufferRegion(body);
+  if (region !== undefined) return groupBytes(countAlphabet(region, 0, region.length));
+  let length = 0;
+  let count = 0;
+  for (let i = 0; i < body.length; i++) {
+    const b = body[i] as number;
+    if (b === EQUALS) {
+      length += groupBytes(count);
+      count = 0;
+    } else {
+      count += ALPHABET[b] as number;
+    }
+  }
+  return length + groupBytes(count);
+}
+
+/** Bytes that `count` alphabet characters decode to (a last 2 or 3 give 1 or 2; a single one nothing). */
+function groupBytes(count: number): number {
+  const rest = count % 4;
+  return ((count - rest) / 4) * 3 + (rest === 0 ? 0 : rest - 1);
+}
+
+/**
+ * The stretch of `body` that Buffer decodes of the whole (it stops at the first `=`), or
+ * undefined when padding is followed by more base64: pieces glued together, for decodeBase64Pieces.
+ */
+function bufferRegion(body: Uint8Array): Buffer | undefined {
   const text = Buffer.from(body.buffer, body.byteOffset, body.length);
   const firstPad = text.indexOf(EQUALS);
-  if (firstPad === -1) return decodeBase64Chunks(text, chunkBytes);
-  if (hasStandardAlphabetFrom(body, firstPad + 1)) return decodeBase64Pieces(body);
-  return decodeBase64Chunks(text.subarray(0, firstPad), chunkBytes); // what Buffer decodes of the whole: it stops at `=`
+  if (firstPad === -1) return text;
+  return hasStandardAlphabetFrom(body, firstPad + 1) ? undefined : text.subarray(0, firstPad);
 }
 
 const SEXTETS = new Int8Array(256).fill(-1);
@@ -55,22 +111,18 @@ SEXTETS[0x5f] = 63;
 const ALPHABET = Uint8Array.from(SEXTETS, (sextet) => (sextet === -1 ? 0 : 1));
 
 /**
- * `text` (no `=` in it) decoded by Buffer a chunk at a time. Each chunk but the last holds a
- * multiple of 4 alphabet characters, so it decodes to whole 3-byte groups, exactly the bytes
- * Buffer gives for that stretch of the whole text (a group never spans two chunks).
+ * `[start, end)` chunks of `text` (no `=` in it) of about `chunkBytes`, each but the last holding
+ * a multiple of 4 alphabet characters: each then decodes to whole 3-byte groups, exactly the
+ * bytes Buffer gives for that stretch of the whole text (a group never spans two chunks).
  */
-function decodeBase64Chunks(text: Buffer, chunkBytes: number): Uint8Array {
-  // At most 3 bytes per 4 characters; white space and strays make the real length shorter.
-  const out = Buffer.from(new ArrayBuffer(Math.floor((text.length * 3) / 4)));
-  let o = 0;
+function* wholeGroupChunks(text: Uint8Array, chunkBytes: number): Generator<[number, number], void, undefined> {
   for (let start = 0; start < text.length; ) {
     let end = Math.min(text.length, start + Math.max(1, chunkBytes));
     let significant = countAlphabet(text, start, end);
     while (end < text.length && significant % 4 !== 0) significant += ALPHABET[text[end++] as number] as number;
-    o += out.write(text.toString('latin1', start, end), o, 'base64');
+    yield [start, end];
     start = end;
   }
-  return new Uint8Array(out.buffer, 0, o);
 }
 
 /** Bytes of `text[start, end)` that Buffer decodes (either alphabet). */
