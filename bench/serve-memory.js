@@ -3,7 +3,7 @@
  * Memory of `dmarcpilot serve` and `dmarcpilot ingest FILE` under the largest inputs they accept
  * (issue 12, item 7). Build first (`npm run build`).
  *
- *   node bench/serve-memory.js [--messages 20] [--mb 31.5] [--in-flight BYTES] [--ingest-mb 250] [--only serve|ingest]
+ *   node bench/serve-memory.js [--messages 20] [--mb 31.5] [--in-flight BYTES] [--ingest-mb 250] [--ingest-gzip] [--only serve|ingest]
  *
  * serve: starts `dmarcpilot serve` on a free loopback port with a new SQLite store, then sends
  * `--messages` report e-mails of `--mb` MB each (a valid aggregate report, its XML attached
@@ -18,7 +18,9 @@
  * `--max-old-space-size=160` to see how much of the peak is garbage V8 has not collected yet.
  *
  * ingest: writes one e-mail of `--ingest-mb` MB (the same kind of report) and runs
- * `dmarcpilot ingest -q FILE` into a new SQLite store, reporting its peak RSS.
+ * `dmarcpilot ingest FILE` into a new SQLite store, reporting its peak RSS and its summary line.
+ * `--ingest-gzip`: the report attached gzipped instead (.xml.gz, as most reporters send it), its
+ * records varied (seeded) so that it compresses about as much as real reports do at this size.
  *
  * Print only; copy the results into docs/benchmarks.md.
  */
@@ -27,6 +29,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeMachine } from './lib/bench-report.js';
@@ -83,8 +86,12 @@ function reportEmail(id, bytes) {
     size += record.length;
   }
   parts.push('</feedback>\n');
-  const base64 = Buffer.from(parts.join('')).toString('base64').replace(/.{76}/g, '$&\r\n');
-  const name = `bench.example!example.com!${id}.xml`;
+  return wrapAttachment(id, Buffer.from(parts.join('')), 'text/xml', `bench.example!example.com!${id}.xml`);
+}
+
+/** The e-mail a reporter sends: a text part, then `content` attached in base64 (lines of 76). */
+function wrapAttachment(id, content, type, name) {
+  const base64 = content.toString('base64').replace(/.{76}/g, '$&\r\n');
   return Buffer.from(
     [
       'From: dmarc@bench.example',
@@ -99,7 +106,7 @@ function reportEmail(id, bytes) {
       '',
       'Aggregate report.',
       '--b1',
-      `Content-Type: text/xml; name="${name}"`,
+      `Content-Type: ${type}; name="${name}"`,
       `Content-Disposition: attachment; filename="${name}"`,
       'Content-Transfer-Encoding: base64',
       '',
@@ -108,6 +115,46 @@ function reportEmail(id, bytes) {
       '',
     ].join('\r\n'),
   );
+}
+
+/** A record with a random (seeded) IPv6 source, count and DKIM selector: XML that gzip compresses about 4×. */
+function variedRecord(next) {
+  const hex = (n) => Array.from({ length: n }, () => Math.floor(next() * 16).toString(16)).join('');
+  return RECORD(0)
+    .replace('<source_ip>10.0.0.0</source_ip>', `<source_ip>2001:db8:${hex(4)}:${hex(4)}::${hex(4)}</source_ip>`)
+    .replace('<count>1</count>', `<count>${1 + Math.floor(next() * 5000)}</count>`)
+    .replace('<selector>s2026</selector>', `<selector>s${hex(12)}</selector>`);
+}
+
+/** A report e-mail of about `bytes` bytes with the report attached gzipped, in base64. */
+function gzipReportEmail(id, bytes) {
+  let state = 12;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const target = ((bytes - 1200) * 3) / 4 / 1.013;
+  const head = `<?xml version="1.0" encoding="UTF-8"?>
+<feedback>
+  <report_metadata>
+    <org_name>bench.example</org_name>
+    <email>dmarc@bench.example</email>
+    <report_id>${id}</report_id>
+    <date_range><begin>1741564800</begin><end>1741651199</end></date_range>
+  </report_metadata>
+  <policy_published><domain>example.com</domain><adkim>r</adkim><aspf>r</aspf><p>none</p><sp>none</sp><pct>100</pct></policy_published>
+`;
+  // How far 20,000 records compress tells how many make the attachment the size asked for.
+  const sample = Array.from({ length: 20_000 }, () => variedRecord(next)).join('');
+  const perRecord = gzipSync(sample).length / 20_000;
+  // In blocks of 20,000 records: the whole XML is longer than a string may be.
+  const blocks = [Buffer.from(head), Buffer.from(sample)];
+  for (let n = 20_000; n < target / perRecord; n += 20_000) blocks.push(Buffer.from(Array.from({ length: 20_000 }, () => variedRecord(next)).join('')));
+  blocks.push(Buffer.from('</feedback>\n'));
+  const gzipped = gzipSync(Buffer.concat(blocks));
+  return wrapAttachment(id, gzipped, 'application/gzip', `bench.example!example.com!${id}.xml.gz`);
 }
 
 /** One SMTP transaction over a raw socket; resolves with the reply code to the final dot (or the refusal). */
@@ -207,19 +254,21 @@ async function benchServe({ messages, mb, inFlight }) {
   }
 }
 
-async function benchIngest({ mb }) {
+async function benchIngest({ mb, gzip }) {
   const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-bench-ingest-'));
   try {
     const file = join(dir, 'big.eml');
-    writeFileSync(file, reportEmail('ingest-mem', Math.round(mb * 1e6)));
-    const child = spawn(process.execPath, [bin, 'ingest', '-q', '--db', join(dir, 'store.sqlite'), file], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    const message = (gzip ? gzipReportEmail : reportEmail)('ingest-mem', Math.round(mb * 1e6));
+    writeFileSync(file, message);
+    console.log(`ingest FILE: one e-mail of ${(message.length / 1e6).toFixed(1)} MB, the report attached ${gzip ? 'gzipped' : 'as XML'} in base64`);
+    const child = spawn(process.execPath, [bin, 'ingest', '--db', join(dir, 'store.sqlite'), file], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     child.stderr.setEncoding('utf8').on('data', (chunk) => (log += chunk));
     const memory = sampling(child.pid);
     const started = Date.now();
     const code = await new Promise((resolve) => child.on('exit', resolve));
     const result = memory.stop();
-    console.log(`ingest FILE: one ${mb} MB e-mail: exit ${code} in ${((Date.now() - started) / 1000).toFixed(1)} s${log ? ` (${log.trim()})` : ''}`);
+    console.log(`  exit ${code} in ${((Date.now() - started) / 1000).toFixed(1)} s${log ? `: ${log.trim().replace(/\n/g, '; ')}` : ''}`);
     console.log(`  peak RSS of ingest: ${mib(result.rootHwmKiB)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -233,13 +282,14 @@ async function main() {
       mb: { type: 'string', default: '31.5' },
       'in-flight': { type: 'string' },
       'ingest-mb': { type: 'string', default: '250' },
+      'ingest-gzip': { type: 'boolean', default: false },
       only: { type: 'string' },
     },
   });
   const m = describeMachine();
   console.log(`${m.cpu}, ${m.cores} cores, ${m.memoryGiB.toFixed(1)} GiB, ${m.os}, Node ${m.node}`);
   if (values.only !== 'ingest') await benchServe({ messages: Number(values.messages), mb: Number(values.mb), inFlight: values['in-flight'] ? Number(values['in-flight']) : undefined });
-  if (values.only !== 'serve') await benchIngest({ mb: Number(values['ingest-mb']) });
+  if (values.only !== 'serve') await benchIngest({ mb: Number(values['ingest-mb']), gzip: values['ingest-gzip'] });
 }
 
 main().catch((err) => {
