@@ -3,7 +3,7 @@
  * Memory of `dmarcpilot serve` and `dmarcpilot ingest FILE` under the largest inputs they accept
  * (issue 12, item 7). Build first (`npm run build`).
  *
- *   node bench/serve-memory.js [--messages 20] [--mb 31.5] [--in-flight BYTES] [--ingest-mb 250] [--ingest-gzip] [--only serve|ingest]
+ *   node bench/serve-memory.js [--messages 20] [--mb 31.5] [--in-flight BYTES] [--ingest-mb 250] [--ingest-attachment xml|gzip|random] [--only serve|ingest]
  *
  * serve: starts `dmarcpilot serve` on a free loopback port with a new SQLite store, then sends
  * `--messages` report e-mails of `--mb` MB each (a valid aggregate report, its XML attached
@@ -19,8 +19,10 @@
  *
  * ingest: writes one e-mail of `--ingest-mb` MB (the same kind of report) and runs
  * `dmarcpilot ingest FILE` into a new SQLite store, reporting its peak RSS and its summary line.
- * `--ingest-gzip`: the report attached gzipped instead (.xml.gz, as most reporters send it), its
- * records varied (seeded) so that it compresses about as much as real reports do at this size.
+ * `--ingest-attachment`: `xml` (default) the report as it is; `gzip` the report gzipped (.xml.gz,
+ * as most reporters send it), its records varied (seeded) so that it compresses about as much as
+ * real reports do; `random` gzip of random bytes: refused (no report in it), so the e-mail is
+ * kept in the quarantine, raw, and its raw bytes hardly compress (the most a kept input costs).
  *
  * Print only; copy the results into docs/benchmarks.md.
  */
@@ -157,6 +159,17 @@ function gzipReportEmail(id, bytes) {
   return wrapAttachment(id, gzipped, 'application/gzip', `bench.example!example.com!${id}.xml.gz`);
 }
 
+/** A report-like e-mail of about `bytes` bytes whose .xml.gz attachment is gzip of random bytes (seeded). */
+function randomGzipEmail(id, bytes) {
+  const random = Buffer.alloc(Math.floor(((bytes - 1200) * 3) / 4 / 1.014));
+  let state = 12;
+  for (let i = 0; i + 4 <= random.length; i += 4) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    random.writeUInt32LE(state, i);
+  }
+  return wrapAttachment(id, gzipSync(random), 'application/gzip', `bench.example!example.com!${id}.xml.gz`);
+}
+
 /** One SMTP transaction over a raw socket; resolves with the reply code to the final dot (or the refusal). */
 function sendOnce(port, from, message) {
   return new Promise((resolve, reject) => {
@@ -254,13 +267,21 @@ async function benchServe({ messages, mb, inFlight }) {
   }
 }
 
-async function benchIngest({ mb, gzip }) {
+const ATTACHMENTS = {
+  xml: { make: reportEmail, what: 'the report attached as XML' },
+  gzip: { make: gzipReportEmail, what: 'the report attached gzipped' },
+  random: { make: randomGzipEmail, what: 'gzip of random bytes attached (refused, kept raw)' },
+};
+
+async function benchIngest({ mb, attachment }) {
+  const kind = ATTACHMENTS[attachment];
+  if (!kind) throw new Error(`--ingest-attachment: xml, gzip or random, not ${attachment}`);
   const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-bench-ingest-'));
   try {
     const file = join(dir, 'big.eml');
-    const message = (gzip ? gzipReportEmail : reportEmail)('ingest-mem', Math.round(mb * 1e6));
+    const message = kind.make('ingest-mem', Math.round(mb * 1e6));
     writeFileSync(file, message);
-    console.log(`ingest FILE: one e-mail of ${(message.length / 1e6).toFixed(1)} MB, the report attached ${gzip ? 'gzipped' : 'as XML'} in base64`);
+    console.log(`ingest FILE: one e-mail of ${(message.length / 1e6).toFixed(1)} MB, ${kind.what} in base64`);
     const child = spawn(process.execPath, [bin, 'ingest', '--db', join(dir, 'store.sqlite'), file], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     child.stderr.setEncoding('utf8').on('data', (chunk) => (log += chunk));
@@ -282,14 +303,14 @@ async function main() {
       mb: { type: 'string', default: '31.5' },
       'in-flight': { type: 'string' },
       'ingest-mb': { type: 'string', default: '250' },
-      'ingest-gzip': { type: 'boolean', default: false },
+      'ingest-attachment': { type: 'string', default: 'xml' },
       only: { type: 'string' },
     },
   });
   const m = describeMachine();
   console.log(`${m.cpu}, ${m.cores} cores, ${m.memoryGiB.toFixed(1)} GiB, ${m.os}, Node ${m.node}`);
   if (values.only !== 'ingest') await benchServe({ messages: Number(values.messages), mb: Number(values.mb), inFlight: values['in-flight'] ? Number(values['in-flight']) : undefined });
-  if (values.only !== 'serve') await benchIngest({ mb: Number(values['ingest-mb']), gzip: values['ingest-gzip'] });
+  if (values.only !== 'serve') await benchIngest({ mb: Number(values['ingest-mb']), attachment: values['ingest-attachment'] });
 }
 
 main().catch((err) => {
