@@ -3,7 +3,7 @@
  * Memory of `dmarcpilot serve` and `dmarcpilot ingest FILE` under the largest inputs they accept
  * (issue 12, item 7). Build first (`npm run build`).
  *
- *   node bench/serve-memory.js [--messages 20] [--mb 31.5] [--in-flight BYTES] [--ingest-mb 250] [--ingest-attachment xml|gzip|random] [--only serve|ingest]
+ *   node bench/serve-memory.js [--messages 20] [--mb 31.5] [--in-flight BYTES] [--ingest-mb 250] [--attachment xml|gzip|random] [--only serve|ingest]
  *
  * serve: starts `dmarcpilot serve` on a free loopback port with a new SQLite store, then sends
  * `--messages` report e-mails of `--mb` MB each (a valid aggregate report, its XML attached
@@ -11,15 +11,17 @@
  * 127.0.0.1-4 (the per-address limit is 5), declaring SIZE= as mail servers do. A message
  * answered 452 (the memory budget is full: at MAIL FROM for its declared size, or after DATA) or
  * 421 is sent again after 1 s, as a mail server would retry later (they wait minutes). It reports the replies, the
- * time until every message was stored, and the peak RSS of the serve process (VmHWM: its worker
- * threads included), sampled every 20 ms. `--in-flight` sets smtp.maxInFlightBytes (default: the
+ * time until every message was stored, the peak RSS of the serve process (VmHWM: its worker
+ * threads included), sampled every 20 ms, and the longest its event loop was held from the first
+ * message on (bench/lib/event-loop-probe.js). `--in-flight` sets smtp.maxInFlightBytes (default: the
  * listener's default, 64 MiB); a huge value shows the listener without the budget.
  * SERVE_NODE_ARGS (environment) adds Node options to serve's command line, e.g.
  * `--max-old-space-size=160` to see how much of the peak is garbage V8 has not collected yet.
  *
  * ingest: writes one e-mail of `--ingest-mb` MB (the same kind of report) and runs
  * `dmarcpilot ingest FILE` into a new SQLite store, reporting its peak RSS and its summary line.
- * `--ingest-attachment`: `xml` (default) the report as it is; `gzip` the report gzipped (.xml.gz,
+ *
+ * `--attachment` (both): `xml` (default) the report as it is; `gzip` the report gzipped (.xml.gz,
  * as most reporters send it), its records varied (seeded) so that it compresses about as much as
  * real reports do; `random` gzip of random bytes: refused (no report in it), so the e-mail is
  * kept in the quarantine, raw, and its raw bytes hardly compress (the most a kept input costs).
@@ -27,7 +29,7 @@
  * Print only; copy the results into docs/benchmarks.md.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +40,7 @@ import { describeMachine } from './lib/bench-report.js';
 import { createMemorySampler } from './lib/proc-memory.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const eventLoopProbe = fileURLToPath(new URL('./lib/event-loop-probe.js', import.meta.url));
 const bin = join(root, 'bin/dmarcpilot.js');
 
 const RECORD = (i) => `  <record>
@@ -223,11 +226,17 @@ function sampling(pid) {
 
 const mib = (kib) => `${(kib / 1024).toFixed(0)} MiB`;
 
-async function benchServe({ messages, mb, inFlight }) {
+async function benchServe({ messages, mb, inFlight, attachment }) {
+  const kind = attachmentKind(attachment);
   const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-bench-serve-'));
   const smtp = { host: '127.0.0.1', port: 0, recipients: ['dmarc@reports.example'], ...(inFlight ? { maxInFlightBytes: inFlight } : {}) };
   writeFileSync(join(dir, 'serve.json'), JSON.stringify({ db: join(dir, 'store.sqlite'), smtp }));
-  const child = spawn(process.execPath, [...(process.env['SERVE_NODE_ARGS'] ?? '').split(' ').filter(Boolean), bin, 'serve', '--config', join(dir, 'serve.json')], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  const eventLoopFile = join(dir, 'event-loop.json');
+  const child = spawn(process.execPath, [...(process.env['SERVE_NODE_ARGS'] ?? '').split(' ').filter(Boolean), '--import', eventLoopProbe, bin, 'serve', '--config', join(dir, 'serve.json')], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, DMARCPILOT_BENCH_EVENT_LOOP_FILE: eventLoopFile },
+  });
   let log = '';
   child.stderr.setEncoding('utf8').on('data', (chunk) => (log += chunk));
   const memory = sampling(child.pid);
@@ -239,13 +248,14 @@ async function benchServe({ messages, mb, inFlight }) {
       else if (Date.now() > deadline) throw new Error(`serve did not start:\n${log}`);
       else await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    child.kill('SIGUSR2'); // the event loop is watched from here on
     const size = Math.round(mb * 1e6);
-    console.log(`serve: ${messages} messages of ${(size / 1e6).toFixed(1)} MB at once, maxInFlightBytes ${inFlight ?? 'default (64 MiB)'}`);
+    console.log(`serve: ${messages} messages of ${(size / 1e6).toFixed(1)} MB at once (${kind.what}), maxInFlightBytes ${inFlight ?? 'default (64 MiB)'}`);
     const replies = new Map();
     const started = Date.now();
     await Promise.all(
       Array.from({ length: messages }, async (_, i) => {
-        const message = reportEmail(`serve-mem-${i}`, size);
+        const message = kind.make(`serve-mem-${i}`, size);
         for (let attempt = 0; ; attempt++) {
           const { code, phase } = await sendOnce(port, `127.0.0.${1 + (i % 4)}`, message);
           replies.set(`${code} at ${phase}`, (replies.get(`${code} at ${phase}`) ?? 0) + 1);
@@ -261,6 +271,8 @@ async function benchServe({ messages, mb, inFlight }) {
     const result = memory.stop();
     console.log(`  replies: ${[...replies].map(([code, n]) => `${n}x ${code}`).join(', ')}; all ${messages} stored in ${seconds.toFixed(1)} s`);
     console.log(`  peak RSS of serve: ${mib(result.rootHwmKiB)} (${result.samples} samples)`);
+    const held = JSON.parse(readFileSync(eventLoopFile, 'utf8'));
+    console.log(`  event loop of serve held at most ${held.maxMs.toFixed(0)} ms (99th percentile of its delays: ${held.p99Ms.toFixed(0)} ms)`);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
@@ -273,9 +285,14 @@ const ATTACHMENTS = {
   random: { make: randomGzipEmail, what: 'gzip of random bytes attached (refused, kept raw)' },
 };
 
+function attachmentKind(name) {
+  const kind = ATTACHMENTS[name];
+  if (!kind) throw new Error(`--attachment: xml, gzip or random, not ${name}`);
+  return kind;
+}
+
 async function benchIngest({ mb, attachment }) {
-  const kind = ATTACHMENTS[attachment];
-  if (!kind) throw new Error(`--ingest-attachment: xml, gzip or random, not ${attachment}`);
+  const kind = attachmentKind(attachment);
   const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-bench-ingest-'));
   try {
     const file = join(dir, 'big.eml');
@@ -303,14 +320,16 @@ async function main() {
       mb: { type: 'string', default: '31.5' },
       'in-flight': { type: 'string' },
       'ingest-mb': { type: 'string', default: '250' },
-      'ingest-attachment': { type: 'string', default: 'xml' },
+      attachment: { type: 'string', default: 'xml' },
       only: { type: 'string' },
     },
   });
   const m = describeMachine();
   console.log(`${m.cpu}, ${m.cores} cores, ${m.memoryGiB.toFixed(1)} GiB, ${m.os}, Node ${m.node}`);
-  if (values.only !== 'ingest') await benchServe({ messages: Number(values.messages), mb: Number(values.mb), inFlight: values['in-flight'] ? Number(values['in-flight']) : undefined });
-  if (values.only !== 'serve') await benchIngest({ mb: Number(values['ingest-mb']), attachment: values['ingest-attachment'] });
+  if (values.only !== 'ingest') {
+    await benchServe({ messages: Number(values.messages), mb: Number(values.mb), inFlight: values['in-flight'] ? Number(values['in-flight']) : undefined, attachment: values.attachment });
+  }
+  if (values.only !== 'serve') await benchIngest({ mb: Number(values['ingest-mb']), attachment: values.attachment });
 }
 
 main().catch((err) => {
