@@ -69,10 +69,25 @@ export function streamBytes(bytes: Uint8Array, chunkSize = 1 << 20): ByteStream 
   };
 }
 
-/** The parts joined into one buffer (the part itself when there is only one). */
+/** Chunks made one at a time by a synchronous source (a body decoded as it is read) as a stream. */
+export function streamChunks(chunks: Iterable<Uint8Array>): ByteStream {
+  return {
+    async *[Symbol.asyncIterator]() {
+      for (const chunk of chunks) yield await Promise.resolve(chunk);
+    },
+  };
+}
+
+/**
+ * The parts joined into one buffer: the part itself when there is only one, one view of their
+ * memory when they lie one after another in it (the chunks of streamBytes: an e-mail read whole
+ * from a file is not copied again), else a copy.
+ */
 export function concatBytes(parts: readonly Uint8Array[], length?: number): Uint8Array {
   if (parts.length === 1) return parts[0] as Uint8Array;
   const total = length ?? parts.reduce((n, p) => n + p.length, 0);
+  const adjacent = adjacentView(parts, total);
+  if (adjacent) return adjacent;
   const out = new Uint8Array(total);
   let offset = 0;
   for (const part of parts) {
@@ -80,4 +95,17 @@ export function concatBytes(parts: readonly Uint8Array[], length?: number): Uint
     offset += part.length;
   }
   return out;
+}
+
+/** The parts as one view, when each starts in the same memory where the one before ends and they add up to `total`. */
+function adjacentView(parts: readonly Uint8Array[], total: number): Uint8Array | undefined {
+  const first = parts[0];
+  if (first === undefined) return undefined;
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < parts.length; i++) {
+    const part = parts[i] as Uint8Array;
+    if (part.buffer !== first.buffer || part.byteOffset !== end) return undefined;
+    end += part.length;
+  }
+  return end - first.byteOffset === total ? new Uint8Array(first.buffer, first.byteOffset, total) : undefined;
 }

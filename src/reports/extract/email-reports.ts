@@ -20,12 +20,13 @@ import type { Rejection } from '../../core/diagnostic.js';
 import { rejection } from '../../core/diagnostic.js';
 import { InputRejectedError } from '../../core/input-rejected.js';
 import { isFailureReport, parseFailureReport } from '../failure/parse-failure-report.js';
+import { bodyChunks, bodyHead, bodySize } from '../mime/entity-body.js';
 import { headerValue } from '../mime/header-fields.js';
 import type { MimeEntity } from '../mime/mime-entity.js';
 import { parseMime, walkEntities } from '../mime/parse-mime.js';
 import type { ContentKind } from '../unpack/sniff.js';
 import { SNIFF_BYTES, sniffPayload } from '../unpack/sniff.js';
-import { streamBytes } from './byte-stream.js';
+import { streamChunks } from './byte-stream.js';
 import type { PayloadContext } from './payload-context.js';
 import type { ReportSink } from './report-sink.js';
 
@@ -98,12 +99,12 @@ async function extractFromEntity(message: MimeEntity, context: PayloadContext, r
     const part: PayloadContext = { ...context, location: `${context.location} > ${partName(entity)}`, depth: context.depth + 1, warnings: [...context.warnings] };
     if (role === 'report') {
       result.found++;
-      await context.extractNested(streamBytes(entity.body), entity.body.length, part);
+      await context.extractNested(streamChunks(bodyChunks(entity)), bodySize(entity), part);
       return;
     }
     // Readable text that starts like XML or JSON: a report only if it parses as one.
     const tentative = new TentativeSink(context.sink);
-    await context.extractNested(streamBytes(entity.body), entity.body.length, { ...part, sink: tentative });
+    await context.extractNested(streamChunks(bodyChunks(entity)), bodySize(entity), { ...part, sink: tentative });
     if (tentative.reports > 0) result.found++;
     const refused = tentative.refusals[0];
     if (refused && tentative.reports === 0 && result.notReports.length < MAX_NOTED) {
@@ -121,9 +122,11 @@ function roleOf(entity: MimeEntity): 'report' | 'text' | 'skip' {
   if (entity.contentType === 'text/html') return 'skip';
   const declared = REPORT_TYPES.has(entity.contentType) || /^application\/[^/]*\+(?:xml|json|gzip|zip)$/.test(entity.contentType) || REPORT_FILENAME.test(entity.filename ?? '');
   if (declared) return 'report';
-  if (entity.body.length === 0) return 'skip';
+  // The body's head and size, not the body: a base64 one is then decoded only as it is streamed (entity-body.ts).
+  const size = bodySize(entity);
+  if (size === 0) return 'skip';
   // The head is complete exactly when dispatch (extract-reports.ts) would call it so: fewer than SNIFF_BYTES.
-  const kind = sniffPayload(entity.body.subarray(0, SNIFF_BYTES), entity.body.length < SNIFF_BYTES);
+  const kind = sniffPayload(bodyHead(entity, SNIFF_BYTES), size < SNIFF_BYTES);
   if (!REPORT_KINDS.has(kind)) return 'skip';
   if (!isReadableText(entity)) return 'report';
   // gzip, zip and base64 of them are never a person's text: a mislabelled attachment.

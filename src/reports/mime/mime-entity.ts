@@ -20,7 +20,10 @@ export interface MimeEntity {
   readonly filename?: string;
   /** Content-Transfer-Encoding, lower-cased; `7bit` when absent. */
   readonly transferEncoding: string;
-  /** The body after transfer decoding (base64, quoted-printable). Empty for multipart entities. */
+  /**
+   * The body after transfer decoding (base64, quoted-printable). Empty for multipart entities. A
+   * leaf's base64 is decoded when this is first read; entity-body.ts reads it without holding it whole.
+   */
   readonly body: Uint8Array;
   /** Parts of a multipart entity, or the single parsed message of a message/rfc822 entity. */
   readonly children: readonly MimeEntity[];

@@ -2,8 +2,9 @@
  * An e-mail message (RFC 5322, MIME RFC 2045-2049) from bytes to a tree of MimeEntity:
  * headers unfolded, multipart bodies split (nested to any depth the limits allow),
  * message/rfc822 parsed into its one child (the body bytes are kept too), transfer encodings
- * decoded. Bodies stay bytes (views into the input where no decoding was needed), so a message
- * with a 50 MB attachment is not turned into a string line by line.
+ * decoded (a leaf's base64 only when its body is read: entity-body.ts streams it instead).
+ * Bodies stay bytes (views into the input where no decoding was needed), so a message with a
+ * 50 MB attachment is not turned into a string line by line.
  *
  * Never throws on bad input: problems become warnings, and only three things refuse a message:
  * no header block at the start (`mime-malformed`), more parts than `limits.maxMimeParts`
@@ -16,6 +17,7 @@ import { decodeEncodedWords } from './encoded-words.js';
 import { headerValue, readHeaderBlock } from './header-fields.js';
 import type { HeaderBlock } from './header-fields.js';
 import { MAX_PARAMETERS, parseParameterizedValue, stripComments } from './header-params.js';
+import { withBase64Body } from './entity-body.js';
 import type { MimeEntity } from './mime-entity.js';
 import { splitMultipart } from './split-multipart.js';
 import { decodeTransferEncoding } from './transfer-decoding.js';
@@ -89,14 +91,18 @@ function buildEntity(bytes: Uint8Array, block: HeaderBlock, path: string, depth:
   }
   const entity = describeEntity(block, path, defaultType, state);
   const raw = bytes.subarray(block.bodyStart);
+  const multipart = entity.contentType.startsWith('multipart/');
+  const message = entity.contentType === 'message/rfc822' || entity.contentType === 'message/global';
+  // A leaf's base64 is decoded when its body is read, or streamed (entity-body.ts).
+  if (entity.transferEncoding === 'base64' && !multipart && !message) return withBase64Body({ ...entity, children: [] }, raw);
   const decoded = decodeTransferEncoding(raw, entity.transferEncoding);
   if (!decoded.known) {
     state.warnings.push(warning('mime-unknown-encoding', `Unknown Content-Transfer-Encoding ${shown(entity.transferEncoding)}; the body was kept as it is.`, where(state, path)));
   }
-  if (entity.contentType.startsWith('multipart/')) {
+  if (multipart) {
     const children = buildParts(decoded.bytes, entity, depth, state);
     if (children) return { ...entity, body: new Uint8Array(0), children };
-  } else if (entity.contentType === 'message/rfc822' || entity.contentType === 'message/global') {
+  } else if (message) {
     const inner = readHeaderBlock(decoded.bytes, 0);
     if (inner.headers.length > 0) {
       return { ...entity, body: decoded.bytes, children: [buildEntity(decoded.bytes, inner, path, depth + 1, state, 'text/plain')] };

@@ -22,22 +22,124 @@ export function decodeTransferEncoding(body: Uint8Array, encoding: string): Deco
 }
 
 /**
- * Base64 to bytes through Buffer (which skips white space and characters outside the alphabet).
- * Buffer stops at the first `=`, so text where padding is followed by more base64 (several
- * encoded pieces concatenated) is decoded piece by piece, in one pass over the bytes (never a
- * Buffer per piece: `QQ==QQ==…` would make millions of them).
+ * Encoded bytes handed to Buffer at a time, as a Latin-1 string of about this length: small
+ * enough to be an ordinary young string, gone at the next scavenge (strings of a megabyte are
+ * kept outside the heap, and tens of them piled up before a collection took them).
  */
-export function decodeBase64(body: Uint8Array): Uint8Array {
-  const text = Buffer.from(body.buffer, body.byteOffset, body.length).toString('latin1');
-  const firstPad = text.indexOf('=');
-  if (firstPad === -1 || !/[A-Za-z0-9+/]/.test(text.slice(firstPad))) return asBytes(Buffer.from(text, 'base64'));
-  return decodeBase64Pieces(body);
+const BASE64_CHUNK_BYTES = 1 << 16;
+
+/**
+ * Base64 to bytes through Buffer (which skips white space and characters outside the alphabet,
+ * and stops at the first `=`). The body is decoded a chunk at a time, straight into one output
+ * buffer, never as one string: a 250 MB attachment costs its decoded bytes and a megabyte, not
+ * a 250 MB string and a copy. Text where padding is followed by more base64 (several encoded
+ * pieces concatenated) is decoded piece by piece, in one pass over the bytes (never a Buffer per
+ * piece: `QQ==QQ==…` would make millions of them).
+ *
+ * `chunkBytes`: for tests (chunk boundaries at every position); the output does not depend on it.
+ */
+export function decodeBase64(body: Uint8Array, chunkBytes = BASE64_CHUNK_BYTES): Uint8Array {
+  const region = bufferRegion(body);
+  if (region === undefined) return decodeBase64Pieces(body);
+  // At most 3 bytes per 4 characters; white space and strays make the real length shorter.
+  const out = Buffer.from(new ArrayBuffer(Math.floor((region.length * 3) / 4)));
+  let o = 0;
+  for (const [start, end] of wholeGroupChunks(region, chunkBytes)) o += out.write(region.toString('latin1', start, end), o, 'base64');
+  return new Uint8Array(out.buffer, 0, o);
+}
+
+/**
+ * The bytes decodeBase64 gives, a chunk at a time (about 48 KiB each, none empty): a body
+ * streamed into a parser is never held decoded whole. Padding followed by more base64 (the
+ * piece decoder's case) gives the whole in one chunk.
+ */
+export function* decodeBase64Chunks(body: Uint8Array, chunkBytes = BASE64_CHUNK_BYTES): Generator<Uint8Array, void, undefined> {
+  const region = bufferRegion(body);
+  if (region === undefined) {
+    const whole = decodeBase64Pieces(body);
+    if (whole.length > 0) yield whole;
+    return;
+  }
+  for (const [start, end] of wholeGroupChunks(region, chunkBytes)) {
+    const out = Buffer.from(new ArrayBuffer(Math.floor(((end - start) * 3) / 4)));
+    const length = out.write(region.toString('latin1', start, end), 0, 'base64');
+    if (length > 0) yield new Uint8Array(out.buffer, 0, length);
+  }
+}
+
+/** The length of what decodeBase64 gives, counted without decoding. */
+export function decodedBase64Length(body: Uint8Array): number {
+  const region = bufferRegion(body);
+  if (region !== undefined) return groupBytes(countAlphabet(region, 0, region.length));
+  let length = 0;
+  let count = 0;
+  for (let i = 0; i < body.length; i++) {
+    const b = body[i] as number;
+    if (b === EQUALS) {
+      length += groupBytes(count);
+      count = 0;
+    } else {
+      count += ALPHABET[b] as number;
+    }
+  }
+  return length + groupBytes(count);
+}
+
+/** Bytes that `count` alphabet characters decode to (a last 2 or 3 give 1 or 2; a single one nothing). */
+function groupBytes(count: number): number {
+  const rest = count % 4;
+  return ((count - rest) / 4) * 3 + (rest === 0 ? 0 : rest - 1);
+}
+
+/**
+ * The stretch of `body` that Buffer decodes of the whole (it stops at the first `=`), or
+ * undefined when padding is followed by more base64: pieces glued together, for decodeBase64Pieces.
+ */
+function bufferRegion(body: Uint8Array): Buffer | undefined {
+  const text = Buffer.from(body.buffer, body.byteOffset, body.length);
+  const firstPad = text.indexOf(EQUALS);
+  if (firstPad === -1) return text;
+  return hasStandardAlphabetFrom(body, firstPad + 1) ? undefined : text.subarray(0, firstPad);
 }
 
 const SEXTETS = new Int8Array(256).fill(-1);
 for (let i = 0; i < 64; i++) SEXTETS['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i;
 SEXTETS[0x2d] = 62; // `-` and `_`: the URL-safe alphabet, which Buffer accepts too
 SEXTETS[0x5f] = 63;
+
+/** 1 for a base64 character of either alphabet (what SEXTETS maps), else 0. */
+const ALPHABET = Uint8Array.from(SEXTETS, (sextet) => (sextet === -1 ? 0 : 1));
+
+/**
+ * `[start, end)` chunks of `text` (no `=` in it) of about `chunkBytes`, each but the last holding
+ * a multiple of 4 alphabet characters: each then decodes to whole 3-byte groups, exactly the
+ * bytes Buffer gives for that stretch of the whole text (a group never spans two chunks).
+ */
+function* wholeGroupChunks(text: Uint8Array, chunkBytes: number): Generator<[number, number], void, undefined> {
+  for (let start = 0; start < text.length; ) {
+    let end = Math.min(text.length, start + Math.max(1, chunkBytes));
+    let significant = countAlphabet(text, start, end);
+    while (end < text.length && significant % 4 !== 0) significant += ALPHABET[text[end++] as number] as number;
+    yield [start, end];
+    start = end;
+  }
+}
+
+/** Bytes of `text[start, end)` that Buffer decodes (either alphabet). */
+function countAlphabet(text: Uint8Array, start: number, end: number): number {
+  let count = 0;
+  for (let i = start; i < end; i++) count += ALPHABET[text[i] as number] as number;
+  return count;
+}
+
+/** Whether a character of the standard alphabet (`A-Za-z0-9+/`, not the URL-safe `-_`) comes at or after `from`. */
+function hasStandardAlphabetFrom(body: Uint8Array, from: number): boolean {
+  for (let i = from; i < body.length; i++) {
+    const b = body[i] as number;
+    if (ALPHABET[b] === 1 && b !== 0x2d && b !== 0x5f) return true;
+  }
+  return false;
+}
 
 /** Base64 where `=` ends a piece: each piece decoded as Buffer would (a last 2 or 3 characters give 1 or 2 bytes). */
 function decodeBase64Pieces(body: Uint8Array): Uint8Array {
@@ -134,8 +236,4 @@ function hexValue(byte: number | undefined): number {
   if (byte >= 0x41 && byte <= 0x46) return byte - 0x41 + 10;
   if (byte >= 0x61 && byte <= 0x66) return byte - 0x61 + 10;
   return -1;
-}
-
-function asBytes(buffer: Buffer): Uint8Array {
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
 }

@@ -11,7 +11,7 @@
  * UNIQUE constraints with ON CONFLICT DO NOTHING, so it holds across processes too.
  */
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { gunzip } from 'node:zlib';
 import type { AggregateHeader } from '../../reports/aggregate/aggregate-report.js';
 import type { SourceEnrichment } from '../../core/source-facts.js';
 import type {
@@ -36,6 +36,7 @@ import type {
 import { readDailySeries } from '../daily-rows.js';
 import { StoreNotFoundError } from '../store.js';
 import { needsBytes, rawInputRef, rawInputState, writeRawInput } from '../queries/raw-input-queries.js';
+import { gzipRawInput } from '../raw-compression.js';
 import { organizationView } from '../scoped-store.js';
 import { SqlStoreBase } from '../sql/sql-store-base.js';
 import { beginAggregateWriter } from './aggregate-writer.js';
@@ -48,7 +49,6 @@ import { queryDkimSelectors, queryPublishedPolicies, queryPublishedPolicyDays, q
 import type { StreamPageSizes } from './stream-records.js';
 import { DEFAULT_PAGE_SIZES, streamPostgresRecords } from './stream-records.js';
 
-const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
 export interface PostgresStoreOptions extends PgPoolOptions {
@@ -106,7 +106,7 @@ class PostgresStore extends SqlStoreBase implements StoreRoot {
     const d = this.#runner.dialect;
     const state = await this.#runner.run(rawInputState(d, ref.sha256));
     // Compress only what is to be kept and is not yet: re-ingesting a large mailbox costs a hash, not a gzip.
-    const compressed = needsBytes(state, options) ? await gzipAsync(bytes) : undefined;
+    const compressed = needsBytes(state, options) ? await gzipRawInput(bytes) : undefined;
     await this.#runner.run(writeRawInput(d, ref, state, options, compressed, new Date()));
     return ref;
   }

@@ -2,8 +2,8 @@
  * Raw inputs, for both dialects (sql/sql-program.ts): one row per content (SHA-256), holding the
  * bytes compressed, or only the hash and size (`bytes_kept` false, `compressed` empty). Inputs that
  * hold failure-report data are marked (`failure_data`), for the failure-report retention
- * (retention-queries.ts). Compressing is the dialect store's (SQLite synchronously, PostgreSQL off
- * the event loop), so an operation is two programs: the row's state, then the write it needs,
+ * (retention-queries.ts). Compressing is the dialect store's (both off the event loop:
+ * raw-compression.ts), so an operation is two programs: the row's state, then the write it needs,
  * given the compressed bytes only when it needs them (so re-ingesting a mailbox costs a hash,
  * not a gzip).
  */

@@ -377,3 +377,70 @@ test('sqlite: compact gives the space of deleted rows back to the disk, keeps th
 test('sqlite: a folder that cannot be created is an error naming it, not a hang (Node 20 recursive mkdir loops under /proc)', { skip: existsSync('/proc/self') ? false : 'no /proc here' }, async () => {
   await assert.rejects(openSqliteStore('/proc/dmarcpilot-no-such-folder/store.sqlite'), /cannot create the folder \/proc\/dmarcpilot-no-such-folder/);
 });
+
+test('sqlite: saveRawInput compresses a large input off the event loop, and keeps it in the write group open', async (t) => {
+  await withFile(async (path) => {
+    const store = await openSqliteStore(path);
+    try {
+      // 20 MB: half random (zlib's slowest case), half a repeated record (what reports are).
+      const bytes = Buffer.concat([randomBytes(8_000_000), Buffer.alloc(12_000_000, '<record><row><source_ip>192.0.2.1</source_ip><count>1</count></row></record>\n')]);
+      const group = await store.beginWriteGroup();
+      let immediate = false;
+      setImmediate(() => (immediate = true));
+      let ticks = 0;
+      let last = performance.now();
+      let longest = 0;
+      const timer = setInterval(() => {
+        const now = performance.now();
+        longest = Math.max(longest, now - last);
+        last = now;
+        ticks++;
+      }, 10);
+      const started = performance.now();
+      let raw;
+      try {
+        raw = await store.saveRawInput(bytes);
+      } finally {
+        clearInterval(timer);
+      }
+      const took = performance.now() - started;
+      longest = Math.max(longest, performance.now() - last);
+      // Structural: the event loop turned while the input was saved (a synchronous gzip would let nothing run).
+      assert.ok(immediate, 'an immediate ran before saveRawInput was done');
+      assert.ok(ticks >= 2, `${ticks} timer ticks in ${took.toFixed(0)} ms`);
+      // Timing, generous for a loaded machine: only the hash and the insert hold the loop.
+      t.diagnostic(`saveRawInput of 20 MB: ${took.toFixed(0)} ms, the event loop held ${longest.toFixed(0)} ms at most, ${ticks} ticks`);
+      assert.ok(longest < Math.max(300, took / 2), `the event loop was held ${longest.toFixed(0)} ms at most while saving took ${took.toFixed(0)} ms`);
+      assert.equal(raw.size, bytes.length);
+      assert.equal(raw.sha256, createHash('sha256').update(bytes).digest('hex'));
+      assert.deepEqual(await readDb(path, (db) => db.prepare('SELECT COUNT(*) AS n FROM raw_inputs').get()), { n: 0 }, 'in the group: not committed yet');
+      await group.commit();
+      assert.deepEqual(Buffer.from((await store.readRawInput(raw.sha256)) ?? []), bytes);
+      assert.deepEqual(await readDb(path, (db) => db.prepare('SELECT COUNT(*) AS n FROM raw_inputs WHERE bytes_kept').get()), { n: 1 });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+test('sqlite: saveRawInput calls that meet while one compresses end as if made one after another', async () => {
+  const store = await openSqliteStore(':memory:');
+  try {
+    const bytes = randomBytes(2_000_000);
+    // Two keeps of the same bytes at once: one row, its bytes kept once.
+    const [a, b] = await Promise.all([store.saveRawInput(bytes), store.saveRawInput(bytes)]);
+    assert.deepEqual(a, b);
+    assert.deepEqual(Buffer.from((await store.readRawInput(a.sha256)) ?? []), bytes);
+    assert.equal((await store.countReports()).raw, 1);
+    // A reference saved while a keep compresses: the reference row is written at once, the keep fills its bytes in.
+    const other = randomBytes(1_000_000);
+    const keeping = store.saveRawInput(other);
+    const reference = await store.saveRawInput(other, { bytes: 'reference' });
+    assert.equal(await store.readRawInput(reference.sha256), undefined, 'the reference is there before the compression is done');
+    await keeping;
+    assert.deepEqual(Buffer.from((await store.readRawInput(reference.sha256)) ?? []), other);
+    assert.equal((await store.countReports()).raw, 2);
+  } finally {
+    await store.close();
+  }
+});

@@ -9,7 +9,7 @@
  * while it is open, other writes (raw inputs, quarantine, ...) join its transaction and are rolled
  * back with it if it aborts. Other processes may read the file meanwhile (WAL).
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import type { AggregateHeader } from '../../reports/aggregate/aggregate-report.js';
 import type { SourceEnrichment } from '../../core/source-facts.js';
 import type {
@@ -34,6 +34,7 @@ import type {
 import { StoreNotWritableError } from '../store.js';
 import { readDailySeries } from '../daily-rows.js';
 import { needsBytes, rawInputRef, rawInputState, writeRawInput } from '../queries/raw-input-queries.js';
+import { gzipRawInput } from '../raw-compression.js';
 import { organizationView } from '../scoped-store.js';
 import { SqlStoreBase } from '../sql/sql-store-base.js';
 import { AggregateStatements, beginAggregateWriter } from './aggregate-writer.js';
@@ -126,16 +127,29 @@ class SqliteStore extends SqlStoreBase implements StoreRoot {
     return organizationView(this, organizationId);
   }
 
-  saveRawInput(bytes: Uint8Array, options: RawInputOptions = {}): Promise<RawInputRef> {
-    return settle(() => {
-      const ref = rawInputRef(bytes);
-      const d = this.#runner.dialect;
+  /**
+   * The row's state is read and the write it needs made in one synchronous step, at the call, as
+   * every write here. When that write needs the compressed bytes, they are made first, off the
+   * event loop (raw-compression.ts), and the step is then run again: whatever happened on the
+   * connection meanwhile, the write follows the state it reads, in the transaction open then (a
+   * write group's, as before: its caller commits only after this resolves).
+   */
+  async saveRawInput(bytes: Uint8Array, options: RawInputOptions = {}): Promise<RawInputRef> {
+    const ref = rawInputRef(bytes);
+    const d = this.#runner.dialect;
+    /** False, writing nothing, when the write needs compressed bytes and none are given. */
+    const step = (compressed: Uint8Array | undefined): boolean => {
       const state = this.#runner.drive(rawInputState(d, ref.sha256));
       // Compress only what is to be kept and is not yet: re-ingesting a large mailbox costs a hash, not a gzip.
-      const compressed = needsBytes(state, options) ? gzipSync(bytes) : undefined;
-      this.#runner.drive(writeRawInput(d, ref, state, options, compressed, this.#now()));
-      return ref;
-    });
+      const needed = needsBytes(state, options);
+      if (needed && compressed === undefined) return false;
+      this.#runner.drive(writeRawInput(d, ref, state, options, needed ? compressed : undefined, this.#now()));
+      return true;
+    };
+    if (await settle(() => step(undefined))) return ref;
+    const compressed = await gzipRawInput(bytes);
+    await settle(() => step(compressed));
+    return ref;
   }
 
   readRawInput(sha256: string): Promise<Uint8Array | undefined> {
