@@ -112,6 +112,8 @@ test('killing ingest --imap at any moment, then running it again: every report s
     const db = join(mkdtempSync(join(tmpdir(), 'dmarcpilot-db-')), 'store.sqlite');
     const outcomes: string[] = [];
     let archivedBefore = 0;
+    /** Runs killed with messages still waiting: the kills that test something. */
+    let killedMidway = 0;
     // The first kill lands while the process starts or reads its first batch; each later one once
     // more messages were archived than before, then at a random moment within the next 400 ms.
     for (let run = 0; run < 7; run++) {
@@ -123,10 +125,12 @@ test('killing ingest --imap at any moment, then running it again: every report s
       const early = archived.filter((id) => !stored.has(id));
       assert.deepEqual(early, [], `archived before their reports were stored (after ${outcomes.length} runs)`);
       assert.ok(archived.length >= archivedBefore);
+      if (outcomes[outcomes.length - 1] === 'SIGKILL' && archived.length < manifest.reports) killedMidway++;
       archivedBefore = archived.length;
     }
     assert.ok(outcomes.includes('SIGKILL'), `at least one run was killed mid-way: ${outcomes.join(', ')}`);
-    assert.ok(archivedBefore > 0 && archivedBefore < manifest.reports, `the kills fell mid-way (${archivedBefore} of ${manifest.reports} archived)`);
+    // How far seven runs get depends on the machine's speed; what matters is that kills fell with work left.
+    assert.ok(archivedBefore > 0 && killedMidway > 0, `the kills fell mid-way (${killedMidway} runs killed with messages left; ${archivedBefore} of ${manifest.reports} archived)`);
 
     const final = spawnSync(process.execPath, [bin, 'ingest', '--db', db, '--imap', server.url()], { encoding: 'utf8', env: { ...process.env, DMARCPILOT_IMAP_PASSWORD: server.password } });
     assert.equal(final.status, 0, final.stderr);

@@ -35,7 +35,7 @@ test('migrations: the schema migrations create every table', async () => {
     assert.deepEqual(migrateSqlite(db, day(1)), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
     assert.deepEqual(tables(db), [
       'aggregate_records', 'aggregate_reports', 'api_tokens', 'audit_log', 'auth_combos', 'daily_rollup', 'daily_rollup_reports', 'domain_checks', 'domain_claims',
-      'failure_reports', 'header_from_rollup', 'ingest_log', 'memberships', 'organization_domains', 'organizations', 'quarantine', 'raw_inputs', 'schema_migrations',
+      'failure_reports', 'header_from_rollup', 'ingest_log', 'invitations', 'memberships', 'organization_domains', 'organizations', 'quarantine', 'raw_inputs', 'schema_migrations',
       'sender_decision_history', 'sender_decisions', 'sender_rollup', 'sender_rollup_reports', 'sessions', 'source_enrichments', 'tls_report_domains', 'tls_reports', 'users',
     ]);
   });

@@ -87,6 +87,7 @@ test('sqlite: opening creates the missing parent folders and applies the migrati
       { version: 10, applied_at: '2026-11-20T10:00:00.000Z' },
       { version: 11, applied_at: '2026-11-20T10:00:00.000Z' },
       { version: 12, applied_at: '2026-11-20T10:00:00.000Z' },
+      { version: 13, applied_at: '2026-11-20T10:00:00.000Z' },
     ]);
   });
 });
@@ -114,6 +115,7 @@ test('sqlite: opening twice applies nothing the second time and keeps the data',
       { version: 10, applied_at: '2026-11-20T10:00:00.000Z' },
       { version: 11, applied_at: '2026-11-20T10:00:00.000Z' },
       { version: 12, applied_at: '2026-11-20T10:00:00.000Z' },
+      { version: 13, applied_at: '2026-11-20T10:00:00.000Z' },
     ]);
   });
 });
