@@ -272,6 +272,10 @@ test("api: exports stream the organisation's own records, failure and TLS report
     const tls = await (await f.request('/api/v1/organizations/alpha/exports/tls-reports?format=csv', { headers: viewer })).text();
     assert.match(tls, /alpha\.example/);
     assert.doesNotMatch(tls, /bravo/);
+    const reports = (await (await f.request('/api/v1/organizations/alpha/aggregate-reports', { headers: viewer })).json()) as { items: { reportId: string; policyDomain: string; records: number; messages: number }[] };
+    assert.deepEqual(reports.items.map((r) => [r.reportId, r.policyDomain, r.records, r.messages]), [['r-alpha', 'alpha.example', 1, 7]]);
+    const reportsCsv = await (await f.request('/api/v1/organizations/alpha/aggregate-reports?format=csv', { headers: viewer })).text();
+    assert.match(reportsCsv.split('\r\n')[0] ?? '', /^id,orgName,reportId,policyDomain,begin,end,/);
     const bad = await f.request('/api/v1/organizations/alpha/exports/records?format=csv&domain=not%20a%20domain', { headers: viewer });
     assert.equal(bad.status, 400, 'a refused query is a problem, not a truncated export');
     assert.equal((await problem(bad)).errors[0]?.field, 'query.domain');

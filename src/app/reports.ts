@@ -7,7 +7,7 @@
 import { senderKeyOf } from '../analysis/group-senders.js';
 import type { SenderSummary } from '../analysis/sender-model.js';
 import { canonicalizeIp } from '../core/ip.js';
-import type { FailureReportSourceCount, Page, PageRequest, RecordFilter, ReportListFilter, StoredFailureReport, StoredRecord, StoredTlsReport } from '../store/store.js';
+import type { AggregateReportSummary, FailureReportSourceCount, Page, PageRequest, RecordFilter, ReportListFilter, StoredFailureReport, StoredRecord, StoredTlsReport } from '../store/store.js';
 import { MAX_PAGE_LIMIT } from '../store/store.js';
 import type { AppContext } from './context.js';
 import { requireDomain } from './domains.js';
@@ -16,7 +16,7 @@ import { invalid, notFound, withAppErrors } from './problems.js';
 import { knownSenderOfSources, requirePossibleSenderKey } from './sender-keys.js';
 import { requireWindow } from './time-window.js';
 
-export type { StoredFailureReport, StoredRecord, StoredTlsReport } from '../store/store.js';
+export type { AggregateReportSummary, StoredFailureReport, StoredRecord, StoredTlsReport } from '../store/store.js';
 export type { AggregateHeader, AggregateRecord } from '../reports/aggregate/aggregate-report.js';
 
 export interface RecordQuery {
@@ -61,6 +61,12 @@ function requireIp(text: string): string {
   const ip = canonicalizeIp(text.trim());
   if (ip === undefined) throw invalid('not-an-ip', 'ip', `"${text}" is not an IP address`);
   return ip.ip;
+}
+
+/** Aggregate reports, one line each (no records), newest stored first; `since`/`until` on their period. */
+export async function listAggregateReports(ctx: AppContext, query: Omit<ReportQuery, 'sourceIp'> = {}, page: PageRequest = {}): Promise<Page<AggregateReportSummary>> {
+  const filter = listFilter(query);
+  return withAppErrors(() => ctx.store.listAggregateReports(filter, page));
 }
 
 /** Failure reports, newest stored first. */

@@ -88,6 +88,7 @@ class DomainScopedStore implements Store {
   // Reports: filtered by the scope in SQL.
   streamRecords: Store['streamRecords'] = (filter) => this.#store.streamRecords(this.#within(filter));
   listFailureReports: Store['listFailureReports'] = (filter, page) => this.#store.listFailureReports(this.#within(filter), page);
+  listAggregateReports: Store['listAggregateReports'] = (filter, page) => this.#store.listAggregateReports(this.#within(filter), page);
   countFailureReportSources: Store['countFailureReportSources'] = (filter) => this.#store.countFailureReportSources(this.#within(filter));
   getFailureReport: Store['getFailureReport'] = async (id) => {
     const report = await this.#store.getFailureReport(id);

@@ -170,6 +170,27 @@ export interface StoredRecord {
   readonly source: string;
 }
 
+/** One stored aggregate report, without its records. */
+export interface AggregateReportSummary {
+  readonly id: number;
+  readonly orgName: string;
+  readonly reportId: string;
+  readonly policyDomain: string;
+  /** The report's period. */
+  readonly begin: Date;
+  readonly end: Date;
+  /** `rfc7489`, `rfc9990`, `draft`… as parsed. */
+  readonly schema: string;
+  readonly p: string | null;
+  readonly sp: string | null;
+  readonly pct: number | null;
+  /** Records and messages in it; null while it is being written. */
+  readonly records: number | null;
+  readonly messages: number | null;
+  readonly receivedAt: Date;
+  readonly source: string;
+}
+
 /** A failure report as stored: redacted (the subject only as a hash, headers only when kept), with its provenance. */
 export interface StoredFailureReport {
   readonly id: number;
@@ -261,6 +282,8 @@ export interface ReportReader {
   streamRecords(filter: RecordFilter): AsyncIterable<StoredRecord>;
   /** Failure reports, newest stored first. */
   listFailureReports(filter: ReportListFilter, page?: PageRequest): Promise<Page<StoredFailureReport>>;
+  /** Aggregate reports, one line each (no records), newest stored first. `since`/`until`: the report's period ends at or after / begins before. */
+  listAggregateReports(filter: ReportListFilter, page?: PageRequest): Promise<Page<AggregateReportSummary>>;
   getFailureReport(id: number): Promise<StoredFailureReport | undefined>;
   /**
    * The failure reports matching the filter (the same filter as listFailureReports), counted in

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { Diagnostic } from '../../core/diagnostic.js';
 import type { StoredFailureReport } from '../store.js';
 import type { StoreTest } from './contract-fixtures.test-helper.js';
-import { failure, provenance, tls } from './contract-fixtures.test-helper.js';
+import { failure, header, provenance, record, saveAggregate, tls } from './contract-fixtures.test-helper.js';
 
 const warnings: Diagnostic[] = [
   { code: 'date-assumed-utc', severity: 'warning', message: 'Arrival-Date has no zone; UTC assumed.', location: 'Arrival-Date' },
@@ -17,6 +17,31 @@ const warnings: Diagnostic[] = [
 ];
 
 export function runReportReadContract(withStore: StoreTest): void {
+  withStore('aggregate reports are listed one line each, newest first, filtered by domain, scope and period, and paged', async (store) => {
+    const day = 86_400;
+    for (let i = 0; i < 5; i++) {
+      const domain = i % 2 === 0 ? 'example.com' : 'mail.example.org';
+      await saveAggregate(store, header(`list-${i}`, { begin: 1_700_000_000 + i * day, end: 1_700_000_000 + (i + 1) * day - 1 }, domain), [record(i), record(i + 10)]);
+    }
+    const all = await store.listAggregateReports({});
+    assert.deepEqual(all.items.map((r) => r.reportId), ['list-4', 'list-3', 'list-2', 'list-1', 'list-0']);
+    const first = all.items[4];
+    assert.deepEqual(
+      { ...first, id: 0, receivedAt: undefined },
+      { id: 0, orgName: 'receiver.example', reportId: 'list-0', policyDomain: 'example.com', begin: new Date(1_700_000_000_000), end: new Date((1_700_000_000 + day - 1) * 1000), schema: 'rfc9990', p: 'quarantine', sp: null, pct: null, records: 2, messages: first?.messages ?? -1, receivedAt: undefined, source: 'in.xml' },
+    );
+    assert.ok((first?.messages ?? 0) > 0);
+    assert.deepEqual((await store.listAggregateReports({ domain: 'example.com' })).items.map((r) => r.reportId), ['list-4', 'list-2', 'list-0']);
+    assert.deepEqual((await store.listAggregateReports({ domains: ['example.org'] })).items.map((r) => r.reportId), ['list-3', 'list-1'], 'a subdomain is in the scope of its parent');
+    assert.deepEqual((await store.listAggregateReports({ domains: [] })).items, []);
+    const since = new Date((1_700_000_000 + 3 * day) * 1000);
+    assert.deepEqual((await store.listAggregateReports({ since })).items.map((r) => r.reportId), ['list-4', 'list-3']);
+    assert.deepEqual((await store.listAggregateReports({ until: new Date((1_700_000_000 + day) * 1000) })).items.map((r) => r.reportId), ['list-0']);
+    const page1 = await store.listAggregateReports({}, { limit: 2 });
+    const page2 = await store.listAggregateReports({}, { limit: 2, after: page1.next ?? '' });
+    assert.deepEqual([...page1.items, ...page2.items].map((r) => r.reportId), ['list-4', 'list-3', 'list-2', 'list-1']);
+  });
+
   withStore('failure reports read back redacted, with their warnings and provenance', async (store) => {
     const prov = await provenance(store, 'ruf', 'a.eml');
     const saved = await store.saveFailureReport(failure(), prov, { keepFullHeaders: false }, warnings);

@@ -10,6 +10,7 @@ import type { Diagnostic, Rejection } from '../../core/diagnostic.js';
 import type { FailureReport } from '../../reports/failure/failure-report.js';
 import type { TlsReport } from '../../reports/tlsrpt/tls-report.js';
 import type {
+  AggregateReportSummary,
   ApiToken,
   ApiTokenRow,
   Invitation,
@@ -43,6 +44,7 @@ import type {
   StoredTlsReport,
 } from '../store.js';
 import * as accounts from '../queries/account-queries.js';
+import { listAggregateReports } from '../queries/aggregate-list-queries.js';
 import { insertDomainCheck, listDomainChecks } from '../queries/check-queries.js';
 import { listSenderDecisionHistory, listSenderDecisions, setSenderDecision } from '../queries/decision-queries.js';
 import { countFailureReportSources, getFailureReport, listFailureReports, saveFailureReport } from '../queries/failure-queries.js';
@@ -70,6 +72,10 @@ export abstract class SqlStoreBase {
 
   listFailureReports(filter: ReportListFilter, page?: PageRequest): Promise<Page<StoredFailureReport>> {
     return this.#sql.run(listFailureReports(this.#sql.dialect, filter, page));
+  }
+
+  listAggregateReports(filter: ReportListFilter, page?: PageRequest): Promise<Page<AggregateReportSummary>> {
+    return this.#sql.run(listAggregateReports(this.#sql.dialect, filter, page));
   }
 
   getFailureReport(id: number): Promise<StoredFailureReport | undefined> {

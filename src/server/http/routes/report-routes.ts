@@ -4,7 +4,7 @@
  * (a refused input may hold any organisation's reports) and so to its operators (docs/api.md).
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { getFailureReport, getTlsReport, listFailureReports, listTlsReports } from '../../../app/reports.js';
+import { getFailureReport, getTlsReport, listAggregateReports, listFailureReports, listTlsReports } from '../../../app/reports.js';
 import { dismissQuarantine, getQuarantineEntry, listQuarantine, readQuarantinedInput, retryQuarantine } from '../../../app/quarantine.js';
 import type { QuarantineEntry } from '../../../app/quarantine.js';
 import { invalid } from '../../../app/problems.js';
@@ -58,6 +58,22 @@ async function auditInstance(c: ApiContext, action: string, subject: string, aft
 }
 
 export const reportRoutes: readonly ApiRoute[] = [
+  apiRoute(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/organizations/{org}/aggregate-reports',
+      tags: ['reports'],
+      summary: 'Aggregate reports of the organisation’s domains, one line each (reporter, report id, domain, period, policy, records, messages), newest stored first',
+      request: { params: orgParams, query: reportQuery },
+      responses: { 200: jsonResponse(pageSchema(AnyObject, 'AggregateReportPage'), 'A page of aggregate reports'), ...errorResponses },
+    }),
+    { kind: 'organization', permission: 'read' },
+    async (c) => {
+      const query = c.req.valid('query');
+      const page = await listAggregateReports(c.var.app, { ...window(query), ...(query.domain !== undefined ? { domain: query.domain } : {}) }, { limit: query.limit, after: query.after });
+      return listResponse(c, page, query.format);
+    },
+  ),
   apiRoute(
     createRoute({
       method: 'get',
