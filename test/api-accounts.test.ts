@@ -177,6 +177,11 @@ test('api: a claimed domain is proven by its TXT record; a DNS failure proves no
       const xml = reportXml({ org: 'upload-reporter.example', reportId: 'up-1', domain: 'newly.example', begin, end: begin + 86_399, p: 'none', rows: [{ ip: '192.0.2.99', count: 3, dkim: 'pass', spf: 'pass', authDkim: [{ domain: 'newly.example', selector: 's1', result: 'pass' }], authSpf: [{ domain: 'newly.example', result: 'pass' }] }] });
       const uploaded = await f.request('/api/v1/organizations/alpha/reports', { method: 'POST', body: xml, headers: { 'content-type': 'application/xml', origin: ORIGIN, cookie: owner['cookie'] as string } });
       assert.deepEqual(await uploaded.json(), { newReports: 1, duplicateReports: 0, records: 1, rejected: 0 });
+      const uploads = (await (await f.request('/api/v1/organizations/alpha/audit', { headers: owner })).json()) as { items: { action: string; after: { bytes: number; newReports: number } }[] };
+      assert.deepEqual([uploads.items[0]?.action, uploads.items[0]?.after.bytes, uploads.items[0]?.after.newReports], ['reports.upload', xml.length, 1], 'the upload is audited');
+      const tooBig = await f.request('/api/v1/organizations/alpha/reports', { method: 'POST', body: new Uint8Array(1024 * 1024 + 1), headers: { 'content-type': 'application/octet-stream', origin: ORIGIN, cookie: owner['cookie'] as string } });
+      assert.equal(tooBig.status, 413, 'past the upload limit (1 MiB in the fixture)');
+      assert.equal((await problem(tooBig)).code, 'body-too-large');
       assert.equal((await f.request('/api/v1/organizations/alpha/domains/newly.example/series?days=30', { headers: owner })).status, 404, 'not proven yet: not visible');
       const notYet = (await (await f.request('/api/v1/organizations/alpha/domains/newly.example/verify', { method: 'POST', headers: owner })).json()) as { verified: boolean; checkError: string };
       assert.equal(notYet.verified, false);

@@ -48,6 +48,7 @@ const OPTION_OF_FIELD: Readonly<Record<string, string>> = {
   since: '--since',
   concurrency: '--concurrency',
   selector: '--selector',
+  password: '--password-stdin',
 };
 
 /** The commands that look every source up in reverse DNS, and can do without (`--offline`): their DNS progress is shown. */

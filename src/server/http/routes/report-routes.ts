@@ -147,6 +147,7 @@ export const reportRoutes: readonly ApiRoute[] = [
       if (upload.bytes.length === 0) throw invalid('upload-empty', 'body', 'the upload is empty');
       const who = c.var.principal.kind === 'user' ? `user:${c.var.principal.userId}` : c.var.principal.kind === 'token' ? `token:${c.var.principal.tokenId}` : 'anonymous';
       const outcome = await c.var.services.upload(c.var.app, `http:${c.var.organization.slug}:${who}:${upload.name}`, upload.bytes);
+      await c.var.services.accounts.root.appendAudit({ at: c.var.services.accounts.now(), organizationId: c.var.organization.id, actor: actorOf(c.var.principal), action: 'reports.upload', subject: upload.name, before: null, after: { bytes: upload.bytes.length, ...outcome } });
       return c.json(outcome, 200);
     },
   ),
