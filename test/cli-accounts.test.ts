@@ -59,9 +59,9 @@ test('cli: users, organisations, members, domains and tokens on a fresh store', 
   const [, id] = /^token ([A-Za-z0-9]{12}) for camden \(read, expires [^)]+\); shown once:\ndpk_\1_[A-Za-z0-9_-]{43}\n$/.exec(token.stdout) ?? [];
   assert.ok(id, token.stdout);
   assert.match(cli(db, ['token', 'list', 'camden']).stdout, new RegExp(`^${id}\tmonitoring\tread\n$`));
-  assert.equal(cli(db, ['token', 'revoke', 'camden', id as string]).status, 0);
+  assert.equal(cli(db, ['token', 'revoke', 'camden', id]).status, 0);
   assert.match(cli(db, ['token', 'list', 'camden']).stdout, /\trevoked\n$/);
-  assert.equal(cli(db, ['token', 'revoke', 'default', id as string]).status, 2, "another organisation's token is not found");
+  assert.equal(cli(db, ['token', 'revoke', 'default', id]).status, 2, "another organisation's token is not found");
 
   assert.match(cli(db, ['user', 'disable', 'analyst@camden.example']).stdout, /analyst@camden\.example: disabled/);
   const users = cli(db, ['user', 'list']).stdout;
