@@ -131,6 +131,15 @@ test('api: a cookie-authenticated write from another origin, or with none, is re
       headers: { 'content-type': 'application/json', ...write },
     });
     assert.equal(decided.status, 200, await decided.clone().text());
+    const detail = (await (await f.request(`/api/v1/organizations/alpha/domains/alpha.example/senders/${encodeURIComponent(f.alpha.sender)}?days=30&offline=true`, { headers: write })).json()) as {
+      sourceIps: string[];
+      decision: string;
+      reporters: { orgName: string; messages: number }[];
+      history: { decision: string; note: string }[];
+    };
+    assert.deepEqual(detail.sourceIps, ['198.51.100.31']);
+    assert.deepEqual(detail.reporters.map((r) => [r.orgName, r.messages]), [['reporter-alpha.example', 7]]);
+    assert.deepEqual([detail.decision, detail.history[0]?.decision, detail.history[0]?.note], ['rejected', 'rejected', 'spoofing']);
   });
 });
 

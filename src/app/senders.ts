@@ -12,7 +12,7 @@ import { findOrganizationalDomain } from '../evaluate/dmarc-discovery.js';
 import type { Problem } from '../core/problem.js';
 import { problem } from '../core/problem.js';
 import type { SenderDecision } from '../core/source-facts.js';
-import type { Page, PageRequest, SenderDecisionChange, SenderDecisionEntry } from '../store/store.js';
+import type { Page, PageRequest, SenderDecisionChange, SenderDecisionEntry, SourceReporter } from '../store/store.js';
 import type { AppContext } from './context.js';
 import { OFFLINE_RESOLVER } from './context.js';
 import { requireDomain } from './domains.js';
@@ -24,7 +24,7 @@ import { checkSenderKey, requireSenderKey, senderNotSeen } from './sender-keys.j
 export type { SenderSummary, SenderSource, SenderClass, SenderState, SenderDecisionRecord } from '../analysis/sender-model.js';
 export { checkSenderKey, nearestServiceIds, requirePossibleSenderKey, requireSenderKey } from './sender-keys.js';
 export type { SenderDecision } from '../core/source-facts.js';
-export type { SenderDecisionChange, SenderDecisionEntry } from '../store/store.js';
+export type { SenderDecisionChange, SenderDecisionEntry, SourceReporter } from '../store/store.js';
 
 export const DEFAULT_SENDER_CONCURRENCY = 16;
 
@@ -273,4 +273,10 @@ export async function senderDecisionHistory(ctx: AppContext, domainText: string,
   const domain = requireDomain(domainText);
   const key = filter.sender === undefined ? undefined : keyAsListed(ctx, filter.sender);
   return withAppErrors(() => ctx.store.listSenderDecisionHistory(domain, key === undefined ? {} : { key }, page));
+}
+
+/** The reporting organisations that saw a sender's source IPs for the domain over the window, most messages first. */
+export async function senderReporters(ctx: AppContext, domainText: string, ips: readonly string[], window: { readonly since: Date; readonly until: Date }): Promise<SourceReporter[]> {
+  const domain = requireDomain(domainText);
+  return withAppErrors(() => ctx.store.sourceReporters(domain, ips, window.since, window.until));
 }

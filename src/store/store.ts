@@ -507,6 +507,15 @@ export interface PublishedPolicyDay {
   readonly messages: number;
 }
 
+/** One reporting organisation's view of some sources (sourceReporters). */
+export interface SourceReporter {
+  readonly orgName: string;
+  readonly messages: number;
+  readonly reports: number;
+  /** End of the last report naming them. */
+  readonly lastSeen: Date;
+}
+
 export interface SenderStore {
   /**
    * Per source IP of `domain`, the counts sender analysis needs over [since, until), grouped in
@@ -523,6 +532,12 @@ export interface SenderStore {
   sourceDays(domain: string, since: Date, until: Date, filter?: SourceFilter & { readonly ips?: readonly string[] }): Promise<SourceDay[]>;
   /** The policies reporters saw published, per UTC day of the reports' begin, oldest day first: how much mail each day showed each policy. */
   listPublishedPolicyDays(domain: string): Promise<PublishedPolicyDay[]>;
+  /**
+   * Who reported mail from these source IPs for `domain` in reports overlapping [since, until):
+   * each reporting organisation with its messages and reports, most messages first (a sender's
+   * detail: which receivers see it). At most 1,000 IPs are asked about.
+   */
+  sourceReporters(domain: string, ips: readonly string[], since: Date, until: Date): Promise<SourceReporter[]>;
   /** Reporters and header_from domains of `domain` over [since, until), grouped by the store (for the rollout planner). */
   reportingStats(domain: string, since: Date, until: Date): Promise<ReportingStats>;
   /** The policies reporters saw published for `domain`, oldest first (for "since the last policy change"). */

@@ -17,6 +17,23 @@ const warnings: Diagnostic[] = [
 ];
 
 export function runReportReadContract(withStore: StoreTest): void {
+  withStore('sourceReporters: who reported these IPs for the domain in the window, most messages first', async (store) => {
+    const day = 86_400;
+    const at = (i: number) => ({ begin: 1_700_000_000 + i * day, end: 1_700_000_000 + (i + 1) * day - 1 });
+    await saveAggregate(store, header('g-1', { orgName: 'google.com', ...at(0) }), [record(1, { sourceIp: '192.0.2.1', count: 10 }), record(2, { sourceIp: '192.0.2.2', count: 5 })]);
+    await saveAggregate(store, header('g-2', { orgName: 'google.com', ...at(1) }), [record(1, { sourceIp: '192.0.2.1', count: 3 })]);
+    await saveAggregate(store, header('m-1', { orgName: 'microsoft.com', ...at(1) }), [record(1, { sourceIp: '192.0.2.1', count: 4 }), record(3, { sourceIp: '192.0.2.9', count: 99 })]);
+    await saveAggregate(store, header('o-1', { orgName: 'other.example', ...at(1) }, 'example.org'), [record(1, { sourceIp: '192.0.2.1', count: 50 })]);
+    const window = { since: new Date(1_700_000_000_000), until: new Date((1_700_000_000 + 2 * day) * 1000) };
+    const reporters = await store.sourceReporters('example.com', ['192.0.2.1', '192.0.2.2', '192.0.2.1'], window.since, window.until);
+    assert.deepEqual(reporters, [
+      { orgName: 'google.com', messages: 18, reports: 2, lastSeen: new Date(at(1).end * 1000) },
+      { orgName: 'microsoft.com', messages: 4, reports: 1, lastSeen: new Date(at(1).end * 1000) },
+    ]);
+    assert.deepEqual((await store.sourceReporters('example.com', ['192.0.2.1'], new Date((1_700_000_000 + day) * 1000), window.until)).map((r) => [r.orgName, r.messages]), [['microsoft.com', 4], ['google.com', 3]]);
+    assert.deepEqual(await store.sourceReporters('example.com', [], window.since, window.until), []);
+  });
+
   withStore('aggregate reports are listed one line each, newest first, filtered by domain, scope and period, and paged', async (store) => {
     const day = 86_400;
     for (let i = 0; i < 5; i++) {

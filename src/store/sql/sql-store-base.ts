@@ -11,6 +11,7 @@ import type { FailureReport } from '../../reports/failure/failure-report.js';
 import type { TlsReport } from '../../reports/tlsrpt/tls-report.js';
 import type {
   AggregateReportSummary,
+  SourceReporter,
   ApiToken,
   ApiTokenRow,
   Invitation,
@@ -45,6 +46,7 @@ import type {
 } from '../store.js';
 import * as accounts from '../queries/account-queries.js';
 import { listAggregateReports } from '../queries/aggregate-list-queries.js';
+import { sourceReporters } from '../queries/sender-reporter-queries.js';
 import { insertDomainCheck, listDomainChecks } from '../queries/check-queries.js';
 import { listSenderDecisionHistory, listSenderDecisions, setSenderDecision } from '../queries/decision-queries.js';
 import { countFailureReportSources, getFailureReport, listFailureReports, saveFailureReport } from '../queries/failure-queries.js';
@@ -319,5 +321,9 @@ export abstract class SqlStoreBase {
     audit: AuditInput,
   ): Promise<{ readonly invitation: Invitation; readonly user: User } | undefined> {
     return this.#sql.transaction(accounts.acceptInvitation(this.#sql.dialect, tokenHash, at, user, audit));
+  }
+
+  sourceReporters(domain: string, ips: readonly string[], since: Date, until: Date): Promise<SourceReporter[]> {
+    return this.#sql.run(sourceReporters(this.#sql.dialect, domain, ips, since, until));
   }
 }

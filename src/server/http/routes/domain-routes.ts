@@ -12,7 +12,7 @@ import { planDomain } from '../../../app/plan-domain.js';
 import type { DomainOverview } from '../../../app/portfolio.js';
 import { domainOverview } from '../../../app/portfolio.js';
 import { notFound } from '../../../app/problems.js';
-import { decideSender, listSenders, senderDecisionHistory } from '../../../app/senders.js';
+import { decideSender, listSenders, senderDecisionHistory, senderReporters } from '../../../app/senders.js';
 import { domainSeries } from '../../../app/summaries.js';
 import type { ApiContext, ApiRoute } from '../api-route.js';
 import { apiRoute } from '../api-route.js';
@@ -198,7 +198,7 @@ export const domainRoutes: readonly ApiRoute[] = [
       method: 'get',
       path: '/api/v1/organizations/{org}/domains/{domain}/senders/{sender}',
       tags: ['senders'],
-      summary: 'One sender: its IPs with reverse DNS, SPF and DKIM domains, dispositions, diagnosis, fix and decision history',
+      summary: 'One sender: its IPs with reverse DNS, SPF and DKIM domains, dispositions, the receivers that reported it, diagnosis, fix and decision history',
       request: { params: senderParams, query: windowQuery },
       responses: { 200: jsonResponse(AnyObject, 'The sender'), ...errorResponses },
     }),
@@ -210,7 +210,8 @@ export const domainRoutes: readonly ApiRoute[] = [
       const found = list.senders.find((s) => s.key === sender);
       if (found === undefined) throw notFound('no-such-sender', 'path.sender', `no sender ${sender} sent as ${list.domain} over the window`);
       const history = await senderDecisionHistory(c.var.app, domain, { sender }, { limit: 100 });
-      return c.json({ ...found, history: history.items }, 200);
+      const reporters = await senderReporters(c.var.app, list.reportedUnder ?? list.domain, found.sourceIps, { since: list.since, until: list.until });
+      return c.json({ ...found, reporters, history: history.items }, 200);
     },
   ),
   apiRoute(
