@@ -50,7 +50,13 @@ test('api: sign-in sets an HttpOnly SameSite cookie that works; sign-out ends it
     const body = (await me.json()) as { email: string; organizations: { slug: string; role: string }[] };
     assert.equal(body.email, 'viewer@alpha.example');
     assert.deepEqual(body.organizations.map((o) => [o.slug, o.role]), [['alpha', 'viewer']]);
-    assert.equal((await f.request('/api/v1/session', { method: 'DELETE', headers: { cookie: session, origin: ORIGIN } })).status, 204);
+    // Signing in again from the same browser replaces its session.
+    const again = await f.request('/api/v1/session', json({ email: 'viewer@alpha.example', password: PASSWORD }, { cookie: session }));
+    const rotated = (again.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    assert.notEqual(rotated, session);
+    assert.equal((await f.request('/api/v1/me', { headers: { cookie: session } })).status, 401, 'the old session ended');
+    assert.equal((await f.request('/api/v1/session', { method: 'DELETE', headers: { cookie: rotated, origin: ORIGIN } })).status, 204);
+    assert.equal((await f.request('/api/v1/me', { headers: { cookie: rotated } })).status, 401);
     assert.equal((await f.request('/api/v1/me', { headers: { cookie: session } })).status, 401);
   });
 });

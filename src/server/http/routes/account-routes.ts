@@ -121,6 +121,8 @@ export const accountRoutes: readonly ApiRoute[] = [
       const body = c.req.valid('json');
       if (!c.var.services.localSignIn) throw forbidden('local-sign-in-off', 'sign-in with a password is turned off here: use single sign-on');
       const signedIn = await signIn(c.var.services.accounts, body.email, body.password, c.var.clientAddress);
+      // A new session at each sign-in; the one the browser held before ends (rotation).
+      await signOut(c.var.services.accounts, c.var.principal);
       setCookie(c, SESSION_COOKIE, signedIn.sessionToken, {
         httpOnly: true,
         sameSite: 'Lax',
