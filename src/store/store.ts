@@ -659,6 +659,8 @@ export class OutOfScopeError extends Error {
 export interface Tenancy {
   listOrganizations(page?: PageRequest): Promise<Page<Organization>>;
   getOrganization(id: number): Promise<Organization | undefined>;
+  /** By its slug (unique). */
+  getOrganizationBySlug(slug: string): Promise<Organization | undefined>;
   /**
    * A new organisation that sees only the domains it is given (allDomains false). Throws
    * StoreConflictError (field `slug`) when the slug is taken. The slug is stored as given: the
