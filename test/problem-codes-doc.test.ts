@@ -18,7 +18,7 @@ const sourcesIn = (dir: string): string[] =>
     .map((name) => readFileSync(join(root, dir, name), 'utf8'));
 const files = (...paths: string[]): string[] => paths.map((path) => readFileSync(join(root, path), 'utf8'));
 
-const app = sourcesIn('src/app').join('\n');
+const app = [...sourcesIn('src/app'), ...sourcesIn('src/app/accounts'), ...sourcesIn('src/server/http'), ...sourcesIn('src/server/http/routes')].join('\n');
 const declarations = [
   ...files('src/core/settings-reader.ts', 'src/ingest/smtp/smtp-listener-config.ts', 'src/ingest/smtp/smtp-listener.ts', 'src/ingest/imap/imap-config.ts', 'src/analysis/readiness-gates.ts'),
   ...sourcesIn('src/cli'),
@@ -29,7 +29,9 @@ const collect = (text: string, pattern: RegExp): void => {
   for (const match of text.matchAll(pattern)) found.add(match[1] as string);
 };
 // invalid('code', …), notFound('code', …), conflict(…), unavailable(…), problem(…), in every source scanned.
-collect(`${app}\n${declarations}`, /\b(?:invalid|notFound|conflict|unavailable|problem)\(\s*'([a-z0-9]+(?:-[a-z0-9]+)+|conflict)'/g);
+collect(`${app}\n${declarations}`, /\b(?:invalid|notFound|conflict|unavailable|problem|forbidden|unauthenticated|throttled)\(\s*'([a-z0-9]+(?:-[a-z0-9]+)+|conflict)'/g);
+// The HTTP API's own answers (problemResponse(c, 4xx, [{ code: '…' }])).
+collect(app, /\{ code: '([a-z0-9]+(?:-[a-z0-9]+)+)'/g);
 // Problems written as objects in app/ ({ code: 'value-out-of-range', field: … }) and the reader's defaults (code = '…').
 collect(app, /\bcode: '([a-z0-9]+(?:-[a-z0-9]+)+)', field/g);
 collect(app, /\[\{ code: '([a-z0-9]+(?:-[a-z0-9]+)+)'/g);

@@ -11,7 +11,8 @@
  */
 import type { AppContext } from './context.js';
 import { requireDomain } from './domains.js';
-import { withAppErrors } from './problems.js';
+import type { DomainOverviewRow } from '../store/store.js';
+import { notFound, withAppErrors } from './problems.js';
 
 export type Phase = 'assess' | 'deploy' | 'enforce' | 'maintain';
 
@@ -39,26 +40,36 @@ export function phaseOf(policy: { readonly p: string | null; readonly pct: numbe
   return partial ? 'enforce' : 'maintain';
 }
 
+/** The window a portfolio line covers: the last 30 UTC days, today included. */
+function window30(now: Date): { since: Date; until: Date } {
+  const until = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS + DAY_MS);
+  return { since: new Date(until.getTime() - 30 * DAY_MS), until };
+}
+
+function overviewFrom(row: DomainOverviewRow): DomainOverview {
+  const policy = row.policy === null ? null : { ...row.policy, lastSeen: row.policy.lastSeen.toISOString() };
+  return {
+    domain: row.domain,
+    phase: phaseOf(policy),
+    policy,
+    messages30d: row.messages,
+    passRate30d: row.messages === 0 ? null : row.dmarcPass / row.messages,
+    lastReportDay: row.lastDay,
+    findings: row.check === null ? null : { errors: row.check.errors, warnings: row.check.warnings, checkedAt: row.check.checkedAt.toISOString() },
+  };
+}
+
+/** The portfolio lines of many domains at once (three queries, however many: store.domainOverviews), in the order given; domains the context cannot see are left out. */
+export async function domainOverviews(ctx: AppContext, domainTexts: readonly string[]): Promise<DomainOverview[]> {
+  const domains = domainTexts.map((text) => requireDomain(text));
+  const { since, until } = window30(ctx.now());
+  return withAppErrors(async () => (await ctx.store.domainOverviews(domains, since, until)).map(overviewFrom));
+}
+
+/** One domain's portfolio line; `not-found` for a domain the context cannot see. */
 export async function domainOverview(ctx: AppContext, domainText: string): Promise<DomainOverview> {
   const domain = requireDomain(domainText);
-  return withAppErrors(async () => {
-    const now = ctx.now();
-    const until = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS + DAY_MS);
-    const since = new Date(until.getTime() - 30 * DAY_MS);
-    const [series, policies, checks] = await Promise.all([ctx.store.dailySeries(domain, { since, until }), ctx.store.listPublishedPolicies(domain), ctx.store.listDomainChecks(domain, { limit: 1 })]);
-    const messages = series.reduce((sum, d) => sum + d.messages, 0);
-    const passing = series.reduce((sum, d) => sum + d.dmarcPass, 0);
-    const last = policies.length === 0 ? undefined : policies.reduce((a, b) => (b.lastSeen.getTime() >= a.lastSeen.getTime() ? b : a));
-    const check = checks.items[0];
-    const policy = last === undefined ? null : { p: last.p, sp: last.sp, np: last.np, pct: last.pct, testing: last.testing, lastSeen: last.lastSeen.toISOString() };
-    return {
-      domain,
-      phase: phaseOf(policy),
-      policy,
-      messages30d: messages,
-      passRate30d: messages === 0 ? null : passing / messages,
-      lastReportDay: series.length === 0 ? null : (series[series.length - 1]?.day ?? null),
-      findings: check === undefined ? null : { errors: check.errors, warnings: check.warnings, checkedAt: check.checkedAt.toISOString() },
-    };
-  });
+  const [line] = await domainOverviews(ctx, [domain]);
+  if (line === undefined) throw notFound('out-of-scope', undefined, `The domain ${domain} is not one of the organisation's.`);
+  return line;
 }

@@ -117,6 +117,7 @@ class DomainScopedStore implements Store {
   sourceStats: Store['sourceStats'] = (domain, since, until, recentSince, filter) => this.#keyed(domain, () => this.#store.sourceStats(domain, since, until, recentSince, filter));
   sourceDays: Store['sourceDays'] = (domain, since, until, filter) => this.#keyed(domain, () => this.#store.sourceDays(domain, since, until, filter));
   listPublishedPolicyDays: Store['listPublishedPolicyDays'] = (domain) => this.#keyed(domain, () => this.#store.listPublishedPolicyDays(domain));
+  domainOverviews: Store['domainOverviews'] = (domains, since, until) => this.#store.domainOverviews(domains.filter((d) => this.#in(d)), since, until);
   sourceReporters: Store['sourceReporters'] = (domain, ips, since, until) => this.#keyed(domain, () => this.#store.sourceReporters(domain, ips, since, until));
   reportingStats: Store['reportingStats'] = (domain, since, until) => this.#keyed(domain, () => this.#store.reportingStats(domain, since, until));
   listPublishedPolicies: Store['listPublishedPolicies'] = (domain) => this.#keyed(domain, () => this.#store.listPublishedPolicies(domain));

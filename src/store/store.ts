@@ -507,6 +507,19 @@ export interface PublishedPolicyDay {
   readonly messages: number;
 }
 
+/** A portfolio line of one domain, from the rollup, its newest report and its last check (domainOverviews). */
+export interface DomainOverviewRow {
+  readonly domain: string;
+  /** Messages and DMARC passes over the window's UTC days. */
+  readonly messages: number;
+  readonly dmarcPass: number;
+  /** The last UTC day with mail in the window, `YYYY-MM-DD`; null without. */
+  readonly lastDay: string | null;
+  /** The policy of the newest report (by period end); null before any. */
+  readonly policy: { readonly p: string | null; readonly sp: string | null; readonly np: string | null; readonly pct: number | null; readonly testing: string | null; readonly lastSeen: Date } | null;
+  readonly check: { readonly checkedAt: Date; readonly errors: number; readonly warnings: number } | null;
+}
+
 /** One reporting organisation's view of some sources (sourceReporters). */
 export interface SourceReporter {
   readonly orgName: string;
@@ -538,6 +551,12 @@ export interface SenderStore {
    * detail: which receivers see it). At most 1,000 IPs are asked about.
    */
   sourceReporters(domain: string, ips: readonly string[], since: Date, until: Date): Promise<SourceReporter[]>;
+  /**
+   * One portfolio line per domain, in the order given, over [since, until) (the daily rollup is
+   * brought up to date for them first). In an organisation's view, domains outside its scope are
+   * left out. At most 1,000 domains at once.
+   */
+  domainOverviews(domains: readonly string[], since: Date, until: Date): Promise<DomainOverviewRow[]>;
   /** Reporters and header_from domains of `domain` over [since, until), grouped by the store (for the rollout planner). */
   reportingStats(domain: string, since: Date, until: Date): Promise<ReportingStats>;
   /** The policies reporters saw published for `domain`, oldest first (for "since the last policy change"). */
@@ -640,6 +659,8 @@ export class OutOfScopeError extends Error {
 export interface Tenancy {
   listOrganizations(page?: PageRequest): Promise<Page<Organization>>;
   getOrganization(id: number): Promise<Organization | undefined>;
+  /** By its slug (unique). */
+  getOrganizationBySlug(slug: string): Promise<Organization | undefined>;
   /**
    * A new organisation that sees only the domains it is given (allDomains false). Throws
    * StoreConflictError (field `slug`) when the slug is taken. The slug is stored as given: the

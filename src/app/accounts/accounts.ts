@@ -309,16 +309,8 @@ export async function organizationFor(ctx: AccountsContext, principal: Principal
   return organization;
 }
 
-export async function findOrganizationBySlug(ctx: AccountsContext, slug: string): Promise<Organization | undefined> {
-  let after: string | undefined;
-  // Organisations are few (hundreds to a few thousand); a store index by slug can come when they are not.
-  do {
-    const page = await ctx.root.listOrganizations({ limit: 1000, after });
-    const found = page.items.find((o) => o.slug === slug);
-    if (found) return found;
-    after = page.next ?? undefined;
-  } while (after !== undefined);
-  return undefined;
+export function findOrganizationBySlug(ctx: AccountsContext, slug: string): Promise<Organization | undefined> {
+  return ctx.root.getOrganizationBySlug(slug);
 }
 
 /** The organisations the principal sees: all of them for an operator, its own for a member, the token's for a token. */

@@ -101,7 +101,7 @@ export function errorResponse(c: Context, caught: unknown, log: (message: string
 export function validationProblems(target: string, issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string; readonly code: string }[]): { code: string; field: string; message: string }[] {
   const where = target === 'param' ? 'path' : target === 'json' || target === 'form' ? 'body' : target;
   return issues.map((issue) => ({
-    code: `invalid-${issue.code.replace(/_/g, '-')}`,
+    code: `invalid-${issue.code.replace(/^invalid_/, '').replace(/_/g, '-')}`,
     field: [where, ...issue.path.map(String)].join('.'),
     message: issue.message,
   }));

@@ -78,6 +78,41 @@ function mixed(seed: number, n: number): AggregateRecord[] {
 }
 
 export function runDailySeriesContract(withStore: StoreTest): void {
+  withStore('domainOverviews: many domains in one call agree with the daily series of each, newest policy and last check; out-of-scope ones are left out', async (store) => {
+    const day = 86_400;
+    const base = 1_764_460_800; // 2025-11-30
+    const at = (i: number, span = 1) => ({ begin: base + i * day, end: base + (i + span) * day - 1 });
+    await saveAggregate(store, header('o-1', at(0)), [record(1, { count: 10 }), record(3, { count: 4, dkim: 'fail', spf: 'fail' })]);
+    await saveAggregate(store, header('o-2', at(1, 2)), [record(5, { count: 6 })]);
+    const newer = header('o-3', at(3), 'example.org');
+    await saveAggregate(store, { ...newer, policy: { ...newer.policy, p: 'reject', pct: 50 } }, [record(7, { count: 2, dkim: 'fail', spf: 'fail' })]);
+    await saveAggregate(store, header('o-0', at(2), 'example.org'), [record(9, { count: 1 })]);
+    await store.saveDomainCheck({ domain: 'example.org', checkedAt: new Date((base + day) * 1000), errors: 1, warnings: 0, result: {} });
+    await store.saveDomainCheck({ domain: 'example.org', checkedAt: new Date((base + 2 * day) * 1000), errors: 0, warnings: 3, result: {} });
+    const window = { since: new Date(base * 1000), until: new Date((base + 10 * day) * 1000) };
+    const lines = await store.domainOverviews(['example.org', 'example.com', 'nothing.example'], window.since, window.until);
+    assert.deepEqual(lines.map((l) => l.domain), ['example.org', 'example.com', 'nothing.example']);
+    for (const line of lines) {
+      const series = await store.dailySeries(line.domain, window);
+      assert.equal(line.messages, series.reduce((n, d) => n + d.messages, 0), line.domain);
+      assert.equal(line.dmarcPass, series.reduce((n, d) => n + d.dmarcPass, 0), line.domain);
+      assert.equal(line.lastDay, series.at(-1)?.day ?? null, line.domain);
+    }
+    assert.deepEqual(lines[0]?.policy, { p: 'reject', sp: null, np: 'reject', pct: 50, testing: 'y', lastSeen: new Date(at(3).end * 1000) });
+    assert.deepEqual(lines[0]?.check, { checkedAt: new Date((base + 2 * day) * 1000), errors: 0, warnings: 3 });
+    assert.equal(lines[1]?.policy?.p, 'quarantine');
+    assert.equal(lines[1]?.check, null);
+    assert.deepEqual({ ...lines[2] }, { domain: 'nothing.example', messages: 0, dmarcPass: 0, lastDay: null, policy: null, check: null });
+    // A report stored after the first call is counted by the next: the rollup is brought up to date.
+    await saveAggregate(store, header('o-4', at(4)), [record(11, { count: 100 })]);
+    assert.equal((await store.domainOverviews(['example.com'], window.since, window.until))[0]?.messages, (lines[1]?.messages ?? 0) + 100);
+    // In an organisation's view, a domain outside its scope is left out.
+    const org = await store.createOrganization({ slug: 'overview', name: 'Overview', at: new Date(base * 1000) });
+    await store.assignDomain(org.id, 'example.org');
+    const view = await store.forOrganization(org.id);
+    assert.deepEqual((await view.domainOverviews(['example.com', 'example.org'], window.since, window.until)).map((l) => l.domain), ['example.org']);
+  });
+
   withStore('dailySeries: one day of mail by how it fared, from the rollup', async (store) => {
     await saveAggregate(store, header('one', { begin: day(10), end: day(10) + DAY - 1 }), [
       record(1, { count: 10, dkim: 'pass', spf: 'pass', disposition: 'none' }),

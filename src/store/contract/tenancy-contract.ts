@@ -35,6 +35,8 @@ export function runTenancyContract(withStore: StoreTest): void {
     const camden = await store.createOrganization({ slug: 'camden', name: 'Camden', at });
     assert.deepEqual(camden, { id: camden.id, slug: 'camden', name: 'Camden', allDomains: false, createdAt: at });
     assert.deepEqual(await store.getOrganization(camden.id), camden);
+    assert.deepEqual(await store.getOrganizationBySlug('camden'), camden);
+    assert.equal(await store.getOrganizationBySlug('nobody'), undefined);
     assert.equal(await store.getOrganization(camden.id + 100), undefined);
     await assert.rejects(store.createOrganization({ slug: 'camden', name: 'Another', at }), conflict('slug'));
     await assert.rejects(store.createOrganization({ slug: 'default', name: 'Another', at }), conflict('slug'));

@@ -15,6 +15,7 @@ import { gunzip } from 'node:zlib';
 import type { AggregateHeader } from '../../reports/aggregate/aggregate-report.js';
 import type { SourceEnrichment } from '../../core/source-facts.js';
 import type {
+  DomainOverviewRow,
   AggregateWriter,
   DailyVolume,
   Provenance,
@@ -40,6 +41,7 @@ import { gzipRawInput } from '../raw-compression.js';
 import { organizationView } from '../scoped-store.js';
 import { SqlStoreBase } from '../sql/sql-store-base.js';
 import { beginAggregateWriter } from './aggregate-writer.js';
+import { domainsPendingRollup, readDomainOverviews } from '../queries/domain-overview-queries.js';
 import { rollUpDaily } from './daily-rollup.js';
 import { migratePostgres } from './migrations.js';
 import type { PgPool, PgPoolOptions } from './pg-driver.js';
@@ -50,6 +52,9 @@ import type { StreamPageSizes } from './stream-records.js';
 import { DEFAULT_PAGE_SIZES, streamPostgresRecords } from './stream-records.js';
 
 const gunzipAsync = promisify(gunzip);
+
+/** Domains one domainOverviews call answers for (a page of the portfolio holds far fewer). */
+const MAX_OVERVIEW_DOMAINS = 1_000;
 
 export interface PostgresStoreOptions extends PgPoolOptions {
   /** Page sizes of streamRecords (small ones in tests exercise paging). */
@@ -143,6 +148,12 @@ class PostgresStore extends SqlStoreBase implements StoreRoot {
   async dailySeries(domain: string, window: { readonly since: Date; readonly until: Date }): Promise<DailyVolume[]> {
     await rollUpDaily(this.#pool, domain);
     return this.#runner.run(readDailySeries(this.#runner.dialect, domain, window));
+  }
+
+  async domainOverviews(domains: readonly string[], since: Date, until: Date): Promise<DomainOverviewRow[]> {
+    const asked = [...new Set(domains)].slice(0, MAX_OVERVIEW_DOMAINS);
+    for (const domain of await this.#runner.run(domainsPendingRollup(this.#runner.dialect, asked))) await rollUpDaily(this.#pool, domain);
+    return this.#runner.run(readDomainOverviews(this.#runner.dialect, asked, since, until));
   }
 
   sourceStats(domain: string, since: Date, until: Date, recentSince?: Date, filter?: SourceFilter): Promise<SourceStats[]> {

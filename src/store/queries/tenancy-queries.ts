@@ -41,6 +41,11 @@ export function* getOrganization(d: Dialect, id: number): SqlProgram<Organizatio
   return row === undefined ? undefined : organizationFromRow(d, row);
 }
 
+export function* getOrganizationBySlug(d: Dialect, slug: string): SqlProgram<Organization | undefined> {
+  const row = yield* rowOf<OrganizationRow>(`SELECT ${COLUMNS} FROM organizations WHERE slug = ?`, [slug]);
+  return row === undefined ? undefined : organizationFromRow(d, row);
+}
+
 /** A new organisation sees only its own domains (allDomains is the default organisation's). */
 export function* createOrganization(d: Dialect, input: { readonly slug: string; readonly name: string; readonly at: Date }): SqlProgram<Organization> {
   const row = yield* rowOf<OrganizationRow>(

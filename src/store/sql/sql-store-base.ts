@@ -52,7 +52,7 @@ import { listSenderDecisionHistory, listSenderDecisions, setSenderDecision } fro
 import { countFailureReportSources, getFailureReport, listFailureReports, saveFailureReport } from '../queries/failure-queries.js';
 import { insertIngestLog, listIngestLog } from '../queries/ingest-log-queries.js';
 import { getQuarantine, insertQuarantine, listQuarantine, setQuarantineState } from '../queries/quarantine-queries.js';
-import { assignDomain, createOrganization, getDomainScope, getOrganization, listOrganizationDomains, listOrganizations } from '../queries/tenancy-queries.js';
+import { assignDomain, createOrganization, getDomainScope, getOrganization, getOrganizationBySlug, listOrganizationDomains, listOrganizations } from '../queries/tenancy-queries.js';
 import { applyRetention, purgeQuarantine } from '../queries/retention-queries.js';
 import { getTlsReport, listTlsReports, saveTlsReport } from '../queries/tls-queries.js';
 import type { SqlRunner } from './sql-program.js';
@@ -154,6 +154,10 @@ export abstract class SqlStoreBase {
 
   getOrganization(id: number): Promise<Organization | undefined> {
     return this.#sql.run(getOrganization(this.#sql.dialect, id));
+  }
+
+  getOrganizationBySlug(slug: string): Promise<Organization | undefined> {
+    return this.#sql.run(getOrganizationBySlug(this.#sql.dialect, slug));
   }
 
   createOrganization(input: { readonly slug: string; readonly name: string; readonly at: Date }): Promise<Organization> {

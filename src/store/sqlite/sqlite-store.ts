@@ -13,6 +13,7 @@ import { gunzipSync } from 'node:zlib';
 import type { AggregateHeader } from '../../reports/aggregate/aggregate-report.js';
 import type { SourceEnrichment } from '../../core/source-facts.js';
 import type {
+  DomainOverviewRow,
   AggregateWriter,
   DailyVolume,
   Provenance,
@@ -38,6 +39,7 @@ import { gzipRawInput } from '../raw-compression.js';
 import { organizationView } from '../scoped-store.js';
 import { SqlStoreBase } from '../sql/sql-store-base.js';
 import { AggregateStatements, beginAggregateWriter } from './aggregate-writer.js';
+import { domainsPendingRollup, readDomainOverviews } from '../queries/domain-overview-queries.js';
 import { rollUpDaily } from './daily-rollup.js';
 import { checkSqliteSchema, migrateSqlite } from './migrations.js';
 import { shadowRollups } from './read-only.js';
@@ -47,6 +49,9 @@ import type { SqliteDatabase, SqliteStatement } from './sqlite-driver.js';
 import { openSqliteDatabase, openSqliteReadOnly, unwritableReason } from './sqlite-driver.js';
 import { SqliteRunner } from './sqlite-runner.js';
 import { streamSqliteRecords } from './stream-records.js';
+
+/** Domains one domainOverviews call answers for (a page of the portfolio holds far fewer). */
+const MAX_OVERVIEW_DOMAINS = 1_000;
 
 export interface SqliteStoreOptions {
   /** The clock for `created_at` and `applied_at` columns; defaults to the wall clock. */
@@ -219,6 +224,14 @@ class SqliteStore extends SqlStoreBase implements StoreRoot {
     return settle(() => {
       rollUpDaily(this.#runner, domain);
       return this.#runner.drive(readDailySeries(this.#runner.dialect, domain, window));
+    });
+  }
+
+  domainOverviews(domains: readonly string[], since: Date, until: Date): Promise<DomainOverviewRow[]> {
+    return settle(() => {
+      const asked = [...new Set(domains)].slice(0, MAX_OVERVIEW_DOMAINS);
+      for (const domain of this.#runner.drive(domainsPendingRollup(this.#runner.dialect, asked))) rollUpDaily(this.#runner, domain);
+      return this.#runner.drive(readDomainOverviews(this.#runner.dialect, asked, since, until));
     });
   }
 

@@ -10,7 +10,7 @@ import { claimDomain, getDomainClaim, listDomainClaims, removeDomain, ruaAddress
 import { actorOf } from '../../../app/accounts/access.js';
 import { planDomain } from '../../../app/plan-domain.js';
 import type { DomainOverview } from '../../../app/portfolio.js';
-import { domainOverview } from '../../../app/portfolio.js';
+import { domainOverview, domainOverviews } from '../../../app/portfolio.js';
 import { notFound } from '../../../app/problems.js';
 import { decideSender, listSenders, senderDecisionHistory, senderReporters } from '../../../app/senders.js';
 import { domainSeries } from '../../../app/summaries.js';
@@ -84,7 +84,10 @@ export const domainRoutes: readonly ApiRoute[] = [
       const query = c.req.valid('query');
       const page = await listDomainClaims(c.var.services.accounts, c.var.principal, c.var.organization.id, { limit: query.limit, after: query.after });
       const rua = await ruaOf(c);
-      const items = await Promise.all(page.items.map(async (claim) => claimBody(claim, await overviewOf(c, claim), rua)));
+      // Every line of the page in one call (three queries): the proven domains, or all for the instance's organisation.
+      const visible = page.items.filter((claim) => claim.verifiedAt !== null || c.var.organization.allDomains).map((claim) => claim.domain);
+      const lines = new Map((await domainOverviews(c.var.app, visible)).map((line) => [line.domain, line]));
+      const items = page.items.map((claim) => claimBody(claim, lines.get(claim.domain) ?? null, rua));
       const shown = query.phase === undefined ? items : items.filter((item) => item.overview?.phase === query.phase);
       return listResponse(c, { items: shown, next: page.next }, query.format, (item) => ({
         domain: item.domain,
