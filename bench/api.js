@@ -6,7 +6,7 @@
  *
  *   node bench/api.js [--stores sqlite,postgres] [--pg URL] [--domains 10000] [--orgs 500]
  *                     [--records 10000000] [--days 30] [--concurrency 50] [--duration 20]
- *                     [--keep] [--regenerate] [--warm all|first] [--seed 1] [--out bench/out]
+ *                     [--keep] [--regenerate] [--warm all|first] [--no-analyze] [--seed 1] [--out bench/out]
  *
  * 1. The corpus (bench/lib/api-corpus.js, seeded): aggregate reports of every domain with
  *    reports over the `--days` UTC days before today, written to <out>/api-corpus/ (reused when
@@ -14,7 +14,7 @@
  * 2. Per store, a new one (the SQLite file <out>/api-store.sqlite; the PostgreSQL database
  *    dmarcpilot_bench_api on the --pg server, dropped first), filled through the real path:
  *    `node bin/dmarcpilot.js ingest -q --db STORE <corpus>`, then checked with `db status`
- *    against the manifest. Then, through the built application (dist/), `--orgs` organisations,
+ *    against the manifest (PostgreSQL: then ANALYZE, as autovacuum would, unless --no-analyze). Then, through the built application (dist/), `--orgs` organisations,
  *    each owning domains/orgs domains proven by a TXT record (claimDomain + recordDomainCheck),
  *    and one read-only API token each. With --keep a store made earlier for the same corpus
  *    (<out>/api-store-<kind>.json says which) is used as it is.
@@ -380,7 +380,18 @@ async function benchStore(kind, options, manifest, corpusDir) {
     result.made = marker.made;
   }
   const orgs = marker.orgs;
-  if (kind === 'postgres') result.pgVersion = (await pgAdmin(options.pg, 'SHOW server_version')).rows[0].server_version;
+  if (kind === 'postgres') {
+    result.pgVersion = (await pgAdmin(options.pg, 'SHOW server_version')).rows[0].server_version;
+    result.autovacuum = (await pgAdmin(location, 'SHOW autovacuum')).rows[0].autovacuum;
+    if (options.analyze) {
+      // Without statistics (autovacuum off, or before its first pass after a back-fill) the planner scans
+      // aggregate_reports in full for `id = ANY(…)`; a server with autovacuum on analyses such tables by itself.
+      const started = performance.now();
+      await pgAdmin(location, 'ANALYZE');
+      result.analyzeSeconds = seconds(started);
+      log(`${kind}: ANALYZE ${result.analyzeSeconds.toFixed(1)} s (autovacuum ${result.autovacuum})`);
+    }
+  }
 
   const server = await startServer(location);
   log(`${kind}: serve pid ${server.pid} at ${server.base}`);
@@ -394,7 +405,8 @@ async function benchStore(kind, options, manifest, corpusDir) {
       first.push({ endpoint: name, org: org.slug, domain: domain?.domain ?? null, records: domain?.records ?? null, ms: r.ms, status: r.status });
       log(`${kind}: first ${name}: ${ms(r.ms)} ms (${r.status})${domain ? ` for ${domain.domain}, ${integer(domain.records)} records` : ''}`);
     };
-    const [o1, o2, o3] = [orgs[0], orgs[1 % orgs.length], orgs[2 % orgs.length]];
+    // The last organisations: the warm-up goes in order, so an interrupted earlier run (--keep) has least likely filled them.
+    const [o1, o2, o3] = [orgs[orgs.length - 1], orgs[Math.max(0, orgs.length - 2)], orgs[Math.max(0, orgs.length - 3)]];
     await firstOf('list', o1, `/api/v1/organizations/${o1.slug}/domains?phase=deploy`, null);
     const d2 = biggest(o2);
     await firstOf('senders', o2, `/api/v1/organizations/${o2.slug}/domains/${d2.domain}/senders?days=30&offline=true`, d2);
@@ -463,6 +475,7 @@ function markdown(options, manifest, corpusInfo, results, startedAt, uptimeBefor
   ];
   for (const r of results) {
     lines.push(`#### ${r.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'}`, '');
+    if (r.kind === 'postgres') lines.push(`- autovacuum ${r.autovacuum} on this server; ${r.analyzeSeconds !== undefined ? `\`ANALYZE\` before serving (${r.analyzeSeconds.toFixed(1)} s)` : 'no ANALYZE (--no-analyze)'}`);
     if (r.reused) lines.push(`- Store reused (--keep): made earlier, ingest then ${r.made.ingest.seconds.toFixed(0)} s; its rollups were already filled, so "first query" is not one`);
     else {
       lines.push(
@@ -513,6 +526,7 @@ async function main() {
       seed: { type: 'string', default: '1' },
       out: { type: 'string', default: join(ROOT, 'bench', 'out') },
       keep: { type: 'boolean', default: false },
+      'no-analyze': { type: 'boolean', default: false },
       regenerate: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -535,6 +549,7 @@ async function main() {
     seed: positive('seed', values.seed),
     out: resolve(values.out),
     keep: values.keep,
+    analyze: !values['no-analyze'],
   };
   for (const s of options.stores) if (s !== 'sqlite' && s !== 'postgres') throw new Error(`--stores: sqlite or postgres, not ${s}`);
   for (const e of options.endpoints) if (!(e in ENDPOINTS)) throw new Error(`--endpoints: ${Object.keys(ENDPOINTS).join(', ')}, not ${e}`);
