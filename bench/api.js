@@ -476,7 +476,7 @@ function markdown(options, manifest, corpusInfo, results, startedAt, uptimeBefor
   for (const r of results) {
     lines.push(`#### ${r.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'}`, '');
     if (r.kind === 'postgres') lines.push(`- autovacuum ${r.autovacuum} on this server; ${r.analyzeSeconds !== undefined ? `\`ANALYZE\` before serving (${r.analyzeSeconds.toFixed(1)} s)` : 'no ANALYZE (--no-analyze)'}`);
-    if (r.reused) lines.push(`- Store reused (--keep): made earlier, ingest then ${r.made.ingest.seconds.toFixed(0)} s; its rollups were already filled, so "first query" is not one`);
+    if (r.reused) lines.push(`- Store reused (--keep): made earlier, ingest then ${r.made.ingest.seconds.toFixed(0)} s; rollups an earlier run filled stay filled, so a "first query" below may not be one`);
     else {
       lines.push(
         `- Ingest (\`dmarcpilot ingest -q\`): ${r.made.ingest.seconds.toFixed(0)} s, ${integer(manifest.records / r.made.ingest.seconds)} records/s, peak RSS ${mib(r.made.ingest.peakKiB)} MiB, ` +
