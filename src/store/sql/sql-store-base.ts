@@ -290,7 +290,10 @@ export abstract class SqlStoreBase {
     return this.#sql.transaction(accounts.removeDomainClaim(this.#sql.dialect, organizationId, domain, audit));
   }
 
-  ensureRuaToken(organizationId: number, fresh: string): Promise<string> {
+  async ensureRuaToken(organizationId: number, fresh: string): Promise<string> {
+    // Read first: the write (a transaction, SQLite's write lock) only for an organisation without one yet.
+    const existing = await this.#sql.run(accounts.getRuaToken(this.#sql.dialect, organizationId));
+    if (typeof existing === 'string') return existing;
     return this.#sql.transaction(accounts.ensureRuaToken(this.#sql.dialect, organizationId, fresh));
   }
 
