@@ -11,7 +11,7 @@
  */
 import type { AppContext } from './context.js';
 import { requireDomain } from './domains.js';
-import type { DomainOverviewRow } from '../store/store.js';
+import type { DomainOverviewRow, Page, PageRequest } from '../store/store.js';
 import { notFound, withAppErrors } from './problems.js';
 
 export type Phase = 'assess' | 'deploy' | 'enforce' | 'maintain';
@@ -72,4 +72,9 @@ export async function domainOverview(ctx: AppContext, domainText: string): Promi
   const [line] = await domainOverviews(ctx, [domain]);
   if (line === undefined) throw notFound('out-of-scope', undefined, `The domain ${domain} is not one of the organisation's.`);
   return line;
+}
+
+/** The domains with stored reports that the context sees, by name (the instance's organisation lists its domains so). */
+export function listReportedDomains(ctx: AppContext, page: PageRequest = {}): Promise<Page<string>> {
+  return withAppErrors(() => ctx.store.listReportedDomains({}, page));
 }

@@ -89,6 +89,7 @@ class DomainScopedStore implements Store {
   streamRecords: Store['streamRecords'] = (filter) => this.#store.streamRecords(this.#within(filter));
   listFailureReports: Store['listFailureReports'] = (filter, page) => this.#store.listFailureReports(this.#within(filter), page);
   listAggregateReports: Store['listAggregateReports'] = (filter, page) => this.#store.listAggregateReports(this.#within(filter), page);
+  listReportedDomains: Store['listReportedDomains'] = (filter, page) => this.#store.listReportedDomains(this.#within(filter), page);
   countFailureReportSources: Store['countFailureReportSources'] = (filter) => this.#store.countFailureReportSources(this.#within(filter));
   getFailureReport: Store['getFailureReport'] = async (id) => {
     const report = await this.#store.getFailureReport(id);

@@ -284,6 +284,8 @@ export interface ReportReader {
   listFailureReports(filter: ReportListFilter, page?: PageRequest): Promise<Page<StoredFailureReport>>;
   /** Aggregate reports, one line each (no records), newest stored first. `since`/`until`: the report's period ends at or after / begins before. */
   listAggregateReports(filter: ReportListFilter, page?: PageRequest): Promise<Page<AggregateReportSummary>>;
+  /** The policy domains that have stored aggregate reports, by name; `domains`: only these and their subdomains (in an organisation's view, its scope). */
+  listReportedDomains(filter: { readonly domains?: readonly string[] }, page?: PageRequest): Promise<Page<string>>;
   getFailureReport(id: number): Promise<StoredFailureReport | undefined>;
   /**
    * The failure reports matching the filter (the same filter as listFailureReports), counted in

@@ -43,6 +43,8 @@ export interface ApiServices {
   readonly log: (message: string) => void;
   /** Counted requests and stored inputs, for /metrics; absent: /metrics is 404. */
   readonly metrics?: ApiMetrics;
+  /** The dashboard's built files (web-files.ts); absent: the API alone. */
+  readonly webRoot?: string | undefined;
   /** The bearer secret of a Prometheus scraper (http-settings.ts). */
   readonly metricsToken?: string | undefined;
 }

@@ -37,6 +37,7 @@ import { oidcRoutes } from './routes/oidc-routes.js';
 import { reportRoutes } from './routes/report-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
 import { SESSION_COOKIE } from './session-cookie.js';
+import { webFile } from './web-files.js';
 
 /** Every route of the API: what the isolation test walks. */
 export const API_ROUTES: readonly ApiRoute[] = [...systemRoutes, ...accountRoutes, ...oidcRoutes, ...domainRoutes, ...reportRoutes, ...exportRoutes];
@@ -76,7 +77,15 @@ export function createApi(services: ApiServices, settings: ApiSettings, version:
   api.use('*', authenticate(services));
   api.use('*', csrf(settings));
   api.onError((caught, c) => errorResponse(c, caught, services.log));
-  api.notFound((c) => problemResponse(c, 404, [{ code: 'no-such-route', message: `there is no ${c.req.method} ${new URL(c.req.url).pathname}` }]));
+  api.notFound((c) => {
+    const path = new URL(c.req.url).pathname;
+    // The dashboard's files, for what is not the API (web-files.ts).
+    if ((c.req.method === 'GET' || c.req.method === 'HEAD') && !path.startsWith('/api/') && services.webRoot !== undefined) {
+      const file = webFile(services.webRoot, path);
+      if (file) return c.body(file.bytes as Uint8Array<ArrayBuffer>, 200, { 'content-type': file.type, 'cache-control': file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache' });
+    }
+    return problemResponse(c, 404, [{ code: 'no-such-route', message: `there is no ${c.req.method} ${path}` }]);
+  });
 
   for (const entry of API_ROUTES) {
     const limit = entry.route.path.endsWith('/reports') && entry.route.method === 'post' ? services.maxUploadBytes : MAX_JSON_BYTES;

@@ -17,6 +17,7 @@ import type { IngestPort } from '../../app/ingest.js';
 import type { App } from '../../app/open-app.js';
 import type { ApiServices } from './api-route.js';
 import { createApi } from './api.js';
+import { DEFAULT_WEB_ROOT } from './web-files.js';
 import type { ApiMetrics } from './metrics.js';
 import { createOidcClient } from './oidc-client.js';
 
@@ -42,6 +43,7 @@ export function ruaMailboxesOf(recipients: readonly string[]): string[] {
 export function apiServicesFor(app: App, accounts: AccountsContext, port: IngestPort, settings: HttpSettings, maxUploadBytes: number, log: (message: string) => void, metrics?: ApiMetrics): ApiServices {
   return {
     ruaMailboxes: ruaMailboxesOf(app.config.smtp?.recipientList ?? []),
+    webRoot: DEFAULT_WEB_ROOT,
     ...(metrics ? { metrics } : {}),
     metricsToken: settings.metricsToken,
     accounts,

@@ -54,6 +54,10 @@ export function runReportReadContract(withStore: StoreTest): void {
     const since = new Date((1_700_000_000 + 3 * day) * 1000);
     assert.deepEqual((await store.listAggregateReports({ since })).items.map((r) => r.reportId), ['list-4', 'list-3']);
     assert.deepEqual((await store.listAggregateReports({ until: new Date((1_700_000_000 + day) * 1000) })).items.map((r) => r.reportId), ['list-0']);
+    assert.deepEqual((await store.listReportedDomains({})).items, ['example.com', 'mail.example.org']);
+    assert.deepEqual((await store.listReportedDomains({ domains: ['example.org'] })).items, ['mail.example.org']);
+    const firstDomain = await store.listReportedDomains({}, { limit: 1 });
+    assert.deepEqual([firstDomain.items, (await store.listReportedDomains({}, { limit: 1, after: firstDomain.next ?? '' })).items], [['example.com'], ['mail.example.org']]);
     const page1 = await store.listAggregateReports({}, { limit: 2 });
     const page2 = await store.listAggregateReports({}, { limit: 2, after: page1.next ?? '' });
     assert.deepEqual([...page1.items, ...page2.items].map((r) => r.reportId), ['list-4', 'list-3', 'list-2', 'list-1']);

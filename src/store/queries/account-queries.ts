@@ -456,6 +456,12 @@ export function* removeDomainClaim(d: Dialect, organizationId: number, domain: s
 
 // Rua tokens --------------------------------------------------------------------------------------
 
+/** The organisation's rua token, if it has one (a read: lists call it on every request). */
+export function* getRuaToken(_d: Dialect, organizationId: number): SqlProgram<string | null | undefined> {
+  const row = yield* rowOf<{ rua_token: string | null }>('SELECT rua_token FROM organizations WHERE id = ?', [organizationId]);
+  return row === undefined ? undefined : row.rua_token;
+}
+
 /** Runs in one transaction. */
 export function* ensureRuaToken(_d: Dialect, organizationId: number, fresh: string): SqlProgram<string> {
   yield* execute('UPDATE organizations SET rua_token = ? WHERE id = ? AND rua_token IS NULL', [fresh, organizationId]);

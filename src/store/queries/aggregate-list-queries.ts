@@ -63,3 +63,21 @@ export function* listAggregateReports(d: Dialect, filter: ReportListFilter, page
     source: row.source,
   }));
 }
+
+const DOMAIN_KEY = pageKey('reported-domains', ['text']);
+
+/** The policy domains with stored aggregate reports, by name (within `domains`' scope when given). */
+export function* listReportedDomains(d: Dialect, domains: readonly string[] | undefined, page: PageRequest | undefined): SqlProgram<Page<string>> {
+  const query = readPageRequest(DOMAIN_KEY, page);
+  const where = new Conditions();
+  if (domains !== undefined) {
+    const scope = domainScopeCondition('policy_domain', domains);
+    where.add(scope.sql, ...scope.params);
+  }
+  if (query.after !== undefined) where.add(`${d.binary('policy_domain')} > ?`, query.after[0]);
+  const rows = yield* rowsOf<{ policy_domain: string }>(
+    `SELECT policy_domain FROM aggregate_reports ${where.toString()} GROUP BY policy_domain ORDER BY ${d.binary('policy_domain')} LIMIT ?`,
+    [...where.params, query.limit + 1],
+  );
+  return pageFrom(DOMAIN_KEY, query, rows, (row) => [row.policy_domain], (row) => row.policy_domain);
+}

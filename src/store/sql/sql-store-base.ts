@@ -45,7 +45,7 @@ import type {
   StoredTlsReport,
 } from '../store.js';
 import * as accounts from '../queries/account-queries.js';
-import { listAggregateReports } from '../queries/aggregate-list-queries.js';
+import { listAggregateReports, listReportedDomains } from '../queries/aggregate-list-queries.js';
 import { sourceReporters } from '../queries/sender-reporter-queries.js';
 import { insertDomainCheck, listDomainChecks } from '../queries/check-queries.js';
 import { listSenderDecisionHistory, listSenderDecisions, setSenderDecision } from '../queries/decision-queries.js';
@@ -290,7 +290,10 @@ export abstract class SqlStoreBase {
     return this.#sql.transaction(accounts.removeDomainClaim(this.#sql.dialect, organizationId, domain, audit));
   }
 
-  ensureRuaToken(organizationId: number, fresh: string): Promise<string> {
+  async ensureRuaToken(organizationId: number, fresh: string): Promise<string> {
+    // Read first: the write (a transaction, SQLite's write lock) only for an organisation without one yet.
+    const existing = await this.#sql.run(accounts.getRuaToken(this.#sql.dialect, organizationId));
+    if (typeof existing === 'string') return existing;
     return this.#sql.transaction(accounts.ensureRuaToken(this.#sql.dialect, organizationId, fresh));
   }
 
@@ -329,5 +332,9 @@ export abstract class SqlStoreBase {
 
   sourceReporters(domain: string, ips: readonly string[], since: Date, until: Date): Promise<SourceReporter[]> {
     return this.#sql.run(sourceReporters(this.#sql.dialect, domain, ips, since, until));
+  }
+
+  listReportedDomains(filter: { readonly domains?: readonly string[] }, page?: PageRequest): Promise<Page<string>> {
+    return this.#sql.run(listReportedDomains(this.#sql.dialect, filter.domains, page));
   }
 }

@@ -10,7 +10,7 @@ import { claimDomain, getDomainClaim, listDomainClaims, removeDomain, ruaAddress
 import { actorOf } from '../../../app/accounts/access.js';
 import { planDomain } from '../../../app/plan-domain.js';
 import type { DomainOverview } from '../../../app/portfolio.js';
-import { domainOverview, domainOverviews } from '../../../app/portfolio.js';
+import { domainOverview, domainOverviews, listReportedDomains } from '../../../app/portfolio.js';
 import { notFound } from '../../../app/problems.js';
 import { decideSender, listSenders, senderDecisionHistory, senderReporters } from '../../../app/senders.js';
 import { domainSeries } from '../../../app/summaries.js';
@@ -52,6 +52,19 @@ async function overviewOf(c: ApiContext, claim: DomainClaim): Promise<DomainOver
   return claim.verifiedAt === null && !c.var.organization.allDomains ? null : domainOverview(c.var.app, claim.domain);
 }
 
+/** A domain line as a CSV row. */
+function csvLine(item: { readonly domain: string; readonly verified: boolean; readonly overview: DomainOverview | null }): Record<string, unknown> {
+  return {
+    domain: item.domain,
+    verified: item.verified,
+    phase: item.overview?.phase ?? null,
+    policy: item.overview?.policy?.p ?? null,
+    messages30d: item.overview?.messages30d ?? null,
+    passRate30d: item.overview?.passRate30d ?? null,
+    lastReportDay: item.overview?.lastReportDay ?? null,
+  };
+}
+
 /** The organisation's rua addresses (none when the listener takes any recipient). */
 function ruaOf(c: ApiContext): Promise<string[]> {
   return ruaAddressesOf(c.var.services.accounts, c.var.organization.id, c.var.services.ruaMailboxes);
@@ -75,13 +88,21 @@ export const domainRoutes: readonly ApiRoute[] = [
       method: 'get',
       path: '/api/v1/organizations/{org}/domains',
       tags: ['domains'],
-      summary: "The organisation's domains: proven or waiting for proof, each with its portfolio line (phase, policy, 30-day volume and pass rate, findings)",
+      summary: "The organisation's domains: proven or waiting for proof, each with its portfolio line (phase, policy, 30-day volume and pass rate, findings); for the instance's own organisation, every domain with reports",
       request: { params: orgParams, query: pageQuery.extend({ phase: z.enum(['assess', 'deploy', 'enforce', 'maintain']).optional() }) },
       responses: { 200: jsonResponse(pageSchema(ClaimSchema, 'DomainPage'), 'A page of domains (with `phase`, only those in it: a page may then hold fewer)'), ...errorResponses },
     }),
     { kind: 'organization', permission: 'read' },
     async (c) => {
       const query = c.req.valid('query');
+      if (c.var.organization.allDomains) {
+        // The instance's own organisation sees every domain: it lists those with reports (it claims none).
+        const reported = await listReportedDomains(c.var.app, { limit: query.limit, after: query.after });
+        const lines = await domainOverviews(c.var.app, reported.items);
+        const items = lines.map((line) => ({ domain: line.domain, verified: true, verifiedAt: null, method: null, checkedAt: null, checkError: null, verification: { txtName: '', txtValue: '', ruaAddresses: [] }, overview: line }));
+        const shown = query.phase === undefined ? items : items.filter((item) => item.overview.phase === query.phase);
+        return listResponse(c, { items: shown, next: reported.next }, query.format, csvLine);
+      }
       const page = await listDomainClaims(c.var.services.accounts, c.var.principal, c.var.organization.id, { limit: query.limit, after: query.after });
       const rua = await ruaOf(c);
       // Every line of the page in one call (three queries): the proven domains, or all for the instance's organisation.
@@ -89,15 +110,7 @@ export const domainRoutes: readonly ApiRoute[] = [
       const lines = new Map((await domainOverviews(c.var.app, visible)).map((line) => [line.domain, line]));
       const items = page.items.map((claim) => claimBody(claim, lines.get(claim.domain) ?? null, rua));
       const shown = query.phase === undefined ? items : items.filter((item) => item.overview?.phase === query.phase);
-      return listResponse(c, { items: shown, next: page.next }, query.format, (item) => ({
-        domain: item.domain,
-        verified: item.verified,
-        phase: item.overview?.phase ?? null,
-        policy: item.overview?.policy?.p ?? null,
-        messages30d: item.overview?.messages30d ?? null,
-        passRate30d: item.overview?.passRate30d ?? null,
-        lastReportDay: item.overview?.lastReportDay ?? null,
-      }));
+      return listResponse(c, { items: shown, next: page.next }, query.format, csvLine);
     },
   ),
   apiRoute(
