@@ -238,3 +238,21 @@ test('a store that fails while a worker parses: 451-worthy error, the worker is 
       await port.close();
     }
   }));
+
+test('ingestPaths: a back-fill of at least refreshStatisticsAfter new reports refreshes the store statistics once; a smaller one does not; a failure of it is only told', () =>
+  withTestApp({}, async ({ ctx, dir }) => {
+    const reports = join(dir, 'stats');
+    mkdirSync(reports, { recursive: true });
+    copyFileSync(join(FIXTURES, 'email/three-messages.mbox'), join(reports, 'c.mbox'));
+    let refreshed = 0;
+    const warned: string[] = [];
+    const counting = { ...ctx, store: new Proxy(ctx.store, { get: (target, prop) => (prop === 'refreshStatistics' ? () => (refreshed++, Promise.reject(new Error('no ANALYZE today'))) : Reflect.get(target, prop, target) as unknown) }), log: { info: () => undefined, warn: (m: string) => warned.push(m) } };
+    const few = await ingestPaths(counting, [reports], { threads: 1, refreshStatisticsAfter: 4 });
+    assert.equal(few.summary.newReports, 3);
+    assert.equal(refreshed, 0, 'three new reports are fewer than four');
+    copyFileSync(join(FIXTURES, 'aggregate/google-relaxed-dkim-pass.xml'), join(reports, 'a.xml'));
+    const more = await ingestPaths(counting, [join(reports, 'a.xml')], { threads: 1, refreshStatisticsAfter: 1 });
+    assert.equal(more.summary.newReports, 1);
+    assert.equal(refreshed, 1);
+    assert.match(warned.join('\n'), /could not refresh the store's statistics after the back-fill .*no ANALYZE today/);
+  }));

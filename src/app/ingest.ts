@@ -183,6 +183,8 @@ function describeLoss(caught: unknown): string {
 export interface IngestPathsOptions extends IngestReporting {
   /** Threads in all (workers parse, this thread stores); 1: everything on this thread. */
   readonly threads: number;
+  /** New reports after which the store's statistics are refreshed (default REFRESH_STATISTICS_AFTER_REPORTS). */
+  readonly refreshStatisticsAfter?: number;
   /** Once aborted, stops after the input being stored, with what was stored committed. */
   readonly signal?: AbortSignal;
   /** Called once the paths are listed, with the number of files found. */
@@ -203,6 +205,9 @@ export interface IngestPathsResult {
   readonly interrupted: boolean;
 }
 
+/** New reports after which a back-fill refreshes the store's statistics (store.refreshStatistics). */
+export const REFRESH_STATISTICS_AFTER_REPORTS = 1_000;
+
 /** Back-fills files, directories (recursively, skipping hidden files), mbox files and maildirs, in order. */
 export async function ingestPaths(ctx: AppContext, paths: readonly string[], options: IngestPathsOptions): Promise<IngestPathsResult> {
   const listed = await listInputs(paths);
@@ -216,5 +221,14 @@ export async function ingestPaths(ctx: AppContext, paths: readonly string[], opt
     ...(options.onProgress ? { progress: options.onProgress } : {}),
   };
   const summary = await connectionLossIsUnavailable(() => ctx.ingestQueue.run(() => ingestFiles(listed.files, run, options.threads)));
+  // A large back-fill leaves the planner's statistics stale: the first queries after it would scan every report.
+  // Everything is stored by then: a failure here is only told, never the back-fill's.
+  if (summary.newReports >= (options.refreshStatisticsAfter ?? REFRESH_STATISTICS_AFTER_REPORTS)) {
+    try {
+      await ctx.store.refreshStatistics();
+    } catch (caught) {
+      ctx.log.warn(`could not refresh the store's statistics after the back-fill (the first queries may be slow until the database does): ${caught instanceof Error ? caught.message : String(caught)}`);
+    }
+  }
   return { summary, files: listed.files.length, stdin: listed.stdin, unreadable: listed.problems.length, interrupted: options.signal?.aborted === true };
 }

@@ -136,5 +136,6 @@ class DomainScopedStore implements Store {
   countReports: Store['countReports'] = () => refused('Counting the store');
   applyRetention: Store['applyRetention'] = () => refused('The retention of the store');
   compact: Store['compact'] = () => refused('Compacting the store');
+  refreshStatistics: Store['refreshStatistics'] = () => refused("The store's statistics");
   close: Store['close'] = () => Promise.resolve();
 }

@@ -148,6 +148,8 @@ export function runTenancyContract(withStore: StoreTest): void {
     assert.equal(await view.readRawInput(prov.raw.sha256), undefined);
     await assert.rejects(view.countReports(), outOfScope);
     await assert.rejects(view.compact(), outOfScope);
+    await assert.rejects(view.refreshStatistics(), outOfScope);
+    await store.refreshStatistics();
     assert.equal((await store.getQuarantine(id))?.state, 'open');
     assert.equal((await store.listIngestLog()).items.length, 1);
     assert.equal((await store.countReports()).aggregate, 1);

@@ -193,6 +193,10 @@ class PostgresStore extends SqlStoreBase implements StoreRoot {
     return Promise.resolve(undefined);
   }
 
+  async refreshStatistics(): Promise<void> {
+    await this.#pool.query({ text: 'ANALYZE aggregate_reports, aggregate_records, failure_reports, tls_reports, daily_rollup, daily_rollup_reports' });
+  }
+
   async countReports(): Promise<StoreCounts> {
     const tables = ['aggregate_reports', 'aggregate_records', 'failure_reports', 'tls_reports', 'raw_inputs WHERE bytes_kept', 'quarantine'] as const;
     const text = `SELECT ${tables.map((table, i) => `(SELECT count(*) FROM ${table}) AS c${i}`).join(', ')}`;

@@ -446,3 +446,22 @@ test('sqlite: saveRawInput calls that meet while one compresses end as if made o
     await store.close();
   }
 });
+
+test('sqlite: refreshStatistics gives the planner statistics of the report tables (sqlite_stat1)', async () => {
+  await withFile(async (path) => {
+    const store = await openSqliteStore(path);
+    const raw = await store.saveRawInput(new TextEncoder().encode('r'));
+    const writer = await store.beginAggregateReport(header, { raw, source: 'a.xml', receivedAt: new Date('2026-11-20T10:00:00Z') });
+    await writer.addRecords([record(1, { extensions: [] })]);
+    await writer.commit(trailer);
+    await store.refreshStatistics();
+    await store.close();
+    const db = await openSqliteDatabase(path);
+    try {
+      const tables = (db.prepare('SELECT DISTINCT tbl FROM sqlite_stat1 ORDER BY tbl').all() as { tbl: string }[]).map((r) => r.tbl);
+      assert.ok(tables.includes('aggregate_reports') && tables.includes('aggregate_records'), tables.join(', '));
+    } finally {
+      db.close();
+    }
+  });
+});

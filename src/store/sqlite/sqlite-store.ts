@@ -288,6 +288,12 @@ class SqliteStore extends SqlStoreBase implements StoreRoot {
    * WAL, which the checkpoint then copies back and truncates. It needs free disk about twice the
    * store's size, and waits (busy timeout) for other processes' writes.
    */
+  refreshStatistics(): Promise<void> {
+    // A read-only store keeps what the file has (ANALYZE writes sqlite_stat1).
+    if (this.#readOnly !== undefined) return Promise.resolve();
+    return settle(() => void this.#db.exec('ANALYZE aggregate_reports; ANALYZE aggregate_records'));
+  }
+
   compact(): Promise<{ bytesBefore: number; bytesAfter: number }> {
     return settle(() => {
       if (this.#writerOpen || this.#groupOpen) throw new Error('SqliteStore: cannot compact while an AggregateWriter or a write group is open.');
