@@ -6,8 +6,7 @@
  * and a clean stop.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,34 +16,12 @@ import { readEmail } from './helpers/imap-seed.js';
 import { startNsd } from './helpers/nsd.js';
 import { send, smtpClient } from './helpers/smtp.js';
 import { reportXml } from './helpers/sender-history.js';
+import { ServeProcess } from './helpers/serve-process.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin/dmarcpilot.js');
 const skip = existsSync(join(root, 'dist/cli/main.js')) ? false : 'dist/ is not built: run `npm run build` (npm test does)';
 
-class ServeProcess {
-  readonly child: ChildProcess;
-  log = '';
-  readonly #exited: Promise<number | null>;
-  constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [bin, 'serve', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-    this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.log += chunk));
-    this.#exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
-  }
-  async waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const match = pattern.exec(this.log);
-      if (match) return match;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(pattern)}; log:\n${this.log}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    this.child.kill(signal);
-    return this.#exited;
-  }
-}
 
 test('serve: the HTTP API on loopback: set-up once, sign in, mail sent by SMTP read back, an unproven upload kept out of sight, a clean stop', { skip }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dmarcpilot-serve-http-'));
@@ -154,7 +131,7 @@ test("serve: a report sent to an organisation's rua address proves its domain on
     return;
   }
   writeFileSync(join(dir, 'serve.json'), JSON.stringify({ db, dns: { servers: [dns.server] }, smtp: { port: 0, recipients: ['dmarc@reports.example'] }, http: { listen: '127.0.0.1:0' } }));
-  const server = new ServeProcess(['--config', join(dir, 'serve.json')]);
+  const server = new ServeProcess(['--config', join(dir, 'serve.json')], { DMARCPILOT_HTTP: '' });
   try {
     const [, smtpPort] = await server.waitFor(/smtp: listening on 127\.0\.0\.1:(\d+)/);
     await server.waitFor(/http: the API answers/);

@@ -5,8 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,43 +13,12 @@ import { fileURLToPath } from 'node:url';
 import { appendMessages, countMessages, dovecotForTests } from './helpers/dovecot.js';
 import { readEmail } from './helpers/imap-seed.js';
 import { send, smtpClient } from './helpers/smtp.js';
+import { ServeProcess } from './helpers/serve-process.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin/dmarcpilot.js');
 const skip = existsSync(join(root, 'dist/cli/main.js')) ? false : 'dist/ is not built: run `npm run build` (npm test does)';
 
-/** A running `dmarcpilot serve` whose standard error is collected line by line. */
-class ServeProcess {
-  readonly child: ChildProcess;
-  log = '';
-  readonly #exited: Promise<number | null>;
-
-  constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [bin, 'serve', ...args], { cwd: root, env: { ...process.env, DMARCPILOT_HTTP: 'off', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-    this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.log += chunk));
-    this.#exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
-  }
-
-  /** Waits until the log matches (polling), or fails with the log so far. */
-  async waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const match = pattern.exec(this.log);
-      if (match) return match;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(pattern)}; log:\n${this.log}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-
-  exit(): Promise<number | null> {
-    return this.#exited;
-  }
-
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    this.child.kill(signal);
-    return this.#exited;
-  }
-}
 
 function dbStatus(db: string): Record<string, number> {
   const result = spawnSync(process.execPath, [bin, 'db', 'status', '--json', '--db', db], { cwd: root, encoding: 'utf8' });

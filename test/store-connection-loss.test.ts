@@ -12,7 +12,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +30,7 @@ import { readEmail } from './helpers/imap-seed.js';
 import { postgresForTests, testServerUrl } from './helpers/postgres.js';
 import { privatePostgresForTests } from './helpers/private-postgres.js';
 import { send, smtpClient, startTestListener } from './helpers/smtp.js';
+import { ServeProcess } from './helpers/serve-process.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin/dmarcpilot.js');
@@ -176,34 +176,6 @@ test('SMTP over PostgreSQL: a connection lost mid-message is retried (250, store
   }
 });
 
-/** A running `dmarcpilot serve`, its standard error collected. */
-class ServeProcess {
-  readonly child: ChildProcess;
-  log = '';
-  readonly #exited: Promise<number | null>;
-
-  constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [bin, 'serve', ...args], { cwd: root, env: { ...process.env, DMARCPILOT_HTTP: 'off', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-    this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.log += chunk));
-    this.#exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
-  }
-
-  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const match = pattern.exec(this.log);
-      if (match) return match;
-      if (this.child.exitCode !== null) throw new Error(`serve exited (${this.child.exitCode}) waiting for ${String(pattern)}; log:\n${this.log}`);
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(pattern)}; log:\n${this.log}`);
-      await pause(50);
-    }
-  }
-
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    if (this.child.exitCode === null) this.child.kill(signal);
-    return this.#exited;
-  }
-}
 
 /** Waits until a dmarcpilot connection to the cluster is inside a transaction that has written (the report row is in). */
 async function waitForWritingTransaction(url: string, timeoutMs = 60_000): Promise<void> {

@@ -10,8 +10,6 @@
  * the test is skipped with the reason, unless DMARCPILOT_REQUIRE_INTEGRATION=1.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,9 +19,9 @@ import { chromium } from 'playwright-core';
 import { wrapAttachment } from './helpers/imap-seed.js';
 import { senderHistory } from './helpers/sender-history.js';
 import { send, smtpClient } from './helpers/smtp.js';
+import { ServeProcess } from './helpers/serve-process.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = join(root, 'bin/dmarcpilot.js');
 const CHROMIUM = process.env['DMARCPILOT_CHROMIUM'] ?? '/usr/bin/chromium';
 const screenshots = join(root, 'test-output', 'screenshots');
 
@@ -36,29 +34,6 @@ function skipReason(): string | false {
 }
 const skip = skipReason();
 
-class ServeProcess {
-  readonly child: ChildProcess;
-  log = '';
-  readonly #exited: Promise<number | null>;
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [bin, 'serve', ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-    this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.log += chunk));
-    this.#exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
-  }
-  async waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const match = pattern.exec(this.log);
-      if (match) return match;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(pattern)}; log:\n${this.log}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  stop(): Promise<number | null> {
-    this.child.kill('SIGTERM');
-    return this.#exited;
-  }
-}
 
 test('dashboard: sign in, the portfolio, a domain with its chart, plan and senders, a sender approved (Chromium)', { skip, timeout: 120_000 }, async () => {
   mkdirSync(screenshots, { recursive: true });

@@ -118,7 +118,7 @@ export function readHttpSettings(value: unknown, listen: { readonly text: string
     maxHours: read.integer(sessionSection, 'maxHours', 1, 24 * 90, 'http.session.') ?? DEFAULT_SESSION_SETTINGS.maxHours,
   };
   const behindTls = read.boolean(section, 'behindTls', 'http.') ?? origin?.startsWith('https:') ?? false;
-  if (!isLoopback(host) && keyFile === undefined && !behindTls) {
+  if (!isLoopbackHost(host) && keyFile === undefined && !behindTls) {
     read.warn(listenField, `${host} is not a loopback address and there is no http.tls (nor http.behindTls): passwords and session cookies would cross the network in clear`, 'http-without-tls');
   }
   const suffixes = (read.stringList(section, 'domainSuffixes', 'http.') ?? []).map((s) => s.trim().toLowerCase().replace(/^\.+|\.+$/g, ''));
@@ -156,13 +156,9 @@ function readMetricsToken(section: SettingsSection, read: SettingsReader, source
   return token;
 }
 
-/** An IP listen address on the loopback network. */
-function isLoopback(host: string): boolean {
-  return host === '::1' || host.startsWith('127.');
-}
-
+/** A host on the loopback network: a listen address (`127.0.0.1`, `::1`) or a URL's host name (`localhost`, `[::1]`). */
 function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+  return hostname === 'localhost' || hostname === '::1' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
 /** An absolute http(s) URL without credentials or fragment; http only on loopback unless `plainHttp`. */

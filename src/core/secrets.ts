@@ -20,6 +20,16 @@ export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
 }
 
+/** A short public id (API tokens, invitations): 12 letters and digits, random. */
+export function randomId(): string {
+  return randomToken(9).replace(/[-_]/g, 'x').slice(0, 12);
+}
+
+/** 16 lower-case letters and digits: a secret that survives being a mail subaddress unchanged (rua tokens). */
+export function randomLowerToken(): string {
+  return randomToken(12).toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 16);
+}
+
 /** SHA-256 as lower-case hex: what is stored of a session cookie or API token secret. */
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');

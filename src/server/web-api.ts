@@ -12,6 +12,7 @@ import type { IngestPort } from '../app/ingest.js';
 import type { App } from '../app/open-app.js';
 import { randomToken } from '../core/secrets.js';
 import { checkClaimsOnArrival } from '../app/accounts/domain-ownership.js';
+import { subaddressTag } from '../ingest/smtp/recipient-policy.js';
 import type { HttpListener } from './http/http-server.js';
 import type { ApiMetrics } from './http/metrics.js';
 import { createApiMetrics } from './http/metrics.js';
@@ -46,7 +47,7 @@ export async function startWebApi(app: App, settings: HttpSettings, port: Ingest
   }
   const checkRuaArrival = async (recipients: readonly string[], rawSha256: string): Promise<void> => {
     try {
-      const tags = [...new Set(recipients.map((r) => subaddressTagOf(r)).filter((t): t is string => t !== undefined))];
+      const tags = [...new Set(recipients.map((r) => subaddressTag(r)).filter((t): t is string => t !== undefined))];
       if (tags.length === 0) return;
       const domains = await accounts.root.listAggregateDomainsOfInput(rawSha256);
       for (const tag of tags) {
@@ -61,10 +62,3 @@ export async function startWebApi(app: App, settings: HttpSettings, port: Ingest
   return { listener, accounts, metrics, checkRuaArrival };
 }
 
-/** The subaddress of `local+tag@domain`, lower case. */
-function subaddressTagOf(address: string): string | undefined {
-  const value = address.trim().toLowerCase();
-  const at = value.lastIndexOf('@');
-  const plus = value.indexOf('+');
-  return plus > 0 && plus < at - 1 ? value.slice(plus + 1, at) : undefined;
-}

@@ -14,7 +14,7 @@
  *   acts for one organisation, read or read-write, until it expires or is revoked.
  */
 import type { Resolver } from '../../core/dns-resolver.js';
-import { DUMMY_PASSWORD_HASH, constantTimeEqual, hashPassword, randomToken, sha256Hex, verifyPassword } from '../../core/secrets.js';
+import { DUMMY_PASSWORD_HASH, constantTimeEqual, hashPassword, randomId, randomLowerToken, randomToken, sha256Hex, verifyPassword } from '../../core/secrets.js';
 import type { ApiToken, AuditEntry, AuditInput, Invitation, Member, MemberRole, Organization, Page, PageRequest, StoreRoot, User } from '../../store/store.js';
 import { DEFAULT_ORGANIZATION_ID } from '../../store/store.js';
 import { conflict, forbidden, invalid, notFound, throttled, unauthenticated, withAppErrors } from '../problems.js';
@@ -244,7 +244,7 @@ export async function createApiToken(
   if (input.expiresInDays !== undefined && (!Number.isSafeInteger(input.expiresInDays) || input.expiresInDays < 1 || input.expiresInDays > 3650)) {
     throw invalid('bad-expiry', 'expiresInDays', 'a token expires after 1 to 3650 days');
   }
-  const id = randomToken(9).replace(/[-_]/g, 'x').slice(0, 12);
+  const id = randomId();
   const secret = randomToken();
   const at = ctx.now();
   const info = await withAppErrors(() =>
@@ -329,7 +329,7 @@ export async function createOrganization(ctx: AccountsContext, principal: Princi
   const at = ctx.now();
   const organization = await withAppErrors(() => ctx.root.createOrganization({ slug, name, at }));
   await ctx.root.appendAudit({ ...audit(principal, at, organization.id, 'organization.add', slug), after: { slug, name } });
-  await ctx.root.ensureRuaToken(organization.id, randomToken(12).toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 16));
+  await ctx.root.ensureRuaToken(organization.id, randomLowerToken());
   if (owner !== undefined) await ctx.root.setMembership(organization.id, owner.id, 'owner', at, audit(principal, at, organization.id, 'member.add', owner.email));
   return organization;
 }
@@ -412,7 +412,7 @@ export async function inviteMember(
   const token = randomToken();
   const at = ctx.now();
   const invitation: Invitation = {
-    id: randomToken(9).replace(/[-_]/g, 'x').slice(0, 12),
+    id: randomId(),
     organizationId,
     email,
     role,

@@ -16,7 +16,7 @@
  * organisation (the operator's) and to the organisation once it proves the domain. An optional
  * allowlist of suffixes (e.g. `gov.uk`) limits what may be claimed at all.
  */
-import { randomToken } from '../../core/secrets.js';
+import { randomLowerToken, randomToken } from '../../core/secrets.js';
 import type { DomainClaim, Page, PageRequest } from '../../store/store.js';
 import { requireDomain } from '../domains.js';
 import { isDmarcRecordText, parseDmarcRecord } from '../../records/dmarc-record.js';
@@ -61,16 +61,11 @@ export async function getDomainClaim(ctx: AccountsContext, principal: Principal,
 /** The organisation's tokenised rua addresses: each configured listener mailbox with the token as subaddress. */
 export async function ruaAddressesOf(ctx: AccountsContext, organizationId: number, mailboxes: readonly string[]): Promise<string[]> {
   if (mailboxes.length === 0) return [];
-  const token = await ctx.root.ensureRuaToken(organizationId, freshRuaToken());
+  const token = await ctx.root.ensureRuaToken(organizationId, randomLowerToken());
   return mailboxes.map((mailbox) => {
     const at = mailbox.lastIndexOf('@');
     return `${mailbox.slice(0, at)}+${token}@${mailbox.slice(at + 1)}`.toLowerCase();
   });
-}
-
-/** 16 lower-case letters and digits: a subaddress every mail system carries unchanged. */
-export function freshRuaToken(): string {
-  return randomToken(12).toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 16);
 }
 
 type ProofCheck = { readonly proven: 'dns-txt' | 'rua-address' } | { readonly error: string };
